@@ -1,0 +1,16 @@
+FROM python:3.13-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEBUG=0
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+RUN pip install --no-cache-dir -e .
+
+COPY . .
+# Collecting static files needs a key, not the production one.
+RUN SECRET_KEY=collectstatic ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
+
+RUN useradd --system --uid 1000 app && chown -R app /app
+USER app
+EXPOSE 8000
+CMD ["gunicorn", "msp_maturity.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

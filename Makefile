@@ -1,0 +1,67 @@
+# msp-maturity: `make run` to try it, `make test` to check it.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Django 6.1 needs Python 3.12+. Try the usual names, then pyenv's and the system's
+# versioned interpreters; a candidate counts only if it runs and is new enough.
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 \
+	$$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9] 2>/dev/null); do \
+	if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then command -v "$$p"; break; fi; done)
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-fast lint format migrations-check messages bench worker beat clean
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "msp-maturity needs Python 3.12 or newer (Django 6.1)."; \
+		echo "Install python3.12 or python3.13, or run: make PYTHON=/path/to/python3.12 run"; \
+		exit 1; fi
+	@test -x $(PY) || { echo "Creating $(VENV) with $(PYTHON)"; "$(PYTHON)" -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Serving http://$(HOST):$(PORT)/ (stop with Ctrl-C)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not e2e and not services"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: $(STAMP)
+	$(PY) manage.py makemigrations --check --dry-run
+
+# Regenerate the German catalogues from the source and compile them; the compiled
+# .mo files are committed so that a fresh clone needs no gettext.
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l de --no-location -i '.venv/*' -i 'staticfiles/*' -i 'bench/*'
+	$(PY) manage.py compilemessages -l de -i '.venv'
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A msp_maturity worker --loglevel=INFO
+
+beat: $(STAMP)
+	$(VENV)/bin/celery -A msp_maturity beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache

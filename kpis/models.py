@@ -1,0 +1,143 @@
+"""The MSP's own data: clients with their contacts, technicians, and (added by the KPI
+work) tickets and their figures. Surveys and assessments refer to these rows."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+# A client is "in onboarding" (early support) for this many days from contract start:
+# day 0 to day 89 inclusive are the first 90 days; day 90 is ongoing support.
+ONBOARDING_DAYS = 90
+
+
+class Language(models.TextChoices):
+    GERMAN = "de", _("German")
+    ENGLISH = "en", _("English")
+
+
+class ClientQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def in_onboarding(self, on: datetime.date):
+        """Clients whose first 90 days of contract include ``on``."""
+        return self.filter(
+            contract_start__lte=on,
+            contract_start__gt=on - datetime.timedelta(days=ONBOARDING_DAYS),
+        )
+
+
+class Client(models.Model):
+    external_id = models.CharField(_("external id"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    contract_start = models.DateField(_("contract start"))
+    segment = models.CharField(
+        _("segment"), max_length=100, blank=True, help_text=_("Size or industry, for filters.")
+    )
+    responsible_staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="responsible_for_clients",
+        verbose_name=_("responsible staff"),
+        help_text=_("They receive the escalation alerts for this client."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+
+    def __str__(self):
+        return self.name
+
+    def onboarding_day(self, on: datetime.date) -> int:
+        """Days since contract start: 0 on the start date itself."""
+        return (on - self.contract_start).days
+
+    def is_in_onboarding(self, on: datetime.date) -> bool:
+        return 0 <= self.onboarding_day(on) < ONBOARDING_DAYS
+
+    @property
+    def onboarding_end(self) -> datetime.date:
+        """The first day of ongoing support."""
+        return self.contract_start + datetime.timedelta(days=ONBOARDING_DAYS)
+
+
+class Contact(models.Model):
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("client")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language.choices, default=Language.GERMAN
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["client__name", "name"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "email"], name="contact_unique_email_per_client"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+
+class TechnicianQuerySet(models.QuerySet):
+    def employed_on(self, day: datetime.date):
+        """Technicians on the payroll on ``day`` (hired on or before, not yet left)."""
+        return self.filter(hire_date__lte=day).filter(
+            Q(leave_date__isnull=True) | Q(leave_date__gt=day)
+        )
+
+    def active(self):
+        return self.filter(leave_date__isnull=True)
+
+
+class Technician(models.Model):
+    external_id = models.CharField(_("external id"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(
+        _("role"), max_length=100, blank=True, help_text=_("e.g. Level 1, Level 2")
+    )
+    hire_date = models.DateField(_("hire date"))
+    leave_date = models.DateField(
+        _("leave date"), null=True, blank=True, help_text=_("First day no longer employed.")
+    )
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language.choices, default=Language.GERMAN
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="technician",
+        verbose_name=_("login"),
+    )
+
+    objects = TechnicianQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("technician")
+        verbose_name_plural = _("technicians")
+
+    def __str__(self):
+        return self.name
+
+    def is_employed_on(self, day: datetime.date) -> bool:
+        return self.hire_date <= day and (self.leave_date is None or self.leave_date > day)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MspMaturityConfig(AppConfig):
+    name = "msp_maturity"
+    verbose_name = "msp-maturity"

@@ -1,0 +1,40 @@
+"""The Celery app. Without REDIS_URL the settings make every task run in-process."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "msp_maturity.settings")
+
+app = Celery("msp_maturity")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Periodic work, run by `celery beat`. Each task is safe to run twice, so a beat that
+# fires again after a restart does no harm.
+app.conf.beat_schedule = {
+    "surveys-dispatch-due": {
+        # Weekly pulse, onboarding days, reminders and closing; the task itself decides
+        # what is due from the configuration in the database.
+        "task": "surveys.tasks.dispatch_due",
+        "schedule": crontab(minute="*/15"),
+    },
+    "surveys-sweep-unsent": {
+        # Invitations stored while the broker was down are sent from here.
+        "task": "surveys.tasks.sweep_unsent",
+        "schedule": crontab(minute="*/5"),
+    },
+    "kpis-refresh-rollups": {
+        "task": "kpis.tasks.refresh_rollups",
+        "schedule": crontab(minute=7),
+    },
+    "kpis-check-thresholds": {
+        "task": "kpis.tasks.check_thresholds",
+        "schedule": crontab(minute=17),
+    },
+    "kpis-check-team-satisfaction": {
+        "task": "kpis.tasks.check_team_satisfaction",
+        "schedule": crontab(minute=30, hour=7),
+    },
+}

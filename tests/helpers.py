@@ -1,0 +1,30 @@
+"""Helpers shared by tests: users, ports and signing in through the browser."""
+
+import socket
+
+from django.contrib.auth.models import Group, User
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(username: str, *groups: str, **extra) -> User:
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, email=f"{username}@example.com", **extra
+    )
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def login_in_browser(page, live_server, username: str, password: str = PASSWORD):
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
