@@ -229,9 +229,12 @@ def celery_worker_process(transactional_db, smtp_sink, settings):
         "EMAIL_PORT": str(smtp_sink.port),
         "CONN_MAX_AGE": "0",
     }
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = smtp_sink.port
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": smtp_sink.port, "timeout": 10},
+        }
+    }
     celery_app.control.purge()
 
     class Worker:
