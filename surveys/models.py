@@ -1,0 +1,532 @@
+"""Surveys as data, campaigns that send them, and the answers that come back.
+
+A ``Survey`` is one of four kinds (client onboarding, technician onboarding, weekly pulse,
+in-depth technician survey); its ``Question`` rows carry German and English text, a scale
+and a stable ``key``/``metric`` so figures filter by meaning, never by wording. Editing a
+question's text in the admin does not touch stored answers: an ``Answer`` points at the
+question and keeps its own value.
+
+A ``Campaign`` sends one survey to a set of recipients; each recipient gets one
+``Invitation`` (status queued -> sending -> sent | failed, then answered). The personal
+link carries a random token whose SHA-256 hash is stored in ``InvitationToken``; the raw
+token exists only in the e-mail.
+"""
+
+import datetime
+import hashlib
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class SurveyKind(models.TextChoices):
+    CLIENT_ONBOARDING = "client_onboarding", _("Client onboarding survey")
+    TECHNICIAN_ONBOARDING = "technician_onboarding", _("Technician onboarding survey")
+    PULSE = "pulse", _("Weekly pulse")
+    IN_DEPTH = "in_depth", _("In-depth technician survey")
+
+
+# Surveys whose answers managers may only see as aggregates over enough respondents.
+AGGREGATE_ONLY_KINDS = (SurveyKind.TECHNICIAN_ONBOARDING, SurveyKind.IN_DEPTH)
+TECHNICIAN_KINDS = (SurveyKind.TECHNICIAN_ONBOARDING, SurveyKind.PULSE, SurveyKind.IN_DEPTH)
+
+
+class Metric(models.TextChoices):
+    NONE = "", _("none")
+    CSAT = "csat", _("CSAT (1-5)")
+    NPS = "nps", _("NPS (0-10)")
+    CES = "ces", _("Customer effort (1-7)")
+    PULSE = "pulse", _("Pulse (1-5)")
+    JOB_SATISFACTION = "job_satisfaction", _("Overall job satisfaction (0-10)")
+
+
+def _localised(obj, field: str, language: str | None = None) -> str:
+    language = (language or get_language() or "de")[:2]
+    value = getattr(obj, f"{field}_{language}", "") if language in ("de", "en") else ""
+    return value or getattr(obj, f"{field}_de", "") or getattr(obj, f"{field}_en", "")
+
+
+class Survey(models.Model):
+    kind = models.CharField(_("kind"), max_length=32, choices=SurveyKind.choices, unique=True)
+    title_de = models.CharField(_("title (German)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    intro_de = models.TextField(_("introduction (German)"), blank=True)
+    intro_en = models.TextField(_("introduction (English)"), blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+
+    def __str__(self):
+        return self.title()
+
+    def title(self, language: str | None = None) -> str:
+        return _localised(self, "title", language)
+
+    def intro(self, language: str | None = None) -> str:
+        return _localised(self, "intro", language)
+
+    @property
+    def for_clients(self) -> bool:
+        return self.kind == SurveyKind.CLIENT_ONBOARDING
+
+    @property
+    def aggregate_only(self) -> bool:
+        return self.kind in AGGREGATE_ONLY_KINDS
+
+    @property
+    def is_pulse(self) -> bool:
+        return self.kind == SurveyKind.PULSE
+
+
+class QuestionQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Question(models.Model):
+    class Type(models.TextChoices):
+        SCALE = "scale", _("Scale")
+        TEXT = "text", _("Free text")
+
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="questions", verbose_name=_("survey")
+    )
+    key = models.SlugField(
+        _("key"), max_length=60, help_text=_("Stable identifier; figures and exports use it.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    type = models.CharField(_("type"), max_length=10, choices=Type.choices, default=Type.SCALE)
+    metric = models.CharField(
+        _("metric"), max_length=20, choices=Metric.choices, blank=True, default=""
+    )
+    text_de = models.CharField(_("question (German)"), max_length=300)
+    text_en = models.CharField(_("question (English)"), max_length=300)
+    scale_min = models.SmallIntegerField(_("scale minimum"), default=1)
+    scale_max = models.SmallIntegerField(_("scale maximum"), default=5)
+    label_min_de = models.CharField(_("label of the minimum (German)"), max_length=80, blank=True)
+    label_min_en = models.CharField(_("label of the minimum (English)"), max_length=80, blank=True)
+    label_max_de = models.CharField(_("label of the maximum (German)"), max_length=80, blank=True)
+    label_max_en = models.CharField(_("label of the maximum (English)"), max_length=80, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive questions are no longer asked.")
+    )
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["survey", "position", "id"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "key"], name="question_unique_key"),
+            models.CheckConstraint(
+                condition=Q(scale_min__lt=models.F("scale_max")), name="question_scale_order"
+            ),
+        ]
+
+    def __str__(self):
+        return self.text()
+
+    def text(self, language: str | None = None) -> str:
+        return _localised(self, "text", language)
+
+    def label_min(self, language: str | None = None) -> str:
+        return _localised(self, "label_min", language)
+
+    def label_max(self, language: str | None = None) -> str:
+        return _localised(self, "label_max", language)
+
+    @property
+    def is_scale(self) -> bool:
+        return self.type == self.Type.SCALE
+
+    def scale(self) -> range:
+        return range(self.scale_min, self.scale_max + 1)
+
+
+def _validate_onboarding_days(value: str) -> None:
+    try:
+        days = parse_days(value)
+    except ValueError:
+        raise ValidationError(_("Enter whole days separated by commas, e.g. 14, 45, 85.")) from None
+    if any(day < 0 or day > 89 for day in days):
+        raise ValidationError(_("Days must lie inside the first 90 days (0 to 89)."))
+
+
+def parse_days(value: str) -> list[int]:
+    """'14, 45,85' -> [14, 45, 85] (sorted, unique); raises ValueError on junk."""
+    return sorted({int(part) for part in value.replace(";", ",").split(",") if part.strip()})
+
+
+def _validate_timezone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(_("Unknown time zone, e.g. Europe/Berlin.")) from None
+
+
+class SurveySettings(models.Model):
+    """The schedules, one row, edited in the admin."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    pulse_enabled = models.BooleanField(_("send the weekly pulse"), default=True)
+    pulse_weekday = models.PositiveSmallIntegerField(
+        _("pulse weekday"), choices=Weekday.choices, default=Weekday.FRIDAY
+    )
+    pulse_time = models.TimeField(_("pulse time"), default=datetime.time(13, 0))
+    pulse_timezone = models.CharField(
+        _("pulse time zone"),
+        max_length=64,
+        default="Europe/Berlin",
+        validators=[_validate_timezone],
+    )
+    pulse_open_days = models.PositiveSmallIntegerField(
+        _("pulse open for (days)"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+    client_onboarding_enabled = models.BooleanField(
+        _("send client onboarding surveys"), default=True
+    )
+    client_onboarding_days = models.CharField(
+        _("client onboarding days"),
+        max_length=100,
+        default="14, 45, 85",
+        validators=[_validate_onboarding_days],
+        help_text=_("Days after contract start, inside the first 90 days."),
+    )
+    technician_onboarding_enabled = models.BooleanField(
+        _("send technician onboarding surveys"), default=True
+    )
+    technician_onboarding_day = models.PositiveSmallIntegerField(
+        _("technician onboarding day"),
+        default=60,
+        validators=[MaxValueValidator(89)],
+        help_text=_("Day after contract start; sent to the client's responsible technicians."),
+    )
+    in_depth_quarterly = models.BooleanField(_("send the in-depth survey quarterly"), default=True)
+    in_depth_day_of_quarter = models.PositiveSmallIntegerField(
+        _("in-depth survey day of the quarter"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(80)],
+    )
+    open_days = models.PositiveSmallIntegerField(
+        _("other surveys open for (days)"),
+        default=21,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+    reminder_after_days = models.PositiveSmallIntegerField(
+        _("remind after (days)"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    max_reminders = models.PositiveSmallIntegerField(
+        _("reminders"), default=2, validators=[MaxValueValidator(2)]
+    )
+
+    class Meta:
+        verbose_name = _("survey settings")
+        verbose_name_plural = _("survey settings")
+
+    def __str__(self):
+        return str(_("Survey settings"))
+
+    @classmethod
+    def load(cls) -> "SurveySettings":
+        obj = cls.objects.order_by("pk").first()
+        return obj or cls.objects.create()
+
+    def onboarding_days(self) -> list[int]:
+        try:
+            return [day for day in parse_days(self.client_onboarding_days) if 0 <= day < 90]
+        except ValueError:
+            return []
+
+    def zone(self) -> zoneinfo.ZoneInfo:
+        try:
+            return zoneinfo.ZoneInfo(self.pulse_timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+class CampaignQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=Campaign.Status.OPEN)
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("scheduled")
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
+
+    survey = models.ForeignKey(
+        Survey, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("survey")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
+    )
+    send_at = models.DateTimeField(_("send at"), default=timezone.now)
+    closes_at = models.DateTimeField(_("closes at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reminder_after_days = models.PositiveSmallIntegerField(
+        _("remind after (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("Empty: no reminders."),
+    )
+    max_reminders = models.PositiveSmallIntegerField(
+        _("reminders"), default=2, validators=[MaxValueValidator(2)]
+    )
+    # Campaigns started by the schedule carry a key (e.g. "pulse:2026-11-16") so that a
+    # schedule that runs twice creates nothing twice.
+    auto_key = models.CharField(max_length=80, null=True, blank=True, unique=True, editable=False)
+    client = models.ForeignKey(
+        "kpis.Client",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="survey_campaigns",
+        verbose_name=_("client"),
+        help_text=_("For onboarding campaigns: the client being onboarded."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-send_at", "-id"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        indexes = [
+            # dispatch_due: scheduled campaigns due to start, open campaigns due to close.
+            models.Index(fields=["status", "send_at"], name="campaign_status_send"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.send_at and self.closes_at and self.closes_at <= self.send_at:
+            raise ValidationError({"closes_at": _("The closing date must lie after the start.")})
+
+    def is_open_for_answers(self, now: datetime.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.status == self.Status.OPEN and self.closes_at > now
+
+
+class InvitationQuerySet(models.QuerySet):
+    def for_technician_user(self, user):
+        return self.filter(technician__user=user)
+
+
+class InvitationStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+    ANSWERED = "answered", _("answered")
+
+
+class Invitation(models.Model):
+    Status = InvitationStatus
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("campaign")
+    )
+    contact = models.ForeignKey(
+        "kpis.Contact",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="survey_invitations",
+        verbose_name=_("contact"),
+    )
+    technician = models.ForeignKey(
+        "kpis.Technician",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="survey_invitations",
+        verbose_name=_("technician"),
+    )
+    email = models.EmailField(_("e-mail"))
+    language = models.CharField(_("language"), max_length=5, default="de")
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=InvitationStatus.choices,
+        default=InvitationStatus.QUEUED,
+    )
+    failure_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
+    last_reminder_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["campaign", "id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            # One invitation per recipient and campaign, even when a form is sent twice.
+            models.UniqueConstraint(
+                fields=["campaign", "contact"],
+                condition=Q(contact__isnull=False),
+                name="invitation_unique_contact",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "technician"],
+                condition=Q(technician__isnull=False),
+                name="invitation_unique_technician",
+            ),
+            models.CheckConstraint(
+                condition=Q(contact__isnull=False, technician__isnull=True)
+                | Q(contact__isnull=True, technician__isnull=False),
+                name="invitation_one_recipient",
+            ),
+        ]
+        indexes = [
+            # sweep_unsent: queued or stale sending invitations.
+            models.Index(fields=["status", "created_at"], name="invitation_status_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign} → {self.recipient_name}"
+
+    @property
+    def recipient(self):
+        return self.contact or self.technician
+
+    @property
+    def recipient_name(self) -> str:
+        recipient = self.recipient
+        return recipient.name if recipient else self.email
+
+    def issue_token(self) -> str:
+        """A fresh raw token for a link; only its hash is stored. Returns the signed form
+        that goes into the URL."""
+        from .tokens import issue_token
+
+        return issue_token(self)
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def new_raw_token() -> str:
+    # 32 random bytes = 256 bits.
+    return secrets.token_urlsafe(32)
+
+
+class InvitationToken(models.Model):
+    """One per e-mail sent (first mail and each reminder); all stay valid until the
+    campaign closes or the signature expires."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("link token")
+        verbose_name_plural = _("link tokens")
+
+
+class ResponseQuerySet(models.QuerySet):
+    def of_kind(self, kind: str):
+        return self.filter(survey__kind=kind)
+
+
+class Response(models.Model):
+    """The answers of one invitation; the one-to-one makes a double submit one row."""
+
+    invitation = models.OneToOneField(
+        Invitation, on_delete=models.CASCADE, related_name="response", verbose_name=_("invitation")
+    )
+    survey = models.ForeignKey(
+        Survey, on_delete=models.PROTECT, related_name="responses", verbose_name=_("survey")
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="responses", verbose_name=_("campaign")
+    )
+    client = models.ForeignKey(
+        "kpis.Client",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="survey_responses",
+        verbose_name=_("client"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    objects = ResponseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        indexes = [
+            # Results and metrics: responses of one survey in a period.
+            models.Index(fields=["survey", "submitted_at"], name="response_survey_submitted"),
+        ]
+
+    def __str__(self):
+        return f"{self.survey} · {self.submitted_at:%Y-%m-%d}"
+
+
+class Answer(models.Model):
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="answers", verbose_name=_("response")
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="answers", verbose_name=_("question")
+    )
+    value = models.SmallIntegerField(_("value"), null=True, blank=True)
+    text = models.TextField(_("text"), blank=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="answer_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.question.key}: {self.value if self.value is not None else self.text}"

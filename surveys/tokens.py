@@ -1,0 +1,67 @@
+"""Personal survey links.
+
+The URL carries ``<raw token>:<timestamp>:<signature>``: a random 256-bit token, signed
+with Django's TimestampSigner so a link expires (settings.SURVEY_TOKEN_MAX_AGE_DAYS) and a
+tampered link is rejected before the database is asked. The database keeps only the
+SHA-256 hash of the raw token, so a leaked database holds no working links.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core import signing
+
+from .models import InvitationToken, hash_token, new_raw_token
+
+SALT = "surveys.invitation-link"
+
+
+class InvalidToken(Exception):
+    """Unknown, tampered or expired; the view answers with a friendly 4xx page."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason  # "invalid" or "expired"
+
+
+def _signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=SALT)
+
+
+def max_age() -> datetime.timedelta:
+    return datetime.timedelta(days=settings.SURVEY_TOKEN_MAX_AGE_DAYS)
+
+
+def issue_token(invitation) -> str:
+    """Store the hash of a fresh token for ``invitation``; return the signed URL token."""
+    raw = new_raw_token()
+    InvitationToken.objects.create(invitation=invitation, token_hash=hash_token(raw))
+    return _signer().sign(raw)
+
+
+def unsign(token: str) -> str:
+    """The raw token inside a signed URL token; raises InvalidToken."""
+    if not token or len(token) > 200:
+        raise InvalidToken("invalid")
+    try:
+        return _signer().unsign(token, max_age=max_age())
+    except signing.SignatureExpired:
+        raise InvalidToken("expired") from None
+    except signing.BadSignature:
+        raise InvalidToken("invalid") from None
+
+
+def invitation_for_token(token: str, queryset=None):
+    """The invitation a signed token belongs to; raises InvalidToken."""
+    from .models import Invitation
+
+    raw = unsign(token)
+    queryset = queryset if queryset is not None else Invitation.objects.all()
+    invitation = (
+        queryset.select_related("campaign__survey", "contact__client", "technician")
+        .filter(tokens__token_hash=hash_token(raw))
+        .first()
+    )
+    if invitation is None:
+        raise InvalidToken("invalid")
+    return invitation

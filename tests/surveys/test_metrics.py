@@ -1,0 +1,190 @@
+"""The survey formulas against hand-computed sets, and the database aggregates."""
+
+import datetime
+
+import pytest
+
+from surveys import metrics
+from surveys.models import SurveyKind
+from tests.surveys.helpers import (
+    answer,
+    campaign,
+    client_answer,
+    invite,
+    make_client,
+    make_contact,
+    make_technician,
+)
+
+D = datetime.date
+
+
+# --- Formulas on plain numbers --------------------------------------------------------
+
+
+def test_nps_is_share_of_promoters_minus_share_of_detractors():
+    # 10, 9, 9 promoters (3); 8, 7 passives; 6, 0 detractors (2); 7 answers
+    # (3 - 2) / 7 * 100 = 14.2857...
+    assert metrics.nps([10, 9, 9, 8, 7, 6, 0]) == pytest.approx(100 / 7)
+
+
+def test_nps_boundaries_and_extremes():
+    assert metrics.nps([9]) == 100
+    assert metrics.nps([6]) == -100
+    assert metrics.nps([7, 8]) == 0
+    assert metrics.nps([10, 0]) == 0
+
+
+def test_nps_of_an_empty_set_is_none():
+    assert metrics.nps([]) is None
+    assert metrics.nps(iter([])) is None
+
+
+def test_csat_counts_four_and_five_as_satisfied():
+    # 5, 4 satisfied of 1, 2, 3, 4, 5 -> 40 %
+    assert metrics.csat([1, 2, 3, 4, 5]) == pytest.approx(40)
+    assert metrics.csat([4, 5, 5]) == 100
+    assert metrics.csat([3]) == 0
+    assert metrics.csat([]) is None
+
+
+def test_ces_is_the_mean_effort():
+    assert metrics.ces([7, 6, 2]) == pytest.approx(5)
+    assert metrics.ces([1]) == 1
+    assert metrics.ces([]) is None
+
+
+def test_nps_accepts_a_generator():
+    assert metrics.nps(v for v in (10, 10, 5, 8)) == pytest.approx(25)
+
+
+def test_period_starts_cover_the_half_open_range():
+    assert metrics.period_starts(D(2026, 1, 15), D(2026, 4, 1), "month") == [
+        D(2026, 1, 1),
+        D(2026, 2, 1),
+        D(2026, 3, 1),
+    ]
+    assert metrics.period_starts(D(2025, 11, 20), D(2026, 2, 1), "quarter") == [
+        D(2025, 10, 1),
+        D(2026, 1, 1),
+    ]
+    assert metrics.period_starts(D(2026, 11, 18), D(2026, 11, 30), "week") == [
+        D(2026, 11, 16),
+        D(2026, 11, 23),
+    ]
+    assert metrics.period_starts(D(2026, 1, 1), D(2026, 1, 1), "month") == []
+    with pytest.raises(ValueError):
+        metrics.period_starts(D(2026, 1, 1), D(2026, 2, 1), "year")
+
+
+# --- Database aggregates ----------------------------------------------------------------
+
+
+@pytest.fixture
+def client_set(db):
+    """Two clients, hand-computed:
+
+    A (Jan): csat 5, 4, 2 | nps 10, 9, 3 | ces 7, 6, 2   -> CSAT 66.7, NPS 33.3, CES 5
+    B (Feb): csat 3       | nps 7        | ces 4         -> CSAT 0,    NPS 0,    CES 4
+    All:     CSAT 2/4 = 50, NPS (2 - 1)/4 = 25, CES 19/4 = 4.75
+    One more invitation to B is sent in February and not answered.
+    """
+    camp = campaign(SurveyKind.CLIENT_ONBOARDING)
+    a, b = make_client("A"), make_client("B")
+    client_answer(camp, a, 5, 10, 7, D(2026, 1, 5))
+    client_answer(camp, a, 4, 9, 6, D(2026, 1, 20))
+    client_answer(camp, a, 2, 3, 2, D(2026, 1, 31))
+    client_answer(camp, b, 3, 7, 4, D(2026, 2, 3))
+    invite(camp, make_contact(b), sent_at=metrics.day_start(D(2026, 2, 10)))
+    return a, b
+
+
+def test_client_onboarding_summary_matches_the_hand_computed_set(client_set):
+    summary = metrics.client_onboarding_summary(D(2026, 1, 1), D(2026, 3, 1))
+    assert summary["csat"] == pytest.approx(50)
+    assert summary["nps"] == pytest.approx(25)
+    assert summary["ces"] == pytest.approx(4.75)
+    assert summary["responses"] == 4
+    assert summary["invited"] == 5
+    assert summary["response_rate"] == pytest.approx(80)
+
+
+def test_the_end_date_is_excluded_and_the_start_included(client_set):
+    january = metrics.client_onboarding_summary(D(2026, 1, 5), D(2026, 1, 31))
+    assert january["responses"] == 2  # 5 Jan and 20 Jan, not 31 Jan
+    assert january["csat"] == 100
+
+
+def test_client_onboarding_summary_of_an_empty_period_is_none_everywhere(client_set):
+    summary = metrics.client_onboarding_summary(D(2025, 1, 1), D(2025, 6, 1))
+    assert summary == {
+        "nps": None,
+        "csat": None,
+        "ces": None,
+        "responses": 0,
+        "invited": 0,
+        "response_rate": None,
+    }
+
+
+def test_client_filter_and_by_client(client_set):
+    a, b = client_set
+    only_b = metrics.client_onboarding_summary(D(2026, 1, 1), D(2026, 3, 1), client_ids=[b.id])
+    assert only_b["responses"] == 1 and only_b["invited"] == 2
+    by_client = metrics.client_onboarding_by_client(D(2026, 1, 1), D(2026, 3, 1))
+    assert set(by_client) == {a.id, b.id}
+    assert by_client[a.id]["csat"] == pytest.approx(200 / 3)
+    assert by_client[a.id]["nps"] == pytest.approx(100 / 3)
+    assert by_client[a.id]["ces"] == pytest.approx(5)
+    assert by_client[b.id]["nps"] == 0
+    assert by_client[b.id]["response_rate"] == 50
+
+
+def test_by_month_lists_every_month_with_empty_months_as_none(client_set):
+    months = metrics.client_onboarding_by_month(D(2026, 1, 1), D(2026, 4, 1))
+    assert [m["month"] for m in months] == [D(2026, 1, 1), D(2026, 2, 1), D(2026, 3, 1)]
+    assert months[0]["responses"] == 3 and months[0]["ces"] == pytest.approx(5)
+    assert months[1]["csat"] == 0 and months[1]["invited"] == 2
+    assert months[2]["nps"] is None and months[2]["responses"] == 0
+
+
+def test_the_aggregates_take_a_bounded_number_of_queries(client_set, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):
+        metrics.client_onboarding_summary(D(2026, 1, 1), D(2026, 3, 1))
+    with django_assert_max_num_queries(2):
+        metrics.client_onboarding_by_month(D(2026, 1, 1), D(2026, 3, 1))
+
+
+def test_pulse_average_and_by_week(db):
+    camp = campaign(SurveyKind.PULSE)
+    # Week of 2 Nov 2026: 4 and 2 -> 3; week of 9 Nov: 5
+    for value, day in [(4, D(2026, 11, 2)), (2, D(2026, 11, 6)), (5, D(2026, 11, 13))]:
+        answer(invite(camp, make_technician()), {"week": value}, submitted_on=day)
+    assert metrics.pulse_average(D(2026, 11, 1), D(2026, 11, 14)) == pytest.approx(11 / 3)
+    assert metrics.pulse_average(D(2026, 12, 1), D(2026, 12, 14)) is None
+    weeks = metrics.pulse_average_by_period(D(2026, 11, 2), D(2026, 11, 23), "week")
+    assert weeks == [
+        {"period_start": D(2026, 11, 2), "average": 3.0, "responses": 2},
+        {"period_start": D(2026, 11, 9), "average": 5.0, "responses": 1},
+        {"period_start": D(2026, 11, 16), "average": None, "responses": 0},
+    ]
+
+
+def test_job_satisfaction_is_hidden_below_the_threshold(db, settings):
+    settings.SURVEY_MIN_AGGREGATE = 5
+    camp = campaign(SurveyKind.IN_DEPTH)
+    for value in (8, 6, 7, 9):
+        answer(
+            invite(camp, make_technician()),
+            {"job_satisfaction": value},
+            submitted_on=D(2026, 4, 20),
+        )
+    assert metrics.job_satisfaction_average(D(2026, 4, 1), D(2026, 7, 1)) is None
+    quarters = metrics.job_satisfaction_by_period(D(2026, 4, 1), D(2026, 7, 1))
+    assert quarters == [{"period_start": D(2026, 4, 1), "average": None, "responses": 4}]
+    answer(invite(camp, make_technician()), {"job_satisfaction": 5}, submitted_on=D(2026, 5, 2))
+    # (8 + 6 + 7 + 9 + 5) / 5 = 7
+    assert metrics.job_satisfaction_average(D(2026, 4, 1), D(2026, 7, 1)) == pytest.approx(7)
+    quarters = metrics.job_satisfaction_by_period(D(2026, 1, 1), D(2026, 7, 1), "quarter")
+    assert quarters[0] == {"period_start": D(2026, 1, 1), "average": None, "responses": 0}
+    assert quarters[1]["average"] == pytest.approx(7)
