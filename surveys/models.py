@@ -467,6 +467,10 @@ class InvitationToken(models.Model):
         verbose_name = _("link token")
         verbose_name_plural = _("link tokens")
 
+    def __str__(self):
+        # Never the hash: it identifies a working link's owner in logs.
+        return f"token #{self.pk} of invitation #{self.invitation_id}"
+
 
 class ResponseQuerySet(models.QuerySet):
     def of_kind(self, kind: str):

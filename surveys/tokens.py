@@ -25,7 +25,8 @@ class InvalidToken(Exception):
 
 
 def _signer() -> signing.TimestampSigner:
-    return signing.TimestampSigner(salt=SALT)
+    # "." keeps the link free of colons; it is not in the URL-safe base64 alphabet.
+    return signing.TimestampSigner(salt=SALT, sep=".")
 
 
 def max_age() -> datetime.timedelta:

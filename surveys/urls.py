@@ -1,2 +1,25 @@
+from django.urls import path
+
+from . import views
+
 app_name = "surveys"
-urlpatterns: list = []
+
+urlpatterns = [
+    # Public: the personal link, no login.
+    path("r/<str:token>/", views.respond, name="respond"),
+    path("thanks/", views.thanks, name="thanks"),
+    # Technicians: their own surveys.
+    path("mine/", views.my_surveys, name="my_surveys"),
+    path("mine/<int:pk>/", views.my_response, name="my_response"),
+    # Managers.
+    path("campaigns/", views.campaign_list, name="campaign_list"),
+    path("campaigns/new/", views.campaign_create, name="campaign_create"),
+    path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
+    path("campaigns/<int:pk>/close/", views.campaign_close, name="campaign_close"),
+    path("campaigns/<int:pk>/send-again/", views.campaign_resend, name="campaign_resend"),
+    path("results/", views.results_index, name="results"),
+    path("results/clients/", views.results_clients, name="results_clients"),
+    path("results/pulse/", views.results_pulse, name="results_pulse"),
+    path("results/<slug:kind>/", views.results_aggregate, name="results_aggregate"),
+    path("results/<slug:report>/<slug:table>.csv", views.export, name="export"),
+]

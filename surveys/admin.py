@@ -1,0 +1,224 @@
+"""Back office: survey texts, settings, campaigns, invitations and client responses.
+
+Answers to the in-depth and technician onboarding surveys are not listed here at all:
+managers see them only as aggregates on the results pages.
+"""
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import (
+    AGGREGATE_ONLY_KINDS,
+    Answer,
+    Campaign,
+    Invitation,
+    Question,
+    Response,
+    Survey,
+    SurveyKind,
+    SurveySettings,
+)
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    extra = 0
+    fields = (
+        "position",
+        "key",
+        "type",
+        "metric",
+        "text_de",
+        "text_en",
+        "scale_min",
+        "scale_max",
+        "label_min_de",
+        "label_min_en",
+        "label_max_de",
+        "label_max_en",
+        "required",
+        "is_active",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Key, metric and scale define what stored answers mean; texts may change freely.
+        if obj is not None:
+            return ("key", "type", "metric", "scale_min", "scale_max")
+        return ()
+
+    def has_delete_permission(self, request, obj=None):
+        # Deactivate instead: answers point at their question.
+        return False
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    list_display = ("title_de", "title_en", "kind")
+    readonly_fields = ("kind",)
+    inlines = [QuestionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SurveySettings)
+class SurveySettingsAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "pulse_weekday",
+        "pulse_time",
+        "pulse_timezone",
+        "client_onboarding_days",
+    )
+    fieldsets = (
+        (
+            _("Weekly pulse"),
+            {
+                "fields": (
+                    "pulse_enabled",
+                    "pulse_weekday",
+                    "pulse_time",
+                    "pulse_timezone",
+                    "pulse_open_days",
+                )
+            },
+        ),
+        (
+            _("Client onboarding"),
+            {"fields": ("client_onboarding_enabled", "client_onboarding_days")},
+        ),
+        (
+            _("Technician onboarding"),
+            {"fields": ("technician_onboarding_enabled", "technician_onboarding_day")},
+        ),
+        (_("In-depth survey"), {"fields": ("in_depth_quarterly", "in_depth_day_of_quarter")}),
+        (_("All surveys"), {"fields": ("open_days", "reminder_after_days", "max_reminders")}),
+    )
+
+    def has_add_permission(self, request):
+        return not SurveySettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class InvitationInline(admin.TabularInline):
+    model = Invitation
+    extra = 0
+    fields = ("email", "language", "status", "failure_reason", "sent_at", "reminders_sent")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ("name", "survey", "status", "send_at", "closes_at", "invited", "answered")
+    list_filter = ("status", "survey")
+    search_fields = ("name",)
+    date_hierarchy = "send_at"
+    readonly_fields = ("status", "started_at", "closed_at", "auto_key", "created_by", "created_at")
+    raw_id_fields = ("client",)
+    inlines = [InvitationInline]
+    actions = ["close_campaigns", "send_again"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("survey")
+            .annotate(
+                invited_count=Count("invitations", distinct=True),
+            )
+        )
+
+    @admin.display(description=_("invited"), ordering="invited_count")
+    def invited(self, obj):
+        return obj.invited_count
+
+    @admin.display(description=_("answered"))
+    def answered(self, obj):
+        return obj.invitations.filter(status=Invitation.Status.ANSWERED).count()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Close the selected campaigns"))
+    def close_campaigns(self, request, queryset):
+        for campaign in queryset:
+            services.close_campaign(campaign)
+        self.message_user(request, _("Closed."), messages.SUCCESS)
+
+    @admin.action(description=_("Send again to failed invitations"))
+    def send_again(self, request, queryset):
+        count = sum(services.requeue_failed(c) for c in queryset)
+        self.message_user(request, _("%(count)s invitation(s) queued again.") % {"count": count})
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("email", "campaign", "status", "failure_reason", "sent_at", "reminders_sent")
+    list_filter = ("status", "campaign__survey")
+    search_fields = ("email", "campaign__name")
+    list_select_related = ("campaign",)
+    readonly_fields = (
+        "campaign",
+        "contact",
+        "technician",
+        "email",
+        "status",
+        "failure_reason",
+        "attempts",
+        "sent_at",
+        "reminders_sent",
+        "last_reminder_at",
+        "answered_at",
+    )
+    fields = readonly_fields + ("language",)
+
+    def has_add_permission(self, request):
+        return False
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    extra = 0
+    fields = ("question", "value", "text")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    """Client responses (and the named pulse); never the aggregate-only surveys."""
+
+    list_display = ("survey", "client", "campaign", "submitted_at", "updated_at")
+    list_filter = ("survey",)
+    list_select_related = ("survey", "client", "campaign")
+    readonly_fields = ("invitation", "survey", "campaign", "client", "submitted_at", "updated_at")
+    inlines = [AnswerInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).exclude(survey__kind__in=AGGREGATE_ONLY_KINDS)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+__all__ = ["SurveyKind"]

@@ -1,0 +1,168 @@
+import datetime
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kpis.models import Contact, Technician
+
+from .models import Metric, Question, Survey, SurveySettings
+
+# The five pulse faces, worst to best; Unicode emoji render in Outlook and Gmail alike.
+FACES = {1: "😫", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
+
+
+def field_name(question: Question) -> str:
+    return f"q_{question.key}"
+
+
+class ResponseForm(forms.Form):
+    """One field per active question: a radio scale or a free text."""
+
+    def __init__(self, *args, questions: list[Question], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            if question.is_scale:
+                if question.metric == Metric.PULSE:
+                    choices = [(str(v), FACES.get(v, str(v))) for v in question.scale()]
+                else:
+                    choices = [(str(v), str(v)) for v in question.scale()]
+                field = forms.TypedChoiceField(
+                    label=question.text(),
+                    choices=choices,
+                    coerce=int,
+                    required=question.required,
+                    widget=forms.RadioSelect,
+                    error_messages={"required": _("Please choose a value.")},
+                )
+            else:
+                field = forms.CharField(
+                    label=question.text(),
+                    required=question.required,
+                    max_length=4000,
+                    widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+                )
+            field.question = question
+            self.fields[field_name(question)] = field
+
+    def values(self) -> dict:
+        """{question key: value} of the cleaned data."""
+        return {q.key: self.cleaned_data.get(field_name(q)) for q in self.questions}
+
+    def rows(self):
+        """(question, bound field) pairs for the template."""
+        return [(q, self[field_name(q)]) for q in self.questions]
+
+
+def _default_close() -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=14)
+
+
+class CampaignForm(forms.Form):
+    survey = forms.ModelChoiceField(
+        label=_("Survey"), queryset=Survey.objects.all(), empty_label=None
+    )
+    name = forms.CharField(label=_("Name"), max_length=200)
+    clients = forms.ModelMultipleChoiceField(
+        label=_("Clients (all their active contacts)"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    contacts = forms.ModelMultipleChoiceField(
+        label=_("Individual contacts"),
+        queryset=Contact.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    technicians = forms.ModelMultipleChoiceField(
+        label=_("Technicians"),
+        queryset=Technician.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("For technician surveys. Leave empty to invite all active technicians."),
+    )
+    send_at = forms.DateTimeField(
+        label=_("Send at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Leave empty to send now."),
+    )
+    closes_on = forms.DateField(
+        label=_("Closes on"),
+        initial=_default_close,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Answers are accepted until the end of this day."),
+    )
+    reminder_after_days = forms.IntegerField(
+        label=_("Remind non-responders after (days)"),
+        required=False,
+        min_value=1,
+        max_value=60,
+        help_text=_("Leave empty for no reminders."),
+    )
+    max_reminders = forms.TypedChoiceField(
+        label=_("Number of reminders"),
+        choices=[(0, "0"), (1, "1"), (2, "2")],
+        coerce=int,
+        initial=2,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from kpis.models import Client
+
+        self.fields["clients"].queryset = Client.objects.active()
+        self.fields["contacts"].queryset = Contact.objects.filter(is_active=True).select_related(
+            "client"
+        )
+        self.fields["technicians"].queryset = Technician.objects.active()
+        config = SurveySettings.objects.order_by("pk").first()
+        if config and not self.is_bound:
+            self.fields["reminder_after_days"].initial = config.reminder_after_days
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Create campaign")))
+
+    def clean_send_at(self):
+        value = self.cleaned_data.get("send_at")
+        if value and value < timezone.now() - datetime.timedelta(minutes=5):
+            raise forms.ValidationError(_("Choose a time in the future, or leave empty."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        survey = data.get("survey")
+        closes_on = data.get("closes_on")
+        if closes_on:
+            closes_at = timezone.make_aware(
+                datetime.datetime.combine(closes_on + datetime.timedelta(days=1), datetime.time())
+            )
+            data["closes_at"] = closes_at
+            start = data.get("send_at") or timezone.now()
+            if closes_at <= start + datetime.timedelta(hours=1):
+                self.add_error("closes_on", _("The closing date must lie after the start."))
+        if survey is None:
+            return data
+        if survey.for_clients:
+            recipients = list(data.get("contacts") or [])
+            for client in data.get("clients") or []:
+                recipients.extend(client.contacts.filter(is_active=True))
+            if data.get("technicians"):
+                self.add_error(
+                    "technicians", _("This survey goes to clients' contacts, not technicians.")
+                )
+            if not recipients:
+                self.add_error("contacts", _("Choose at least one client or contact."))
+        else:
+            recipients = list(data.get("technicians") or []) or list(
+                Technician.objects.employed_on(timezone.localdate())
+            )
+            if data.get("contacts") or data.get("clients"):
+                self.add_error("contacts", _("This survey goes to technicians, not contacts."))
+            if not recipients:
+                self.add_error("technicians", _("There is no active technician to invite."))
+        data["recipients"] = recipients
+        return data

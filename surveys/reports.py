@@ -1,0 +1,378 @@
+"""The tables behind the results pages and their CSV exports.
+
+Each report is a plain function returning rows; the page and the CSV share it, so what a
+manager downloads is exactly what the page shows (including what it hides).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Avg, Count, Q
+from django.db.models.functions import TruncQuarter, TruncWeek
+from django.utils import timezone
+
+from kpis.models import Client, Technician
+
+from . import metrics
+from .models import (
+    Answer,
+    Campaign,
+    Invitation,
+    InvitationStatus,
+    Metric,
+    Question,
+    SurveyKind,
+)
+
+# --- Client satisfaction -------------------------------------------------------------------
+
+
+@dataclass
+class ClientReport:
+    start: datetime.date
+    end: datetime.date
+    summary: dict
+    by_client: list[dict]
+    by_month: list[dict]
+    comments: list[dict]
+
+
+def client_report(
+    start: datetime.date, end: datetime.date, client_ids: list[int] | None = None
+) -> ClientReport:
+    summary = metrics.client_onboarding_summary(start, end, client_ids)
+    per_client = metrics.client_onboarding_by_client(start, end, client_ids)
+    names = dict(Client.objects.filter(pk__in=per_client).values_list("pk", "name"))
+    by_client = sorted(
+        (
+            {"client_id": cid, "client": names.get(cid, "?"), **row}
+            for cid, row in per_client.items()
+        ),
+        key=lambda row: row["client"].lower(),
+    )
+    by_month = metrics.client_onboarding_by_month(start, end, client_ids)
+    comments_qs = (
+        Answer.objects.filter(
+            response__survey__kind=SurveyKind.CLIENT_ONBOARDING,
+            question__type=Question.Type.TEXT,
+            response__submitted_at__gte=metrics.day_start(start),
+            response__submitted_at__lt=metrics.day_start(end),
+        )
+        .exclude(text="")
+        .order_by("-response__submitted_at")
+        .values("text", "response__submitted_at", "response__client__name")
+    )
+    if client_ids is not None:
+        comments_qs = comments_qs.filter(response__client_id__in=client_ids)
+    comments = [
+        {
+            "submitted_at": row["response__submitted_at"],
+            "client": row["response__client__name"] or "",
+            "text": row["text"],
+        }
+        for row in comments_qs[:200]
+    ]
+    return ClientReport(start, end, summary, by_client, by_month, comments)
+
+
+# --- Pulse ---------------------------------------------------------------------------------
+
+LOW_PULSE = 2  # a latest answer of 1 or 2 asks for a check-in
+DROP = 2  # so does a drop of two or more from the answer before
+SILENT_WEEKS = 2  # and two pulses in a row without an answer
+
+
+def check_in_reasons(series: list[int | None]) -> list[str]:
+    """Why a manager should check in, from one technician's pulse answers in order
+    (None = a pulse not answered). Returns a subset of ["low", "drop", "silent"]."""
+    reasons = []
+    answered = [v for v in series if v is not None]
+    if answered and answered[-1] <= LOW_PULSE:
+        reasons.append("low")
+    if len(answered) >= 2 and answered[-2] - answered[-1] >= DROP:
+        reasons.append("drop")
+    if len(series) >= SILENT_WEEKS and all(v is None for v in series[-SILENT_WEEKS:]):
+        reasons.append("silent")
+    return reasons
+
+
+@dataclass
+class PulseReport:
+    weeks: list[datetime.date]
+    rows: list[dict]  # {"technician": Technician, "values": [int|None per week]}
+    team: list[dict]  # {"week": date, "average": float|None, "responses": int}
+    check_in: list[dict] = field(default_factory=list)
+
+
+def pulse_report(weeks: int = 12, today: datetime.date | None = None) -> PulseReport:
+    """Heatmap (technician x week), team average per week and the check-in list over the
+    last ``weeks`` weeks up to ``today``. Four queries."""
+    today = today or timezone.localdate()
+    this_week = metrics.period_start(today, "week")
+    week_starts = [this_week - datetime.timedelta(days=7 * i) for i in range(weeks - 1, -1, -1)]
+    start = week_starts[0]
+    zone = metrics.project_zone()
+    invitations = (
+        Invitation.objects.filter(
+            campaign__survey__kind=SurveyKind.PULSE,
+            campaign__send_at__gte=metrics.day_start(start),
+            campaign__send_at__lt=metrics.day_start(this_week + datetime.timedelta(days=7)),
+            campaign__status__in=[Campaign.Status.OPEN, Campaign.Status.CLOSED],
+            technician__isnull=False,
+        )
+        .annotate(week=TruncWeek("campaign__send_at", tzinfo=zone))
+        .values("technician_id", "week", "status", "campaign__send_at")
+    )
+    values = {
+        (row["response__invitation__technician_id"], metrics._as_date(row["week"])): row["value"]
+        for row in Answer.objects.filter(
+            question__metric=Metric.PULSE,
+            value__isnull=False,
+            response__campaign__send_at__gte=metrics.day_start(start),
+            response__campaign__send_at__lt=metrics.day_start(
+                this_week + datetime.timedelta(days=7)
+            ),
+        )
+        .annotate(week=TruncWeek("response__campaign__send_at", tzinfo=zone))
+        .values("response__invitation__technician_id", "week", "value")
+    }
+    invited: dict[int, dict[datetime.date, str]] = defaultdict(dict)
+    sent_on: dict[int, dict[datetime.date, datetime.datetime]] = defaultdict(dict)
+    for row in invitations:
+        week = metrics._as_date(row["week"])
+        invited[row["technician_id"]][week] = row["status"]
+        sent_on[row["technician_id"]][week] = row["campaign__send_at"]
+    technicians = Technician.objects.filter(pk__in=invited).order_by("name")
+    rows, check_in = [], []
+    # A pulse counts as unanswered for the check-in only after two days.
+    settled = timezone.now() - datetime.timedelta(days=2)
+    for technician in technicians:
+        cells = [values.get((technician.pk, week)) for week in week_starts]
+        rows.append({"technician": technician, "values": cells})
+        series = []
+        for week in week_starts:
+            if week not in invited[technician.pk]:
+                continue
+            value = values.get((technician.pk, week))
+            if value is None and sent_on[technician.pk][week] > settled:
+                continue
+            series.append(value)
+        reasons = check_in_reasons(series)
+        if reasons:
+            answered = [v for v in series if v is not None]
+            check_in.append(
+                {
+                    "technician": technician,
+                    "reasons": reasons,
+                    "latest": answered[-1] if answered else None,
+                    "previous": answered[-2] if len(answered) >= 2 else None,
+                }
+            )
+    team = [
+        {"week": row["period_start"], "average": row["average"], "responses": row["responses"]}
+        for row in _team_weeks(start, this_week + datetime.timedelta(days=7))
+    ]
+    return PulseReport(week_starts, rows, team, check_in)
+
+
+def _team_weeks(start: datetime.date, end: datetime.date) -> list[dict]:
+    zone = metrics.project_zone()
+    rows = {
+        metrics._as_date(row["week"]): row
+        for row in Answer.objects.filter(
+            question__metric=Metric.PULSE,
+            value__isnull=False,
+            response__campaign__send_at__gte=metrics.day_start(start),
+            response__campaign__send_at__lt=metrics.day_start(end),
+        )
+        .annotate(week=TruncWeek("response__campaign__send_at", tzinfo=zone))
+        .values("week")
+        .order_by()
+        .annotate(avg=Avg("value"), n=Count("id"))
+    }
+    return [
+        {
+            "period_start": week,
+            "average": float(rows[week]["avg"]) if week in rows else None,
+            "responses": rows[week]["n"] if week in rows else 0,
+        }
+        for week in metrics.period_starts(start, end, "week")
+    ]
+
+
+def technician_pulse_history(technician: Technician, weeks: int = 26) -> list[dict]:
+    """One technician's own pulse answers, newest first: {"week", "value", "comment"}."""
+    since = timezone.now() - datetime.timedelta(weeks=weeks)
+    answers = (
+        Answer.objects.filter(
+            response__invitation__technician=technician,
+            response__survey__kind=SurveyKind.PULSE,
+            response__campaign__send_at__gte=since,
+        )
+        .select_related("question", "response__campaign")
+        .order_by("-response__campaign__send_at")
+    )
+    by_response: dict[int, dict] = {}
+    for answer in answers:
+        entry = by_response.setdefault(
+            answer.response_id,
+            {
+                "week": timezone.localdate(answer.response.campaign.send_at),
+                "value": None,
+                "comment": "",
+            },
+        )
+        if answer.question.metric == Metric.PULSE:
+            entry["value"] = answer.value
+        elif answer.text:
+            entry["comment"] = answer.text
+    return list(by_response.values())
+
+
+# --- Aggregate-only surveys (in-depth, technician onboarding) --------------------------------
+
+
+@dataclass
+class AggregateReport:
+    kind: str
+    quarters: list[dict]  # {"quarter": date, "respondents": int, "shown": bool}
+    quarter: datetime.date | None
+    respondents: int
+    shown: bool
+    questions: list[dict]  # {"question", "average"|None, "answers"}
+    texts: list[dict]  # {"question", "texts": [str]} only when shown
+    trend: list[dict]  # {"quarter", "average"|None, "respondents"} of the headline question
+    minimum: int
+
+
+def _quarter_label(day: datetime.date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def aggregate_report(kind: str, quarter: datetime.date | None = None) -> AggregateReport:
+    """Answers of in-depth or technician onboarding surveys, only as averages per question
+    and calendar quarter (of the campaign's start), only over *closed* campaigns, and only
+    where at least settings.SURVEY_MIN_AGGREGATE people answered.
+
+    Fixed quarters and closed campaigns keep a manager from narrowing a date range or
+    watching a running campaign until one person's answers can be told apart.
+    """
+    if kind not in (SurveyKind.IN_DEPTH, SurveyKind.TECHNICIAN_ONBOARDING):
+        raise ValueError(kind)
+    minimum = metrics.minimum_respondents()
+    zone = metrics.project_zone()
+    answers = Answer.objects.filter(
+        response__survey__kind=kind, response__campaign__status=Campaign.Status.CLOSED
+    ).annotate(quarter=TruncQuarter("response__campaign__send_at", tzinfo=zone))
+    headline_key = "job_satisfaction" if kind == SurveyKind.IN_DEPTH else "overall_onboarding"
+    per_quarter = (
+        answers.values("quarter")
+        .order_by("quarter")
+        .annotate(
+            respondents=Count("response", distinct=True),
+            headline=Avg("value", filter=Q(question__key=headline_key)),
+        )
+    )
+    quarters = []
+    for row in per_quarter:
+        day = metrics._as_date(row["quarter"])
+        shown = row["respondents"] >= minimum
+        quarters.append(
+            {
+                "quarter": day,
+                "label": _quarter_label(day),
+                "respondents": row["respondents"],
+                "shown": shown,
+                "headline": float(row["headline"])
+                if shown and row["headline"] is not None
+                else None,
+            }
+        )
+    if quarter is None and quarters:
+        quarter = quarters[-1]["quarter"]
+    selected = next((q for q in quarters if q["quarter"] == quarter), None)
+    respondents = selected["respondents"] if selected else 0
+    shown = bool(selected and selected["shown"])
+    question_rows, texts = [], []
+    survey_questions = list(Question.objects.filter(survey__kind=kind).order_by("position", "id"))
+    if selected:
+        in_quarter = answers.filter(quarter=metrics.day_start(quarter))
+        stats = {
+            row["question_id"]: row
+            for row in in_quarter.filter(value__isnull=False)
+            .values("question_id")
+            .order_by()
+            .annotate(avg=Avg("value"), n=Count("response", distinct=True))
+        }
+        for question in survey_questions:
+            if not question.is_scale:
+                continue
+            row = stats.get(question.pk) or {}
+            n = row.get("n") or 0
+            question_rows.append(
+                {
+                    "question": question,
+                    "answers": n,
+                    "average": float(row["avg"])
+                    if row.get("avg") is not None and shown and n >= minimum
+                    else None,
+                }
+            )
+        if shown:
+            grouped: dict[int, list[str]] = defaultdict(list)
+            for row in (
+                in_quarter.filter(question__type=Question.Type.TEXT)
+                .exclude(text="")
+                .values("question_id", "text")
+            ):
+                grouped[row["question_id"]].append(row["text"])
+            for question in survey_questions:
+                if grouped.get(question.pk):
+                    # Sorted, without names or dates: the order must not give anyone away.
+                    texts.append({"question": question, "texts": sorted(grouped[question.pk])})
+    trend = [
+        {
+            "quarter": q["quarter"],
+            "label": q["label"],
+            "average": q["headline"],
+            "respondents": q["respondents"],
+        }
+        for q in quarters
+    ]
+    return AggregateReport(
+        kind=kind,
+        quarters=quarters,
+        quarter=quarter,
+        respondents=respondents,
+        shown=shown,
+        questions=question_rows,
+        texts=texts,
+        trend=trend,
+        minimum=minimum,
+    )
+
+
+def invitation_counts(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
+    """{campaign id: {status: count, "total": n}} in one query."""
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in (
+        Invitation.objects.filter(campaign_id__in=campaign_ids)
+        .values("campaign_id", "status")
+        .order_by()
+        .annotate(n=Count("id"))
+    ):
+        counts[row["campaign_id"]][row["status"]] = row["n"]
+        counts[row["campaign_id"]]["total"] += row["n"]
+    return counts
+
+
+__all__ = [
+    "InvitationStatus",
+    "aggregate_report",
+    "check_in_reasons",
+    "client_report",
+    "pulse_report",
+]

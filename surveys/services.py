@@ -1,0 +1,369 @@
+"""Campaigns: create them with their invitations, start, close, and store answers.
+
+Every function here is free of requests so tests and tasks call them directly.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from kpis.models import Client, Contact, Technician
+
+from .models import (
+    Answer,
+    Campaign,
+    Invitation,
+    InvitationStatus,
+    Question,
+    Response,
+    Survey,
+    SurveyKind,
+    SurveySettings,
+)
+
+logger = logging.getLogger("surveys.campaigns")
+
+
+class CampaignClosed(Exception):
+    """The campaign no longer takes answers."""
+
+
+def queue_sending(campaign_id: int) -> bool:
+    """Hand the campaign to the sending task. A broker that is down must not break the
+    page that created the campaign: the invitations stay queued and the sweep sends them
+    later. Returns whether queuing worked."""
+    from .tasks import send_campaign
+
+    try:
+        send_campaign.delay(campaign_id)
+    except Exception:
+        logger.exception("survey.queue_failed campaign=%s (sweep will retry)", campaign_id)
+        return False
+    return True
+
+
+def queue_after_commit(campaign_id: int) -> None:
+    transaction.on_commit(lambda: queue_sending(campaign_id))
+
+
+def create_campaign(
+    *,
+    survey: Survey,
+    name: str,
+    recipients: Iterable[Contact | Technician],
+    closes_at: datetime.datetime,
+    send_at: datetime.datetime | None = None,
+    reminder_after_days: int | None = None,
+    max_reminders: int = 2,
+    created_by=None,
+    client: Client | None = None,
+    auto_key: str | None = None,
+) -> Campaign:
+    """Store the campaign and one queued invitation per recipient, then (after commit)
+    queue the sending if the campaign starts now. Recipients must match the survey's
+    audience (contacts for the client survey, technicians otherwise)."""
+    now = timezone.now()
+    send_at = send_at or now
+    starts_now = send_at <= now
+    recipients = list(recipients)
+    expected = Contact if survey.for_clients else Technician
+    if any(not isinstance(r, expected) for r in recipients):
+        raise ValueError(f"{survey.kind} goes to {expected.__name__} rows only")
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            survey=survey,
+            name=name,
+            status=Campaign.Status.OPEN if starts_now else Campaign.Status.SCHEDULED,
+            send_at=send_at,
+            started_at=now if starts_now else None,
+            closes_at=closes_at,
+            reminder_after_days=reminder_after_days,
+            max_reminders=min(max_reminders, 2),
+            created_by=created_by,
+            client=client,
+            auto_key=auto_key,
+        )
+        field = "contact" if survey.for_clients else "technician"
+        seen = set()
+        invitations = []
+        for recipient in recipients:
+            if recipient.pk in seen:
+                continue
+            seen.add(recipient.pk)
+            invitations.append(
+                Invitation(
+                    campaign=campaign,
+                    email=recipient.email,
+                    language=recipient.language or "de",
+                    **{field: recipient},
+                )
+            )
+        Invitation.objects.bulk_create(invitations)
+        if starts_now:
+            queue_after_commit(campaign.pk)
+    logger.info(
+        "survey.campaign_created campaign=%s survey=%s invitations=%s starts_now=%s",
+        campaign.pk,
+        survey.kind,
+        len(invitations),
+        starts_now,
+    )
+    return campaign
+
+
+def create_auto_campaign(auto_key: str, **kwargs) -> Campaign | None:
+    """Like create_campaign, but at most once per ``auto_key``; None if it exists."""
+    if Campaign.objects.filter(auto_key=auto_key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            return create_campaign(auto_key=auto_key, **kwargs)
+    except IntegrityError:
+        # Another dispatcher created it at the same moment.
+        return None
+
+
+def start_due_campaigns(now: datetime.datetime | None = None) -> list[int]:
+    """Open scheduled campaigns whose time has come; returns their ids."""
+    now = now or timezone.now()
+    started = []
+    for campaign_id in Campaign.objects.filter(
+        status=Campaign.Status.SCHEDULED, send_at__lte=now
+    ).values_list("pk", flat=True):
+        # Conditional update: two dispatchers never both start (and queue) one campaign.
+        if Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SCHEDULED).update(
+            status=Campaign.Status.OPEN, started_at=now
+        ):
+            queue_after_commit(campaign_id)
+            started.append(campaign_id)
+    return started
+
+
+def close_due_campaigns(now: datetime.datetime | None = None) -> int:
+    """Close open campaigns past their closing date; returns how many."""
+    now = now or timezone.now()
+    return Campaign.objects.filter(status=Campaign.Status.OPEN, closes_at__lte=now).update(
+        status=Campaign.Status.CLOSED, closed_at=now
+    )
+
+
+def close_campaign(campaign: Campaign, now: datetime.datetime | None = None) -> None:
+    now = now or timezone.now()
+    Campaign.objects.filter(pk=campaign.pk).exclude(status=Campaign.Status.CLOSED).update(
+        status=Campaign.Status.CLOSED, closed_at=now, closes_at=min(campaign.closes_at, now)
+    )
+
+
+def requeue_failed(campaign: Campaign) -> int:
+    """Put failed invitations back in the queue (a manager's "send again")."""
+    count = Invitation.objects.filter(campaign=campaign, status=InvitationStatus.FAILED).update(
+        status=InvitationStatus.QUEUED, failure_reason="", claimed_at=None
+    )
+    if count and campaign.status == Campaign.Status.OPEN:
+        queue_after_commit(campaign.pk)
+    return count
+
+
+def questions_of(survey: Survey) -> list[Question]:
+    return list(survey.questions.active().order_by("position", "id"))
+
+
+def save_response(invitation: Invitation, values: dict[str, int | str | None]) -> Response:
+    """Store or change the answers of one invitation: {question key: value or text}.
+
+    Safe against a double submit: the invitation row is locked and the response is unique
+    per invitation, so two identical POSTs leave one response. Raises CampaignClosed after
+    the closing date.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        locked = (
+            Invitation.objects.select_for_update()
+            .select_related("campaign__survey", "contact")
+            .get(pk=invitation.pk)
+        )
+        campaign = locked.campaign
+        if not campaign.is_open_for_answers(now):
+            raise CampaignClosed
+        response, created = Response.objects.update_or_create(
+            invitation=locked,
+            defaults={"updated_at": now},
+            create_defaults={
+                "survey": campaign.survey,
+                "campaign": campaign,
+                "client_id": locked.contact.client_id if locked.contact_id else campaign.client_id,
+                "submitted_at": now,
+                "updated_at": now,
+            },
+        )
+        questions = {q.key: q for q in questions_of(campaign.survey)}
+        keep, drop = [], []
+        for key, question in questions.items():
+            value = values.get(key)
+            if value is None or value == "":
+                drop.append(question.pk)
+                continue
+            if question.is_scale:
+                defaults = {"value": int(value), "text": ""}
+            else:
+                defaults = {"value": None, "text": str(value)}
+            keep.append(question.pk)
+            Answer.objects.update_or_create(response=response, question=question, defaults=defaults)
+        if drop and not created:
+            # A cleared optional answer is removed, not kept from the earlier submit.
+            Answer.objects.filter(response=response, question_id__in=drop).delete()
+        Invitation.objects.filter(pk=locked.pk).update(
+            status=InvitationStatus.ANSWERED,
+            answered_at=locked.answered_at or now,
+        )
+    logger.info(
+        "survey.answered campaign=%s invitation=%s changed=%s",
+        campaign.pk,
+        locked.pk,
+        not created,
+    )
+    return response
+
+
+def current_values(invitation: Invitation) -> dict[str, int | str]:
+    """The stored answers as {question key: value or text}; empty if none."""
+    values = {}
+    for answer in Answer.objects.filter(response__invitation=invitation).select_related("question"):
+        values[answer.question.key] = answer.value if answer.question.is_scale else answer.text
+    return values
+
+
+# --- Schedules ---------------------------------------------------------------------------
+
+
+def _technicians_for_client(client: Client, day: datetime.date):
+    return Technician.objects.employed_on(day).filter(user__in=client.responsible_staff.all())
+
+
+def dispatch_schedules(now: datetime.datetime | None = None) -> dict[str, int]:
+    """Create the campaigns the schedules call for at ``now``; each at most once.
+
+    Returns counts per schedule for the log line.
+    """
+    now = now or timezone.now()
+    config = SurveySettings.load()
+    counts = {"pulse": 0, "client_onboarding": 0, "technician_onboarding": 0, "in_depth": 0}
+    surveys = {s.kind: s for s in Survey.objects.all()}
+    local_now = now.astimezone(config.zone())
+    today = local_now.date()
+
+    if config.pulse_enabled and SurveyKind.PULSE in surveys:
+        week_start = today - datetime.timedelta(days=today.weekday())
+        slot = datetime.datetime.combine(
+            week_start + datetime.timedelta(days=config.pulse_weekday),
+            config.pulse_time,
+            tzinfo=config.zone(),
+        )
+        if slot <= local_now:
+            created = create_auto_campaign(
+                f"pulse:{week_start.isoformat()}",
+                survey=surveys[SurveyKind.PULSE],
+                name=f"{surveys[SurveyKind.PULSE].title()} · {week_start:%G-W%V}",
+                recipients=Technician.objects.employed_on(today).exclude(email=""),
+                closes_at=slot + datetime.timedelta(days=config.pulse_open_days),
+            )
+            counts["pulse"] += bool(created)
+
+    open_until = now + datetime.timedelta(days=config.open_days)
+    reminder = config.reminder_after_days if config.max_reminders else None
+
+    if config.client_onboarding_enabled and SurveyKind.CLIENT_ONBOARDING in surveys:
+        survey = surveys[SurveyKind.CLIENT_ONBOARDING]
+        for client in Client.objects.active().in_onboarding(on=today):
+            day = client.onboarding_day(today)
+            # The latest milestone reached in the last week; a client entered late gets
+            # today's milestone, not a burst of all the missed ones.
+            due = [d for d in config.onboarding_days() if d <= day < d + 7]
+            for milestone in due[-1:]:
+                contacts = client.contacts.filter(is_active=True)
+                if not contacts.exists():
+                    continue
+                created = create_auto_campaign(
+                    f"client-onboarding:{client.pk}:{milestone}",
+                    survey=survey,
+                    name=f"{survey.title()} · {client.name} · {milestone}",
+                    recipients=contacts,
+                    closes_at=open_until,
+                    reminder_after_days=reminder,
+                    max_reminders=config.max_reminders,
+                    client=client,
+                )
+                counts["client_onboarding"] += bool(created)
+
+    if config.technician_onboarding_enabled and SurveyKind.TECHNICIAN_ONBOARDING in surveys:
+        survey = surveys[SurveyKind.TECHNICIAN_ONBOARDING]
+        milestone = config.technician_onboarding_day
+        for client in Client.objects.active().in_onboarding(on=today):
+            day = client.onboarding_day(today)
+            if not milestone <= day < milestone + 7:
+                continue
+            technicians = _technicians_for_client(client, today)
+            if not technicians.exists():
+                continue
+            created = create_auto_campaign(
+                f"technician-onboarding:{client.pk}",
+                survey=survey,
+                name=f"{survey.title()} · {client.name}",
+                recipients=technicians,
+                closes_at=open_until,
+                reminder_after_days=reminder,
+                max_reminders=config.max_reminders,
+                client=client,
+            )
+            counts["technician_onboarding"] += bool(created)
+
+    if config.in_depth_quarterly and SurveyKind.IN_DEPTH in surveys:
+        quarter = (today.month - 1) // 3
+        quarter_start = datetime.date(today.year, quarter * 3 + 1, 1)
+        if today >= quarter_start + datetime.timedelta(days=config.in_depth_day_of_quarter - 1):
+            survey = surveys[SurveyKind.IN_DEPTH]
+            created = create_auto_campaign(
+                f"in-depth:{today.year}-Q{quarter + 1}",
+                survey=survey,
+                name=f"{survey.title()} · {today.year}-Q{quarter + 1}",
+                recipients=Technician.objects.employed_on(today).exclude(email=""),
+                closes_at=open_until,
+                reminder_after_days=reminder,
+                max_reminders=config.max_reminders,
+            )
+            counts["in_depth"] += bool(created)
+    return counts
+
+
+def campaigns_due_for_reminders(now: datetime.datetime | None = None) -> list[int]:
+    """Open campaigns with at least one invitation due for a reminder."""
+    now = now or timezone.now()
+    due = []
+    for campaign in Campaign.objects.open().filter(
+        reminder_after_days__isnull=False, max_reminders__gt=0, closes_at__gt=now
+    ):
+        if reminder_candidates(campaign, now).exists():
+            due.append(campaign.pk)
+    return due
+
+
+def reminder_candidates(campaign: Campaign, now: datetime.datetime | None = None):
+    """Invitations sent but not answered whose last e-mail is older than the reminder
+    interval, with reminders left."""
+    now = now or timezone.now()
+    if not campaign.reminder_after_days or not campaign.max_reminders:
+        return Invitation.objects.none()
+    cutoff = now - datetime.timedelta(days=campaign.reminder_after_days)
+    return Invitation.objects.filter(
+        campaign=campaign,
+        status=InvitationStatus.SENT,
+        reminders_sent__lt=min(campaign.max_reminders, 2),
+    ).filter(
+        Q(last_reminder_at__isnull=True, sent_at__lte=cutoff) | Q(last_reminder_at__lte=cutoff)
+    )

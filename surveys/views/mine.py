@@ -1,0 +1,95 @@
+"""A technician's own surveys and pulse history; nobody else's."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+
+from msp_maturity.charts import base_layout, chart
+from msp_maturity.roles import is_technician
+
+from ..models import Campaign, Invitation
+from ..reports import technician_pulse_history
+from .public import answer_page
+
+
+def _technician_of(user):
+    if not is_technician(user):
+        raise PermissionDenied
+    technician = getattr(user, "technician", None)
+    return technician
+
+
+def _get_own_invitation(user, pk: int) -> Invitation:
+    """The invitation if it belongs to this user; 404 otherwise (no hint that it exists)."""
+    technician = _technician_of(user)
+    if technician is None:
+        raise Http404
+    invitation = (
+        Invitation.objects.select_related("campaign__survey", "technician")
+        .filter(pk=pk, technician=technician)
+        .first()
+    )
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+@login_required
+def my_surveys(request):
+    technician = _technician_of(request.user)
+    invitations = []
+    history = []
+    figure = None
+    if technician is not None:
+        invitations = list(
+            Invitation.objects.filter(technician=technician)
+            .select_related("campaign__survey")
+            .order_by("-campaign__send_at")[:40]
+        )
+        history = technician_pulse_history(technician)
+        if history:
+            import plotly.graph_objects as go
+
+            points = list(reversed(history))
+            fig = go.Figure(
+                go.Scatter(
+                    x=[p["week"].isoformat() for p in points],
+                    y=[p["value"] for p in points],
+                    mode="lines+markers",
+                    connectgaps=False,
+                )
+            )
+            fig.update_layout(**base_layout(yaxis={"range": [0.5, 5.5], "dtick": 1}))
+            figure = chart(fig, "my-pulse-chart", height=280)
+    open_invitations = [
+        inv
+        for inv in invitations
+        if inv.campaign.status == Campaign.Status.OPEN and inv.campaign.is_open_for_answers()
+    ]
+    return render(
+        request,
+        "surveys/my_surveys.html",
+        {
+            "technician": technician,
+            "invitations": invitations,
+            "open_invitations": open_invitations,
+            "history": history,
+            "chart": figure,
+        },
+    )
+
+
+def my_response(request, pk: int):
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    invitation = _get_own_invitation(request.user, pk)
+    return answer_page(
+        request,
+        invitation,
+        reverse("surveys:my_response", kwargs={"pk": pk}),
+        reverse("surveys:my_surveys"),
+    )

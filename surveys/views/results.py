@@ -1,0 +1,290 @@
+"""Results for managers: client satisfaction, the pulse, and aggregate-only surveys."""
+
+import datetime
+
+import plotly.graph_objects as go
+from django import forms
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kpis.models import Client
+from msp_maturity.charts import base_layout, chart
+from msp_maturity.roles import manager_required
+
+from ..csv_export import csv_response
+from ..models import SurveyKind
+from ..reports import aggregate_report, client_report, pulse_report
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=gettext_lazy("Until (exclusive)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    client = forms.ModelChoiceField(
+        label=gettext_lazy("Client"), queryset=Client.objects.all(), required=False
+    )
+
+    def period(self) -> tuple[datetime.date, datetime.date, Client | None]:
+        today = timezone.localdate()
+        default_end = today + datetime.timedelta(days=1)
+        default_start = (default_end - datetime.timedelta(days=365)).replace(day=1)
+        if not self.is_valid():
+            return default_start, default_end, None
+        start = self.cleaned_data.get("start") or default_start
+        end = self.cleaned_data.get("end") or default_end
+        if end <= start:
+            end = start + datetime.timedelta(days=1)
+        # Bound the range: a ten-year monthly table is still fine, more is a typo.
+        if (end - start).days > 3700:
+            start = end - datetime.timedelta(days=3700)
+        return start, end, self.cleaned_data.get("client")
+
+
+@manager_required
+def results_index(request):
+    return render(request, "surveys/results_index.html")
+
+
+def _client_context(request):
+    form = PeriodForm(request.GET or None)
+    start, end, client = form.period()
+    report = client_report(start, end, [client.pk] if client else None)
+    return form, report, client
+
+
+@manager_required
+def results_clients(request):
+    form, report, client = _client_context(request)
+    months = [row["month"].isoformat() for row in report.by_month]
+    trend = go.Figure()
+    trend.add_trace(
+        go.Scatter(
+            x=months, y=[row["nps"] for row in report.by_month], name="NPS", mode="lines+markers"
+        )
+    )
+    trend.add_trace(
+        go.Scatter(
+            x=months,
+            y=[row["csat"] for row in report.by_month],
+            name="CSAT %",
+            mode="lines+markers",
+        )
+    )
+    trend.update_layout(**base_layout(yaxis={"title": _("points / %"), "range": [-100, 100]}))
+    effort = go.Figure()
+    effort.add_trace(go.Bar(x=months, y=[row["ces"] for row in report.by_month], name="CES"))
+    effort.add_trace(
+        go.Scatter(
+            x=months,
+            y=[row["response_rate"] for row in report.by_month],
+            name=_("Response rate %"),
+            yaxis="y2",
+            mode="lines+markers",
+        )
+    )
+    effort.update_layout(
+        **base_layout(
+            yaxis={"title": "CES (1–7)", "range": [0, 7]},
+            yaxis2={"title": "%", "overlaying": "y", "side": "right", "range": [0, 100]},
+        )
+    )
+    return render(
+        request,
+        "surveys/results_clients.html",
+        {
+            "form": form,
+            "report": report,
+            "client": client,
+            "query": request.GET.urlencode(),
+            "trend_chart": chart(trend, "client-trend-chart"),
+            "effort_chart": chart(effort, "client-effort-chart"),
+        },
+    )
+
+
+def _pulse_weeks(request) -> int:
+    try:
+        return min(max(int(request.GET.get("weeks", 12)), 4), 52)
+    except ValueError:
+        return 12
+
+
+@manager_required
+def results_pulse(request):
+    weeks = _pulse_weeks(request)
+    report = pulse_report(weeks=weeks)
+    labels = [date_format(w, "SHORT_DATE_FORMAT") for w in report.weeks]
+    heatmap = go.Figure(
+        go.Heatmap(
+            z=[row["values"] for row in report.rows],
+            x=labels,
+            y=[row["technician"].name for row in report.rows],
+            zmin=1,
+            zmax=5,
+            colorscale=[[0, "#dc3545"], [0.5, "#ffc107"], [1, "#198754"]],
+            hoverongaps=False,
+        )
+    )
+    heatmap.update_layout(**base_layout(margin={"l": 140, "r": 20, "t": 20, "b": 60}))
+    team = go.Figure(
+        go.Scatter(
+            x=[row["week"].isoformat() for row in report.team],
+            y=[row["average"] for row in report.team],
+            mode="lines+markers",
+            name=_("Team average"),
+        )
+    )
+    team.update_layout(**base_layout(yaxis={"range": [1, 5], "dtick": 1}))
+    return render(
+        request,
+        "surveys/results_pulse.html",
+        {
+            "report": report,
+            "weeks": weeks,
+            "heatmap_chart": chart(
+                heatmap, "pulse-heatmap", height=max(260, 40 + 28 * len(report.rows))
+            ),
+            "team_chart": chart(team, "pulse-team-chart", height=280),
+        },
+    )
+
+
+AGGREGATE_KINDS = {
+    "in-depth": SurveyKind.IN_DEPTH,
+    "technician-onboarding": SurveyKind.TECHNICIAN_ONBOARDING,
+}
+
+
+def _quarter(request) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(request.GET.get("quarter", ""))
+    except ValueError:
+        return None
+
+
+@manager_required
+def results_aggregate(request, kind: str):
+    if kind not in AGGREGATE_KINDS:
+        raise Http404
+    report = aggregate_report(AGGREGATE_KINDS[kind], _quarter(request))
+    trend = go.Figure(
+        go.Bar(
+            x=[row["label"] for row in report.trend],
+            y=[row["average"] for row in report.trend],
+            name=_("Average"),
+        )
+    )
+    scale_max = 10 if kind == "in-depth" else 5
+    trend.update_layout(**base_layout(yaxis={"range": [0, scale_max]}))
+    return render(
+        request,
+        "surveys/results_aggregate.html",
+        {
+            "report": report,
+            "kind": kind,
+            "survey_kind": AGGREGATE_KINDS[kind],
+            "title": SurveyKind(AGGREGATE_KINDS[kind]).label,
+            "trend_chart": chart(trend, "aggregate-trend-chart", height=280)
+            if report.trend
+            else None,
+        },
+    )
+
+
+@manager_required
+def export(request, report: str, table: str):
+    """CSV of one results table; same rows (and the same hiding) as the page."""
+    if report == "clients":
+        form, data, client = _client_context(request)
+        figures = [
+            _("NPS"),
+            _("CSAT %"),
+            _("CES"),
+            _("Responses"),
+            _("Invited"),
+            _("Response rate %"),
+        ]
+
+        def cells(row):
+            return [
+                row["nps"],
+                row["csat"],
+                row["ces"],
+                row["responses"],
+                row["invited"],
+                row["response_rate"],
+            ]
+
+        if table == "by-client":
+            return csv_response(
+                "client-satisfaction-by-client.csv",
+                [_("Client"), *figures],
+                ([row["client"], *cells(row)] for row in data.by_client),
+            )
+        if table == "by-month":
+            return csv_response(
+                "client-satisfaction-by-month.csv",
+                [_("Month"), *figures],
+                ([row["month"].isoformat(), *cells(row)] for row in data.by_month),
+            )
+        if table == "comments":
+            return csv_response(
+                "client-comments.csv",
+                [_("Date"), _("Client"), _("Comment")],
+                (
+                    [
+                        timezone.localtime(row["submitted_at"]).date().isoformat(),
+                        row["client"],
+                        row["text"],
+                    ]
+                    for row in data.comments
+                ),
+            )
+    elif report == "pulse":
+        data = pulse_report(weeks=_pulse_weeks(request))
+        if table == "heatmap":
+            return csv_response(
+                "pulse-heatmap.csv",
+                [_("Technician"), *[w.isoformat() for w in data.weeks]],
+                ([row["technician"].name, *row["values"]] for row in data.rows),
+            )
+        if table == "team":
+            return csv_response(
+                "pulse-team-average.csv",
+                [_("Week"), _("Average"), _("Responses")],
+                ([row["week"].isoformat(), row["average"], row["responses"]] for row in data.team),
+            )
+        if table == "check-in":
+            return csv_response(
+                "pulse-check-in.csv",
+                [_("Technician"), _("Reasons"), _("Latest answer"), _("Answer before")],
+                (
+                    [
+                        row["technician"].name,
+                        " ".join(row["reasons"]),
+                        row["latest"],
+                        row["previous"],
+                    ]
+                    for row in data.check_in
+                ),
+            )
+    elif report in AGGREGATE_KINDS and table == "questions":
+        data = aggregate_report(AGGREGATE_KINDS[report], _quarter(request))
+        return csv_response(
+            f"{report}-{data.quarter.isoformat() if data.quarter else 'none'}.csv",
+            [_("Question"), _("Average"), _("Answers")],
+            (
+                [row["question"].text(), row["average"], row["answers"] if data.shown else ""]
+                for row in data.questions
+            ),
+        )
+    raise Http404
