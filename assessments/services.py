@@ -1,0 +1,185 @@
+"""Loading a questionnaire version, storing assessments and computing results.
+
+Scoring itself lives in ``assessments.scoring``; this module feeds it from the database
+with a fixed, small number of queries.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from django.db import transaction
+from django.db.models import Count, Prefetch, Sum
+
+from . import scoring
+from .models import Answer, Area, Assessment, Phase, Questionnaire, Statement, TeamRound, Tip
+
+
+@dataclass
+class Content:
+    """Everything of one questionnaire version a page needs (5 queries)."""
+
+    questionnaire: Questionnaire
+    areas: list[Area]
+    phases: list[Phase]
+    tips: dict[tuple[int, int], Tip]
+    scale: list
+
+    @property
+    def statements(self) -> list[Statement]:
+        return [s for area in self.areas for s in area.statement_list]
+
+    @property
+    def statement_ids(self) -> set[int]:
+        return {s.pk for s in self.statements}
+
+
+def load_content(questionnaire: Questionnaire) -> Content:
+    areas = list(
+        questionnaire.areas.order_by("order").prefetch_related(
+            Prefetch(
+                "statements", queryset=Statement.objects.order_by("order"), to_attr="statement_list"
+            )
+        )
+    )
+    phases = list(questionnaire.phases.order_by("order"))
+    tips = {
+        (tip.area_id, tip.phase_id): tip
+        for tip in Tip.objects.filter(area__questionnaire=questionnaire)
+    }
+    scale = list(questionnaire.scale_labels.order_by("value"))
+    return Content(questionnaire, areas, phases, tips, scale)
+
+
+def score_answers(content: Content, answers: dict[int, int | Fraction]) -> scoring.Result:
+    return scoring.score(content.areas, content.phases, content.tips, answers)
+
+
+@transaction.atomic
+def store_assessment(user, content: Content, answers: dict[int, int], team_round=None, when=None):
+    """Store a complete, validated set of answers with the result it gives; returns the
+    Assessment."""
+    result = score_answers(content, answers)
+    extra = {"created_at": when} if when else {}
+    assessment = Assessment.objects.create(
+        user=user,
+        questionnaire=content.questionnaire,
+        team_round=team_round,
+        overall_score=result.shown,
+        phase=result.phase,
+        **extra,
+    )
+    Answer.objects.bulk_create(
+        Answer(assessment=assessment, statement_id=statement_id, value=value)
+        for statement_id, value in answers.items()
+    )
+    return assessment
+
+
+def answers_of(assessment: Assessment) -> dict[int, int]:
+    return dict(assessment.answers.values_list("statement_id", "value"))
+
+
+def result_of(assessment: Assessment, content: Content | None = None) -> scoring.Result:
+    """The result of a stored assessment, recomputed from its answers against the frozen
+    questionnaire version it was answered with."""
+    content = content or load_content(assessment.questionnaire)
+    result = score_answers(content, answers_of(assessment))
+    for area in result.areas:
+        for row in area.statements:
+            row.values = [int(row.value)]
+    return result
+
+
+# --- History ------------------------------------------------------------------------------
+
+
+@dataclass
+class HistoryPoint:
+    assessment: Assessment
+    overall: Decimal
+    areas: dict[str, Decimal]  # area key -> average
+    change: Decimal | None = None  # overall change since the previous assessment
+    area_changes: dict[str, Decimal | None] | None = None
+
+
+def history_for(assessments) -> list[HistoryPoint]:
+    """Points in time order (oldest first) with per-area averages summed in the database
+    (one query) and the change since the previous assessment."""
+    assessments = list(assessments.select_related("phase").order_by("created_at", "pk"))
+    sums = (
+        Answer.objects.filter(assessment__in=[a.pk for a in assessments])
+        .values("assessment_id", "statement__area__key")
+        .annotate(total=Sum("value"), count=Count("id"))
+    )
+    per_assessment: dict[int, dict[str, Decimal]] = {}
+    for row in sums:
+        average = scoring.display_score(Fraction(row["total"], row["count"]))
+        per_assessment.setdefault(row["assessment_id"], {})[row["statement__area__key"]] = average
+    points = []
+    previous = None
+    for assessment in assessments:
+        areas = per_assessment.get(assessment.pk, {})
+        point = HistoryPoint(assessment, assessment.overall_score, areas)
+        if previous is not None:
+            point.change = assessment.overall_score - previous.overall
+            point.area_changes = {
+                key: (value - previous.areas[key]) if key in previous.areas else None
+                for key, value in areas.items()
+            }
+        points.append(point)
+        previous = point
+    return points
+
+
+# --- Team rounds ----------------------------------------------------------------------------
+
+
+@dataclass
+class RoundResult:
+    result: scoring.Result | None
+    answered: int
+    invited: int
+
+
+def round_result(team_round: TeamRound, content: Content | None = None) -> RoundResult:
+    """The team's result: mean answer per statement over all submissions, scored like a
+    single assessment; per area also the lowest and highest member average (the spread).
+    ``result`` is None until someone has answered."""
+    content = content or load_content(team_round.questionnaire)
+    invited = team_round.members.count()
+    answers = list(
+        Answer.objects.filter(assessment__team_round=team_round).values_list(
+            "assessment_id", "statement_id", "value"
+        )
+    )
+    submissions = {assessment_id for assessment_id, _, _ in answers}
+    if not submissions:
+        return RoundResult(None, 0, invited)
+    per_statement: dict[int, list[int]] = {}
+    per_member: dict[int, dict[int, int]] = {}
+    for assessment_id, statement_id, value in answers:
+        per_statement.setdefault(statement_id, []).append(value)
+        per_member.setdefault(assessment_id, {})[statement_id] = value
+    means = {sid: Fraction(sum(values), len(values)) for sid, values in per_statement.items()}
+    result = score_answers(content, means)
+    for area in result.areas:
+        member_averages = [
+            scoring.area_average([member[s.pk] for s in area.area.statement_list])
+            for member in per_member.values()
+        ]
+        area.spread_min = scoring.display_score(min(member_averages))
+        area.spread_max = scoring.display_score(max(member_averages))
+        for row in area.statements:
+            row.values = sorted(per_statement[row.statement.pk])
+    return RoundResult(result, len(submissions), invited)
+
+
+def open_round(*, name: str, opened_by, members, closes_on: datetime.date | None = None):
+    questionnaire = Questionnaire.objects.current()
+    team_round = TeamRound.objects.create(
+        name=name, opened_by=opened_by, closes_on=closes_on, questionnaire=questionnaire
+    )
+    team_round.members.set(members)
+    return team_round
