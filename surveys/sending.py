@@ -24,7 +24,7 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -50,7 +50,7 @@ def survey_url(token: str, face: int | None = None) -> str:
     return f"{url}?face={face}" if face else url
 
 
-def build_message(invitation: Invitation, token: str, reminder: bool = False, connection=None):
+def build_message(invitation: Invitation, token: str, reminder: bool = False):
     """The e-mail (plain text + HTML) in the recipient's language with the personal link."""
     campaign = invitation.campaign
     survey = campaign.survey
@@ -87,7 +87,6 @@ def build_message(invitation: Invitation, token: str, reminder: bool = False, co
         subject=subject,
         body=text,
         to=[invitation.email],
-        connection=connection,
         headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
     )
     message.attach_alternative(html, "text/html")
@@ -124,7 +123,8 @@ def send_queued(campaign_id: int) -> dict[str, int]:
     )
     if not queued:
         return counts
-    connection = get_connection()
+    # One SMTP connection for the whole batch (Django 6.1 mailers).
+    connection = mailers.default
     try:
         for invitation_id in queued:
             now = timezone.now()
@@ -138,7 +138,7 @@ def send_queued(campaign_id: int) -> dict[str, int]:
             ).get(pk=invitation_id)
             invitation.campaign = campaign
             token = issue_token(invitation)
-            message = build_message(invitation, token, connection=connection)
+            message = build_message(invitation, token)
             try:
                 connection.send_messages([message])
             except Exception as exc:
@@ -207,7 +207,8 @@ def send_reminders(campaign_id: int) -> dict[str, int]:
     candidates = list(reminder_candidates(campaign).select_related("contact", "technician"))
     if not candidates:
         return counts
-    connection = get_connection()
+    # One SMTP connection for the whole batch (Django 6.1 mailers).
+    connection = mailers.default
     try:
         for invitation in candidates:
             now = timezone.now()
@@ -222,9 +223,7 @@ def send_reminders(campaign_id: int) -> dict[str, int]:
             invitation.campaign = campaign
             token = issue_token(invitation)
             try:
-                connection.send_messages(
-                    [build_message(invitation, token, reminder=True, connection=connection)]
-                )
+                connection.send_messages([build_message(invitation, token, reminder=True)])
             except Exception as exc:
                 InvitationToken.objects.filter(invitation=invitation, created_at__gte=now).delete()
                 Invitation.objects.filter(pk=invitation.pk).update(
