@@ -96,9 +96,10 @@ def test_a_stale_claim_is_marked_failed_by_the_sweep_never_resent(db, client_com
 def test_a_broker_that_is_down_loses_nothing(
     db, client_company, manager_client, django_capture_on_commit_callbacks, caplog
 ):
-    with mock.patch.object(
-        tasks.send_campaign, "delay", side_effect=ConnectionError("broker down")
-    ), django_capture_on_commit_callbacks(execute=True):
+    with (
+        mock.patch.object(tasks.send_campaign, "delay", side_effect=ConnectionError("broker down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         campaign = _campaign(client_company)
     assert "survey.queue_failed" in caplog.text
     assert mail.outbox == []
