@@ -299,7 +299,12 @@ def aggregate_report(kind: str, quarter: datetime.date | None = None) -> Aggrega
     question_rows, texts = [], []
     survey_questions = list(Question.objects.filter(survey__kind=kind).order_by("position", "id"))
     if selected:
-        in_quarter = answers.filter(quarter=metrics.day_start(quarter))
+        in_quarter = answers.filter(
+            response__campaign__send_at__gte=metrics.day_start(quarter),
+            response__campaign__send_at__lt=metrics.day_start(
+                metrics.next_period(quarter, "quarter")
+            ),
+        )
         stats = {
             row["question_id"]: row
             for row in in_quarter.filter(value__isnull=False)
