@@ -284,3 +284,5 @@ LOGGING = {
 # Aggregates of technicians' in-depth answers are shown only from this many answers on.
 SURVEY_MIN_AGGREGATE = envint("SURVEY_MIN_AGGREGATE", 5)
 SURVEY_TOKEN_MAX_AGE_DAYS = envint("SURVEY_TOKEN_MAX_AGE_DAYS", 120)
+# First retry delay after an SMTP error; doubles on each retry (capped at one hour).
+SURVEY_RETRY_BASE_SECONDS = envint("SURVEY_RETRY_BASE_SECONDS", 30)

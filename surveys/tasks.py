@@ -19,8 +19,10 @@ SWEEP_GRACE_SECONDS = 120
 
 
 def backoff_seconds(retries: int) -> int:
-    """Exponential backoff with jitter: about 30 s, 60 s, 2 min, ... capped at one hour."""
-    base = min(30 * 2**retries, 3600)
+    """Exponential backoff with jitter: about 30 s, 60 s, 2 min, ... capped at one hour
+    (the first delay is settings.SURVEY_RETRY_BASE_SECONDS)."""
+    first = max(1, int(getattr(settings, "SURVEY_RETRY_BASE_SECONDS", 30)))
+    base = min(first * 2**retries, 3600)
     return base + random.randint(0, max(1, base // 5))  # noqa: S311 - jitter, not security
 
 

@@ -186,7 +186,10 @@ def test_the_pulse_page_names_whom_to_check_in_with(manager_client, django_asser
 # --- Aggregate-only surveys -----------------------------------------------------------------
 
 
-def _in_depth(respondents: int, quarter_day=D(2026, 7, 20), job=7):
+JULY = D(2026, 7, 20)
+
+
+def _in_depth(respondents: int, quarter_day=JULY, job=7):
     camp = campaign(
         SurveyKind.IN_DEPTH,
         status=Campaign.Status.CLOSED,

@@ -1,0 +1,113 @@
+"""The manager area: starting campaigns and following their statuses."""
+
+import datetime
+
+from django.core import mail
+from django.utils import timezone
+
+from surveys.models import Campaign, Invitation, Survey
+from tests.surveys.helpers import make_technician
+
+
+def test_a_manager_starts_a_client_campaign_and_each_contact_is_mailed(
+    manager_client, client_company, django_capture_on_commit_callbacks
+):
+    survey = Survey.objects.get(kind="client_onboarding")
+    closes = (timezone.localdate() + datetime.timedelta(days=10)).isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager_client.post(
+            "/surveys/campaigns/new/",
+            {
+                "survey": survey.pk,
+                "name": "Acme Q4",
+                "clients": [client_company.pk],
+                "closes_on": closes,
+                "reminder_after_days": "3",
+                "max_reminders": "2",
+            },
+        )
+    campaign = Campaign.objects.get()
+    assert (
+        response.status_code == 302 and response["Location"] == f"/surveys/campaigns/{campaign.pk}/"
+    )
+    assert campaign.status == "open" and campaign.reminder_after_days == 3
+    assert len(mail.outbox) == 1
+    page = manager_client.get(response["Location"]).content.decode()
+    assert 'data-status="sent"' in page and "clara@acme.example" in page
+
+
+def test_recipients_must_match_the_survey(manager_client, client_company, technician):
+    survey = Survey.objects.get(kind="pulse")
+    closes = (timezone.localdate() + datetime.timedelta(days=10)).isoformat()
+    page = manager_client.post(
+        "/surveys/campaigns/new/",
+        {
+            "survey": survey.pk,
+            "name": "Wrong",
+            "clients": [client_company.pk],
+            "closes_on": closes,
+            "max_reminders": "0",
+        },
+    )
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "nicht an Ansprechpartner" in html
+    assert 'value="Wrong"' in html  # input kept
+    assert not Campaign.objects.exists()
+
+
+def test_a_technician_campaign_without_a_choice_goes_to_everyone_employed(
+    manager_client, technician, django_capture_on_commit_callbacks
+):
+    make_technician(hire_date=datetime.date(2030, 1, 1))
+    survey = Survey.objects.get(kind="in_depth")
+    closes = (timezone.localdate() + datetime.timedelta(days=10)).isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(
+            "/surveys/campaigns/new/",
+            {"survey": survey.pk, "name": "Q4", "closes_on": closes, "max_reminders": "2"},
+        )
+    assert list(Invitation.objects.values_list("technician", flat=True)) == [technician.pk]
+
+
+def test_a_scheduled_campaign_waits(
+    manager_client, client_company, django_capture_on_commit_callbacks
+):
+    survey = Survey.objects.get(kind="client_onboarding")
+    later = timezone.localtime() + datetime.timedelta(days=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(
+            "/surveys/campaigns/new/",
+            {
+                "survey": survey.pk,
+                "name": "Later",
+                "contacts": [client_company.contacts.first().pk],
+                "send_at": later.strftime("%Y-%m-%dT%H:%M"),
+                "closes_on": (later.date() + datetime.timedelta(days=7)).isoformat(),
+                "max_reminders": "0",
+            },
+        )
+    campaign = Campaign.objects.get()
+    assert campaign.status == "scheduled" and mail.outbox == []
+    assert campaign.invitations.get().status == "queued"
+
+
+def test_closing_a_campaign_ends_its_links(manager_client, client_campaign, client):
+    path = mail.outbox[0].body.split("https://surveys.example")[1].split()[0]
+    assert client.get(path).status_code == 200
+    manager_client.post(f"/surveys/campaigns/{client_campaign.pk}/close/")
+    client_campaign.refresh_from_db()
+    assert client_campaign.status == "closed"
+    assert client.get(path).status_code == 410
+
+
+def test_the_campaign_list_takes_a_bounded_number_of_queries(
+    manager_client, client_campaign, pulse_campaign, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(8):
+        page = manager_client.get("/surveys/campaigns/")
+    assert "Onboarding Acme" in page.content.decode()
+    with django_assert_max_num_queries(8):
+        assert manager_client.get(f"/surveys/campaigns/{client_campaign.pk}/").status_code == 200
+    csv = manager_client.get(f"/surveys/campaigns/{client_campaign.pk}/?format=csv")
+    assert csv["Content-Type"].startswith("text/csv")
