@@ -147,3 +147,13 @@ def test_a_version_with_stored_results_cannot_be_deleted(manager):
     assessment = store(manager, WORKED_EXAMPLE)
     with pytest.raises(ProtectedError):
         assessment.questionnaire.delete()
+
+
+def test_the_published_questionnaire_can_be_restored_after_a_flush(db):
+    from tests.assessments.factories import ensure_questionnaire
+
+    Questionnaire.objects.all().delete()
+    ensure_questionnaire()
+    restored = load_content(Questionnaire.objects.current())
+    assert len(restored.statements) == 20 and len(restored.tips) == 16
+    assert restored.questionnaire.is_published
