@@ -92,4 +92,5 @@ def my_response(request, pk: int):
         invitation,
         reverse("surveys:my_response", kwargs={"pk": pk}),
         reverse("surveys:my_surveys"),
+        token_page=False,
     )

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from ..forms import ResponseForm, field_name
@@ -41,7 +42,9 @@ def _preselected_face(request, questions) -> dict:
     return {}
 
 
-def answer_page(request, invitation: Invitation, action: str, thanks_url: str) -> HttpResponse:
+def answer_page(
+    request, invitation: Invitation, action: str, thanks_url: str, token_page: bool = True
+) -> HttpResponse:
     """Shared by the token page and a technician's own page: shows and stores answers."""
     campaign = invitation.campaign
     survey = campaign.survey
@@ -76,11 +79,18 @@ def answer_page(request, invitation: Invitation, action: str, thanks_url: str) -
             "action": action,
             "already_answered": invitation.status == Invitation.Status.ANSWERED,
             "is_pulse": survey.is_pulse,
+            "token_page": token_page,
         }
         html = render_to_string("surveys/respond.html", context, request=request)
-    return private_headers(HttpResponse(html, status=status))
+    response = HttpResponse(html, status=status)
+    return private_headers(response) if token_page else response
 
 
+# No CSRF check here: the signed token in the URL is the only credential (no cookie or
+# session grants anything), so a forged cross-site POST needs the token and could then
+# post directly anyway. And with "Referrer-Policy: no-referrer" browsers send
+# "Origin: null" on the form's POST, which Django's origin check would refuse.
+@csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def respond(request, token: str):
     try:

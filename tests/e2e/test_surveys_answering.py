@@ -1,0 +1,108 @@
+"""In Chromium: answering from the e-mail link, the pulse face, a manager's campaign."""
+
+import datetime
+import re
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from surveys.models import Answer, Response, Survey
+from surveys.services import create_campaign
+from tests.helpers import login_in_browser
+from tests.surveys.helpers import make_technician
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+LINK = re.compile(r"(https?://[^\s]+/surveys/r/[^\s/]+/(?:\?face=\d)?)")
+
+
+@pytest.fixture
+def console_errors(page):
+    """Console errors except the browser's own favicon request (the product has no
+    favicon yet, which is not a survey matter)."""
+    errors = []
+
+    def record(message):
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            errors.append(message.text)
+
+    page.on("console", record)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
+
+
+@pytest.fixture
+def site(settings, live_server):
+    settings.SITE_URL = live_server.url
+    return live_server
+
+
+def test_a_client_answers_from_the_email_and_sees_thanks(
+    page, console_errors, site, client_company
+):
+    create_campaign(
+        survey=Survey.objects.get(kind="client_onboarding"),
+        name="Acme",
+        recipients=list(client_company.contacts.all()),
+        closes_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    assert len(mail.outbox) == 1
+    link = LINK.search(mail.outbox[0].body).group(1)
+    page.goto(link)
+    assert page.locator("h1").inner_text() == "Ihre Zufriedenheit mit dem Onboarding"
+    for key, value in [
+        ("overall_satisfaction", 4),
+        ("recommend", 9),
+        ("support_effort", 6),
+        ("contract_closing", 5),
+        ("finalising_responsiveness", 4),
+        ("asset_discovery", 3),
+    ]:
+        page.locator(
+            f'fieldset[data-question="{key}"] label[for="id_q_{key}_{value - (0 if key == "recommend" else 1)}"]'
+        ).click()
+    page.fill("textarea[name=q_comment]", "Alles gut")
+    page.click("main form.survey-form button[type=submit]")
+    page.wait_for_selector('[data-testid="thanks"]')
+    assert "Vielen Dank!" in page.content()
+    response = Response.objects.get()
+    values = dict(response.answers.values_list("question__key", "value"))
+    assert values["recommend"] == 9 and values["overall_satisfaction"] == 4
+    assert console_errors == []
+
+
+def test_a_technician_clicks_a_face_and_submits(page, console_errors, site, technician):
+    create_campaign(
+        survey=Survey.objects.get(kind="pulse"),
+        name="Puls",
+        recipients=[technician],
+        closes_at=timezone.now() + datetime.timedelta(days=6),
+    )
+    links = LINK.findall(mail.outbox[0].body)
+    assert len(links) == 5
+    page.goto(links[3])  # the fourth face: 🙂
+    assert page.is_checked('input[name="q_week"][value="4"]')
+    assert Answer.objects.count() == 0  # opening the link records nothing
+    page.click("main form.survey-form button[type=submit]")
+    page.wait_for_selector('[data-testid="thanks"]')
+    assert Answer.objects.get(question__key="week").value == 4
+    assert console_errors == []
+
+
+def test_a_manager_starts_a_pulse_campaign_in_the_browser(page, console_errors, site, manager):
+    make_technician(name="Browser Bea")
+    make_technician(name="Browser Ben", language="en")
+    login_in_browser(page, site, manager.username)
+    page.goto(f"{site.url}/surveys/campaigns/new/")
+    page.select_option("select[name=survey]", label="Wie war deine Woche?")
+    page.fill("input[name=name]", "Puls aus dem Browser")
+    page.fill(
+        "input[name=closes_on]", (timezone.localdate() + datetime.timedelta(days=5)).isoformat()
+    )
+    page.select_option("select[name=max_reminders]", "0")
+    page.click("main form input[type=submit]")
+    page.wait_for_selector('[data-testid="invitation-table"]')
+    assert page.locator('[data-testid="invitation-table"] [data-status="sent"]').count() == 2
+    assert sorted(m.subject for m in mail.outbox) == ["How was your week?", "Wie war deine Woche?"]
+    assert console_errors == []
