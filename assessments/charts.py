@@ -14,20 +14,35 @@ def _closed(values: list) -> list:
     return values + values[:1]
 
 
+def _axis_label(name: str) -> str:
+    # Long area names ("Kundenzufriedenheit und Kundenbindung") would be cut off at the
+    # chart's edge; break them before the "and".
+    for joiner in (" und ", " and "):
+        if joiner in name:
+            first, rest = name.split(joiner, 1)
+            return f"{first}{joiner.rstrip()}<br>{rest}"
+    return name
+
+
 def _radar_layout(**extra) -> dict:
     return base_layout(
         polar={
-            "radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5], "angle": 90},
+            "radialaxis": {
+                "range": [0, 5],
+                "tickvals": [1, 2, 3, 4, 5],
+                "angle": 45,
+                "tickfont": {"size": 10},
+            },
             "angularaxis": {"direction": "clockwise"},
         },
-        margin={"l": 70, "r": 70, "t": 30, "b": 30},
+        margin={"l": 110, "r": 110, "t": 40, "b": 40},
         showlegend=bool(extra.pop("showlegend", False)),
         **extra,
     )
 
 
 def result_radar(result: scoring.Result, chart_id: str = "result-radar") -> dict:
-    names = [area.area.name for area in result.areas]
+    names = [_axis_label(area.area.name) for area in result.areas]
     values = [float(area.shown) for area in result.areas]
     fig = go.Figure(
         go.Scatterpolar(
@@ -43,7 +58,7 @@ def result_radar(result: scoring.Result, chart_id: str = "result-radar") -> dict
 
 
 def round_radar(result: scoring.Result, chart_id: str = "round-radar") -> dict:
-    names = [area.area.name for area in result.areas]
+    names = [_axis_label(area.area.name) for area in result.areas]
     fig = go.Figure()
     fig.add_trace(
         go.Scatterpolar(
