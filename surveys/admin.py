@@ -4,9 +4,13 @@ Answers to the in-depth and technician onboarding surveys are not listed here at
 managers see them only as aggregates on the results pages.
 """
 
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from kpis.models import Contact, Technician
 
 from . import services
 from .models import (
@@ -119,8 +123,57 @@ class InvitationInline(admin.TabularInline):
         return False
 
 
+class CampaignAdminForm(forms.ModelForm):
+    """Adding a campaign in the back office: pick the recipients as in the manager area."""
+
+    contacts = forms.ModelMultipleChoiceField(
+        label=_("Contacts"),
+        queryset=Contact.objects.filter(is_active=True).select_related("client"),
+        required=False,
+        widget=admin.widgets.FilteredSelectMultiple(_("contacts"), is_stacked=False),
+    )
+    technicians = forms.ModelMultipleChoiceField(
+        label=_("Technicians"),
+        queryset=Technician.objects.active(),
+        required=False,
+        widget=admin.widgets.FilteredSelectMultiple(_("technicians"), is_stacked=False),
+    )
+
+    class Meta:
+        model = Campaign
+        fields = (
+            "survey",
+            "name",
+            "send_at",
+            "closes_at",
+            "reminder_after_days",
+            "max_reminders",
+            "client",
+        )
+
+    def clean(self):
+        data = super().clean()
+        survey = data.get("survey")
+        if self.instance.pk or survey is None:
+            return data
+        if survey.for_clients:
+            if data.get("technicians"):
+                self.add_error(
+                    "technicians", _("This survey goes to clients' contacts, not technicians.")
+                )
+            if not data.get("contacts"):
+                self.add_error("contacts", _("Choose at least one client or contact."))
+        else:
+            if data.get("contacts"):
+                self.add_error("contacts", _("This survey goes to technicians, not contacts."))
+            if not data.get("technicians"):
+                self.add_error("technicians", _("There is no active technician to invite."))
+        return data
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignAdminForm
     list_display = ("name", "survey", "status", "send_at", "closes_at", "invited", "answered")
     list_filter = ("status", "survey")
     search_fields = ("name",)
@@ -136,22 +189,60 @@ class CampaignAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .select_related("survey")
             .annotate(
-                invited_count=Count("invitations", distinct=True),
+                invited_count=Count("invitations"),
+                answered_count=Count(
+                    "invitations", filter=Q(invitations__status=Invitation.Status.ANSWERED)
+                ),
             )
         )
+
+    def get_fieldsets(self, request, obj=None):
+        fields = [
+            "survey",
+            "name",
+            "send_at",
+            "closes_at",
+            "reminder_after_days",
+            "max_reminders",
+            "client",
+        ]
+        if obj is None:
+            return [
+                (None, {"fields": fields}),
+                (_("Recipients"), {"fields": ["contacts", "technicians"]}),
+            ]
+        return [(None, {"fields": fields}), (_("State"), {"fields": list(self.readonly_fields)})]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        # The survey of a running campaign must not change under its answers.
+        return ("survey", *self.readonly_fields)
 
     @admin.display(description=_("invited"), ordering="invited_count")
     def invited(self, obj):
         return obj.invited_count
 
-    @admin.display(description=_("answered"))
+    @admin.display(description=_("answered"), ordering="answered_count")
     def answered(self, obj):
-        return obj.invitations.filter(status=Invitation.Status.ANSWERED).count()
+        return obj.answered_count
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        now = timezone.now()
+        obj.created_by = request.user
+        starts_now = obj.send_at <= now
+        obj.status = Campaign.Status.OPEN if starts_now else Campaign.Status.SCHEDULED
+        obj.started_at = now if starts_now else None
         super().save_model(request, obj, form, change)
+        recipients = list(form.cleaned_data.get("contacts") or []) + list(
+            form.cleaned_data.get("technicians") or []
+        )
+        services.add_invitations(obj, recipients)
+        if starts_now:
+            services.queue_after_commit(obj.pk)
 
     @admin.action(description=_("Close the selected campaigns"))
     def close_campaigns(self, request, queryset):

@@ -161,7 +161,8 @@ def pulse_report(weeks: int = 12, today: datetime.date | None = None) -> PulseRe
                 continue
             series.append(value)
         reasons = check_in_reasons(series)
-        if reasons:
+        # Someone who has left needs no check-in; their weeks stay in the heatmap.
+        if reasons and technician.is_employed_on(today):
             answered = [v for v in series if v is not None]
             check_in.append(
                 {

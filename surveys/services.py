@@ -89,22 +89,7 @@ def create_campaign(
             client=client,
             auto_key=auto_key,
         )
-        field = "contact" if survey.for_clients else "technician"
-        seen = set()
-        invitations = []
-        for recipient in recipients:
-            if recipient.pk in seen:
-                continue
-            seen.add(recipient.pk)
-            invitations.append(
-                Invitation(
-                    campaign=campaign,
-                    email=recipient.email,
-                    language=recipient.language or "de",
-                    **{field: recipient},
-                )
-            )
-        Invitation.objects.bulk_create(invitations)
+        invitations = add_invitations(campaign, recipients)
         if starts_now:
             queue_after_commit(campaign.pk)
     logger.info(
@@ -115,6 +100,26 @@ def create_campaign(
         starts_now,
     )
     return campaign
+
+
+def add_invitations(campaign: Campaign, recipients: Iterable[Contact | Technician]) -> list:
+    """One queued invitation per recipient (duplicates and existing ones skipped)."""
+    field = "contact" if campaign.survey.for_clients else "technician"
+    seen = set(campaign.invitations.values_list(f"{field}_id", flat=True) if campaign.pk else [])
+    invitations = []
+    for recipient in recipients:
+        if recipient.pk in seen:
+            continue
+        seen.add(recipient.pk)
+        invitations.append(
+            Invitation(
+                campaign=campaign,
+                email=recipient.email,
+                language=recipient.language or "de",
+                **{field: recipient},
+            )
+        )
+    return Invitation.objects.bulk_create(invitations)
 
 
 def create_auto_campaign(auto_key: str, **kwargs) -> Campaign | None:

@@ -134,7 +134,9 @@ def results_pulse(request):
             hoverongaps=False,
         )
     )
-    heatmap.update_layout(**base_layout(margin={"l": 140, "r": 20, "t": 20, "b": 60}))
+    heatmap.update_layout(
+        **base_layout(margin={"l": 140, "r": 20, "t": 20, "b": 60}, yaxis={"autorange": "reversed"})
+    )
     team = go.Figure(
         go.Scatter(
             x=[row["week"].isoformat() for row in report.team],

@@ -106,3 +106,25 @@ def test_a_manager_starts_a_pulse_campaign_in_the_browser(page, console_errors, 
     assert page.locator('[data-testid="invitation-table"] [data-status="sent"]').count() == 2
     assert sorted(m.subject for m in mail.outbox) == ["How was your week?", "Wie war deine Woche?"]
     assert console_errors == []
+
+
+def test_a_manager_sees_the_results_with_charts(page, console_errors, site, manager, technician):
+    from kpis.models import Client, Contact
+    from tests.surveys.helpers import answer, campaign, client_answer, invite
+
+    acme = Client.objects.create(
+        external_id="E2E", name="Chart GmbH", contract_start=datetime.date(2026, 1, 1)
+    )
+    Contact.objects.create(client=acme, name="X", email="x@chart.example")
+    client_answer(
+        campaign("client_onboarding"), acme, 5, 10, 6, timezone.localdate(), comment="Prima"
+    )
+    answer(invite(campaign("pulse"), technician), {"week": 2})
+    login_in_browser(page, site, manager.username)
+    page.goto(f"{site.url}/surveys/results/clients/")
+    page.wait_for_selector("#client-trend-chart .main-svg")
+    assert "Prima" in page.inner_text('[data-testid="comments"]')
+    page.goto(f"{site.url}/surveys/results/pulse/")
+    page.wait_for_selector("#pulse-heatmap .main-svg")
+    assert "Tim Technik" in page.inner_text('[data-testid="check-in"]')
+    assert console_errors == []
