@@ -144,6 +144,21 @@ def _celery_in_process(request):
 
 
 @pytest.fixture(autouse=True)
+def _role_groups(request):
+    """Tests with a live server flush the database afterwards, which also removes the role
+    groups the migrations created; put them back for every test that uses the database."""
+    if not {"db", "transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db" if "live_server" in request.fixturenames else "db")
+    from django.contrib.auth.models import Group
+
+    from msp_maturity.roles import MANAGER, TECHNICIAN
+
+    for name in (MANAGER, TECHNICIAN):
+        Group.objects.get_or_create(name=name)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

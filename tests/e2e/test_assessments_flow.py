@@ -30,18 +30,6 @@ def _questionnaire(transactional_db):
     ensure_questionnaire()
 
 
-def no_favicon(page):
-    # The shared layout has no favicon yet; Chromium's automatic /favicon.ico request (a
-    # 404 logged as a console error) is not what these tests are about.
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
-    return page
-
-
-@pytest.fixture
-def page(page):
-    return no_favicon(page)
-
-
 def fill_in(page, values_per_area):
     questionnaire = content()
     for area, values in zip(questionnaire.areas, values_per_area, strict=True):
@@ -131,7 +119,7 @@ def test_a_team_round_with_two_members(browser, page, live_server):
 
     for username, answers in [("ali", WORKED_EXAMPLE), ("eva", [[2] * 5] * 4)]:
         context = browser.new_context(locale="de-DE")
-        member = no_favicon(context.new_page())
+        member = context.new_page()
         errors = []
         member.on(
             "console",
