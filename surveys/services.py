@@ -189,7 +189,9 @@ def save_response(invitation: Invitation, values: dict[str, int | str | None]) -
     now = timezone.now()
     with transaction.atomic():
         locked = (
-            Invitation.objects.select_for_update()
+            # Lock only the invitation row; PostgreSQL refuses FOR UPDATE on the nullable
+            # side of the contact join.
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("campaign__survey", "contact")
             .get(pk=invitation.pk)
         )
