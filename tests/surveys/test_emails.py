@@ -21,8 +21,11 @@ def test_the_email_speaks_the_recipients_language(client_campaign):
     german = message_to("clara@acme.example")
     assert german.subject == "Ihre Zufriedenheit mit dem Onboarding"
     assert "Guten Tag Clara Kunde" in german.body
+    assert '<html lang="de">' in german.alternatives[0][0]
     english = next(m for m in mail.outbox if m is not german)
     assert english.subject == "Your satisfaction with onboarding"
+    assert '<html lang="en">' in english.alternatives[0][0]
+    assert "Start the survey" in english.alternatives[0][0]
     assert "Dear Contact" in english.body
     assert "No login is needed" in english.body
 
