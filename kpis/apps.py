@@ -6,3 +6,6 @@ class KpisConfig(AppConfig):
     name = "kpis"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = _("KPIs")
+
+    def ready(self):
+        from . import signals  # noqa: F401 - connects the receivers

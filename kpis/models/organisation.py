@@ -2,8 +2,10 @@
 work) tickets and their figures. Surveys and assessments refer to these rows."""
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +48,15 @@ class Client(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    escalation_threshold = models.DecimalField(
+        _("escalation threshold (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Overrides the default escalation threshold for this client; empty: default."),
+    )
 
     objects = ClientQuerySet.as_manager()
 

@@ -1,0 +1,299 @@
+"""CSV import of clients, technicians and tickets (see docs/import.md).
+
+``import_csv(kind, binary_file)`` reads the file twice, streaming: the first pass
+validates every row (nothing is written if any row is bad), the second writes in one
+transaction with ``bulk_create(update_conflicts=True)`` in batches, upserting by
+external id. Memory stays flat whatever the file size: rows are parsed one at a time
+through ``csv.DictReader`` over a text wrapper and written in batches of BATCH_SIZE.
+
+Decisions:
+- Encoding: UTF-8, with or without byte order mark (Excel's "CSV UTF-8"). Anything else
+  (e.g. Windows-1252 from "CSV (Trennzeichen-getrennt)") is rejected with a message
+  that names the row and says how to save the file as UTF-8; guessing a code page could
+  silently garble names.
+- Delimiter: comma or semicolon (German Excel), detected from the header line.
+- Optional columns that are missing from the file keep their stored values on update.
+- The same external id twice in one file: the later row wins.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from . import rollups, ticket_fields
+from .models import Client, Technician, Ticket
+from .ticket_fields import RowError
+
+BATCH_SIZE = 2000
+MAX_ERRORS = 20
+KINDS = ("clients", "technicians", "tickets")
+
+
+class ImportRejected(Exception):
+    """The file was not imported; ``errors`` are display-ready messages."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    client_ids: list[int] = field(default_factory=list)
+
+    def message(self) -> str:
+        return ngettext(
+            "%(rows)d row imported (%(created)d new, %(updated)d updated).",
+            "%(rows)d rows imported (%(created)d new, %(updated)d updated).",
+            self.rows,
+        ) % {"rows": self.rows, "created": self.created, "updated": self.updated}
+
+
+def row_message(row_number: int, column: str | None, reason: str) -> str:
+    if column:
+        return _("Row %(row)d, column “%(column)s”: %(reason)s") % {
+            "row": row_number,
+            "column": column,
+            "reason": reason,
+        }
+    return _("Row %(row)d: %(reason)s") % {"row": row_number, "reason": reason}
+
+
+# --- Reading ---------------------------------------------------------------------------
+
+
+def _detect_delimiter(header_line: str) -> str:
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def _rows(binary, kind: str) -> Iterator[tuple[int, dict]]:
+    """(row number as in a spreadsheet, {column: text}) for every data row; raises
+    ImportRejected for problems with the file as a whole."""
+    binary.seek(0)
+    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+    row_number = 1
+    try:
+        header_line = text.readline()
+        if not header_line.strip():
+            raise ImportRejected([_("The file is empty: it needs a header row and data rows.")])
+        delimiter = _detect_delimiter(header_line)
+        header = next(csv.reader([header_line], delimiter=delimiter))
+        header = [name.strip().lower() for name in header]
+        required = [c.name for c in ticket_fields.COLUMNS[kind] if c.required]
+        missing = [name for name in required if name not in header]
+        if missing:
+            raise ImportRejected(
+                [
+                    _("Required column missing: %(columns)s. The header row reads: %(header)s.")
+                    % {"columns": ", ".join(missing), "header": ", ".join(header)[:300]}
+                ]
+            )
+        reader = csv.DictReader(text, fieldnames=header, delimiter=delimiter, restval=None)
+        for row in reader:
+            row_number += 1
+            if None in row:  # more cells than columns
+                raise RowError("", _("has more cells than the header has columns"))
+            if not any((value or "").strip() for value in row.values()):
+                continue  # blank line, e.g. at the end of an Excel export
+            yield row_number, row
+    except UnicodeDecodeError:
+        raise ImportRejected(
+            [
+                _(
+                    "Row %(row)d: the file is not UTF-8 encoded (perhaps Windows-1252 or "
+                    "Latin-1). In Excel choose “Save as” > “CSV UTF-8 (comma delimited)”."
+                )
+                % {"row": row_number + 1}
+            ]
+        ) from None
+    except csv.Error as exc:
+        raise ImportRejected(
+            [
+                row_message(
+                    row_number + 1,
+                    None,
+                    _("the file cannot be read as CSV (%(problem)s); a cell may be too large "
+                      "or a quote unclosed.")
+                    % {"problem": exc},
+                )
+            ]
+        ) from None
+    except RowError as exc:
+        raise ImportRejected([row_message(row_number, None, exc.reason)]) from None
+    finally:
+        text.detach()
+    if row_number == 1:
+        raise ImportRejected([_("The file has a header row but no data rows.")])
+
+
+# --- Lookups ---------------------------------------------------------------------------
+
+
+def _lookups(kind: str) -> dict:
+    if kind == "tickets":
+        return {
+            "clients": dict(Client.objects.values_list("external_id", "pk")),
+            "technicians": dict(Technician.objects.values_list("external_id", "pk")),
+        }
+    if kind == "clients":
+        users = get_user_model().objects.filter(is_active=True)
+        staff = {}
+        for pk, username, email in users.annotate(u=Lower("username"), e=Lower("email")).values_list(
+            "pk", "u", "e"
+        ):
+            staff[username] = pk
+            if email:
+                staff.setdefault(email, pk)
+        return {"staff_lookup": staff}
+    return {}
+
+
+def _clean(kind: str, row: dict, lookups: dict) -> dict:
+    if kind == "tickets":
+        return ticket_fields.clean_ticket_row(row, lookups["clients"], lookups["technicians"])
+    if kind == "clients":
+        return ticket_fields.clean_client_row(row, lookups["staff_lookup"])
+    return ticket_fields.clean_technician_row(row)
+
+
+def validate(kind: str, binary) -> int:
+    """First pass: every row checked; returns the number of data rows or raises
+    ImportRejected listing up to MAX_ERRORS problems."""
+    lookups = _lookups(kind)
+    errors = []
+    count = 0
+    for row_number, row in _rows(binary, kind):
+        count += 1
+        try:
+            _clean(kind, row, lookups)
+        except RowError as exc:
+            errors.append(row_message(row_number, exc.column, exc.reason))
+            if len(errors) >= MAX_ERRORS:
+                errors.append(_("… further rows not checked."))
+                break
+    if errors:
+        raise ImportRejected(errors)
+    return count
+
+
+# --- Writing ---------------------------------------------------------------------------
+
+MODEL = {"clients": Client, "technicians": Technician, "tickets": Ticket}
+
+
+def _write_batch(kind: str, batch: dict[str, dict], result: ImportResult, touched) -> None:
+    model = MODEL[kind]
+    existing = dict(
+        model.objects.filter(external_id__in=list(batch)).values_list("external_id", "pk")
+    )
+    if kind == "tickets":
+        # Old client and day of updated tickets: their rollups change too.
+        for client_id, day in Ticket.objects.filter(external_id__in=list(existing)).values_list(
+            "client_id", "opened_on"
+        ):
+            touched.add(client_id, day)
+        for values in batch.values():
+            touched.add(values["client_id"], values["opened_on"])
+    staff = {key: values.pop("responsible_staff") for key, values in batch.items()
+             if "responsible_staff" in values}
+    fields = set()
+    for values in batch.values():
+        fields.update(values)
+    update_fields = sorted(fields - {"external_id"})
+    objects = [model(**values) for values in batch.values()]
+    model.objects.bulk_create(
+        objects,
+        update_conflicts=True,
+        unique_fields=["external_id"],
+        update_fields=update_fields,
+        batch_size=BATCH_SIZE,
+    )
+    result.created += len(batch) - len(existing)
+    result.updated += len(existing)
+    if kind == "clients":
+        _write_staff(staff)
+
+
+def _write_staff(staff: dict[str, list[int]]) -> None:
+    if not staff:
+        return
+    through = Client.responsible_staff.through
+    ids = dict(Client.objects.filter(external_id__in=list(staff)).values_list("external_id", "pk"))
+    wanted = {(ids[key], user_id) for key, users in staff.items() for user_id in users}
+    current = set(
+        through.objects.filter(client_id__in=ids.values()).values_list("client_id", "user_id")
+    )
+    for client_id, user_id in current - wanted:
+        through.objects.filter(client_id=client_id, user_id=user_id).delete()
+    through.objects.bulk_create(
+        [through(client_id=c, user_id=u) for c, u in wanted - current], ignore_conflicts=True
+    )
+
+
+def _changed_contract_starts(batch: dict[str, dict]) -> list[int]:
+    stored = Client.objects.filter(external_id__in=list(batch)).values_list(
+        "pk", "external_id", "contract_start"
+    )
+    return [pk for pk, key, start in stored if batch[key]["contract_start"] != start]
+
+
+def import_csv(kind: str, binary) -> ImportResult:
+    """Validate then upsert a whole CSV file of ``kind`` (clients, technicians, tickets).
+
+    ``binary`` is a seekable binary file. Raises ImportRejected (nothing written) if any
+    row is bad. After the write, rollups of the touched clients and days are refreshed
+    and the threshold check is queued once the transaction commits."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+    validate(kind, binary)
+    lookups = _lookups(kind)
+    result = ImportResult(kind=kind)
+    touched = rollups.Touched()
+    moved_clients: set[int] = set()
+    with transaction.atomic():
+        batch: dict[str, dict] = {}
+        for _row_number, row in _rows(binary, kind):
+            values = _clean(kind, row, lookups)
+            batch[values["external_id"]] = values
+            result.rows += 1
+            if len(batch) >= BATCH_SIZE:
+                if kind == "clients":
+                    moved_clients.update(_changed_contract_starts(batch))
+                _write_batch(kind, batch, result, touched)
+                batch = {}
+        if batch:
+            if kind == "clients":
+                moved_clients.update(_changed_contract_starts(batch))
+            _write_batch(kind, batch, result, touched)
+        if touched:
+            touched.refresh()
+        if moved_clients:
+            rollups.update_onboarding_flags(moved_clients)
+        result.client_ids = touched.client_ids or sorted(moved_clients)
+        if kind in ("tickets", "clients"):
+            from .tasks import queue_threshold_check
+
+            queue_threshold_check()
+    return result
+
+
+def open_upload(uploaded_file):
+    """A binary, seekable file object for an uploaded file (kept on disk when large)."""
+    handle = uploaded_file.open("rb")
+    if isinstance(handle, codecs.StreamReader):  # pragma: no cover - defensive
+        return handle.stream
+    return handle

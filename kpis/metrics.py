@@ -1,0 +1,257 @@
+"""KPI formulas and the figures the dashboard shows, computed from the daily rollups.
+
+Shares are fractions 0..1 (templates show them as percentages); every figure is None
+when there is nothing to divide by, rendered as "—". Functions that read the database
+take a ``Period`` and an optional list of client ids (None: all clients) and run a fixed
+number of queries whatever the number of tickets.
+
+Early support (onboarding) vs ongoing support: a ticket opened on day N after its
+client's contract start (day 0 = the contract start date) counts as early support when
+0 <= N < ONBOARDING_DAYS (90), i.e. days 0..89; day 90 and later are ongoing support.
+So a ticket on day 89 is early, on day 90 and day 91 ongoing (kpis.models.ONBOARDING_DAYS,
+Client.is_in_onboarding, kpis.rollups.is_onboarding_day agree on this).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
+
+from .models import PRIORITIES, AlertState, Client, TicketDailyRollup
+from .models.tickets import COUNT_FIELDS
+from .periods import Period
+
+# --- Formulas --------------------------------------------------------------------------
+
+
+def share(part: int | None, whole: int | None) -> float | None:
+    """part / whole as a fraction 0..1; None when whole is 0 or None."""
+    if not whole:
+        return None
+    return (part or 0) / whole
+
+
+def escalation_share(escalated: int, tickets: int) -> float | None:
+    """Escalated tickets / all tickets (0..1); None without tickets."""
+    return share(escalated, tickets)
+
+
+def threshold_state(
+    tickets: int,
+    escalated: int,
+    threshold: float,
+    warning_fraction: float,
+    minimum_tickets: int,
+) -> str:
+    """A client's escalation state: ``not_judged`` with fewer than ``minimum_tickets``
+    tickets, ``breach`` when the share is at or above ``threshold`` (0..1),
+    ``warning`` at or above ``warning_fraction * threshold``, else ``ok``.
+
+    Compared in integers (escalated * 10000 against tickets * threshold * 10000 rounded)
+    so 8 of 100 against 10 % x 80 % is exactly at the warning level."""
+    if tickets <= 0 or tickets < minimum_tickets:
+        return AlertState.NOT_JUDGED
+    scaled = escalated * 1_000_000
+    if scaled >= round(threshold * 1_000_000) * tickets:
+        return AlertState.BREACH
+    if scaled >= round(threshold * warning_fraction * 1_000_000) * tickets:
+        return AlertState.WARNING
+    return AlertState.OK
+
+
+def change(current: float | None, previous: float | None) -> float | None:
+    """current - previous; None if either is missing."""
+    if current is None or previous is None:
+        return None
+    return current - previous
+
+
+def proactive_shares(totals: dict) -> dict:
+    """From summed rollup counts: proactive (resolved before a failure) count and share,
+    share from monitoring + automation, share auto-remediated, share via self-service
+    (all 0..1 of the tickets; None without tickets)."""
+    tickets = totals.get("tickets") or 0
+    return {
+        "tickets": tickets,
+        "proactive": totals.get("proactive") or 0,
+        "proactive_share": share(totals.get("proactive"), tickets),
+        "monitoring_automation_share": share(
+            (totals.get("from_monitoring") or 0) + (totals.get("from_automation") or 0), tickets
+        ),
+        "auto_remediated_share": share(totals.get("auto_remediated"), tickets),
+        "self_service_share": share(totals.get("from_self_service"), tickets),
+    }
+
+
+def sla_attainment(totals: dict) -> dict:
+    """SLA attainment from summed rollup counts: per priority and overall, the share
+    (0..1) of measured tickets whose first response / resolution met the target.
+
+    Returns {"first_response": share | None, "resolution": share | None, "overall":
+    share of both measurements together | None, "by_priority": {priority: {...}}}."""
+    by_priority = {}
+    for priority in PRIORITIES:
+        fr_n = totals.get(f"fr_measured_{priority}") or 0
+        res_n = totals.get(f"res_measured_{priority}") or 0
+        fr_met = totals.get(f"fr_met_{priority}") or 0
+        res_met = totals.get(f"res_met_{priority}") or 0
+        by_priority[priority] = {
+            "first_response": share(fr_met, fr_n),
+            "first_response_measured": fr_n,
+            "resolution": share(res_met, res_n),
+            "resolution_measured": res_n,
+        }
+    fr_n = totals.get("first_response_measured") or 0
+    res_n = totals.get("resolution_measured") or 0
+    fr_met = totals.get("first_response_met") or 0
+    res_met = totals.get("resolution_met") or 0
+    return {
+        "first_response": share(fr_met, fr_n),
+        "resolution": share(res_met, res_n),
+        "overall": share(fr_met + res_met, fr_n + res_n),
+        "measured": fr_n + res_n,
+        "by_priority": by_priority,
+    }
+
+
+# --- From the rollups ------------------------------------------------------------------
+
+SUMS = {name: Sum(name) for name in COUNT_FIELDS}
+
+
+def _rollups(period: Period, client_ids: Sequence[int] | None):
+    rows = TicketDailyRollup.objects.filter(day__gte=period.start, day__lt=period.end)
+    if client_ids is not None:
+        rows = rows.filter(client_id__in=list(client_ids))
+    return rows
+
+
+def _clean(row: dict) -> dict:
+    return {key: (value or 0) for key, value in row.items()}
+
+
+def totals(period: Period, client_ids: Sequence[int] | None = None) -> dict:
+    """Every rollup count summed over the period; one query. Adds "onboarding_tickets",
+    "onboarding_escalated" (early support) and their ongoing counterparts."""
+    row = _rollups(period, client_ids).aggregate(
+        **SUMS,
+        onboarding_tickets=Sum("tickets", filter=Q(onboarding=True)),
+        onboarding_escalated=Sum("escalated", filter=Q(onboarding=True)),
+    )
+    row = _clean(row)
+    row["ongoing_tickets"] = row["tickets"] - row["onboarding_tickets"]
+    row["ongoing_escalated"] = row["escalated"] - row["onboarding_escalated"]
+    return row
+
+
+def escalation_summary(row: dict) -> dict:
+    """Escalation figures from totals(): count, share, early and ongoing shares."""
+    return {
+        "tickets": row["tickets"],
+        "escalated": row["escalated"],
+        "share": escalation_share(row["escalated"], row["tickets"]),
+        "onboarding_tickets": row["onboarding_tickets"],
+        "onboarding_escalated": row["onboarding_escalated"],
+        "onboarding_share": escalation_share(row["onboarding_escalated"], row["onboarding_tickets"]),
+        "ongoing_tickets": row["ongoing_tickets"],
+        "ongoing_escalated": row["ongoing_escalated"],
+        "ongoing_share": escalation_share(row["ongoing_escalated"], row["ongoing_tickets"]),
+    }
+
+
+def by_client(period: Period, client_ids: Sequence[int] | None = None) -> dict[int, dict]:
+    """{client id: escalation figures as escalation_summary} for clients with tickets in
+    the period; one query."""
+    rows = (
+        _rollups(period, client_ids)
+        .values("client_id")
+        .order_by()
+        .annotate(
+            tickets_sum=Sum("tickets"),
+            escalated_sum=Sum("escalated"),
+            onboarding_tickets=Sum("tickets", filter=Q(onboarding=True)),
+            onboarding_escalated=Sum("escalated", filter=Q(onboarding=True)),
+        )
+    )
+    result = {}
+    for row in rows:
+        row = _clean(row)
+        row.update(
+            tickets=row.pop("tickets_sum"),
+            escalated=row.pop("escalated_sum"),
+        )
+        row["ongoing_tickets"] = row["tickets"] - row["onboarding_tickets"]
+        row["ongoing_escalated"] = row["escalated"] - row["onboarding_escalated"]
+        result[row["client_id"]] = escalation_summary(row)
+    return result
+
+
+def series(period: Period, client_ids: Sequence[int] | None = None, by: str = "week") -> list[dict]:
+    """Summed counts per week (Monday) or month (1st) overlapping the period, oldest
+    first, each with "start" and the escalation and proactive figures; one query.
+    Weeks/months without tickets appear with zero counts and None shares."""
+    trunc = TruncWeek("day") if by == "week" else TruncMonth("day")
+    rows = {
+        _as_date(row["bucket"]): _clean(row)
+        for row in _rollups(period, client_ids)
+        .annotate(bucket=trunc)
+        .values("bucket")
+        .order_by()
+        .annotate(
+            **SUMS,
+            onboarding_tickets=Sum("tickets", filter=Q(onboarding=True)),
+            onboarding_escalated=Sum("escalated", filter=Q(onboarding=True)),
+        )
+    }
+    result = []
+    for start in _buckets(period, by):
+        row = rows.get(start) or {name: 0 for name in [*COUNT_FIELDS, "onboarding_tickets", "onboarding_escalated"]}
+        row = dict(row)
+        row.pop("bucket", None)
+        row["ongoing_tickets"] = row["tickets"] - row["onboarding_tickets"]
+        row["ongoing_escalated"] = row["escalated"] - row["onboarding_escalated"]
+        result.append(
+            {
+                "start": start,
+                "totals": row,
+                **escalation_summary(row),
+                **{k: v for k, v in proactive_shares(row).items() if k != "tickets"},
+                "sla": sla_attainment(row),
+            }
+        )
+    return result
+
+
+def _as_date(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    return value
+
+
+def _buckets(period: Period, by: str) -> list[datetime.date]:
+    from .periods import month_start, next_month
+
+    starts = []
+    if by == "week":
+        current = period.start - datetime.timedelta(days=period.start.weekday())
+        while current < period.end:
+            starts.append(current)
+            current += datetime.timedelta(days=7)
+    else:
+        current = month_start(period.start)
+        while current < period.end:
+            starts.append(current)
+            current = next_month(current)
+    return starts
+
+
+def client_ids_for(segment: str = "", client_id: int | None = None) -> list[int] | None:
+    """The client filter of the dashboard as a list of ids (None: all clients)."""
+    if client_id:
+        return [client_id]
+    if segment:
+        return list(Client.objects.filter(segment=segment).values_list("pk", flat=True))
+    return None

@@ -1,0 +1,43 @@
+"""The MSP's own data and its figures, importable as ``kpis.models``.
+
+- organisation: clients, contacts, technicians (the foundation's rows)
+- tickets: tickets as a PSA exports them, SLA targets, daily per-client rollups
+- config: the organisation's KPI settings (thresholds, benchmark)
+- alerts: threshold and team satisfaction alerts
+- integrations: webhook integrations with hashed tokens
+"""
+
+from .alerts import AlertState, TeamSatisfactionAlert, ThresholdAlert
+from .config import KpiSettings
+from .integrations import WebhookIntegration
+from .organisation import (
+    ONBOARDING_DAYS,
+    Client,
+    ClientQuerySet,
+    Contact,
+    Language,
+    Technician,
+    TechnicianQuerySet,
+)
+from .tickets import PRIORITIES, Priority, SLATarget, Source, Ticket, TicketDailyRollup
+
+__all__ = [
+    "ONBOARDING_DAYS",
+    "PRIORITIES",
+    "AlertState",
+    "Client",
+    "ClientQuerySet",
+    "Contact",
+    "KpiSettings",
+    "Language",
+    "Priority",
+    "SLATarget",
+    "Source",
+    "TeamSatisfactionAlert",
+    "Technician",
+    "TechnicianQuerySet",
+    "Ticket",
+    "TicketDailyRollup",
+    "ThresholdAlert",
+    "WebhookIntegration",
+]

@@ -1,0 +1,63 @@
+"""The organisation's KPI settings: one row, edited in the admin."""
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class KpiSettings(models.Model):
+    """Escalation thresholds and the satisfaction benchmark.
+
+    Escalations are judged per calendar month: the share of a client's tickets opened
+    from the 1st of the month up to today that were escalated. A client with fewer than
+    ``minimum_tickets`` tickets in the month is not judged. A share at or above the
+    threshold is a breach; at or above ``warning_percent`` of the threshold, a warning.
+    """
+
+    default_threshold = models.DecimalField(
+        _("default escalation threshold (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Share of a client's tickets escalated in a month at which staff are alerted."),
+    )
+    warning_percent = models.DecimalField(
+        _("warning level (% of the threshold)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("80.00"),
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("100"))],
+        help_text=_("e.g. 80: a client at 8 % of a 10 % threshold is approaching it."),
+    )
+    minimum_tickets = models.PositiveIntegerField(
+        _("minimum tickets"),
+        default=20,
+        help_text=_("Clients with fewer tickets in the month are not judged."),
+    )
+    satisfaction_benchmark = models.DecimalField(
+        _("job satisfaction benchmark (0-10)"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("9.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("10"))],
+        help_text=_("Managers are alerted when the team's job satisfaction falls below it."),
+    )
+
+    class Meta:
+        verbose_name = _("KPI settings")
+        verbose_name_plural = _("KPI settings")
+
+    def __str__(self):
+        return str(_("KPI settings"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1  # one row for the organisation
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "KpiSettings":
+        """The settings row; the defaults (unsaved) until someone saves them."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

@@ -1,0 +1,222 @@
+"""Tickets as a PSA exports them, SLA targets per priority, and the daily per-client
+rollups the dashboard reads instead of the tickets."""
+
+import datetime
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .organisation import Client, Technician
+
+
+class Priority(models.TextChoices):
+    CRITICAL = "critical", _("Critical")
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+PRIORITIES = [value for value, _label in Priority.choices]
+
+
+class Source(models.TextChoices):
+    CLIENT = "client", _("Client")
+    MONITORING = "monitoring", _("Monitoring")
+    AUTOMATION = "automation", _("Automation")
+    SELF_SERVICE = "self_service", _("Self-service")
+
+
+class TicketQuerySet(models.QuerySet):
+    def escalated(self):
+        return self.filter(escalated=True)
+
+    def for_client(self, client):
+        return self.filter(client=client)
+
+    def opened_between(self, start: datetime.date, end: datetime.date):
+        """Tickets opened on a local day in [start, end)."""
+        return self.filter(opened_on__gte=start, opened_on__lt=end)
+
+    def proactive(self):
+        return self.filter(proactive=True)
+
+    def from_monitoring_or_automation(self):
+        return self.filter(source__in=[Source.MONITORING, Source.AUTOMATION])
+
+    def auto_remediated(self):
+        return self.filter(auto_remediated=True)
+
+    def self_service(self):
+        return self.filter(source=Source.SELF_SERVICE)
+
+    def open(self):
+        return self.filter(resolved_at__isnull=True)
+
+
+class Ticket(models.Model):
+    external_id = models.CharField(_("external id"), max_length=100, unique=True)
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="tickets", verbose_name=_("client")
+    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
+    opened_at = models.DateTimeField(_("opened"))
+    # The local calendar day (settings.TIME_ZONE) of opened_at, set on every write: the
+    # rollups, the onboarding split and the date filters work on days.
+    opened_on = models.DateField(_("opened on"), editable=False)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    # Durations in seconds, derived from the timestamps on every write (None while the
+    # event has not happened): SLA and medians compare integers in the database.
+    first_response_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    resolution_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    escalated = models.BooleanField(_("escalated"), default=False)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    proactive = models.BooleanField(
+        _("resolved before a failure"), default=False, help_text=_("Proactive work.")
+    )
+    auto_remediated = models.BooleanField(_("auto-remediated"), default=False)
+    technician = models.ForeignKey(
+        Technician,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("technician"),
+    )
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            # Client page and ticket list: Ticket.objects.for_client(c).order_by("-opened_at")
+            # with a period filter on opened_on, paginated.
+            models.Index(fields=["client", "-opened_at"], name="ticket_client_opened"),
+            # Rollup refresh: tickets of some clients grouped by (client_id, opened_on)
+            # within a day range; and the ticket list filtered by period only.
+            models.Index(fields=["client", "opened_on"], name="ticket_client_day"),
+            models.Index(fields=["opened_on"], name="ticket_day"),
+            # Client page "escalations": Ticket.objects.for_client(c).escalated() newest
+            # first; partial, as escalations are a small share of all tickets.
+            models.Index(
+                fields=["client", "-opened_at"],
+                condition=Q(escalated=True),
+                name="ticket_client_escalated",
+            ),
+        ]
+
+    def __str__(self):
+        return self.external_id
+
+    def derive(self) -> None:
+        """Set the derived fields (local day, durations) from the timestamps."""
+        from kpis.ticket_fields import derived_values
+
+        for name, value in derived_values(
+            self.opened_at, self.first_response_at, self.resolved_at
+        ).items():
+            setattr(self, name, value)
+
+    def save(self, *args, **kwargs):
+        self.derive()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,
+                "opened_on",
+                "first_response_seconds",
+                "resolution_seconds",
+            }
+        super().save(*args, **kwargs)
+
+
+class SLATarget(models.Model):
+    """Targets per priority, in minutes from opening. Editing them changes which tickets
+    met their SLA, so saving one rebuilds the rollups (see kpis.signals)."""
+
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, unique=True)
+    first_response_minutes = models.PositiveIntegerField(
+        _("first response within (minutes)"), validators=[MinValueValidator(1)]
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        _("resolution within (minutes)"), validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        ordering = ["priority"]
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
+
+    def __str__(self):
+        return str(self.get_priority_display())
+
+
+class TicketDailyRollup(models.Model):
+    """Counts of one client's tickets opened on one local day.
+
+    Written only by kpis.rollups (after imports, webhooks, admin edits, and from the
+    periodic task); the dashboard sums these rows, so its cost grows with clients x days
+    in the period, never with the number of tickets. SLA counts: a ticket is *measured*
+    for first response (resolution) once it has one; it *met* the target when the
+    duration is at most the target of its priority.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="rollups")
+    day = models.DateField()
+    # The client was in its first ONBOARDING_DAYS days of contract on this day.
+    onboarding = models.BooleanField(default=False)
+    tickets = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+    from_client = models.PositiveIntegerField(default=0)
+    from_monitoring = models.PositiveIntegerField(default=0)
+    from_automation = models.PositiveIntegerField(default=0)
+    from_self_service = models.PositiveIntegerField(default=0)
+    proactive = models.PositiveIntegerField(default=0)
+    auto_remediated = models.PositiveIntegerField(default=0)
+    first_response_measured = models.PositiveIntegerField(default=0)
+    first_response_met = models.PositiveIntegerField(default=0)
+    resolution_measured = models.PositiveIntegerField(default=0)
+    resolution_met = models.PositiveIntegerField(default=0)
+    # The same SLA counts per priority, for attainment per priority.
+    fr_measured_critical = models.PositiveIntegerField(default=0)
+    fr_met_critical = models.PositiveIntegerField(default=0)
+    res_measured_critical = models.PositiveIntegerField(default=0)
+    res_met_critical = models.PositiveIntegerField(default=0)
+    fr_measured_high = models.PositiveIntegerField(default=0)
+    fr_met_high = models.PositiveIntegerField(default=0)
+    res_measured_high = models.PositiveIntegerField(default=0)
+    res_met_high = models.PositiveIntegerField(default=0)
+    fr_measured_medium = models.PositiveIntegerField(default=0)
+    fr_met_medium = models.PositiveIntegerField(default=0)
+    res_measured_medium = models.PositiveIntegerField(default=0)
+    res_met_medium = models.PositiveIntegerField(default=0)
+    fr_measured_low = models.PositiveIntegerField(default=0)
+    fr_met_low = models.PositiveIntegerField(default=0)
+    res_measured_low = models.PositiveIntegerField(default=0)
+    res_met_low = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["client", "day"]
+        verbose_name = _("daily ticket rollup")
+        verbose_name_plural = _("daily ticket rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "day"], name="rollup_one_per_client_day")
+        ]
+        indexes = [
+            # Dashboard, detail pages and threshold check: SUM(...) WHERE day in a period
+            # (GROUP BY client or by week/month), for all clients or a segment.
+            models.Index(fields=["day", "client"], name="rollup_day_client"),
+        ]
+
+    def __str__(self):
+        return f"{self.client_id} {self.day}"
+
+
+COUNT_FIELDS = [
+    f.name for f in TicketDailyRollup._meta.local_fields if isinstance(f, models.PositiveIntegerField)
+]

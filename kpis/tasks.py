@@ -1,0 +1,101 @@
+"""Celery tasks of the KPI app. Each is safe to run twice; product code queues them with
+``transaction.on_commit`` (see ``queue_*``)."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import random
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from . import alerting, rollups, thresholds
+
+logger = logging.getLogger("kpis.tasks")
+
+MAX_SEND_RETRIES = 6
+# The periodic refresh recomputes this many recent days: tickets of the last days change
+# most (responses, resolutions), and it mends anything a failed hook missed.
+REFRESH_DAYS = 3
+
+
+def backoff_seconds(retries: int) -> int:
+    """Exponential backoff with jitter: about 30 s, 60 s, 2 min, ... capped at one hour."""
+    first = max(1, int(getattr(settings, "KPI_RETRY_BASE_SECONDS", 30)))
+    base = min(first * 2**retries, 3600)
+    return base + random.randint(0, max(1, base // 5))  # noqa: S311 - jitter
+
+
+@shared_task(name="kpis.tasks.refresh_rollups")
+def refresh_rollups(full: bool = False) -> int:
+    """Recompute the rollups of the last REFRESH_DAYS days (all of them with full=True)."""
+    if full:
+        return rollups.rebuild_all()
+    today = timezone.localdate()
+    return rollups.refresh(None, today - datetime.timedelta(days=REFRESH_DAYS), today)
+
+
+@shared_task(name="kpis.tasks.check_thresholds")
+def check_thresholds() -> list[int]:
+    """Judge every client for the month to date; store and e-mail the new alerts."""
+    new_ids = thresholds.record_alerts()
+    for alert_id in new_ids:
+        send_threshold_alert.delay(alert_id)
+    if new_ids:
+        logger.info("kpis.alerts_raised count=%s", len(new_ids))
+    return new_ids
+
+
+@shared_task(bind=True, name="kpis.tasks.send_threshold_alert", max_retries=MAX_SEND_RETRIES)
+def send_threshold_alert(self, alert_id: int) -> bool:
+    """E-mail one alert to the client's responsible staff, once."""
+    try:
+        return alerting.send_threshold_alert(alert_id)
+    except alerting.TransientSendError as exc:
+        if self.request.retries >= self.max_retries:
+            logger.error("kpis.alert_send_gave_up alert=%s", alert_id)
+            return False
+        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries)) from exc
+
+
+@shared_task(bind=True, name="kpis.tasks.check_team_satisfaction", max_retries=MAX_SEND_RETRIES)
+def check_team_satisfaction(self) -> int | None:
+    """Alert managers once per quarter when job satisfaction is below the benchmark."""
+    alert_id = alerting.record_team_satisfaction_alert(timezone.localdate())
+    pending = alerting.unsent_team_alerts()
+    try:
+        for pending_id in pending:
+            alerting.send_team_satisfaction_alert(pending_id)
+    except alerting.TransientSendError as exc:
+        if self.request.retries >= self.max_retries:
+            logger.error("kpis.team_alert_gave_up")
+            return alert_id
+        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries)) from exc
+    return alert_id
+
+
+def queue_threshold_check() -> None:
+    """Queue the threshold check once the current transaction commits."""
+    transaction.on_commit(_queue_check)
+
+
+def _queue_check() -> None:
+    try:
+        check_thresholds.delay()
+    except Exception:  # the periodic check will catch up
+        logger.exception("kpis.queue_failed task=check_thresholds")
+
+
+def queue_rollup_rebuild() -> None:
+    """Queue a full rebuild once the transaction commits (SLA targets changed)."""
+
+    def _queue():
+        try:
+            refresh_rollups.delay(full=True)
+        except Exception:
+            logger.exception("kpis.queue_failed task=refresh_rollups")
+
+    transaction.on_commit(_queue)

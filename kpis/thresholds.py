@@ -1,0 +1,114 @@
+"""Escalation thresholds per client and the alerts they raise.
+
+The period judged is the calendar month up to today (``periods.month_to_date``). The
+state of every client comes from the rollups in a fixed number of queries (clients, sums
+per client, settings). A client that is at ``warning`` or ``breach`` and has no alert
+for that state in this month gets one (unique per client, month and state), so moving
+ok -> warning, ok -> breach and warning -> breach each raise exactly one alert a month,
+and falling back and rising again raises nothing new.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from . import metrics
+from .models import AlertState, Client, KpiSettings, ThresholdAlert, TicketDailyRollup
+from .periods import Period, month_to_date
+
+LEVELS = {AlertState.WARNING: 1, AlertState.BREACH: 2}
+
+
+@dataclass
+class ClientState:
+    client_id: int
+    name: str
+    tickets: int
+    escalated: int
+    share: float | None
+    threshold: float  # 0..1
+    warning_level: float  # 0..1, the share from which the client is "approaching"
+    state: str
+    threshold_overridden: bool
+
+
+def client_states(
+    period: Period, client_ids=None, settings: KpiSettings | None = None
+) -> list[ClientState]:
+    """Every (active) client's escalation state in ``period``, by name; three queries."""
+    settings = settings or KpiSettings.load()
+    default = float(settings.default_threshold) / 100
+    warning_fraction = float(settings.warning_percent) / 100
+    clients = Client.objects.active()
+    rows = TicketDailyRollup.objects.filter(day__gte=period.start, day__lt=period.end)
+    if client_ids is not None:
+        clients = clients.filter(pk__in=list(client_ids))
+        rows = rows.filter(client_id__in=list(client_ids))
+    sums = {
+        row["client_id"]: row
+        for row in rows.values("client_id").order_by().annotate(t=Sum("tickets"), e=Sum("escalated"))
+    }
+    result = []
+    for pk, name, override in clients.values_list("pk", "name", "escalation_threshold"):
+        row = sums.get(pk, {})
+        tickets, escalated = row.get("t") or 0, row.get("e") or 0
+        threshold = float(override) / 100 if override is not None else default
+        result.append(
+            ClientState(
+                client_id=pk,
+                name=name,
+                tickets=tickets,
+                escalated=escalated,
+                share=metrics.escalation_share(escalated, tickets),
+                threshold=threshold,
+                warning_level=threshold * warning_fraction,
+                state=metrics.threshold_state(
+                    tickets, escalated, threshold, warning_fraction, settings.minimum_tickets
+                ),
+                threshold_overridden=override is not None,
+            )
+        )
+    return result
+
+
+def record_alerts(today: datetime.date | None = None) -> list[int]:
+    """Judge every client for the month to date and store the alerts due; returns the ids
+    of the new alerts (to e-mail). Safe to run twice: the second run finds them stored."""
+    today = today or timezone.localdate()
+    period = month_to_date(today)
+    states = [s for s in client_states(period) if s.state in LEVELS]
+    if not states:
+        return []
+    existing = set(
+        ThresholdAlert.objects.filter(
+            period_start=period.start, client_id__in=[s.client_id for s in states]
+        ).values_list("client_id", "state")
+    )
+    new_ids = []
+    for state in states:
+        # A breach this month outranks a later warning: nothing to say.
+        already = {level for (cid, level) in existing if cid == state.client_id}
+        if state.state in already or (
+            state.state == AlertState.WARNING and AlertState.BREACH in already
+        ):
+            continue
+        try:
+            with transaction.atomic():
+                alert = ThresholdAlert.objects.create(
+                    client_id=state.client_id,
+                    period_start=period.start,
+                    state=state.state,
+                    share=state.share or 0.0,
+                    tickets=state.tickets,
+                    escalated=state.escalated,
+                    threshold=state.threshold,
+                )
+        except IntegrityError:
+            continue  # a concurrent check stored it first
+        new_ids.append(alert.pk)
+    return new_ids

@@ -1,0 +1,325 @@
+"""Parsing and validating one row of clients, technicians or tickets.
+
+The CSV import and the webhook share these functions, so a value accepted by one is
+accepted by the other. Each ``clean_*_row`` takes a mapping of column -> text (or, for
+the webhook, JSON values) and returns the model field values, or raises ``RowError``
+naming the column and the reason.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Priority, Source
+
+TRUE_WORDS = {"1", "true", "yes", "y", "ja", "j", "x", "wahr"}
+FALSE_WORDS = {"0", "false", "no", "n", "nein", "falsch", ""}
+# A PSA may call priorities P1..P4 or 1..4.
+PRIORITY_ALIASES = {
+    "p1": Priority.CRITICAL,
+    "1": Priority.CRITICAL,
+    "p2": Priority.HIGH,
+    "2": Priority.HIGH,
+    "p3": Priority.MEDIUM,
+    "3": Priority.MEDIUM,
+    "p4": Priority.LOW,
+    "4": Priority.LOW,
+}
+SOURCE_ALIASES = {"self-service": Source.SELF_SERVICE, "selfservice": Source.SELF_SERVICE}
+# Timestamps more than this far in the future are typing errors.
+FUTURE_TOLERANCE = datetime.timedelta(days=1)
+
+
+class RowError(ValueError):
+    def __init__(self, column: str, reason: str):
+        super().__init__(f"{column}: {reason}")
+        self.column = column
+        self.reason = str(reason)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool
+    description: str
+
+
+CLIENT_COLUMNS = [
+    Column("external_id", True, "Client id in the PSA"),
+    Column("name", True, "Company name"),
+    Column("contract_start", True, "YYYY-MM-DD or DD.MM.YYYY"),
+    Column("segment", False, "Size or industry"),
+    Column("is_active", False, "true/false (default true)"),
+    Column("escalation_threshold", False, "Per-client threshold in %, empty: default"),
+    Column("responsible_staff", False, "Sign-in names or e-mails, separated by |"),
+]
+TECHNICIAN_COLUMNS = [
+    Column("external_id", True, "Technician id in the PSA"),
+    Column("name", True, "Full name"),
+    Column("email", True, "E-mail address"),
+    Column("role", False, "e.g. Level 1"),
+    Column("hire_date", True, "YYYY-MM-DD or DD.MM.YYYY"),
+    Column("leave_date", False, "First day no longer employed; empty if employed"),
+    Column("language", False, "de or en (default de)"),
+]
+TICKET_COLUMNS = [
+    Column("external_id", True, "Ticket number in the PSA"),
+    Column("client", True, "The client's external_id"),
+    Column("priority", True, "critical, high, medium, low (or P1..P4)"),
+    Column("opened_at", True, "ISO 8601, e.g. 2026-03-02T09:15:00+01:00; no offset: local time"),
+    Column("first_response_at", False, "ISO 8601; empty if none yet"),
+    Column("resolved_at", False, "ISO 8601; empty if open"),
+    Column("escalated", False, "true/false (default false)"),
+    Column("escalated_at", False, "ISO 8601; only with escalated=true"),
+    Column("source", True, "client, monitoring, automation or self_service"),
+    Column("proactive", False, "Resolved before a failure: true/false"),
+    Column("auto_remediated", False, "true/false"),
+    Column("technician", False, "The technician's external_id; empty: unassigned"),
+]
+COLUMNS = {"clients": CLIENT_COLUMNS, "technicians": TECHNICIAN_COLUMNS, "tickets": TICKET_COLUMNS}
+
+
+# --- Values ----------------------------------------------------------------------------
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).strip()
+
+
+def required_text(row, column: str, max_length: int) -> str:
+    value = _text(row.get(column))
+    if not value:
+        raise RowError(column, _("is required"))
+    if len(value) > max_length:
+        raise RowError(column, _("is longer than %(n)d characters") % {"n": max_length})
+    return value
+
+
+def optional_text(row, column: str, max_length: int) -> str:
+    value = _text(row.get(column))
+    if len(value) > max_length:
+        raise RowError(column, _("is longer than %(n)d characters") % {"n": max_length})
+    return value
+
+
+def parse_bool(row, column: str, default: bool) -> bool:
+    raw = row.get(column)
+    if isinstance(raw, bool):
+        return raw
+    value = _text(raw).lower()
+    if value == "":
+        return default
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise RowError(column, _("must be true or false, not %(value)r") % {"value": value[:40]})
+
+
+def parse_date(row, column: str, required: bool) -> datetime.date | None:
+    value = _text(row.get(column))
+    if not value:
+        if required:
+            raise RowError(column, _("is required"))
+        return None
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise RowError(
+        column, _("is not a date (YYYY-MM-DD or DD.MM.YYYY): %(value)r") % {"value": value[:40]}
+    )
+
+
+def _zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def parse_datetime(row, column: str, required: bool) -> datetime.datetime | None:
+    value = _text(row.get(column))
+    if not value:
+        if required:
+            raise RowError(column, _("is required"))
+        return None
+    parsed = None
+    try:
+        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        for fmt in ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M"):
+            try:
+                parsed = datetime.datetime.strptime(value, fmt)
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        raise RowError(
+            column,
+            _("is not a date and time (ISO 8601, e.g. 2026-03-02T09:15:00+01:00): %(value)r")
+            % {"value": value[:40]},
+        )
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=_zone())
+    if parsed > timezone.now() + FUTURE_TOLERANCE:
+        raise RowError(column, _("lies in the future"))
+    return parsed
+
+
+def parse_percent(row, column: str) -> Decimal | None:
+    value = _text(row.get(column)).rstrip("%").strip().replace(",", ".")
+    if not value:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise RowError(column, _("is not a number: %(value)r") % {"value": value[:40]}) from None
+    if not Decimal("0") < number <= Decimal("100"):
+        raise RowError(column, _("must be above 0 and at most 100"))
+    return number.quantize(Decimal("0.01"))
+
+
+def choice(row, column: str, choices, aliases: dict | None = None) -> str:
+    value = _text(row.get(column)).lower()
+    if not value:
+        raise RowError(column, _("is required"))
+    allowed = {str(v) for v, _label in choices}
+    if value in allowed:
+        return value
+    if aliases and value in aliases:
+        return str(aliases[value])
+    raise RowError(
+        column,
+        _("must be one of %(allowed)s, not %(value)r")
+        % {"allowed": ", ".join(sorted(allowed)), "value": value[:40]},
+    )
+
+
+# --- Derived values --------------------------------------------------------------------
+
+
+def _seconds(start: datetime.datetime, end: datetime.datetime | None) -> int | None:
+    if end is None:
+        return None
+    return max(0, int((end - start).total_seconds()))
+
+
+def derived_values(opened_at, first_response_at, resolved_at) -> dict:
+    """opened_on (the local day of opening) and the durations in whole seconds."""
+    return {
+        "opened_on": timezone.localtime(opened_at, _zone()).date(),
+        "first_response_seconds": _seconds(opened_at, first_response_at),
+        "resolution_seconds": _seconds(opened_at, resolved_at),
+    }
+
+
+# --- Rows ------------------------------------------------------------------------------
+
+
+def clean_client_row(row, staff_lookup: dict[str, int] | None = None) -> dict:
+    values = {
+        "external_id": required_text(row, "external_id", 100),
+        "name": required_text(row, "name", 200),
+        "contract_start": parse_date(row, "contract_start", required=True),
+    }
+    if "segment" in row:
+        values["segment"] = optional_text(row, "segment", 100)
+    if "is_active" in row:
+        values["is_active"] = parse_bool(row, "is_active", default=True)
+    if "escalation_threshold" in row:
+        values["escalation_threshold"] = parse_percent(row, "escalation_threshold")
+    if "responsible_staff" in row:
+        names = [n.strip() for n in _text(row.get("responsible_staff")).split("|") if n.strip()]
+        ids = []
+        for name in names:
+            user_id = (staff_lookup or {}).get(name.lower())
+            if user_id is None:
+                raise RowError(
+                    "responsible_staff", _("no user with sign-in name or e-mail %(name)r") % {"name": name[:60]}
+                )
+            ids.append(user_id)
+        values["responsible_staff"] = ids
+    return values
+
+
+def clean_technician_row(row) -> dict:
+    values = {
+        "external_id": required_text(row, "external_id", 100),
+        "name": required_text(row, "name", 200),
+        "email": required_text(row, "email", 254),
+        "hire_date": parse_date(row, "hire_date", required=True),
+    }
+    try:
+        validate_email(values["email"])
+    except ValidationError:
+        raise RowError("email", _("is not an e-mail address")) from None
+    if "role" in row:
+        values["role"] = optional_text(row, "role", 100)
+    if "leave_date" in row:
+        values["leave_date"] = parse_date(row, "leave_date", required=False)
+        if values["leave_date"] and values["leave_date"] <= values["hire_date"]:
+            raise RowError("leave_date", _("must be after the hire date"))
+    if "language" in row:
+        language = _text(row.get("language")).lower() or "de"
+        if language not in ("de", "en"):
+            raise RowError("language", _("must be de or en"))
+        values["language"] = language
+    return values
+
+
+def clean_ticket_row(row, clients: dict[str, int], technicians: dict[str, int]) -> dict:
+    """Field values of one ticket; ``clients``/``technicians`` map external ids to ids."""
+    external_id = required_text(row, "external_id", 100)
+    client_key = required_text(row, "client", 100)
+    if client_key not in clients:
+        raise RowError("client", _("no client with external id %(id)r") % {"id": client_key})
+    opened_at = parse_datetime(row, "opened_at", required=True)
+    first_response_at = parse_datetime(row, "first_response_at", required=False)
+    resolved_at = parse_datetime(row, "resolved_at", required=False)
+    escalated_at = parse_datetime(row, "escalated_at", required=False)
+    escalated = parse_bool(row, "escalated", default=False)
+    for column, moment in (
+        ("first_response_at", first_response_at),
+        ("resolved_at", resolved_at),
+        ("escalated_at", escalated_at),
+    ):
+        if moment is not None and moment < opened_at:
+            raise RowError(column, _("lies before opened_at"))
+    if escalated_at is not None and not escalated:
+        raise RowError("escalated_at", _("is set, but escalated is false"))
+    technician_key = optional_text(row, "technician", 100)
+    technician_id = None
+    if technician_key:
+        technician_id = technicians.get(technician_key)
+        if technician_id is None:
+            raise RowError(
+                "technician", _("no technician with external id %(id)r") % {"id": technician_key}
+            )
+    values = {
+        "external_id": external_id,
+        "client_id": clients[client_key],
+        "priority": choice(row, "priority", Priority.choices, PRIORITY_ALIASES),
+        "opened_at": opened_at,
+        "first_response_at": first_response_at,
+        "resolved_at": resolved_at,
+        "escalated": escalated,
+        "escalated_at": escalated_at,
+        "source": choice(row, "source", Source.choices, SOURCE_ALIASES),
+        "proactive": parse_bool(row, "proactive", default=False),
+        "auto_remediated": parse_bool(row, "auto_remediated", default=False),
+        "technician_id": technician_id,
+    }
+    values.update(derived_values(opened_at, first_response_at, resolved_at))
+    return values
