@@ -48,7 +48,8 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def production():
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")}
+    dropped = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(PRODUCTION_ENV)
     # SQLite in memory: the probe needs no tables for the login page.
     env["DATABASE_URL"] = "sqlite://:memory:"
