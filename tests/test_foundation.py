@@ -59,9 +59,9 @@ def test_pages_send_a_csp_without_inline_scripts(client, db):
 
 
 def _manage(*args, **env):
-    clean = {
-        k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG")
-    }
+    # The browser fixture sets DJANGO_ALLOW_ASYNC_UNSAFE for this process only.
+    dropped = ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    clean = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
