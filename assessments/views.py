@@ -34,7 +34,9 @@ def _current_questionnaire() -> Questionnaire:
 def _questionnaire_for_submission(request) -> Questionnaire:
     """The version the form was shown with, if it is published; else the current one."""
     version = request.POST.get("version", "")
-    if version.isdigit():
+    # ASCII digits of sensible length only: "²".isdigit() is true but int("²") fails, and
+    # int() refuses numbers of more than 4300 digits.
+    if version.isascii() and version.isdigit() and len(version) <= 9:
         questionnaire = Questionnaire.objects.published().filter(version=int(version)).first()
         if questionnaire is not None:
             return questionnaire

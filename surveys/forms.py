@@ -126,6 +126,13 @@ class CampaignForm(forms.Form):
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Create campaign")))
 
+    def clean_closes_on(self):
+        value = self.cleaned_data.get("closes_on")
+        # A year is plenty; a date like 9999-12-31 is a typo (and has no next day).
+        if value and value > timezone.localdate() + datetime.timedelta(days=366):
+            raise forms.ValidationError(_("Choose a closing date within a year."))
+        return value
+
     def clean_send_at(self):
         value = self.cleaned_data.get("send_at")
         if value and value < timezone.now() - datetime.timedelta(minutes=5):

@@ -37,7 +37,14 @@ def link_problem(request, reason: str, language: str | None = None) -> HttpRespo
 def _preselected_face(request, questions) -> dict:
     face = request.GET.get("face", "")
     pulse = next((q for q in questions if q.metric == Metric.PULSE), None)
-    if pulse and face.isdigit() and int(face) in pulse.scale():
+    # ASCII digits only: "²".isdigit() is true but int("²") fails.
+    if (
+        pulse
+        and face.isascii()
+        and face.isdigit()
+        and len(face) <= 2
+        and int(face) in pulse.scale()
+    ):
         return {field_name(pulse): str(int(face))}
     return {}
 
