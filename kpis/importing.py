@@ -126,8 +126,10 @@ def _rows(binary, kind: str) -> Iterator[tuple[int, dict]]:
                 row_message(
                     row_number + 1,
                     None,
-                    _("the file cannot be read as CSV (%(problem)s); a cell may be too large "
-                      "or a quote unclosed.")
+                    _(
+                        "the file cannot be read as CSV (%(problem)s); a cell may be too large "
+                        "or a quote unclosed."
+                    )
                     % {"problem": exc},
                 )
             ]
@@ -152,9 +154,9 @@ def _lookups(kind: str) -> dict:
     if kind == "clients":
         users = get_user_model().objects.filter(is_active=True)
         staff = {}
-        for pk, username, email in users.annotate(u=Lower("username"), e=Lower("email")).values_list(
-            "pk", "u", "e"
-        ):
+        for pk, username, email in users.annotate(
+            u=Lower("username"), e=Lower("email")
+        ).values_list("pk", "u", "e"):
             staff[username] = pk
             if email:
                 staff.setdefault(email, pk)
@@ -208,8 +210,11 @@ def _write_batch(kind: str, batch: dict[str, dict], result: ImportResult, touche
             touched.add(client_id, day)
         for values in batch.values():
             touched.add(values["client_id"], values["opened_on"])
-    staff = {key: values.pop("responsible_staff") for key, values in batch.items()
-             if "responsible_staff" in values}
+    staff = {
+        key: values.pop("responsible_staff")
+        for key, values in batch.items()
+        if "responsible_staff" in values
+    }
     fields = set()
     for values in batch.values():
         fields.update(values)

@@ -119,7 +119,11 @@ def sla_attainment(totals: dict) -> dict:
 
 # --- From the rollups ------------------------------------------------------------------
 
-SUMS = {name: Sum(name) for name in COUNT_FIELDS}
+# Aliases must differ from the field names they sum.
+SUMS = {f"sum_{name}": Sum(name) for name in COUNT_FIELDS}
+SUMS["sum_onboarding_tickets"] = Sum("tickets", filter=Q(onboarding=True))
+SUMS["sum_onboarding_escalated"] = Sum("escalated", filter=Q(onboarding=True))
+ZERO = dict.fromkeys([*COUNT_FIELDS, "onboarding_tickets", "onboarding_escalated"], 0)
 
 
 def _rollups(period: Period, client_ids: Sequence[int] | None):
@@ -130,18 +134,14 @@ def _rollups(period: Period, client_ids: Sequence[int] | None):
 
 
 def _clean(row: dict) -> dict:
-    return {key: (value or 0) for key, value in row.items()}
+    """Sums without the alias prefix; None (no rows) becomes 0."""
+    return {key.removeprefix("sum_"): (value or 0) for key, value in row.items()}
 
 
 def totals(period: Period, client_ids: Sequence[int] | None = None) -> dict:
     """Every rollup count summed over the period; one query. Adds "onboarding_tickets",
     "onboarding_escalated" (early support) and their ongoing counterparts."""
-    row = _rollups(period, client_ids).aggregate(
-        **SUMS,
-        onboarding_tickets=Sum("tickets", filter=Q(onboarding=True)),
-        onboarding_escalated=Sum("escalated", filter=Q(onboarding=True)),
-    )
-    row = _clean(row)
+    row = _clean(_rollups(period, client_ids).aggregate(**SUMS))
     row["ongoing_tickets"] = row["tickets"] - row["onboarding_tickets"]
     row["ongoing_escalated"] = row["escalated"] - row["onboarding_escalated"]
     return row
@@ -155,7 +155,9 @@ def escalation_summary(row: dict) -> dict:
         "share": escalation_share(row["escalated"], row["tickets"]),
         "onboarding_tickets": row["onboarding_tickets"],
         "onboarding_escalated": row["onboarding_escalated"],
-        "onboarding_share": escalation_share(row["onboarding_escalated"], row["onboarding_tickets"]),
+        "onboarding_share": escalation_share(
+            row["onboarding_escalated"], row["onboarding_tickets"]
+        ),
         "ongoing_tickets": row["ongoing_tickets"],
         "ongoing_escalated": row["ongoing_escalated"],
         "ongoing_share": escalation_share(row["ongoing_escalated"], row["ongoing_tickets"]),
@@ -170,19 +172,15 @@ def by_client(period: Period, client_ids: Sequence[int] | None = None) -> dict[i
         .values("client_id")
         .order_by()
         .annotate(
-            tickets_sum=Sum("tickets"),
-            escalated_sum=Sum("escalated"),
-            onboarding_tickets=Sum("tickets", filter=Q(onboarding=True)),
-            onboarding_escalated=Sum("escalated", filter=Q(onboarding=True)),
+            sum_tickets=Sum("tickets"),
+            sum_escalated=Sum("escalated"),
+            sum_onboarding_tickets=Sum("tickets", filter=Q(onboarding=True)),
+            sum_onboarding_escalated=Sum("escalated", filter=Q(onboarding=True)),
         )
     )
     result = {}
     for row in rows:
         row = _clean(row)
-        row.update(
-            tickets=row.pop("tickets_sum"),
-            escalated=row.pop("escalated_sum"),
-        )
         row["ongoing_tickets"] = row["tickets"] - row["onboarding_tickets"]
         row["ongoing_escalated"] = row["escalated"] - row["onboarding_escalated"]
         result[row["client_id"]] = escalation_summary(row)
@@ -200,16 +198,11 @@ def series(period: Period, client_ids: Sequence[int] | None = None, by: str = "w
         .annotate(bucket=trunc)
         .values("bucket")
         .order_by()
-        .annotate(
-            **SUMS,
-            onboarding_tickets=Sum("tickets", filter=Q(onboarding=True)),
-            onboarding_escalated=Sum("escalated", filter=Q(onboarding=True)),
-        )
+        .annotate(**SUMS)
     }
     result = []
     for start in _buckets(period, by):
-        row = rows.get(start) or {name: 0 for name in [*COUNT_FIELDS, "onboarding_tickets", "onboarding_escalated"]}
-        row = dict(row)
+        row = dict(rows.get(start) or ZERO)
         row.pop("bucket", None)
         row["ongoing_tickets"] = row["tickets"] - row["onboarding_tickets"]
         row["ongoing_escalated"] = row["escalated"] - row["onboarding_escalated"]

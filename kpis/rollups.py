@@ -129,7 +129,9 @@ def refresh(
         rollups.delete()
         batch = []
         for client_id, day, *counts in grouped.iterator(chunk_size=BATCH_SIZE):
-            batch.append(_row(client_id, day, starts[client_id], dict(zip(names, counts))))
+            batch.append(
+                _row(client_id, day, starts[client_id], dict(zip(names, counts, strict=True)))
+            )
             if len(batch) >= BATCH_SIZE:
                 TicketDailyRollup.objects.bulk_create(batch)
                 written += len(batch)

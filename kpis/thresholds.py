@@ -51,7 +51,9 @@ def client_states(
         rows = rows.filter(client_id__in=list(client_ids))
     sums = {
         row["client_id"]: row
-        for row in rows.values("client_id").order_by().annotate(t=Sum("tickets"), e=Sum("escalated"))
+        for row in rows.values("client_id")
+        .order_by()
+        .annotate(t=Sum("tickets"), e=Sum("escalated"))
     }
     result = []
     for pk, name, override in clients.values_list("pk", "name", "escalation_threshold"):

@@ -247,7 +247,8 @@ def clean_client_row(row, staff_lookup: dict[str, int] | None = None) -> dict:
             user_id = (staff_lookup or {}).get(name.lower())
             if user_id is None:
                 raise RowError(
-                    "responsible_staff", _("no user with sign-in name or e-mail %(name)r") % {"name": name[:60]}
+                    "responsible_staff",
+                    _("no user with sign-in name or e-mail %(name)r") % {"name": name[:60]},
                 )
             ids.append(user_id)
         values["responsible_staff"] = ids

@@ -35,7 +35,9 @@ def headcount(rows: Iterable[Employment], day: datetime.date) -> int:
 
 
 def leavers(rows: Iterable[Employment], period: Period) -> int:
-    return sum(1 for _hire, leave in rows if leave is not None and period.start < leave <= period.end)
+    return sum(
+        1 for _hire, leave in rows if leave is not None and period.start < leave <= period.end
+    )
 
 
 def average_headcount(rows: Sequence[Employment], period: Period) -> float:

@@ -29,7 +29,10 @@ class ThresholdAlert(models.Model):
     state = models.CharField(
         _("state"),
         max_length=10,
-        choices=[(AlertState.WARNING, AlertState.WARNING.label), (AlertState.BREACH, AlertState.BREACH.label)],
+        choices=[
+            (AlertState.WARNING, AlertState.WARNING.label),
+            (AlertState.BREACH, AlertState.BREACH.label),
+        ],
     )
     share = models.FloatField(_("escalation share"), help_text=_("0..1"))
     tickets = models.PositiveIntegerField(_("tickets"))

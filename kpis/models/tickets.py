@@ -113,15 +113,6 @@ class Ticket(models.Model):
     def __str__(self):
         return self.external_id
 
-    def derive(self) -> None:
-        """Set the derived fields (local day, durations) from the timestamps."""
-        from kpis.ticket_fields import derived_values
-
-        for name, value in derived_values(
-            self.opened_at, self.first_response_at, self.resolved_at
-        ).items():
-            setattr(self, name, value)
-
     def save(self, *args, **kwargs):
         self.derive()
         update_fields = kwargs.get("update_fields")
@@ -133,6 +124,15 @@ class Ticket(models.Model):
                 "resolution_seconds",
             }
         super().save(*args, **kwargs)
+
+    def derive(self) -> None:
+        """Set the derived fields (local day, durations) from the timestamps."""
+        from kpis.ticket_fields import derived_values
+
+        for name, value in derived_values(
+            self.opened_at, self.first_response_at, self.resolved_at
+        ).items():
+            setattr(self, name, value)
 
 
 class SLATarget(models.Model):
@@ -218,5 +218,7 @@ class TicketDailyRollup(models.Model):
 
 
 COUNT_FIELDS = [
-    f.name for f in TicketDailyRollup._meta.local_fields if isinstance(f, models.PositiveIntegerField)
+    f.name
+    for f in TicketDailyRollup._meta.local_fields
+    if isinstance(f, models.PositiveIntegerField)
 ]

@@ -1,0 +1,58 @@
+"""Display strings for figures: "—" for None, locale-aware decimals (3,55 in German)."""
+
+from __future__ import annotations
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+DASH = "—"
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    """A share 0..1 as "12,5 %"; "—" for None."""
+    if value is None:
+        return DASH
+    return f"{number_format(value * 100, digits)} %"
+
+
+def number(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return DASH
+    return number_format(value, digits)
+
+
+def signed(value: float, digits: int = 1) -> str:
+    text = number_format(abs(value), digits)
+    return f"+{text}" if value > 0 else (f"−{text}" if value < 0 else text)
+
+
+def trend(
+    current: float | None,
+    previous: float | None,
+    higher_is_better: bool,
+    scale: float = 1.0,
+    unit: str = "",
+    digits: int = 1,
+) -> tuple[str, str]:
+    """(text, CSS class) for a tile's change against the previous period: an arrow and
+    the signed difference (``scale`` 100 with unit "pp" for shares); ("", "") if either
+    value is missing."""
+    if current is None or previous is None:
+        return "", ""
+    delta = (current - previous) * scale
+    if round(delta, digits) == 0:
+        return f"→ 0 {unit}".strip() + " " + _("vs. previous period"), "text-body-secondary"
+    arrow = "▲" if delta > 0 else "▼"
+    good = (delta > 0) == higher_is_better
+    text = f"{arrow} {signed(delta, digits)} {unit}".strip() + " " + _("vs. previous period")
+    return text, "text-success" if good else "text-danger"
+
+
+def duration_minutes(seconds: float | None) -> str:
+    """Seconds as "1 h 05 min" or "12 min"; "—" for None."""
+    if seconds is None:
+        return DASH
+    minutes = int(round(seconds / 60))
+    if minutes < 60:
+        return _("%(m)d min") % {"m": minutes}
+    return _("%(h)d h %(m)02d min") % {"h": minutes // 60, "m": minutes % 60}

@@ -1,0 +1,182 @@
+"""Forms of the KPI pages: the dashboard filter (GET), the ticket list filter, the
+CSV upload."""
+
+from __future__ import annotations
+
+import datetime
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .models import Client, Priority, Source
+from .periods import DEFAULT_PRESET, PRESETS, Period, preset_period
+
+MAX_CUSTOM_DAYS = 3 * 366
+
+
+class FilterForm(forms.Form):
+    period = forms.ChoiceField(label=_("Period"), choices=list(PRESETS.items()), required=False)
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    segment = forms.ChoiceField(label=_("Segment"), required=False)
+    client = forms.ModelChoiceField(
+        label=_("Client"),
+        queryset=Client.objects.none(),
+        required=False,
+        empty_label=_("All clients"),
+    )
+
+    def __init__(self, *args, segments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].choices = [("", _("All segments"))] + [(s, s) for s in segments]
+        self.fields["client"].queryset = Client.objects.only("pk", "name").order_by("name")
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_class = "d-print-none"
+        self.helper.layout = Layout(
+            Row(
+                Column("period", css_class="col-md-2"),
+                Column("start", css_class="col-md-2"),
+                Column("end", css_class="col-md-2"),
+                Column("segment", css_class="col-md-2"),
+                Column("client", css_class="col-md-3"),
+                Column(Submit("", _("Apply"), css_class="mt-md-4"), css_class="col-md-1"),
+            )
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("period") == "custom":
+            start, end = data.get("start"), data.get("end")
+            if not start:
+                self.add_error("start", _("Choose the first day."))
+            if not end:
+                self.add_error("end", _("Choose the last day."))
+            if start and end:
+                if end < start:
+                    self.add_error("end", _("The last day lies before the first."))
+                elif (end - start).days > MAX_CUSTOM_DAYS:
+                    self.add_error("end", _("Choose at most three years."))
+        return data
+
+    def to_period(self, today: datetime.date) -> tuple[str, Period]:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        preset = data.get("period") or DEFAULT_PRESET
+        if preset == "custom" and data.get("start") and data.get("end"):
+            return preset, Period(data["start"], data["end"] + datetime.timedelta(days=1))
+        if preset == "custom":
+            preset = DEFAULT_PRESET
+        return preset, preset_period(preset, today)
+
+
+class TicketFilterForm(forms.Form):
+    q = forms.CharField(label=_("Ticket number"), required=False, max_length=100)
+    client = forms.ModelChoiceField(
+        label=_("Client"),
+        queryset=Client.objects.none(),
+        required=False,
+        empty_label=_("All clients"),
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=[("", _("All"))] + list(Priority.choices)
+    )
+    source = forms.ChoiceField(
+        label=_("Source"), required=False, choices=[("", _("All"))] + list(Source.choices)
+    )
+    escalated = forms.ChoiceField(
+        label=_("Escalated"),
+        required=False,
+        choices=[("", _("All")), ("yes", _("Escalated only")), ("no", _("Not escalated"))],
+    )
+    start = forms.DateField(
+        label=_("Opened from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("Opened until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.only("pk", "name").order_by("name")
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_class = "d-print-none"
+        self.helper.layout = Layout(
+            Row(
+                Column("q", css_class="col-md-2"),
+                Column("client", css_class="col-md-2"),
+                Column("priority", css_class="col-md-1"),
+                Column("source", css_class="col-md-2"),
+                Column("escalated", css_class="col-md-1"),
+                Column("start", css_class="col-md-1"),
+                Column("end", css_class="col-md-2"),
+                Column(Submit("", _("Filter"), css_class="mt-md-4"), css_class="col-md-1"),
+            )
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", _("The last day lies before the first."))
+        return data
+
+    def apply(self, tickets):
+        if not self.is_valid():
+            return tickets
+        data = self.cleaned_data
+        if data.get("q"):
+            tickets = tickets.filter(external_id__icontains=data["q"])
+        if data.get("client"):
+            tickets = tickets.filter(client=data["client"])
+        if data.get("priority"):
+            tickets = tickets.filter(priority=data["priority"])
+        if data.get("source"):
+            tickets = tickets.filter(source=data["source"])
+        if data.get("escalated") == "yes":
+            tickets = tickets.escalated()
+        elif data.get("escalated") == "no":
+            tickets = tickets.filter(escalated=False)
+        if data.get("start"):
+            tickets = tickets.filter(opened_on__gte=data["start"])
+        if data.get("end"):
+            tickets = tickets.filter(opened_on__lte=data["end"])
+        return tickets
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What the file contains"),
+        choices=[
+            ("tickets", _("Tickets")),
+            ("clients", _("Clients")),
+            ("technicians", _("Technicians")),
+        ],
+    )
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "UTF-8, separated by comma or semicolon, with a header row. See the column list below."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Import")))
+        self.helper.attrs = {"enctype": "multipart/form-data"}
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}
+            )
+        return upload

@@ -1,0 +1,122 @@
+"""The JSON endpoint PSA tools call for each created or changed ticket.
+
+POST /kpis/webhook/tickets/ with ``Authorization: Bearer <token>`` (or
+``X-Webhook-Token: <token>``) and a JSON object with the ticket fields of the CSV import
+(docs/import.md), or ``{"tickets": [ ... ]}`` for up to MAX_TICKETS at once.
+Responses: 200 {"created": n, "updated": n}; 400 {"error", "fields"} for bad JSON or
+bad values (nothing stored); 401 for a missing, unknown or revoked token; 405 for other
+methods; 415 for a body that is not application/json.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.db import transaction
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from .. import rollups, ticket_fields
+from ..models import Client, Technician, Ticket, WebhookIntegration
+from ..tasks import queue_threshold_check
+from ..ticket_fields import RowError
+
+MAX_TICKETS = 500
+UPDATE_FIELDS = [
+    "client_id",
+    "priority",
+    "opened_at",
+    "opened_on",
+    "first_response_at",
+    "resolved_at",
+    "first_response_seconds",
+    "resolution_seconds",
+    "escalated",
+    "escalated_at",
+    "source",
+    "proactive",
+    "auto_remediated",
+    "technician_id",
+]
+
+
+def _error(status: int, message: str, **extra) -> JsonResponse:
+    response = JsonResponse({"error": message, **extra}, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="msp-maturity webhook"'
+    return response
+
+
+def _token(request) -> str:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.headers.get("X-Webhook-Token", "").strip()
+
+
+def _lookups(items: list[dict]) -> tuple[dict, dict]:
+    client_keys = {str(item.get("client", "")).strip() for item in items}
+    tech_keys = {str(item.get("technician") or "").strip() for item in items} - {""}
+    clients = dict(
+        Client.objects.filter(external_id__in=client_keys).values_list("external_id", "pk")
+    )
+    technicians = dict(
+        Technician.objects.filter(external_id__in=tech_keys).values_list("external_id", "pk")
+    )
+    return clients, technicians
+
+
+@csrf_exempt
+def webhook(request):
+    if request.method != "POST":
+        response = _error(405, "Only POST is allowed.")
+        response["Allow"] = "POST"
+        return response
+    integration = WebhookIntegration.objects.for_token(_token(request))
+    if integration is None:
+        return _error(401, "Missing, unknown or revoked token.")
+    if request.content_type != "application/json":
+        return _error(415, "Send the ticket as application/json.")
+    try:
+        payload = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return _error(400, f"The body is not valid JSON: {exc}")
+    items = (
+        payload.get("tickets") if isinstance(payload, dict) and "tickets" in payload else [payload]
+    )
+    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+        return _error(400, 'Send one ticket object or {"tickets": [objects]}.')
+    if len(items) > MAX_TICKETS:
+        return _error(400, f"At most {MAX_TICKETS} tickets per request.")
+    clients, technicians = _lookups(items)
+    cleaned, errors = [], []
+    for index, item in enumerate(items):
+        try:
+            cleaned.append(ticket_fields.clean_ticket_row(item, clients, technicians))
+        except RowError as exc:
+            errors.append({"index": index, "field": exc.column, "message": exc.reason})
+    if errors:
+        return _error(400, "Invalid ticket data; nothing was stored.", fields=errors)
+    by_key = {values["external_id"]: values for values in cleaned}
+    with transaction.atomic():
+        touched = rollups.Touched()
+        existing = list(
+            Ticket.objects.filter(external_id__in=list(by_key)).values_list(
+                "external_id", "client_id", "opened_on"
+            )
+        )
+        for _key, client_id, day in existing:
+            touched.add(client_id, day)
+        for values in by_key.values():
+            touched.add(values["client_id"], values["opened_on"])
+        Ticket.objects.bulk_create(
+            [Ticket(**values) for values in by_key.values()],
+            update_conflicts=True,
+            unique_fields=["external_id"],
+            update_fields=UPDATE_FIELDS,
+        )
+        touched.refresh()
+        WebhookIntegration.objects.filter(pk=integration.pk).update(last_used_at=timezone.now())
+        queue_threshold_check()
+    return JsonResponse({"created": len(by_key) - len(existing), "updated": len(existing)})
