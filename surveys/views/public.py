@@ -67,7 +67,10 @@ def answer_page(
                     save_response(invitation, form.values())
                 except CampaignClosed:
                     return link_problem(request, "closed", language)
-                return redirect(thanks_url)
+                # The redirect is a token page too: its referrer policy governs the
+                # request for the thank-you page.
+                done = redirect(thanks_url)
+                return private_headers(done) if token_page else done
             status = 400
         else:
             stored = current_values(invitation)
