@@ -1,0 +1,42 @@
+"""Who may open which KPI URL: managers (and staff, who are superusers) only; the webhook
+authenticates by token and takes only POST, so a GET gives 405 to everyone."""
+
+import datetime
+
+from tests.access import LOGIN, Rule, managers_only
+
+
+def _client_pk(cast):
+    return {"pk": cast["client_company"].pk}
+
+
+def _alert(cast):
+    from kpis.models import ThresholdAlert
+
+    alert = ThresholdAlert.objects.create(
+        client=cast["client_company"],
+        period_start=datetime.date(2026, 11, 1),
+        state="warning",
+        share=0.09,
+        tickets=100,
+        escalated=9,
+        threshold=0.1,
+    )
+    return {"pk": alert.pk}
+
+
+ACCESS = {
+    "kpis:dashboard": managers_only(),
+    "kpis:escalations": managers_only(),
+    "kpis:proactive": managers_only(),
+    "kpis:sla": managers_only(),
+    "kpis:satisfaction": managers_only(),
+    "kpis:turnover": managers_only(),
+    "kpis:client_detail": managers_only(kwargs=_client_pk),
+    "kpis:ticket_list": managers_only(),
+    "kpis:alerts": managers_only(),
+    "kpis:alert_acknowledge": Rule(LOGIN, 403, 302, 302, kwargs=_alert, method="post"),
+    "kpis:import": managers_only(),
+    "kpis:export": managers_only(kwargs=lambda cast: {"table": "escalations"}),
+    "kpis:webhook": Rule(405, 405, 405, 405),
+}

@@ -1,0 +1,91 @@
+import datetime
+import zoneinfo
+
+import pytest
+
+from kpis import rollups
+from kpis.models import Client, KpiSettings, Ticket
+from kpis.ticket_fields import derived_values
+
+ZONE = zoneinfo.ZoneInfo("Europe/Berlin")
+_counter = {"n": 0}
+
+
+def at(day: datetime.date, hour: int = 10, minute: int = 0) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=ZONE)
+
+
+def make_client(name="Beta AG", start=datetime.date(2026, 1, 1), **extra) -> Client:
+    _counter["n"] += 1
+    return Client.objects.create(
+        external_id=extra.pop("external_id", f"C-{name[:4]}-{_counter['n']}"),
+        name=name,
+        contract_start=start,
+        **extra,
+    )
+
+
+def ticket(
+    client,
+    day: datetime.date,
+    *,
+    hour=10,
+    first_minutes=10,
+    resolve_minutes=120,
+    priority="medium",
+    source="client",
+    escalated=False,
+    proactive=False,
+    auto_remediated=False,
+    save=True,
+    **extra,
+) -> Ticket:
+    """A ticket opened on ``day``; responses after the given minutes (None: none yet)."""
+    _counter["n"] += 1
+    opened = at(day, hour)
+    first = (
+        opened + datetime.timedelta(minutes=first_minutes) if first_minutes is not None else None
+    )
+    resolved = (
+        opened + datetime.timedelta(minutes=resolve_minutes)
+        if resolve_minutes is not None
+        else None
+    )
+    values = dict(
+        external_id=extra.pop("external_id", f"T-{_counter['n']}"),
+        client=client,
+        priority=priority,
+        opened_at=opened,
+        first_response_at=first,
+        resolved_at=resolved,
+        escalated=escalated,
+        escalated_at=opened + datetime.timedelta(minutes=30) if escalated else None,
+        source=source,
+        proactive=proactive,
+        auto_remediated=auto_remediated,
+        **extra,
+    )
+    values.update(derived_values(opened, first, resolved))
+    made = Ticket(**values)
+    if save:
+        Ticket.objects.bulk_create([made])
+    return made
+
+
+def tickets(client, day, count, escalated=0, **extra) -> list[Ticket]:
+    """``count`` tickets on ``day``, the first ``escalated`` of them escalated; rollups
+    are not refreshed (call rollups.rebuild_all())."""
+    made = [ticket(client, day, escalated=i < escalated, save=False, **extra) for i in range(count)]
+    Ticket.objects.bulk_create(made)
+    return made
+
+
+@pytest.fixture
+def kpi_settings(db):
+    settings, _ = KpiSettings.objects.get_or_create(pk=1)
+    return settings
+
+
+@pytest.fixture
+def rebuild(db):
+    return rollups.rebuild_all

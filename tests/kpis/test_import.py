@@ -1,0 +1,293 @@
+"""CSV import: good files, idempotence, all-or-nothing, encodings, delimiters, limits."""
+
+import datetime
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from kpis import importing, metrics
+from kpis.models import Client, Technician, Ticket, TicketDailyRollup
+from kpis.periods import Period
+from kpis.rollups import _aggregates, sla_targets
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+HEADER = "external_id,client,priority,opened_at,source,escalated\n"
+
+
+def _file(text: str, encoding="utf-8") -> io.BytesIO:
+    return io.BytesIO(text.encode(encoding))
+
+
+def _import(kind, text, encoding="utf-8"):
+    return importing.import_csv(kind, _file(text, encoding))
+
+
+def _docs(kind):
+    with open(DOCS / f"import-{kind}.csv", "rb") as handle:
+        return importing.import_csv(kind, handle)
+
+
+def _snapshot():
+    return sorted(
+        Ticket.objects.values_list(
+            "external_id",
+            "client_id",
+            "priority",
+            "opened_at",
+            "opened_on",
+            "first_response_at",
+            "resolved_at",
+            "first_response_seconds",
+            "resolution_seconds",
+            "escalated",
+            "escalated_at",
+            "source",
+            "proactive",
+            "auto_remediated",
+            "technician_id",
+        )
+    )
+
+
+@pytest.fixture
+def acme(db):
+    return Client.objects.create(
+        external_id="C-1", name="Acme", contract_start=datetime.date(2026, 1, 1)
+    )
+
+
+def test_the_documented_example_files_import(db):
+    assert _docs("clients").created == 3
+    assert _docs("technicians").created == 3
+    result = _docs("tickets")
+    assert result.rows == 5 and result.created == 5
+    albers = Client.objects.get(external_id="PSA-C100")
+    assert Client.objects.get(external_id="PSA-C101").escalation_threshold == 8
+    assert Technician.objects.get(external_id="PSA-T11").hire_date == datetime.date(2023, 6, 1)
+    escalated = Ticket.objects.get(external_id="PSA-40002")
+    assert escalated.escalated and escalated.client == albers
+    assert escalated.first_response_seconds == 11 * 60
+    assert Ticket.objects.get(external_id="PSA-40005").priority == "high"  # "P2"
+
+
+def test_the_same_file_twice_changes_nothing(db):
+    _docs("clients"), _docs("technicians"), _docs("tickets")
+    before = _snapshot()
+    rollups_before = list(TicketDailyRollup.objects.order_by("client_id", "day").values())
+    second = _docs("tickets")
+    assert second.created == 0 and second.updated == 5
+    assert _snapshot() == before
+    after = list(TicketDailyRollup.objects.order_by("client_id", "day").values())
+    assert [{k: v for k, v in r.items() if k != "id"} for r in after] == [
+        {k: v for k, v in r.items() if k != "id"} for r in rollups_before
+    ]
+
+
+def test_an_update_changes_the_row_and_keeps_omitted_optional_columns(acme):
+    acme.escalation_threshold = 7
+    acme.save()
+    _import("clients", "external_id,name,contract_start\nC-1,Acme Renamed,2026-01-01\n")
+    acme.refresh_from_db()
+    assert acme.name == "Acme Renamed"
+    assert acme.escalation_threshold == 7
+
+
+def test_one_bad_row_rejects_the_whole_file_naming_row_and_column(acme):
+    text = HEADER + (
+        "T-1,C-1,high,2026-02-01T09:00:00+01:00,client,false\n"
+        "T-2,C-1,urgent,2026-02-01T10:00:00+01:00,client,false\n"
+        "T-3,C-1,low,2026-02-01T11:00:00+01:00,client,false\n"
+    )
+    with pytest.raises(importing.ImportRejected) as exc:
+        _import("tickets", text)
+    assert Ticket.objects.count() == 0
+    [message] = exc.value.errors
+    assert "Row 3" in message and "priority" in message and "urgent" in message
+
+
+def test_every_bad_row_is_listed(acme):
+    text = HEADER + (
+        "T-1,C-9,high,2026-02-01T09:00:00+01:00,client,false\n"
+        "T-2,C-1,high,yesterday,client,false\n"
+        "T-3,C-1,high,2026-02-01T09:00:00+01:00,phone,false\n"
+    )
+    with pytest.raises(importing.ImportRejected) as exc:
+        _import("tickets", text)
+    errors = exc.value.errors
+    assert len(errors) == 3
+    assert "Row 2" in errors[0] and "client" in errors[0]
+    assert "Row 3" in errors[1] and "opened_at" in errors[1]
+    assert "Row 4" in errors[2] and "source" in errors[2]
+
+
+def test_consistency_of_timestamps_is_checked(acme):
+    text = (
+        "external_id,client,priority,opened_at,resolved_at,source,escalated_at\n"
+        "T-1,C-1,high,2026-02-01T09:00:00+01:00,2026-02-01T08:00:00+01:00,client,\n"
+    )
+    with pytest.raises(importing.ImportRejected) as exc:
+        _import("tickets", text)
+    assert "resolved_at" in exc.value.errors[0]
+    text = (
+        "external_id,client,priority,opened_at,source,escalated_at\n"
+        "T-1,C-1,high,2026-02-01T09:00:00+01:00,client,2026-02-01T10:00:00+01:00\n"
+    )
+    with pytest.raises(importing.ImportRejected) as exc:
+        _import("tickets", text)
+    assert "escalated_at" in exc.value.errors[0]
+
+
+def test_utf8_with_byte_order_mark_is_read(db):
+    text = "external_id,name,contract_start\nC-7,Bäckerei Müller,2026-01-01\n"
+    _import("clients", "\ufeff" + text)
+    assert Client.objects.get(external_id="C-7").name == "Bäckerei Müller"
+
+
+def test_windows_1252_is_rejected_with_a_clear_message(db):
+    text = "external_id,name,contract_start\nC-7,Bäckerei Müller,2026-01-01\n"
+    with pytest.raises(importing.ImportRejected) as exc:
+        _import("clients", text, encoding="cp1252")
+    assert "UTF-8" in exc.value.errors[0] and "Row 2" in exc.value.errors[0]
+    assert not Client.objects.exists()
+
+
+def test_semicolons_as_german_excel_writes_them(db):
+    text = "external_id;name;contract_start;escalation_threshold\nC-8;Weber, Koch & Partner;01.02.2026;8,5\n"
+    _import("clients", text)
+    client = Client.objects.get(external_id="C-8")
+    assert client.name == "Weber, Koch & Partner"
+    assert client.contract_start == datetime.date(2026, 2, 1)
+    assert str(client.escalation_threshold) == "8.50"
+
+
+def test_a_huge_cell_is_rejected_with_its_row(db):
+    text = (
+        "external_id,name,contract_start\nC-1,Fine,2026-01-01\nC-2,"
+        + "x" * 200_000
+        + ",2026-01-01\n"
+    )
+    with pytest.raises(importing.ImportRejected) as exc:
+        _import("clients", text)
+    assert "Row 3" in exc.value.errors[0]
+    assert not Client.objects.exists()
+
+
+def test_a_long_cell_within_the_csv_limit_is_rejected_by_its_column(db):
+    text = "external_id,name,contract_start\nC-2," + "x" * 300 + ",2026-01-01\n"
+    with pytest.raises(importing.ImportRejected) as exc:
+        _import("clients", text)
+    assert "name" in exc.value.errors[0] and "200" in exc.value.errors[0]
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "\ufeff"])
+def test_an_empty_file_is_rejected(db, text):
+    with pytest.raises(importing.ImportRejected) as exc:
+        _import("clients", text)
+    assert "empty" in exc.value.errors[0]
+
+
+def test_a_header_without_rows_is_rejected(db):
+    with pytest.raises(importing.ImportRejected) as exc:
+        _import("clients", "external_id,name,contract_start\n")
+    assert "no data rows" in exc.value.errors[0]
+
+
+def test_a_missing_required_column_is_named(db):
+    with pytest.raises(importing.ImportRejected) as exc:
+        _import("clients", "external_id,name\nC-1,Acme\n")
+    assert "contract_start" in exc.value.errors[0]
+
+
+def test_import_refreshes_the_rollups_of_the_touched_days(acme):
+    text = HEADER + (
+        "T-1,C-1,high,2026-02-01T09:00:00+01:00,client,true\n"
+        "T-2,C-1,high,2026-02-01T23:30:00+01:00,monitoring,false\n"
+        "T-3,C-1,low,2026-02-02T00:30:00+01:00,client,false\n"
+    )
+    _import("tickets", text)
+    rows = {r.day: r for r in TicketDailyRollup.objects.filter(client=acme)}
+    assert rows[datetime.date(2026, 2, 1)].tickets == 2
+    assert rows[datetime.date(2026, 2, 1)].escalated == 1
+    assert rows[datetime.date(2026, 2, 2)].tickets == 1
+    # moving a ticket to another day moves it in the rollups too
+    _import("tickets", HEADER + "T-3,C-1,low,2026-02-05T10:00:00+01:00,client,false\n")
+    rows = {r.day: r.tickets for r in TicketDailyRollup.objects.filter(client=acme)}
+    assert rows == {datetime.date(2026, 2, 1): 2, datetime.date(2026, 2, 5): 1}
+
+
+def test_changing_a_contract_start_relabels_onboarding_days(acme):
+    _import("tickets", HEADER + "T-1,C-1,high,2026-05-01T09:00:00+02:00,client,true\n")
+    assert not TicketDailyRollup.objects.get().onboarding
+    _import("clients", "external_id,name,contract_start\nC-1,Acme,2026-04-01\n")
+    assert TicketDailyRollup.objects.get().onboarding
+
+
+def test_responsible_staff_by_sign_in_name_or_email(db, manager, staff_user):
+    text = "external_id,name,contract_start,responsible_staff\nC-1,Acme,2026-01-01,manager|STAFF@example.com\n"
+    _import("clients", text)
+    assert set(Client.objects.get().responsible_staff.all()) == {manager, staff_user}
+    with pytest.raises(importing.ImportRejected) as exc:
+        _import(
+            "clients",
+            "external_id,name,contract_start,responsible_staff\nC-1,Acme,2026-01-01,nobody\n",
+        )
+    assert "responsible_staff" in exc.value.errors[0]
+
+
+def test_batches_write_many_rows(acme, monkeypatch):
+    monkeypatch.setattr(importing, "BATCH_SIZE", 7)
+    lines = [
+        f"T-{i},C-1,low,2026-03-{1 + i % 28:02d}T10:00:00+01:00,client,{'true' if i % 10 == 0 else 'false'}"
+        for i in range(60)
+    ]
+    result = _import("tickets", HEADER + "\n".join(lines) + "\n")
+    assert result.created == 60
+    direct = Ticket.objects.filter(client=acme).aggregate(**_aggregates(sla_targets()))
+    totals = metrics.totals(Period(datetime.date(2026, 3, 1), datetime.date(2026, 4, 1)))
+    assert totals["tickets"] == direct["tickets"] == 60
+    assert totals["escalated"] == direct["escalated"] == 6
+
+
+def test_the_management_command(acme, capsys):
+    path = DOCS / "import-clients.csv"
+    call_command("import_csv", "clients", str(path))
+    assert "3 rows imported" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("import_csv", "clients", "/nonexistent.csv")
+
+
+def test_the_management_command_reports_bad_rows(db, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("external_id,name,contract_start\nC-1,Acme,someday\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="Row 2, column “contract_start”"):
+        call_command("import_csv", "clients", str(bad))
+
+
+def test_the_upload_page_imports_and_reports(manager_client, acme):
+    url = reverse("kpis:import")
+    upload = io.BytesIO((HEADER + "T-1,C-1,high,2026-02-01T09:00:00+01:00,client,false\n").encode())
+    upload.name = "tickets.csv"
+    response = manager_client.post(url, {"kind": "tickets", "file": upload}, follow=True)
+    assert response.status_code == 200
+    assert Ticket.objects.count() == 1
+    assert "1" in response.content.decode()
+
+
+def test_the_upload_page_shows_the_rejected_rows_and_keeps_the_choice(manager_client, acme):
+    upload = io.BytesIO(
+        (HEADER + "T-1,C-1,urgent,2026-02-01T09:00:00+01:00,client,false\n").encode()
+    )
+    upload.name = "tickets.csv"
+    response = manager_client.post(reverse("kpis:import"), {"kind": "tickets", "file": upload})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'data-testid="import-errors"' in body and "priority" in body
+    assert response.context["form"]["kind"].value() == "tickets"
+    assert not Ticket.objects.exists()
+
+
+def test_technicians_cannot_import(technician_client):
+    assert technician_client.get(reverse("kpis:import")).status_code == 403
