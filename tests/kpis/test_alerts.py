@@ -1,0 +1,286 @@
+"""Threshold alerts: one e-mail per change of state and month, never repeated;
+acknowledged alerts stay acknowledged; the team satisfaction alert."""
+
+import datetime
+import smtplib
+
+import pytest
+import time_machine
+from django.core.mail.backends.base import BaseEmailBackend
+from django.urls import reverse
+
+from kpis import alerting, rollups, tasks, thresholds
+from kpis.models import AlertState, TeamSatisfactionAlert, ThresholdAlert, Ticket
+from kpis.periods import month_to_date
+from tests.helpers import make_user
+from tests.kpis.conftest import make_client, tickets
+
+TODAY = datetime.date(2026, 3, 20)
+NOW = datetime.datetime(2026, 3, 20, 11, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def acme(db, manager, kpi_settings):
+    client = make_client("Acme", start=datetime.date(2025, 1, 1))
+    client.responsible_staff.add(manager)
+    return client
+
+
+def set_escalated(client, count):
+    """Exactly ``count`` of the client's March tickets escalated."""
+    ids = list(Ticket.objects.filter(client=client).order_by("pk").values_list("pk", flat=True))
+    Ticket.objects.filter(pk__in=ids[:count]).update(escalated=True)
+    Ticket.objects.filter(pk__in=ids[count:]).update(escalated=False)
+    rollups.rebuild_all()
+
+
+def check():
+    return tasks.check_thresholds.apply().get()
+
+
+def test_an_ok_client_raises_nothing(acme, mailoutbox):
+    tickets(acme, datetime.date(2026, 3, 2), 100)
+    set_escalated(acme, 7)
+    assert check() == []
+    assert not ThresholdAlert.objects.exists() and not mailoutbox
+
+
+def test_one_email_per_change_of_state_never_repeated(acme, mailoutbox):
+    tickets(acme, datetime.date(2026, 3, 2), 100)
+    set_escalated(acme, 7)
+    check()
+    set_escalated(acme, 8)  # ok -> warning (8 % is 80 % of 10 %)
+    check()
+    check()  # nothing new
+    assert [a.state for a in ThresholdAlert.objects.all()] == ["warning"]
+    assert len(mailoutbox) == 1
+    assert "approaching" in mailoutbox[0].subject and "Acme" in mailoutbox[0].subject
+    set_escalated(acme, 10)  # warning -> breach
+    check()
+    assert sorted(ThresholdAlert.objects.values_list("state", flat=True)) == ["breach", "warning"]
+    assert len(mailoutbox) == 2
+    set_escalated(acme, 8)  # back to warning: the breach this month outranks it
+    check()
+    set_escalated(acme, 12)  # and over again: already alerted this month
+    check()
+    assert ThresholdAlert.objects.count() == 2 and len(mailoutbox) == 2
+
+
+def test_ok_straight_to_breach_raises_one_breach_alert(acme, mailoutbox, manager):
+    tickets(acme, datetime.date(2026, 3, 2), 50, escalated=9)
+    rollups.rebuild_all()
+    check()
+    alert = ThresholdAlert.objects.get()
+    assert alert.state == AlertState.BREACH
+    assert alert.period_start == datetime.date(2026, 3, 1)
+    assert alert.share == pytest.approx(0.18) and alert.threshold == pytest.approx(0.1)
+    [message] = mailoutbox
+    assert message.to == [manager.email]
+    assert "over" in message.subject
+    html = message.alternatives[0][0]
+    assert "18,0 %" in message.body and "18,0 %" in html  # German by default
+    assert f"/kpis/clients/{acme.pk}/" in message.body and f"/kpis/clients/{acme.pk}/" in html
+
+
+def test_a_new_month_is_a_new_period(acme, mailoutbox):
+    tickets(acme, datetime.date(2026, 3, 2), 50, escalated=9)
+    rollups.rebuild_all()
+    check()
+    with time_machine.travel(datetime.datetime(2026, 4, 20, 11, tzinfo=datetime.UTC), tick=False):
+        tickets(acme, datetime.date(2026, 4, 2), 50, escalated=9)
+        rollups.rebuild_all()
+        check()
+    assert sorted(ThresholdAlert.objects.values_list("period_start", flat=True)) == [
+        datetime.date(2026, 3, 1),
+        datetime.date(2026, 4, 1),
+    ]
+    assert len(mailoutbox) == 2
+
+
+def test_below_the_minimum_ticket_count_nobody_is_alerted(acme, mailoutbox, kpi_settings):
+    tickets(acme, datetime.date(2026, 3, 2), 19, escalated=10)
+    rollups.rebuild_all()
+    assert check() == [] and not mailoutbox
+    state = thresholds.client_states(month_to_date(TODAY))[0]
+    assert state.state == AlertState.NOT_JUDGED
+
+
+def test_a_per_client_threshold_overrides_the_default(acme, mailoutbox):
+    acme.escalation_threshold = 20
+    acme.save()
+    tickets(acme, datetime.date(2026, 3, 2), 50, escalated=9)  # 18 %: warning under 20 %
+    rollups.rebuild_all()
+    check()
+    assert ThresholdAlert.objects.get().state == AlertState.WARNING
+
+
+def test_without_responsible_staff_the_managers_are_emailed(db, kpi_settings, mailoutbox):
+    boss = make_user("boss", "manager")
+    lone = make_client("Lone", start=datetime.date(2025, 1, 1))
+    tickets(lone, datetime.date(2026, 3, 2), 30, escalated=5)
+    rollups.rebuild_all()
+    check()
+    assert mailoutbox[0].to == [boss.email]
+
+
+def test_an_alert_is_emailed_once_even_if_the_task_runs_twice(acme, mailoutbox):
+    tickets(acme, datetime.date(2026, 3, 2), 50, escalated=9)
+    rollups.rebuild_all()
+    [alert_id] = check()
+    assert tasks.send_threshold_alert.apply(args=[alert_id]).get() is False
+    assert len(mailoutbox) == 1
+    assert ThresholdAlert.objects.get().emailed_at is not None
+
+
+class RefusingBackend(BaseEmailBackend):
+    def send_messages(self, messages):
+        raise smtplib.SMTPResponseException(451, b"Try again later")
+
+
+def test_a_transient_smtp_error_releases_the_claim_for_a_retry(acme, settings, mailoutbox):
+    tickets(acme, datetime.date(2026, 3, 2), 50, escalated=9)
+    rollups.rebuild_all()
+    [alert_id] = thresholds.record_alerts(TODAY)
+    settings.MAILERS = {"default": {"BACKEND": "tests.kpis.test_alerts.RefusingBackend"}}
+    with pytest.raises(alerting.TransientSendError):
+        alerting.send_threshold_alert(alert_id)
+    assert ThresholdAlert.objects.get().emailed_at is None
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    assert alerting.send_threshold_alert(alert_id) is True
+    assert ThresholdAlert.objects.get().emailed_at is not None
+
+
+def test_the_check_uses_a_fixed_number_of_queries(db, kpi_settings, django_assert_max_num_queries):
+    for index in range(3):
+        client = make_client(f"Small {index}", start=datetime.date(2025, 1, 1))
+        tickets(client, datetime.date(2026, 3, 2), 5)
+    rollups.rebuild_all()
+    with django_assert_max_num_queries(4):
+        thresholds.client_states(month_to_date(TODAY))
+    for index in range(40):
+        client = make_client(f"More {index}", start=datetime.date(2025, 1, 1))
+        tickets(client, datetime.date(2026, 3, 3), 5)
+    rollups.rebuild_all()
+    with django_assert_max_num_queries(4):
+        states = thresholds.client_states(month_to_date(TODAY))
+    assert len(states) == 43
+
+
+def test_acknowledged_alerts_stay_acknowledged(acme, manager_client, manager, mailoutbox):
+    tickets(acme, datetime.date(2026, 3, 2), 50, escalated=9)
+    rollups.rebuild_all()
+    check()
+    alert = ThresholdAlert.objects.get()
+    url = reverse("kpis:alert_acknowledge", args=[alert.pk])
+    response = manager_client.post(url, {"next": reverse("kpis:dashboard")})
+    assert response.status_code == 302 and response["Location"] == reverse("kpis:dashboard")
+    alert.refresh_from_db()
+    first = alert.acknowledged_at
+    assert first is not None and alert.acknowledged_by == manager
+    check()  # a later check does not reopen it
+    other = make_user("other-manager", "manager")
+    manager_client.force_login(other)
+    manager_client.post(url)
+    alert.refresh_from_db()
+    assert alert.acknowledged_at == first and alert.acknowledged_by == manager
+    assert len(mailoutbox) == 1
+    listed = manager_client.get(reverse("kpis:alerts"))
+    assert alert not in listed.context["page"].object_list
+    everything = manager_client.get(reverse("kpis:alerts") + "?show=all")
+    assert alert in everything.context["page"].object_list
+
+
+def test_acknowledging_rejects_a_foreign_redirect(acme, manager_client):
+    alert = ThresholdAlert.objects.create(
+        client=acme,
+        period_start=datetime.date(2026, 3, 1),
+        state="warning",
+        share=0.08,
+        tickets=100,
+        escalated=8,
+        threshold=0.1,
+    )
+    response = manager_client.post(
+        reverse("kpis:alert_acknowledge", args=[alert.pk]), {"next": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse("kpis:alerts")
+
+
+def test_acknowledging_needs_post_and_a_manager(acme, technician_client, client):
+    alert = ThresholdAlert.objects.create(
+        client=acme,
+        period_start=datetime.date(2026, 3, 1),
+        state="warning",
+        share=0.08,
+        tickets=100,
+        escalated=8,
+        threshold=0.1,
+    )
+    url = reverse("kpis:alert_acknowledge", args=[alert.pk])
+    assert technician_client.get(url).status_code == 405
+    assert technician_client.post(url).status_code == 403
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None
+
+
+# --- Team satisfaction -------------------------------------------------------------------
+
+
+def _job_satisfaction(monkeypatch, current, previous, responses=8):
+    def fake(start, end, period="quarter"):
+        return [
+            {
+                "period_start": datetime.date(2025, 10, 1),
+                "average": previous,
+                "responses": responses,
+            },
+            {"period_start": datetime.date(2026, 1, 1), "average": current, "responses": responses},
+        ]
+
+    monkeypatch.setattr("surveys.metrics.job_satisfaction_by_period", fake)
+
+
+def test_managers_are_emailed_once_when_satisfaction_is_below_the_benchmark(
+    db, kpi_settings, monkeypatch, mailoutbox
+):
+    boss = make_user("boss", "manager")
+    _job_satisfaction(monkeypatch, current=8.2, previous=9.3)
+    tasks.check_team_satisfaction.apply().get()
+    tasks.check_team_satisfaction.apply().get()
+    alert = TeamSatisfactionAlert.objects.get()
+    assert alert.period_start == datetime.date(2026, 1, 1)
+    assert alert.average == 8.2 and alert.benchmark == 9.0
+    [message] = mailoutbox
+    assert message.to == [boss.email]
+    assert "8,2" in message.body and "8,2" in message.alternatives[0][0]
+
+
+def test_no_team_alert_at_or_above_the_benchmark(db, kpi_settings, monkeypatch, mailoutbox):
+    make_user("boss", "manager")
+    _job_satisfaction(monkeypatch, current=9.0, previous=7.0)
+    tasks.check_team_satisfaction.apply().get()
+    assert not TeamSatisfactionAlert.objects.exists() and not mailoutbox
+
+
+def test_the_previous_quarter_is_judged_while_the_current_has_too_few_answers(
+    db, kpi_settings, monkeypatch, mailoutbox
+):
+    make_user("boss", "manager")
+    _job_satisfaction(monkeypatch, current=None, previous=7.5)
+    tasks.check_team_satisfaction.apply().get()
+    assert TeamSatisfactionAlert.objects.get().period_start == datetime.date(2025, 10, 1)
+
+
+def test_the_benchmark_is_configurable(db, kpi_settings, monkeypatch, mailoutbox):
+    make_user("boss", "manager")
+    kpi_settings.satisfaction_benchmark = 8
+    kpi_settings.save()
+    _job_satisfaction(monkeypatch, current=8.2, previous=9.3)
+    tasks.check_team_satisfaction.apply().get()
+    assert not TeamSatisfactionAlert.objects.exists()
