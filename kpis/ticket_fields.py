@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import Priority, Source
 
@@ -50,40 +51,46 @@ class RowError(ValueError):
 class Column:
     name: str
     required: bool
-    description: str
+    description: object  # a lazy translation
 
 
 CLIENT_COLUMNS = [
-    Column("external_id", True, "Client id in the PSA"),
-    Column("name", True, "Company name"),
-    Column("contract_start", True, "YYYY-MM-DD or DD.MM.YYYY"),
-    Column("segment", False, "Size or industry"),
-    Column("is_active", False, "true/false (default true)"),
-    Column("escalation_threshold", False, "Per-client threshold in %, empty: default"),
-    Column("responsible_staff", False, "Sign-in names or e-mails, separated by |"),
+    Column("external_id", True, gettext_lazy("Client id in the PSA")),
+    Column("name", True, gettext_lazy("Company name")),
+    Column("contract_start", True, gettext_lazy("YYYY-MM-DD or DD.MM.YYYY")),
+    Column("segment", False, gettext_lazy("Size or industry")),
+    Column("is_active", False, gettext_lazy("true/false (default true)")),
+    Column(
+        "escalation_threshold", False, gettext_lazy("Per-client threshold in %, empty: default")
+    ),
+    Column("responsible_staff", False, gettext_lazy("Sign-in names or e-mails, separated by |")),
 ]
 TECHNICIAN_COLUMNS = [
-    Column("external_id", True, "Technician id in the PSA"),
-    Column("name", True, "Full name"),
-    Column("email", True, "E-mail address"),
-    Column("role", False, "e.g. Level 1"),
-    Column("hire_date", True, "YYYY-MM-DD or DD.MM.YYYY"),
-    Column("leave_date", False, "First day no longer employed; empty if employed"),
-    Column("language", False, "de or en (default de)"),
+    Column("external_id", True, gettext_lazy("Technician id in the PSA")),
+    Column("name", True, gettext_lazy("Full name")),
+    Column("email", True, gettext_lazy("E-mail address")),
+    Column("role", False, gettext_lazy("e.g. Level 1")),
+    Column("hire_date", True, gettext_lazy("YYYY-MM-DD or DD.MM.YYYY")),
+    Column("leave_date", False, gettext_lazy("First day no longer employed; empty if employed")),
+    Column("language", False, gettext_lazy("de or en (default de)")),
 ]
 TICKET_COLUMNS = [
-    Column("external_id", True, "Ticket number in the PSA"),
-    Column("client", True, "The client's external_id"),
-    Column("priority", True, "critical, high, medium, low (or P1..P4)"),
-    Column("opened_at", True, "ISO 8601, e.g. 2026-03-02T09:15:00+01:00; no offset: local time"),
-    Column("first_response_at", False, "ISO 8601; empty if none yet"),
-    Column("resolved_at", False, "ISO 8601; empty if open"),
-    Column("escalated", False, "true/false (default false)"),
-    Column("escalated_at", False, "ISO 8601; only with escalated=true"),
-    Column("source", True, "client, monitoring, automation or self_service"),
-    Column("proactive", False, "Resolved before a failure: true/false"),
-    Column("auto_remediated", False, "true/false"),
-    Column("technician", False, "The technician's external_id; empty: unassigned"),
+    Column("external_id", True, gettext_lazy("Ticket number in the PSA")),
+    Column("client", True, gettext_lazy("The client's external_id")),
+    Column("priority", True, gettext_lazy("critical, high, medium, low (or P1..P4)")),
+    Column(
+        "opened_at",
+        True,
+        gettext_lazy("ISO 8601, e.g. 2026-03-02T09:15:00+01:00; no offset: local time"),
+    ),
+    Column("first_response_at", False, gettext_lazy("ISO 8601; empty if none yet")),
+    Column("resolved_at", False, gettext_lazy("ISO 8601; empty if open")),
+    Column("escalated", False, gettext_lazy("true/false (default false)")),
+    Column("escalated_at", False, gettext_lazy("ISO 8601; only with escalated=true")),
+    Column("source", True, gettext_lazy("client, monitoring, automation or self_service")),
+    Column("proactive", False, gettext_lazy("Resolved before a failure: true/false")),
+    Column("auto_remediated", False, gettext_lazy("true/false")),
+    Column("technician", False, gettext_lazy("The technician's external_id; empty: unassigned")),
 ]
 COLUMNS = {"clients": CLIENT_COLUMNS, "technicians": TECHNICIAN_COLUMNS, "tickets": TICKET_COLUMNS}
 

@@ -80,6 +80,16 @@ def tickets(client, day, count, escalated=0, **extra) -> list[Ticket]:
     return made
 
 
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Service messages (import errors, evidence) are asserted in English; pages and
+    e-mails pick their own language (German by default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def kpi_settings(db):
     settings, _ = KpiSettings.objects.get_or_create(pk=1)

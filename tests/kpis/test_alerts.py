@@ -60,7 +60,7 @@ def test_one_email_per_change_of_state_never_repeated(acme, mailoutbox):
     check()  # nothing new
     assert [a.state for a in ThresholdAlert.objects.all()] == ["warning"]
     assert len(mailoutbox) == 1
-    assert "approaching" in mailoutbox[0].subject and "Acme" in mailoutbox[0].subject
+    assert "nähern sich" in mailoutbox[0].subject and "Acme" in mailoutbox[0].subject  # German
     set_escalated(acme, 10)  # warning -> breach
     check()
     assert sorted(ThresholdAlert.objects.values_list("state", flat=True)) == ["breach", "warning"]
@@ -82,7 +82,7 @@ def test_ok_straight_to_breach_raises_one_breach_alert(acme, mailoutbox, manager
     assert alert.share == pytest.approx(0.18) and alert.threshold == pytest.approx(0.1)
     [message] = mailoutbox
     assert message.to == [manager.email]
-    assert "over" in message.subject
+    assert "über dem Schwellenwert" in message.subject
     html = message.alternatives[0][0]
     assert "18,0 %" in message.body and "18,0 %" in html  # German by default
     assert f"/kpis/clients/{acme.pk}/" in message.body and f"/kpis/clients/{acme.pk}/" in html

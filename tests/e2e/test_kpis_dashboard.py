@@ -1,0 +1,74 @@
+"""A manager signs in, sees the KPI tiles filled, and drills down from the escalation
+tile to a client and its tickets, in a real Chromium."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from kpis import rollups
+from tests.helpers import login_in_browser, make_user
+from tests.kpis.conftest import make_client, tickets
+
+pytestmark = [
+    pytest.mark.e2e,
+    # SLA targets and role groups come from data migrations; restore them after the flush
+    # a live-server test ends with.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def data(transactional_db):
+    from django.contrib.auth.models import Group
+
+    from msp_maturity.roles import MANAGER, TECHNICIAN
+
+    for name in (MANAGER, TECHNICIAN):
+        Group.objects.get_or_create(name=name)
+    from kpis.models import SLATarget
+
+    make_user("boss", "manager")
+    for priority, minutes in (("critical", 15), ("high", 60), ("medium", 240), ("low", 480)):
+        SLATarget.objects.get_or_create(
+            priority=priority,
+            defaults={"first_response_minutes": minutes, "resolution_minutes": minutes * 6},
+        )
+    today = timezone.localdate()
+    hot = make_client("Heiß GmbH", start=today - datetime.timedelta(days=400))
+    calm = make_client("Ruhig KG", start=today - datetime.timedelta(days=30))
+    tickets(
+        hot,
+        today - datetime.timedelta(days=3),
+        60,
+        escalated=9,
+        source="monitoring",
+        proactive=True,
+    )
+    tickets(calm, today - datetime.timedelta(days=2), 20, escalated=1)
+    rollups.rebuild_all()
+    return hot
+
+
+def test_a_manager_drills_from_the_escalation_tile_to_a_clients_tickets(page, live_server, data):
+    login_in_browser(page, live_server, "boss")
+    page.goto(f"{live_server.url}/kpis/")
+    tile = page.get_by_test_id("tile-escalation")
+    expect(tile).to_contain_text("12,5 %")  # 10 of 80 tickets
+    expect(page.get_by_test_id("tile-proactive")).to_contain_text("75,0 %")
+    expect(page.get_by_test_id("tile-sla")).not_to_contain_text("—")
+    expect(page.locator("#chart-escalation-weekly .main-svg").first).to_be_attached()
+
+    tile.click()  # the whole tile is a link (stretched-link)
+    expect(page.get_by_role("heading", name="Eskalationen", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("escalation-clients")).to_contain_text("15,0 %")
+    page.get_by_role("link", name="Heiß GmbH").click()
+
+    expect(page.get_by_role("heading", name="Heiß GmbH")).to_be_visible()
+    expect(page.get_by_test_id("onboarding-status")).to_be_visible()
+    page.get_by_test_id("all-tickets").click()
+    expect(page.get_by_test_id("ticket-row")).to_have_count(50)
+    page.get_by_test_id("next-page").click()
+    expect(page.get_by_test_id("ticket-row")).to_have_count(10)
+    assert page.js_errors == []

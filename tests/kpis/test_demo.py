@@ -1,0 +1,37 @@
+"""The demo data: two years of tickets, alerts, a webhook integration; idempotent."""
+
+import datetime
+import io
+import random
+
+from django.utils import timezone
+
+from kpis import demo, metrics
+from kpis.models import ThresholdAlert, Ticket, TicketDailyRollup, WebhookIntegration
+from kpis.periods import Period
+from msp_maturity.demo_org import seed_organisation
+
+
+def test_the_demo_fills_every_tile_and_runs_once(db, django_assert_max_num_queries):
+    today = timezone.localdate()
+    org = seed_organisation(random.Random(1), today)
+    out = io.StringIO()
+    demo.seed(org, random.Random(1), today, out)
+    count = Ticket.objects.count()
+    assert count > 10_000
+    assert Ticket.objects.order_by("opened_on").first().opened_on <= today - datetime.timedelta(
+        days=700
+    )
+    assert TicketDailyRollup.objects.exists()
+    assert ThresholdAlert.objects.filter(acknowledged_at__isnull=False).exists()
+    assert ThresholdAlert.objects.filter(acknowledged_at__isnull=True).exists()
+    assert WebhookIntegration.objects.count() == 1
+    year = Period(today - datetime.timedelta(days=365), today + datetime.timedelta(days=1))
+    summary = metrics.escalation_summary(metrics.totals(year))
+    assert 0.03 < summary["share"] < 0.15
+    assert summary["onboarding_share"] > summary["ongoing_share"]
+    assert 0.8 < metrics.sla_attainment(metrics.totals(year))["overall"] < 0.98
+    with django_assert_max_num_queries(2):
+        demo.seed(org, random.Random(1), today, out)
+    assert Ticket.objects.count() == count
+    assert "already present" in out.getvalue()

@@ -1,0 +1,55 @@
+"""A real Celery worker on Redis: an import that breaches a client's threshold makes the
+worker e-mail the responsible staff once (CI; skipped without services)."""
+
+import io
+import time
+
+import pytest
+from django.utils import timezone
+
+from kpis import importing
+from kpis.models import KpiSettings, ThresholdAlert
+from tests.helpers import make_user
+from tests.kpis.conftest import make_client
+
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def _tickets_csv(client, count, escalated):
+    opened = (timezone.now() - timezone.timedelta(minutes=5)).isoformat()
+    lines = ["external_id,client,priority,opened_at,source,escalated"]
+    lines += [
+        f"W-{i},{client.external_id},medium,{opened},client,{'true' if i < escalated else 'false'}"
+        for i in range(count)
+    ]
+    return io.BytesIO(("\n".join(lines) + "\n").encode())
+
+
+def test_an_import_that_breaches_a_threshold_emails_the_responsible_staff_once(
+    celery_worker_process,
+):
+    from django.contrib.auth.models import Group
+
+    Group.objects.get_or_create(name="manager")
+    owner = make_user("owner", "manager")
+    KpiSettings.objects.get_or_create(pk=1)
+    acme = make_client("Acme", start=timezone.localdate() - timezone.timedelta(days=400))
+    acme.responsible_staff.add(owner)
+
+    importing.import_csv("tickets", _tickets_csv(acme, 30, escalated=6))  # 20 %
+    messages = celery_worker_process.sink.wait_for(1)
+    assert len(messages) == 1
+    assert messages[0].rcpt_tos == [owner.email]
+    alert = ThresholdAlert.objects.get()
+    assert alert.state == "breach"
+
+    importing.import_csv("tickets", _tickets_csv(acme, 30, escalated=6))  # the same again
+    time.sleep(3)
+    assert len(celery_worker_process.sink.messages) == 1
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and ThresholdAlert.objects.get().emailed_at is None:
+        time.sleep(0.2)
+    assert ThresholdAlert.objects.get().emailed_at is not None
