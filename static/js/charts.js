@@ -6,7 +6,11 @@
       var source = document.getElementById(el.dataset.chartSpec);
       if (!source) return;
       var spec = JSON.parse(source.textContent);
-      var config = Object.assign({ responsive: true, displaylogo: false }, spec.config || {});
+      // Month names, decimal commas and the toolbar follow the page's language.
+      var config = Object.assign(
+        { responsive: true, displaylogo: false, locale: document.documentElement.lang || "de" },
+        spec.config || {}
+      );
       Plotly.newPlot(el, spec.data || [], spec.layout || {}, config).then(function () {
         el.dataset.chartReady = "1";
       });
