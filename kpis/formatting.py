@@ -39,8 +39,8 @@ def trend(
     value is missing."""
     if current is None or previous is None:
         return "", ""
-    delta = (current - previous) * scale
-    if round(delta, digits) == 0:
+    delta = round((current - previous) * scale, digits)
+    if delta == 0:
         return f"→ 0 {unit}".strip() + " " + _("vs. previous period"), "text-body-secondary"
     arrow = "▲" if delta > 0 else "▼"
     good = (delta > 0) == higher_is_better

@@ -92,3 +92,14 @@ def preset_period(preset: str, today: datetime.date) -> Period:
     if preset == "year":
         return Period(end - datetime.timedelta(days=365), end)
     return Period(end - datetime.timedelta(days=30), end)
+
+
+def trend_window(period: Period, by: str, minimum_days: int) -> Period:
+    """A period for a trend chart: at least ``minimum_days`` long, ending with ``period``,
+    and starting on a whole week (Monday) or month so no bucket is cut short."""
+    start = min(period.start, period.end - datetime.timedelta(days=minimum_days))
+    if by == "week":
+        start -= datetime.timedelta(days=start.weekday())
+    else:
+        start = month_start(start)
+    return Period(start, period.end)

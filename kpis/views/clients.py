@@ -15,7 +15,7 @@ from surveys import metrics as survey_metrics
 from .. import metrics, reports, thresholds
 from ..forms import TicketFilterForm
 from ..models import Ticket
-from ..periods import Period
+from ..periods import trend_window
 from .common import filter_query, filters_from_request, get_client
 
 PAGE_SIZE = 50
@@ -48,7 +48,8 @@ def client_detail(request, pk: int):
     current = metrics.totals(period, ids)
     summary = metrics.escalation_summary(current)
     state = thresholds.client_states(period, ids)
-    monthly = metrics.series(Period(period.start, period.end), ids, "month")
+    # The client's trend over at least the last twelve months.
+    monthly = metrics.series(trend_window(period, "month", 365), ids, "month")
     survey = survey_metrics.client_onboarding_summary(period.start, period.end, ids)
     # Survey answers are few: show the whole relationship, month by month.
     survey_months = survey_metrics.client_onboarding_by_month(

@@ -14,7 +14,7 @@ from surveys import metrics as survey_metrics
 from .. import formatting as fmt
 from .. import metrics, turnover
 from ..models import ThresholdAlert
-from ..periods import Period
+from ..periods import trend_window
 from .common import filter_query, filters_from_request
 
 
@@ -195,9 +195,9 @@ def dashboard(request):
             maturity["hint"],
         ),
     ]
-    weekly = metrics.series(period, ids, "week")
-    monthly_period = Period(period.start, period.end)
-    monthly = metrics.series(monthly_period, ids, "month")
+    # Trends over at least half a year, whatever the tile period.
+    weekly = metrics.series(trend_window(period, "week", 182), ids, "week")
+    monthly = metrics.series(trend_window(period, "month", 182), ids, "month")
     alerts = list(
         ThresholdAlert.objects.open().select_related("client").order_by("-created_at")[:5]
     )

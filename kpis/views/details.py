@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from msp_maturity.charts import base_layout, chart
 from msp_maturity.roles import manager_required
 
+from .. import formatting as fmt
 from .. import reports
 from .common import filter_query, filters_from_request
 
@@ -252,7 +253,7 @@ def turnover(request):
             "x": report["benchmark"],
             "yref": "paper",
             "y": 1,
-            "text": _("Benchmark %(value)s") % {"value": report["benchmark"]},
+            "text": _("Benchmark %(value)s") % {"value": fmt.number(report["benchmark"])},
             "showarrow": False,
         }
     ]
