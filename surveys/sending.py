@@ -140,6 +140,9 @@ def send_queued(campaign_id: int) -> dict[str, int]:
             token = issue_token(invitation)
             message = build_message(invitation, token)
             try:
+                # Opened once, on the first message; send_messages() would otherwise open
+                # and close a connection for every message.
+                connection.open()
                 connection.send_messages([message])
             except Exception as exc:
                 InvitationToken.objects.filter(invitation=invitation, created_at__gte=now).delete()
@@ -223,6 +226,7 @@ def send_reminders(campaign_id: int) -> dict[str, int]:
             invitation.campaign = campaign
             token = issue_token(invitation)
             try:
+                connection.open()  # once per batch, as above
                 connection.send_messages([build_message(invitation, token, reminder=True)])
             except Exception as exc:
                 InvitationToken.objects.filter(invitation=invitation, created_at__gte=now).delete()
