@@ -7,7 +7,7 @@ Idempotent: a second run finds what is there and adds nothing twice.
 import importlib
 import random
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,8 +23,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026, help="Random seed.")
+        parser.add_argument(
+            "--scale",
+            choices=["demo", "large"],
+            default="demo",
+            help="demo: a small believable MSP (default); large: 500 clients and 1,000,000 "
+            "tickets for the benchmark (PostgreSQL only, see docs/benchmarks.md).",
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="With --scale large: rebuild the large set."
+        )
 
     def handle(self, *args, **options):
+        if options["scale"] == "large":
+            return self.handle_large(options)
         rng = random.Random(options["seed"])
         today = timezone.localdate()
         with transaction.atomic():
@@ -43,3 +55,11 @@ class Command(BaseCommand):
             f"  technician:          {org.technician_users[0].username}\n"
             f"  back office (staff): {org.staff.username}"
         )
+
+    def handle_large(self, options):
+        from msp_maturity.demo_large import LargeSeedError, seed_large
+
+        try:
+            seed_large("large", force=options["force"], seed=options["seed"], stdout=self.stdout)
+        except LargeSeedError as exc:
+            raise CommandError(str(exc)) from None
