@@ -87,3 +87,103 @@ def test_survey_log_lines_are_key_value_pairs(
         event, *pairs = line.split(" ")
         assert event.startswith("survey.")
         assert pairs and all("=" in pair for pair in pairs), line
+
+
+# --- Survey links never reach a log line ------------------------------------------------------
+
+
+def test_a_failing_token_page_logs_the_path_without_the_token(db, monkeypatch, two_links):
+    """Django logs the path of a request that ended in a 500; the console handler
+    removes the token from it."""
+    import io
+
+    from django.test import Client
+
+    from surveys.views import public
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(public, "save_response", broken)
+    handler = logging.getLogger("django.request").handlers[0]
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        response = Client(raise_request_exception=False).post(two_links[0], {"q_week": "3"})
+    finally:
+        handler.setStream(previous)
+    assert response.status_code == 500
+    output = stream.getvalue()
+    assert "Internal Server Error: /surveys/r/[redacted]/" in output
+    assert two_links[0].split("/")[3].split(".")[0] not in output
+
+
+@pytest.fixture
+def two_links(db, django_capture_on_commit_callbacks):
+    from tests.surveys.helpers import make_technician
+
+    with django_capture_on_commit_callbacks(execute=True):
+        create_campaign(
+            survey=Survey.objects.get(kind=SurveyKind.PULSE),
+            name="Logs",
+            recipients=[make_technician(), make_technician()],
+            closes_at=timezone.now() + datetime.timedelta(days=7),
+        )
+    return [
+        m.body.split("https://surveys.example")[1].split()[0].split("?")[0] for m in mail.outbox
+    ]
+
+
+def test_the_gunicorn_access_log_carries_no_token(tmp_path):
+    """The web process as the Dockerfile starts it: the access log line of a survey link
+    shows the path with the token redacted."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    from tests.helpers import free_port
+
+    root = Path(__file__).resolve().parent.parent.parent
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": "sqlite://:memory:", "ALLOWED_HOSTS": "*"}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    log = tmp_path / "access.log"
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "gunicorn", "msp_maturity.wsgi",
+            "--bind", f"127.0.0.1:{port}", "--workers", "1",
+            "--access-logfile", str(log),
+            "--logger-class", "msp_maturity.gunicorn_logging.RedactingLogger",
+        ],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    secret = "Zs3cretT0ken-abcdefghijklmnopqrstuvwxyz012345.1abcde.sig"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/surveys/r/{secret}/?face=3")
+            except urllib.error.HTTPError as error:
+                assert error.code == 404
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        deadline = time.monotonic() + 10
+        while "/surveys/r/" not in (log.read_text() if log.exists() else ""):
+            assert time.monotonic() < deadline, "no access log line"
+            time.sleep(0.1)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    text = log.read_text()
+    assert "/surveys/r/[redacted]/?face=3" in text
+    assert "Zs3cret" not in text
