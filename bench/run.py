@@ -1,0 +1,771 @@
+"""The benchmark phases. ``main()`` is what ``python -m bench`` runs.
+
+Each phase returns a dict of raw figures; ``bench.report`` turns them into the table in
+docs/benchmarks.md. Latencies are measured against gunicorn over loopback; query counts
+in this process with django.test.Client against the same database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from . import load, report
+from .server import ROOT, Gunicorn, bench_env, free_port
+from .stats import latency_summary, median_of_runs
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/msp_bench"
+DEFAULT_QUICK_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/msp_bench_quick"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
+RESULTS = ROOT / "bench" / "results"
+BENCH_PREFIX = "bench:"
+IMPORT_PREFIX = "BENCH-IMP-"
+
+
+class Plan:
+    """Sizes and repetitions: the full run, or --quick to check the harness."""
+
+    def __init__(self, quick: bool):
+        self.quick = quick
+        self.scale = "small" if quick else "large"
+        self.runs = 2 if quick else 3
+        self.requests = 15 if quick else 50
+        self.load_seconds = 4 if quick else 15
+        self.connections = 32
+        self.tokens = 2_000 if quick else 20_000
+        self.invitations = 1_000 if quick else 10_000
+        self.import_rows = (5_000, 20_000) if quick else (20_000, 100_000)
+
+
+def log(text: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+# --- Setup ------------------------------------------------------------------------------
+
+
+def ensure_database(database_url: str) -> None:
+    """Create the benchmark database if it does not exist yet."""
+    import dj_database_url
+    import psycopg
+
+    config = dj_database_url.parse(database_url)
+    name = config["NAME"]
+    params = {
+        "host": config.get("HOST") or "127.0.0.1",
+        "port": config.get("PORT") or 5432,
+        "user": config.get("USER") or "postgres",
+        "dbname": "postgres",
+    }
+    if config.get("PASSWORD"):
+        params["password"] = config["PASSWORD"]
+    with psycopg.connect(**params, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            log(f"created database {name}")
+
+
+def setup_django(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    import django
+
+    django.setup()
+
+
+def prepare(plan: Plan, force_seed: bool) -> dict:
+    from django.core.management import call_command
+
+    from msp_maturity import demo_large
+
+    log("migrate")
+    call_command("migrate", verbosity=0, interactive=False)
+    log("collectstatic")
+    call_command("collectstatic", verbosity=0, interactive=False)
+    started = time.perf_counter()
+    result = demo_large.seed_large(plan.scale, force=force_seed, stdout=_Printer())
+    result["wall_seconds"] = time.perf_counter() - started
+    cleanup_leftovers()
+    return result
+
+
+class _Printer:
+    def write(self, text):
+        log(text.strip())
+
+
+def cleanup_leftovers() -> None:
+    """Remove what an interrupted earlier run may have left (bench campaigns, imported
+    tickets, their alerts), so each run measures the same data."""
+    from django.db import connection
+
+    from kpis import rollups
+    from kpis.models import ThresholdAlert, Ticket
+    from surveys.models import Campaign
+
+    Campaign.objects.filter(auto_key__startswith=BENCH_PREFIX).delete()
+    touched = list(
+        Ticket.objects.filter(external_id__startswith=IMPORT_PREFIX)
+        .values_list("client_id", flat=True)
+        .distinct()
+    )
+    if touched:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {Ticket._meta.db_table} WHERE external_id LIKE %s",  # noqa: S608
+                [IMPORT_PREFIX + "%"],
+            )
+        today = datetime.date.today()
+        rollups.refresh(touched, today - datetime.timedelta(days=40), today)
+    marker = Path(RESULTS / "alerts_before.txt")
+    if marker.exists():
+        ThresholdAlert.objects.filter(pk__gt=int(marker.read_text() or 0)).delete()
+        marker.unlink()
+
+
+def manager_cookie() -> str:
+    """A signed-in manager's session cookie (the session lives in the database, so
+    gunicorn accepts it)."""
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.get(username="manager"))
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+# --- 1 and 2: pages ---------------------------------------------------------------------
+
+
+def page_targets() -> list[dict]:
+    from django.db.models import Count
+    from django.urls import reverse
+
+    from kpis.models import Client
+
+    by_size = list(
+        Client.objects.filter(external_id__startswith="LG-")
+        .annotate(n=Count("tickets"))
+        .order_by("-n")
+        .values_list("pk", "segment", "n")
+    )
+    largest, segment, largest_tickets = by_size[0]
+    smallest, _segment, smallest_tickets = by_size[-1]
+    dashboard = reverse("kpis:dashboard")
+    tickets = reverse("kpis:ticket_list")
+    return [
+        {"key": "dashboard", "label": "Dashboard, default filters", "path": dashboard},
+        {
+            "key": "dashboard_year",
+            "label": "Dashboard, last 12 months",
+            "path": f"{dashboard}?{urlencode({'period': 'year'})}",
+            "same_queries_as": "dashboard",
+        },
+        {
+            "key": "dashboard_client",
+            "label": "Dashboard, client filter (largest client)",
+            "path": f"{dashboard}?{urlencode({'client': largest})}",
+        },
+        {
+            "key": "dashboard_segment",
+            "label": f"Dashboard, segment filter ({segment})",
+            "path": f"{dashboard}?{urlencode({'segment': segment})}",
+        },
+        {
+            "key": "client_page",
+            "label": f"Client page, largest client ({largest_tickets} tickets)",
+            "path": reverse("kpis:client_detail", kwargs={"pk": largest}),
+        },
+        {
+            "key": "client_page_small",
+            "label": f"Client page, smallest client ({smallest_tickets} tickets)",
+            "path": reverse("kpis:client_detail", kwargs={"pk": smallest}),
+            "same_queries_as": "client_page",
+        },
+        {
+            "key": "ticket_list",
+            "label": "Ticket list of the largest client, page 1",
+            "path": f"{tickets}?{urlencode({'client': largest})}",
+        },
+        {
+            "key": "ticket_list_page",
+            "label": "Ticket list of the largest client, page 20",
+            "path": f"{tickets}?{urlencode({'client': largest, 'page': 20})}",
+        },
+        {
+            "key": "ticket_list_small",
+            "label": "Ticket list of the smallest client",
+            "path": f"{tickets}?{urlencode({'client': smallest})}",
+            "same_queries_as": "ticket_list",
+        },
+    ]
+
+
+def count_queries(path: str) -> tuple[int, int]:
+    """(status, number of SQL queries) of one GET in this process, signed in as the
+    manager (sign-in queries excluded: the client is logged in before counting)."""
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(User.objects.get(username="manager"))
+    client.get(path)  # warm caches (content types, translations)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    return response.status_code, len(queries)
+
+
+def measure_pages(plan: Plan, server: Gunicorn, cookie: str) -> list[dict]:
+    results = []
+    for target in page_targets():
+        status, queries = count_queries(target["path"])
+        for _ in range(3):  # warm-up: workers' first requests load templates
+            server.get(target["path"], cookie)
+        runs = []
+        for _run in range(plan.runs):
+            samples = []
+            for _ in range(plan.requests):
+                code, _body, ms = server.get(target["path"], cookie)
+                if code != 200:
+                    raise RuntimeError(f"{target['path']} answered {code}")
+                samples.append(ms)
+            runs.append(latency_summary(samples))
+        entry = {
+            **target,
+            "status": status,
+            "queries": queries,
+            "runs": runs,
+            "p50_ms": median_of_runs(runs, "p50"),
+            "p95_ms": median_of_runs(runs, "p95"),
+        }
+        log(
+            f"{target['label']}: p50 {entry['p50_ms']:.1f} ms, p95 {entry['p95_ms']:.1f} ms, "
+            f"{queries} queries"
+        )
+        results.append(entry)
+    return results
+
+
+# --- 3: survey answer POST --------------------------------------------------------------
+
+
+def prepare_survey_links(plan: Plan) -> tuple[Path, str]:
+    """Open client-onboarding campaigns with ``plan.tokens`` invitations and a personal
+    link each; returns (file of URL tokens, one line each; the form body to POST)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from kpis.models import Contact
+    from surveys.forms import field_name
+    from surveys.models import Campaign, Invitation, InvitationStatus, Survey, SurveyKind
+    from surveys.services import questions_of
+    from surveys.tokens import issue_token
+
+    survey = Survey.objects.get(kind=SurveyKind.CLIENT_ONBOARDING)
+    contacts = list(Contact.objects.filter(client__external_id__startswith="LG-").order_by("pk"))
+    now = timezone.now()
+    tokens = []
+    with transaction.atomic():
+        number = 0
+        while len(tokens) < plan.tokens:
+            number += 1
+            campaign = Campaign.objects.create(
+                survey=survey,
+                name=f"Benchmark {number}",
+                status=Campaign.Status.OPEN,
+                send_at=now,
+                started_at=now,
+                closes_at=now + datetime.timedelta(days=2),
+                auto_key=f"{BENCH_PREFIX}post:{number}",
+            )
+            chunk = contacts[: plan.tokens - len(tokens)]
+            invitations = Invitation.objects.bulk_create(
+                [
+                    Invitation(
+                        campaign=campaign,
+                        contact=contact,
+                        email=contact.email,
+                        language=contact.language,
+                        status=InvitationStatus.SENT,
+                        sent_at=now,
+                    )
+                    for contact in chunk
+                ]
+            )
+            tokens.extend(issue_token(invitation) for invitation in invitations)
+    random.Random(5).shuffle(tokens)
+    path = RESULTS / "tokens.txt"
+    path.write_text("\n".join(tokens) + "\n")
+    body = {}
+    for question in questions_of(survey):
+        if question.is_scale:
+            body[field_name(question)] = str((question.scale_min + question.scale_max + 1) // 2)
+        else:
+            body[field_name(question)] = "Schneller Start, gute Betreuung."
+    return path, urlencode(body)
+
+
+def measure_survey_post(plan: Plan, server: Gunicorn) -> dict:
+    from surveys.models import Response
+
+    tokens_path, body = prepare_survey_links(plan)
+    tokens = tokens_path.read_text().split()
+    # One real POST first: it must store an answer and redirect.
+    responses_before = Response.objects.count()
+    status = _post_once(server.port, tokens[0], body)
+    if status != 302 or Response.objects.count() != responses_before + 1:
+        raise RuntimeError(f"the survey POST did not store an answer (status {status})")
+    trivial_runs, post_runs = [], []
+    offset = 1
+    base = f"http://127.0.0.1:{server.port}"
+    for run in range(plan.runs):
+        log(f"survey POST run {run + 1}/{plan.runs}: trivial view, then POST")
+        if load.wrk_available():
+            trivial = load.run_wrk(f"{base}/bench/trivial/", plan.connections, plan.load_seconds)
+            post = load.run_wrk(
+                f"{base}/",
+                plan.connections,
+                plan.load_seconds,
+                [str(tokens_path), body, str(offset)],
+            )
+        else:
+            cycle = iter(range(offset, 10**9))
+
+            def next_post_path(cycle=cycle):
+                return f"/surveys/r/{tokens[next(cycle) % len(tokens)]}/"
+
+            trivial = load.run_threads(
+                server.port, plan.connections, plan.load_seconds, "GET", lambda: "/bench/trivial/"
+            )
+            post = load.run_threads(
+                server.port,
+                plan.connections,
+                plan.load_seconds,
+                "POST",
+                next_post_path,
+                body.encode(),
+            )
+        offset += post["requests"] + 1
+        trivial_runs.append(trivial)
+        post_runs.append(post)
+        log(f"  trivial {trivial['rps']:.0f} rps, POST {post['rps']:.0f} rps")
+    trivial_rps = statistics.median(r["rps"] for r in trivial_runs)
+    post_rps = statistics.median(r["rps"] for r in post_runs)
+    return {
+        "tokens": len(tokens),
+        "connections": plan.connections,
+        "seconds": plan.load_seconds,
+        "trivial_rps": trivial_rps,
+        "post_rps": post_rps,
+        "ratio": post_rps / trivial_rps if trivial_rps else None,
+        "post_bad_status": sum(r["bad_status"] + r["socket_errors"] for r in post_runs),
+        "trivial_runs": trivial_runs,
+        "post_runs": post_runs,
+        "responses_stored": Response.objects.filter(
+            campaign__auto_key__startswith=BENCH_PREFIX
+        ).count(),
+    }
+
+
+def _post_once(port: int, token: str, body: str) -> int:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(
+            "POST",
+            f"/surveys/r/{token}/",
+            body=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Host": "127.0.0.1"},
+        )
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+# --- 4: e-mail fan-out ------------------------------------------------------------------
+
+
+def measure_fanout(plan: Plan, env: dict[str, str]) -> dict:
+    """``plan.invitations`` pulse invitations (campaigns of all large-set technicians)
+    sent by one Celery worker on Redis to a local SMTP sink."""
+    import redis
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from kpis.models import Technician
+    from surveys.models import Campaign, Invitation, InvitationStatus, Survey, SurveyKind
+    from surveys.tasks import send_campaign
+
+    from .smtp_sink import Sink
+
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()  # the benchmark's own Redis db
+    survey = Survey.objects.get(kind=SurveyKind.PULSE)
+    technicians = list(Technician.objects.filter(external_id__startswith="LG-").order_by("pk"))
+    now = timezone.now()
+    campaign_ids = []
+    remaining = plan.invitations
+    number = 0
+    while remaining > 0:
+        number += 1
+        campaign = Campaign.objects.create(
+            survey=survey,
+            name=f"Benchmark fan-out {number}",
+            status=Campaign.Status.OPEN,
+            send_at=now,
+            started_at=now,
+            closes_at=now + datetime.timedelta(days=6),
+            auto_key=f"{BENCH_PREFIX}fanout:{number}",
+        )
+        batch = technicians[:remaining]
+        Invitation.objects.bulk_create(
+            [
+                Invitation(campaign=campaign, technician=t, email=t.email, language=t.language)
+                for t in batch
+            ]
+        )
+        remaining -= len(batch)
+        campaign_ids.append(campaign.pk)
+    port = free_port()
+    worker_env = dict(
+        env,
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(port),
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+    )
+    celery = Path(sys.executable).with_name("celery")
+    log_path = RESULTS / "celery.log"
+    with Sink(port) as sink, open(log_path, "wb") as worker_log:
+        worker = subprocess.Popen(
+            [
+                str(celery),
+                "-A",
+                "msp_maturity",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=WARNING",
+            ],
+            cwd=ROOT,
+            env=worker_env,
+            stdout=worker_log,
+            stderr=worker_log,
+        )
+        try:
+            _wait_for_worker(env["REDIS_URL"])
+            started = time.perf_counter()
+            for campaign_id in campaign_ids:
+                send_campaign.apply_async(args=[campaign_id])
+            done = sink.wait_for(plan.invitations, timeout=600)
+            elapsed = time.perf_counter() - started
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        statuses = dict(
+            Invitation.objects.filter(campaign_id__in=campaign_ids)
+            .values_list("status")
+            .annotate(n=Count("id"))
+        )
+        result = {
+            "invitations": plan.invitations,
+            "campaigns": len(campaign_ids),
+            "delivered": sink.handler.messages,
+            "complete": done,
+            "seconds": elapsed,
+            "messages_per_second": sink.handler.messages / elapsed if elapsed else None,
+            "smtp_connections": sink.connections,
+            "smtp_sessions_with_mail": len(sink.handler.sessions),
+            "statuses": statuses,
+            "sent_status": statuses.get(InvitationStatus.SENT, 0),
+        }
+    Campaign.objects.filter(pk__in=campaign_ids).delete()
+    return result
+
+
+def _wait_for_worker(redis_url: str, timeout: float = 60) -> None:
+    from msp_maturity.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if app.control.ping(timeout=1.0):
+                return
+        except Exception:  # noqa: BLE001, S110 - not up yet
+            pass
+        time.sleep(0.5)
+    # Workers without gossip/mingle still answer pings; carry on regardless.
+
+
+# --- 5: CSV import ----------------------------------------------------------------------
+
+
+def write_ticket_csv(path: Path, rows: int, seed: int = 7) -> None:
+    """``rows`` new tickets of the large set's clients, opened in the last 25 days; a
+    tenth of the clients escalate a fifth of them (so the threshold check has work)."""
+    from django.utils import timezone
+
+    from kpis.models import Client, Technician
+
+    rng = random.Random(seed)
+    clients = list(
+        Client.objects.filter(external_id__startswith="LG-").values_list("external_id", flat=True)
+    )
+    hot = set(rng.sample(clients, max(1, len(clients) // 10)))
+    technicians = list(
+        Technician.objects.filter(
+            external_id__startswith="LG-", leave_date__isnull=True
+        ).values_list("external_id", flat=True)
+    )
+    now = timezone.localtime()
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "external_id",
+                "client",
+                "priority",
+                "opened_at",
+                "first_response_at",
+                "resolved_at",
+                "escalated",
+                "source",
+                "proactive",
+                "auto_remediated",
+                "technician",
+            ]
+        )
+        for number in range(1, rows + 1):
+            client = rng.choice(clients)
+            opened = now - datetime.timedelta(minutes=rng.randint(600, 25 * 24 * 60))
+            first = opened + datetime.timedelta(minutes=rng.randint(2, 300))
+            resolved = first + datetime.timedelta(minutes=rng.randint(10, 3000))
+            source = rng.choice(["client", "client", "monitoring", "automation", "self_service"])
+            writer.writerow(
+                [
+                    f"{IMPORT_PREFIX}{number:07d}",
+                    client,
+                    rng.choice(["critical", "high", "medium", "medium", "low"]),
+                    opened.isoformat(timespec="seconds"),
+                    first.isoformat(timespec="seconds"),
+                    resolved.isoformat(timespec="seconds") if resolved < now else "",
+                    "true" if rng.random() < (0.2 if client in hot else 0.05) else "false",
+                    source,
+                    "true" if source != "client" and rng.random() < 0.4 else "false",
+                    "true" if source == "automation" and rng.random() < 0.6 else "false",
+                    rng.choice(technicians),
+                ]
+            )
+
+
+def measure_import(plan: Plan, env: dict[str, str]) -> list[dict]:
+    """Import files of two sizes in fresh processes: time and peak RSS. The larger file
+    stays imported for the threshold check; the smaller is removed first."""
+    results = []
+    for rows in sorted(plan.import_rows):
+        path = RESULTS / f"tickets_{rows}.csv"
+        write_ticket_csv(path, rows)
+        cleanup_leftovers_tickets()
+        log(f"import of {rows} tickets")
+        runs = []
+        for _run in range(plan.runs):
+            cleanup_leftovers_tickets()
+            output = subprocess.run(
+                [sys.executable, "-m", "bench.import_probe", "tickets", str(path)],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=900,
+                check=False,
+            )
+            if output.returncode != 0:
+                raise RuntimeError(f"import failed: {output.stderr[-2000:]}")
+            runs.append(json.loads(output.stdout.strip().splitlines()[-1]))
+            log(f"  {runs[-1]['seconds']:.1f} s, peak {runs[-1]['peak_rss_mb']:.0f} MB")
+        results.append(
+            {
+                "rows": rows,
+                "bytes": path.stat().st_size,
+                "runs": runs,
+                "seconds": median_of_runs(runs, "seconds"),
+                "peak_rss_mb": median_of_runs(runs, "peak_rss_mb"),
+                "baseline_rss_mb": median_of_runs(runs, "baseline_rss_mb"),
+            }
+        )
+    import redis
+
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()  # the queued threshold checks
+    return results
+
+
+def cleanup_leftovers_tickets() -> None:
+    from django.db import connection
+
+    from kpis import rollups
+    from kpis.models import Ticket
+
+    touched = list(
+        Ticket.objects.filter(external_id__startswith=IMPORT_PREFIX)
+        .values_list("client_id", flat=True)
+        .distinct()
+    )
+    if not touched:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {Ticket._meta.db_table} WHERE external_id LIKE %s",  # noqa: S608
+            [IMPORT_PREFIX + "%"],
+        )
+    today = datetime.date.today()
+    rollups.refresh(touched, today - datetime.timedelta(days=40), today)
+
+
+# --- 6: threshold check -----------------------------------------------------------------
+
+
+def measure_thresholds(plan: Plan) -> dict:
+    """The check after the import: judging every client and storing new alerts."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from kpis import thresholds
+    from kpis.models import Client, ThresholdAlert
+    from kpis.periods import month_to_date
+
+    today = timezone.localdate()
+    RESULTS.joinpath("alerts_before.txt").write_text(
+        str(ThresholdAlert.objects.order_by("-pk").values_list("pk", flat=True).first() or 0)
+    )
+    runs = []
+    for run in range(plan.runs):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            new = thresholds.record_alerts(today)
+            elapsed = time.perf_counter() - started
+        runs.append({"seconds": elapsed, "queries": len(queries), "new_alerts": len(new)})
+        log(
+            f"threshold check run {run + 1}: {elapsed * 1000:.0f} ms, {len(queries)} queries, "
+            f"{len(new)} new alerts"
+        )
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        states = thresholds.client_states(month_to_date(today))
+        judge_seconds = time.perf_counter() - started
+    return {
+        "clients": Client.objects.active().count(),
+        "runs": runs,
+        "seconds": median_of_runs(runs, "seconds"),
+        "first_run_seconds": runs[0]["seconds"],
+        "first_run_queries": runs[0]["queries"],
+        "first_run_new_alerts": runs[0]["new_alerts"],
+        "steady_queries": runs[-1]["queries"],
+        "judge_seconds": judge_seconds,
+        "judge_queries": len(queries),
+        "states": {s: sum(1 for x in states if x.state == s) for s in {x.state for x in states}},
+    }
+
+
+# --- Main -------------------------------------------------------------------------------
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="Small data, short runs: check the harness."
+    )
+    parser.add_argument("--force-seed", action="store_true", help="Rebuild the data set.")
+    parser.add_argument(
+        "--only",
+        default="pages,survey,fanout,import,thresholds",
+        help="Comma-separated phases (default: all).",
+    )
+    parser.add_argument(
+        "--no-docs", action="store_true", help="Write JSON only, leave docs/benchmarks.md."
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    plan = Plan(args.quick)
+    phases = set(args.only.split(","))
+    default_database = DEFAULT_QUICK_DATABASE_URL if plan.quick else DEFAULT_DATABASE_URL
+    database_url = os.environ.get("DATABASE_URL") or default_database
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        print("The benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
+        return 2
+    redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    static_root = tempfile.mkdtemp(prefix="msp-bench-static-")
+    env = bench_env(database_url, redis_url, static_root)
+    machine_before = report.machine_info(database_url, redis_url)
+    started_at = datetime.datetime.now().astimezone()
+    ensure_database(database_url)
+    setup_django(env)
+    results = {
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "command": "make bench" if not args.quick else "python -m bench --quick",
+        "argv": sys.argv[1:] if argv is None else argv,
+        "quick": plan.quick,
+        "scale": plan.scale,
+        "database_url": database_url,
+        "redis_url": redis_url,
+        "machine": machine_before,
+    }
+    log(f"database {database_url}, redis {redis_url}, scale {plan.scale}")
+    results["seed"] = prepare(plan, args.force_seed)
+    results["data"] = report.data_counts()
+    try:
+        if phases & {"pages", "survey"}:
+            with Gunicorn(env, log=RESULTS / "gunicorn.log") as server:
+                cookie = manager_cookie()
+                if "pages" in phases:
+                    results["pages"] = measure_pages(plan, server, cookie)
+                if "survey" in phases:
+                    results["survey_post"] = measure_survey_post(plan, server)
+        if "fanout" in phases:
+            log(f"e-mail fan-out of {plan.invitations} invitations")
+            results["fanout"] = measure_fanout(plan, env)
+            log(
+                f"  {results['fanout']['seconds']:.1f} s, "
+                f"{results['fanout']['messages_per_second']:.0f} msg/s, "
+                f"{results['fanout']['smtp_connections']} SMTP connections"
+            )
+        if "import" in phases:
+            results["import"] = measure_import(plan, env)
+        if "thresholds" in phases:
+            results["thresholds"] = measure_thresholds(plan)
+    finally:
+        cleanup_leftovers()
+        results["machine_after"] = {"loadavg": os.getloadavg()}
+        stamp = started_at.strftime("%Y%m%d-%H%M%S")
+        out = RESULTS / f"{stamp}{'-quick' if plan.quick else ''}.json"
+        out.write_text(json.dumps(results, indent=2, default=str))
+        log(f"raw results: {out.relative_to(ROOT)}")
+    if not args.no_docs:
+        path = report.write_markdown(results)
+        log(f"wrote {path.relative_to(ROOT)}")
+    for line in report.summary_lines(results):
+        print(line)
+    return 0
