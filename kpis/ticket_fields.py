@@ -9,6 +9,7 @@ naming the column and the reason.
 from __future__ import annotations
 
 import datetime
+import re
 import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -38,6 +39,10 @@ PRIORITY_ALIASES = {
 SOURCE_ALIASES = {"self-service": Source.SELF_SERVICE, "selfservice": Source.SELF_SERVICE}
 # Timestamps more than this far in the future are typing errors.
 FUTURE_TOLERANCE = datetime.timedelta(days=1)
+# Dates outside these years are typing errors; near year 1 or 9999 converting time zones
+# or adding the 90 onboarding days would overflow.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class RowError(ValueError):
@@ -106,8 +111,23 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def required_text(row, column: str, max_length: int) -> str:
+def _cell(row, column: str) -> str:
+    """The stripped text of a cell; raises RowError for characters no database column can
+    hold: NUL (PostgreSQL refuses it) and lone surrogates (JSON "\\ud800" escapes, not
+    encodable as UTF-8)."""
     value = _text(row.get(column))
+    if UNSTORABLE.search(value):
+        raise RowError(column, _("contains a NUL byte or an invalid character"))
+    return value
+
+
+def storable(value: str) -> bool:
+    """Whether ``value`` can be used in a database query (see ``_cell``)."""
+    return not UNSTORABLE.search(value)
+
+
+def required_text(row, column: str, max_length: int) -> str:
+    value = _cell(row, column)
     if not value:
         raise RowError(column, _("is required"))
     if len(value) > max_length:
@@ -116,7 +136,7 @@ def required_text(row, column: str, max_length: int) -> str:
 
 
 def optional_text(row, column: str, max_length: int) -> str:
-    value = _text(row.get(column))
+    value = _cell(row, column)
     if len(value) > max_length:
         raise RowError(column, _("is longer than %(n)d characters") % {"n": max_length})
     return value
@@ -126,7 +146,7 @@ def parse_bool(row, column: str, default: bool) -> bool:
     raw = row.get(column)
     if isinstance(raw, bool):
         return raw
-    value = _text(raw).lower()
+    value = _cell(row, column).lower()
     if value == "":
         return default
     if value in TRUE_WORDS:
@@ -137,19 +157,30 @@ def parse_bool(row, column: str, default: bool) -> bool:
 
 
 def parse_date(row, column: str, required: bool) -> datetime.date | None:
-    value = _text(row.get(column))
+    value = _cell(row, column)
     if not value:
         if required:
             raise RowError(column, _("is required"))
         return None
     for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
         try:
-            return datetime.datetime.strptime(value, fmt).date()
+            parsed = datetime.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
+        _check_year(column, parsed)
+        return parsed
     raise RowError(
         column, _("is not a date (YYYY-MM-DD or DD.MM.YYYY): %(value)r") % {"value": value[:40]}
     )
+
+
+def _check_year(column: str, moment: datetime.date) -> None:
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise RowError(
+            column,
+            _("lies outside the years %(first)d to %(last)d")
+            % {"first": EARLIEST_YEAR, "last": LATEST_YEAR},
+        )
 
 
 def _zone() -> zoneinfo.ZoneInfo:
@@ -157,7 +188,7 @@ def _zone() -> zoneinfo.ZoneInfo:
 
 
 def parse_datetime(row, column: str, required: bool) -> datetime.datetime | None:
-    value = _text(row.get(column))
+    value = _cell(row, column)
     if not value:
         if required:
             raise RowError(column, _("is required"))
@@ -178,6 +209,7 @@ def parse_datetime(row, column: str, required: bool) -> datetime.datetime | None
             _("is not a date and time (ISO 8601, e.g. 2026-03-02T09:15:00+01:00): %(value)r")
             % {"value": value[:40]},
         )
+    _check_year(column, parsed)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=_zone())
     if parsed > timezone.now() + FUTURE_TOLERANCE:
@@ -186,20 +218,21 @@ def parse_datetime(row, column: str, required: bool) -> datetime.datetime | None
 
 
 def parse_percent(row, column: str) -> Decimal | None:
-    value = _text(row.get(column)).rstrip("%").strip().replace(",", ".")
+    value = _cell(row, column).rstrip("%").strip().replace(",", ".")
     if not value:
         return None
     try:
         number = Decimal(value)
     except InvalidOperation:
         raise RowError(column, _("is not a number: %(value)r") % {"value": value[:40]}) from None
-    if not Decimal("0") < number <= Decimal("100"):
+    # NaN cannot be compared; 0.001 would be stored as 0.00.
+    if not number.is_finite() or not Decimal("0.01") <= number <= Decimal("100"):
         raise RowError(column, _("must be above 0 and at most 100"))
     return number.quantize(Decimal("0.01"))
 
 
 def choice(row, column: str, choices, aliases: dict | None = None) -> str:
-    value = _text(row.get(column)).lower()
+    value = _cell(row, column).lower()
     if not value:
         raise RowError(column, _("is required"))
     allowed = {str(v) for v, _label in choices}
@@ -248,7 +281,7 @@ def clean_client_row(row, staff_lookup: dict[str, int] | None = None) -> dict:
     if "escalation_threshold" in row:
         values["escalation_threshold"] = parse_percent(row, "escalation_threshold")
     if "responsible_staff" in row:
-        names = [n.strip() for n in _text(row.get("responsible_staff")).split("|") if n.strip()]
+        names = [n.strip() for n in _cell(row, "responsible_staff").split("|") if n.strip()]
         ids = []
         for name in names:
             user_id = (staff_lookup or {}).get(name.lower())
@@ -280,7 +313,7 @@ def clean_technician_row(row) -> dict:
         if values["leave_date"] and values["leave_date"] <= values["hire_date"]:
             raise RowError("leave_date", _("must be after the hire date"))
     if "language" in row:
-        language = _text(row.get("language")).lower() or "de"
+        language = _cell(row, "language").lower() or "de"
         if language not in ("de", "en"):
             raise RowError("language", _("must be de or en"))
         values["language"] = language

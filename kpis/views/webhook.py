@@ -11,7 +11,10 @@ methods; 415 for a body that is not application/json.
 from __future__ import annotations
 
 import json
+import logging
+import time
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import JsonResponse
 from django.utils import timezone
@@ -21,6 +24,8 @@ from .. import rollups, ticket_fields
 from ..models import Client, Technician, Ticket, WebhookIntegration
 from ..tasks import queue_threshold_check
 from ..ticket_fields import RowError
+
+logger = logging.getLogger("kpis.webhook")
 
 MAX_TICKETS = 500
 UPDATE_FIELDS = [
@@ -56,8 +61,12 @@ def _token(request) -> str:
 
 
 def _lookups(items: list[dict]) -> tuple[dict, dict]:
+    # Keys no column can hold (NUL, lone surrogates) cannot match and would break the
+    # query; the row check names them.
     client_keys = {str(item.get("client", "")).strip() for item in items}
     tech_keys = {str(item.get("technician") or "").strip() for item in items} - {""}
+    client_keys = {key for key in client_keys if ticket_fields.storable(key)}
+    tech_keys = {key for key in tech_keys if ticket_fields.storable(key)}
     clients = dict(
         Client.objects.filter(external_id__in=client_keys).values_list("external_id", "pk")
     )
@@ -75,11 +84,16 @@ def webhook(request):
         return response
     integration = WebhookIntegration.objects.for_token(_token(request))
     if integration is None:
+        logger.warning("kpis.webhook_refused reason=token")
         return _error(401, "Missing, unknown or revoked token.")
     if request.content_type != "application/json":
         return _error(415, "Send the ticket as application/json.")
     try:
         payload = json.loads(request.body)
+    except RequestDataTooBig:
+        return _error(413, f"The body is too large; send at most {MAX_TICKETS} tickets.")
+    except RecursionError:
+        return _error(400, "The body is not valid JSON: nested too deeply.")
     except (ValueError, UnicodeDecodeError) as exc:
         return _error(400, f"The body is not valid JSON: {exc}")
     items = (
@@ -97,7 +111,14 @@ def webhook(request):
         except RowError as exc:
             errors.append({"index": index, "field": exc.column, "message": exc.reason})
     if errors:
+        logger.info(
+            "kpis.webhook_rejected integration=%s tickets=%s errors=%s",
+            integration.pk,
+            len(items),
+            len(errors),
+        )
         return _error(400, "Invalid ticket data; nothing was stored.", fields=errors)
+    started = time.monotonic()
     by_key = {values["external_id"]: values for values in cleaned}
     with transaction.atomic():
         touched = rollups.Touched()
@@ -119,4 +140,12 @@ def webhook(request):
         touched.refresh()
         WebhookIntegration.objects.filter(pk=integration.pk).update(last_used_at=timezone.now())
         queue_threshold_check()
-    return JsonResponse({"created": len(by_key) - len(existing), "updated": len(existing)})
+    created, updated = len(by_key) - len(existing), len(existing)
+    logger.info(
+        "kpis.webhook_stored integration=%s created=%s updated=%s seconds=%.3f",
+        integration.pk,
+        created,
+        updated,
+        time.monotonic() - started,
+    )
+    return JsonResponse({"created": created, "updated": updated})
