@@ -1,0 +1,70 @@
+"""The benchmark's own arithmetic: percentiles, medians of runs, and the verdicts."""
+
+import pytest
+
+from bench import report
+from bench.stats import latency_summary, median_of_runs, percentile
+
+
+def test_percentiles_by_nearest_rank():
+    values = [float(v) for v in range(1, 21)]  # 1..20
+    assert percentile(values, 50) == 10
+    assert percentile(values, 95) == 19
+    assert percentile(values, 100) == 20
+    assert percentile([7.0], 95) == 7
+    assert percentile([3.0, 1.0, 2.0], 50) == 2
+
+
+def test_percentile_of_nothing_is_an_error():
+    with pytest.raises(ValueError):
+        percentile([], 50)
+    with pytest.raises(ValueError):
+        percentile([1.0], 101)
+
+
+def test_a_figure_is_the_median_of_its_runs():
+    runs = [latency_summary([10, 20, 30]), latency_summary([40, 50, 60]), latency_summary([1, 2])]
+    assert [r["p50"] for r in runs] == [20, 50, 1]
+    assert median_of_runs(runs, "p50") == 20
+
+
+def _results(**overrides):
+    results = {
+        "pages": [
+            {
+                "key": "dashboard",
+                "label": "Dashboard",
+                "p50_ms": 40.0,
+                "p95_ms": 99.0,
+                "queries": 19,
+            },
+            {
+                "key": "dashboard_year",
+                "label": "Dashboard, year",
+                "p50_ms": 60.0,
+                "p95_ms": 120.0,
+                "queries": 20,
+                "same_queries_as": "dashboard",
+            },
+        ],
+        "survey_post": {
+            "connections": 32,
+            "seconds": 15,
+            "post_rps": 240.0,
+            "trivial_rps": 1000.0,
+            "ratio": 0.24,
+            "post_bad_status": 0,
+        },
+    }
+    results.update(overrides)
+    return results
+
+
+def test_verdicts_say_what_was_missed_and_by_how_much():
+    rows = {figure: met for figure, _result, _budget, met in report.rows(_results())}
+    assert rows["Dashboard"] == "yes"
+    # Over the time budget and a query count that moved with the data.
+    assert rows["Dashboard, year"].startswith("**no**")
+    assert "over by 20.0 ms" in rows["Dashboard, year"]
+    post = next(met for figure, *_x, met in report.rows(_results()) if "POST" in figure)
+    assert post.startswith("**no**") and "short by 1.00 pp" in post

@@ -1,0 +1,292 @@
+"""Every dashboard figure read from the daily rollups equals the same figure computed
+straight from the tickets, in Python, after imports, webhook updates, edits, deletions
+and a rebuild. (tests/kpis/test_rollups.py compares the raw counts step by step; this
+walks one history through all of them and compares what the pages show: totals, shares,
+SLA attainment, weekly and monthly series, per-client figures and threshold states.)"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import random
+import zoneinfo
+from collections import defaultdict
+
+import pytest
+
+from kpis import importing, metrics, rollups, thresholds
+from kpis.models import (
+    PRIORITIES,
+    Client,
+    KpiSettings,
+    SLATarget,
+    Ticket,
+    TicketDailyRollup,
+    WebhookIntegration,
+)
+from kpis.periods import Period, month_to_date
+
+ZONE = zoneinfo.ZoneInfo("Europe/Berlin")
+PERIOD = Period(datetime.date(2026, 1, 5), datetime.date(2026, 4, 6))
+SEGMENTS = ["Handel", "Kanzlei", "Industrie"]
+
+
+def _key(day: datetime.date) -> str:
+    return f"{day:%Y-%m-%d}"
+
+
+def direct_counts(period: Period, client_ids=None) -> dict:
+    """The rollup counts for ``period`` recomputed from every ticket in Python."""
+    targets = {
+        t.priority: (t.first_response_minutes * 60, t.resolution_minutes * 60)
+        for t in SLATarget.objects.all()
+    }
+    counts = defaultdict(int)
+    tickets = Ticket.objects.select_related("client").filter(
+        opened_on__gte=period.start, opened_on__lt=period.end
+    )
+    if client_ids is not None:
+        tickets = tickets.filter(client_id__in=client_ids)
+    for t in tickets:
+        local_day = t.opened_at.astimezone(ZONE).date()
+        assert t.opened_on == local_day
+        counts["tickets"] += 1
+        counts["escalated"] += t.escalated
+        counts[f"from_{t.source}"] += 1
+        counts["proactive"] += t.proactive
+        counts["auto_remediated"] += t.auto_remediated
+        onboarding = 0 <= (local_day - t.client.contract_start).days < 90
+        counts["onboarding_tickets"] += onboarding
+        counts["onboarding_escalated"] += onboarding and t.escalated
+        if t.priority in targets:
+            first_target, resolution_target = targets[t.priority]
+            for prefix, total, moment, target in (
+                ("fr", "first_response", t.first_response_at, first_target),
+                ("res", "resolution", t.resolved_at, resolution_target),
+            ):
+                if moment is None:
+                    continue
+                seconds = max(0, int((moment - t.opened_at).total_seconds()))
+                met = seconds <= target
+                counts[f"{prefix}_measured_{t.priority}"] += 1
+                counts[f"{prefix}_met_{t.priority}"] += met
+                counts[f"{total}_measured"] += 1
+                counts[f"{total}_met"] += met
+    counts["ongoing_tickets"] = counts["tickets"] - counts["onboarding_tickets"]
+    counts["ongoing_escalated"] = counts["escalated"] - counts["onboarding_escalated"]
+    return dict(counts)
+
+
+def assert_counts_equal(from_rollups: dict, direct: dict) -> None:
+    keys = set(direct) | {k for k, v in from_rollups.items() if v and k != "bucket"}
+    for key in keys:
+        assert from_rollups.get(key, 0) == direct.get(key, 0), key
+
+
+def assert_figures_match(period: Period, client_ids=None) -> None:
+    """What the dashboard, the detail pages and the threshold check show."""
+    from_rollups = metrics.totals(period, client_ids)
+    direct = direct_counts(period, client_ids)
+    assert direct["tickets"] > 0
+    assert_counts_equal(from_rollups, direct)
+    filled = defaultdict(int, direct)
+    assert metrics.escalation_summary(from_rollups) == metrics.escalation_summary(filled)
+    assert metrics.proactive_shares(from_rollups) == metrics.proactive_shares(filled)
+    assert metrics.sla_attainment(from_rollups) == metrics.sla_attainment(filled)
+    for by in ("week", "month"):
+        for bucket in metrics.series(period, client_ids, by):
+            start = bucket["start"]
+            end = start + datetime.timedelta(days=7) if by == "week" else _next_month(start)
+            overlap = Period(max(start, period.start), min(end, period.end))
+            expected = defaultdict(int, direct_counts(overlap, client_ids))
+            assert bucket["tickets"] == expected["tickets"], (by, start)
+            assert bucket["escalated"] == expected["escalated"], (by, start)
+            assert bucket["share"] == metrics.escalation_share(
+                expected["escalated"], expected["tickets"]
+            )
+            assert (
+                bucket["proactive_share"] == metrics.proactive_shares(expected)["proactive_share"]
+            )
+            assert bucket["sla"]["overall"] == metrics.sla_attainment(expected)["overall"]
+    per_client = metrics.by_client(period, client_ids)
+    for client in Client.objects.all():
+        if client_ids is not None and client.pk not in client_ids:
+            continue
+        expected = direct_counts(period, [client.pk])
+        if not expected:
+            assert client.pk not in per_client
+            continue
+        figures = per_client[client.pk]
+        assert figures["tickets"] == expected["tickets"]
+        assert figures["escalated"] == expected.get("escalated", 0)
+        assert figures["onboarding_tickets"] == expected.get("onboarding_tickets", 0)
+    settings = KpiSettings.load()
+    for state in thresholds.client_states(period, client_ids, settings):
+        expected = defaultdict(int, direct_counts(period, [state.client_id]))
+        assert (state.tickets, state.escalated) == (expected["tickets"], expected["escalated"])
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+def assert_everything_matches() -> None:
+    segment_ids = list(Client.objects.filter(segment="Handel").values_list("pk", flat=True))
+    one = [Client.objects.order_by("pk").first().pk]
+    for ids in (None, segment_ids, one):
+        assert_figures_match(PERIOD, ids)
+        assert_figures_match(Period(PERIOD.start, PERIOD.start + datetime.timedelta(days=30)), ids)
+    # The rollups hold no row without tickets and no client-day twice.
+    assert TicketDailyRollup.objects.filter(tickets=0).count() == 0
+
+
+def _opened(rng) -> datetime.datetime:
+    day = PERIOD.start + datetime.timedelta(days=rng.randrange(PERIOD.days))
+    # Around midnight too: the local day differs from the UTC day.
+    hour = rng.choice([0, 1, 9, 14, 23])
+    return datetime.datetime.combine(day, datetime.time(hour, rng.randrange(60)), tzinfo=ZONE)
+
+
+def _row(rng, number: int, client: Client) -> dict:
+    opened = _opened(rng)
+    first = rng.choice([None, 3, 45, 300, 900])
+    resolved = rng.choice([None, 60, 500, 2000, 6000])
+    return {
+        "external_id": f"PERF-{number}",
+        "client": client.external_id,
+        "priority": rng.choice(PRIORITIES),
+        "opened_at": opened.isoformat(),
+        "first_response_at": (opened + datetime.timedelta(minutes=first)).isoformat()
+        if first
+        else "",
+        "resolved_at": (opened + datetime.timedelta(minutes=resolved)).isoformat()
+        if resolved
+        else "",
+        "escalated": "true" if rng.random() < 0.12 else "false",
+        "source": rng.choice(["client", "monitoring", "automation", "self_service"]),
+        "proactive": "true" if rng.random() < 0.2 else "false",
+        "auto_remediated": "true" if rng.random() < 0.1 else "false",
+    }
+
+
+def _csv(rows: list[dict]) -> io.BytesIO:
+    header = list(rows[0])
+    lines = [",".join(header)] + [",".join(row[c] for c in header) for row in rows]
+    return io.BytesIO(("\n".join(lines) + "\n").encode())
+
+
+@pytest.fixture(autouse=True)
+def no_refresh_left_over():
+    """kpis.signals remembers touched tickets per thread until the transaction commits;
+    an earlier test that rolled back leaves it behind (see the xfail test below)."""
+    import kpis.signals
+
+    kpis.signals._pending.touched = None
+    yield
+    kpis.signals._pending.touched = None
+
+
+@pytest.fixture
+def history(db):
+    rng = random.Random(11)
+    clients = []
+    for index in range(6):
+        clients.append(
+            Client.objects.create(
+                external_id=f"PC-{index}",
+                name=f"Perf Client {index}",
+                segment=SEGMENTS[index % 3],
+                # Some start inside the period, so early and ongoing support both occur.
+                contract_start=PERIOD.start + datetime.timedelta(days=25 * index - 60),
+            )
+        )
+    rows = [_row(rng, n, rng.choice(clients)) for n in range(400)]
+    importing.import_csv("tickets", _csv(rows))
+    return rng, clients, rows
+
+
+def test_figures_from_rollups_equal_the_tickets_through_a_whole_history(
+    history, client, django_capture_on_commit_callbacks
+):
+    rng, clients, rows = history
+    assert_everything_matches()
+
+    # A second import: new tickets, and changes that move tickets between clients/days.
+    changed = []
+    for row in rows[:60]:
+        moved = _row(rng, 0, rng.choice(clients))
+        moved["external_id"] = row["external_id"]
+        changed.append(moved)
+    changed += [_row(rng, n, rng.choice(clients)) for n in range(400, 450)]
+    importing.import_csv("tickets", _csv(changed))
+    assert_everything_matches()
+
+    # Webhook updates: escalate one ticket, move another to a different day and client.
+    integration = WebhookIntegration(name="PSA")
+    token = integration.issue_token()
+    integration.save()
+    for row in (changed[0], changed[1]):
+        body = dict(_row(rng, 0, rng.choice(clients)), external_id=row["external_id"])
+        body["escalated"] = True
+        response = client.post(
+            "/kpis/webhook/tickets/",
+            json.dumps(body),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+        assert response.status_code == 200, response.content
+    assert_everything_matches()
+
+    # Single edits and deletions (admin, shell): refreshed when the transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = Ticket.objects.order_by("pk")[3]
+        edited.escalated = not edited.escalated
+        edited.opened_at -= datetime.timedelta(days=9)
+        edited.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        doomed = list(Ticket.objects.order_by("-pk").values_list("pk", flat=True)[:30])
+        for ticket in Ticket.objects.filter(pk__in=doomed):
+            ticket.delete()
+    assert_everything_matches()
+
+    # A rebuild from scratch changes nothing.
+    before = list(TicketDailyRollup.objects.order_by("client_id", "day").values())
+    rollups.rebuild_all()
+    after = list(TicketDailyRollup.objects.order_by("client_id", "day").values())
+    strip = [{k: v for k, v in row.items() if k != "id"} for row in before]
+    assert strip == [{k: v for k, v in row.items() if k != "id"} for row in after]
+    assert_everything_matches()
+
+
+def test_the_threshold_check_judges_the_month_to_date_from_the_tickets(history):
+    _rng, clients, _rows = history
+    today = datetime.date(2026, 3, 20)
+    period = month_to_date(today)
+    for state in thresholds.client_states(period):
+        expected = defaultdict(int, direct_counts(period, [state.client_id]))
+        assert (state.tickets, state.escalated) == (expected["tickets"], expected["escalated"])
+    assert len(thresholds.client_states(period)) == len(clients)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="kpis/signals.py: _touch() keeps its pending Touched after a rollback, so later "
+    "edits in the same thread never refresh the rollups (docs/benchmarks.md, findings)",
+)
+def test_edits_after_a_rolled_back_transaction_still_refresh_the_rollups(
+    history, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    first, second = Ticket.objects.order_by("pk")[:2]
+    try:
+        with transaction.atomic():
+            first.escalated = not first.escalated
+            first.save()
+            raise RuntimeError("a form error after the save, say")
+    except RuntimeError:
+        pass
+    with django_capture_on_commit_callbacks(execute=True):
+        second.delete()
+    assert_everything_matches()
