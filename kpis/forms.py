@@ -9,6 +9,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from .models import Client, Priority, Source
@@ -177,6 +178,6 @@ class ImportForm(forms.Form):
         limit = settings.IMPORT_MAX_UPLOAD_BYTES
         if upload.size > limit:
             raise forms.ValidationError(
-                _("The file is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}
+                _("The file is larger than %(size)s.") % {"size": filesizeformat(limit)}
             )
         return upload

@@ -21,11 +21,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -34,8 +36,13 @@ from . import rollups, ticket_fields
 from .models import Client, Technician, Ticket
 from .ticket_fields import RowError
 
+logger = logging.getLogger("kpis.importing")
+
 BATCH_SIZE = 2000
 MAX_ERRORS = 20
+# A header longer than this has no line break where it should: reading on would load a
+# whole file without line breaks into memory.
+MAX_HEADER_CHARS = 10_000
 KINDS = ("clients", "technicians", "tickets")
 
 
@@ -75,6 +82,35 @@ def row_message(row_number: int, column: str | None, reason: str) -> str:
 
 # --- Reading ---------------------------------------------------------------------------
 
+SNIFF_BYTES = 8192
+# Files managers upload by mistake, recognised by their first bytes.
+BINARY_SIGNATURES = (
+    b"PK\x03\x04",  # .xlsx, .zip
+    b"\xd0\xcf\x11\xe0",  # .xls
+    b"%PDF",
+    b"\x89PNG",
+    b"\xff\xd8\xff",  # JPEG
+    b"GIF8",
+    b"\x1f\x8b",  # gzip
+)
+
+
+def _reject_binary(binary) -> None:
+    """Raise ImportRejected for a workbook, archive, image or other binary file, judged by
+    its first bytes (text files hold no NUL byte)."""
+    binary.seek(0)
+    head = binary.read(SNIFF_BYTES)
+    binary.seek(0)
+    if head.startswith(BINARY_SIGNATURES) or b"\x00" in head:
+        raise ImportRejected(
+            [
+                _(
+                    "This is not a CSV text file (perhaps an Excel workbook, an archive or "
+                    "an image). In Excel choose “Save as” > “CSV UTF-8 (comma delimited)”."
+                )
+            ]
+        )
+
 
 def _detect_delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
@@ -87,7 +123,14 @@ def _rows(binary, kind: str) -> Iterator[tuple[int, dict]]:
     text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
     row_number = 1
     try:
-        header_line = text.readline()
+        header_line = text.readline(MAX_HEADER_CHARS + 1)
+        if len(header_line) > MAX_HEADER_CHARS:  # no line break: not a CSV header
+            raise ImportRejected(
+                [
+                    _("Row 1: the header row is longer than %(n)d characters.")
+                    % {"n": MAX_HEADER_CHARS}
+                ]
+            )
         if not header_line.strip():
             raise ImportRejected([_("The file is empty: it needs a header row and data rows.")])
         delimiter = _detect_delimiter(header_line)
@@ -264,7 +307,51 @@ def import_csv(kind: str, binary) -> ImportResult:
     and the threshold check is queued once the transaction commits."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
-    validate(kind, binary)
+    started = time.monotonic()
+    try:
+        _reject_binary(binary)
+        validate(kind, binary)
+        result = _write(kind, binary)
+    except ImportRejected as exc:
+        # Counts only: cells may hold client data.
+        logger.info(
+            "kpis.import_rejected kind=%s problems=%s seconds=%.3f",
+            kind,
+            len(exc.errors),
+            time.monotonic() - started,
+        )
+        raise
+    logger.info(
+        "kpis.import kind=%s rows=%s created=%s updated=%s seconds=%.3f",
+        kind,
+        result.rows,
+        result.created,
+        result.updated,
+        time.monotonic() - started,
+    )
+    return result
+
+
+def _write(kind: str, binary) -> ImportResult:
+    """Second pass of import_csv: upsert every row in one transaction. A database error
+    rolls the whole file back and raises ImportRejected."""
+    try:
+        return _write_all(kind, binary)
+    except DatabaseError as exc:
+        # The message may quote cell values; the log names only the kind of error.
+        logger.error("kpis.import_failed kind=%s error=%s", kind, type(exc).__name__)
+        raise ImportRejected(
+            [
+                _(
+                    "The database could not store the file (%(error)s); nothing was imported. "
+                    "Please try again; if it happens again, tell your administrator."
+                )
+                % {"error": type(exc).__name__}
+            ]
+        ) from None
+
+
+def _write_all(kind: str, binary) -> ImportResult:
     lookups = _lookups(kind)
     result = ImportResult(kind=kind)
     touched = rollups.Touched()
