@@ -12,8 +12,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 def neutralise(value) -> str:
     """A cell as text. Text a spreadsheet would read as a formula (starting with = + - @
-    tab or CR) gets a leading apostrophe (OWASP CSV injection); numbers stay numbers;
-    None is "—" as on the page."""
+    tab or CR, also after blanks or line breaks) gets a leading apostrophe (OWASP CSV
+    injection); numbers stay numbers; None is "—" as on the page."""
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -23,7 +23,8 @@ def neutralise(value) -> str:
     if isinstance(value, float):
         return f"{value:.2f}"
     text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
+    # Leading blanks or line breaks do not disarm a formula in every spreadsheet program.
+    if text.startswith(FORMULA_PREFIXES) or text.lstrip().startswith(FORMULA_PREFIXES):
         return "'" + text
     return text
 
