@@ -16,7 +16,8 @@ def neutralise(value) -> str:
         # A number is data, not a formula; "-20" stays a negative NPS.
         return f"{value:.1f}" if isinstance(value, float) else str(value)
     text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
+    # Leading blanks or line breaks do not disarm a formula in every spreadsheet program.
+    if text.startswith(FORMULA_PREFIXES) or text.lstrip().startswith(FORMULA_PREFIXES):
         return "'" + text
     return text
 

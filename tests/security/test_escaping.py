@@ -224,3 +224,18 @@ def test_hostile_names_of_team_members_are_escaped(manager_client, db):
     make_user("evil", "technician", first_name=SCRIPT, last_name=FORMULAS[0])
     for url in ("/assessment/rounds/new/", "/assessment/history/"):
         assert_inert_page(manager_client.get(url))
+
+
+def test_a_formula_after_blanks_or_a_line_break_is_neutralised_too(manager_client, db):
+    from surveys.models import Campaign as CampaignModel
+    from tests.surveys.helpers import campaign, client_answer, make_client
+
+    camp = campaign(SurveyKind.CLIENT_ONBOARDING)
+    assert camp.status == CampaignModel.Status.OPEN
+    company = make_client("Blank")
+    for text in ("  =1+1", '\n=HYPERLINK("http://x")', " @SUM(A1)"):
+        client_answer(camp, company, 4, 9, 5, timezone.localdate(), comment=text)
+    comments = cells(rows_of(manager_client.get("/surveys/results/clients/comments.csv")))
+    assert "'  =1+1" in comments
+    assert '\'\n=HYPERLINK("http://x")' in comments
+    assert "' @SUM(A1)" in comments
