@@ -102,6 +102,8 @@ def _pages(client_pk: int) -> list[str]:
         reverse("kpis:escalations"),
         reverse("kpis:proactive"),
         reverse("kpis:sla"),
+        reverse("kpis:satisfaction"),
+        reverse("kpis:turnover"),
         reverse("kpis:client_detail", args=[client_pk]),
         reverse("kpis:ticket_list"),
         reverse("kpis:ticket_list") + f"?client={client_pk}",
