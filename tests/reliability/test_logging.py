@@ -105,13 +105,22 @@ def test_a_failing_token_page_logs_the_path_without_the_token(db, monkeypatch, t
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(public, "save_response", broken)
-    handler = logging.getLogger("django.request").handlers[0]
+    from msp_maturity.log_redaction import RedactSurveyTokens
+
+    logger = logging.getLogger("django.request")
+    console = logger.handlers[0]  # the configured console handler (settings.LOGGING)
+    assert any(isinstance(f, RedactSurveyTokens) for f in console.filters)
+    # A probe with the console handler's filters and format, writing to a buffer (the
+    # console's own stream belongs to pytest's capturing).
     stream = io.StringIO()
-    previous = handler.setStream(stream)
+    probe = logging.StreamHandler(stream)
+    probe.filters = list(console.filters)
+    probe.setFormatter(console.formatter)
+    logger.addHandler(probe)
     try:
         response = Client(raise_request_exception=False).post(two_links[0], {"q_week": "3"})
     finally:
-        handler.setStream(previous)
+        logger.removeHandler(probe)
     assert response.status_code == 500
     output = stream.getvalue()
     assert "Internal Server Error: /surveys/r/[redacted]/" in output
