@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from msp_maturity.form_fields import IdMultipleChoiceField
 from msp_maturity.roles import MANAGER, TECHNICIAN
 
 from .models import SCALE_MAX, SCALE_MIN, TeamRound
@@ -81,7 +82,7 @@ def team_members():
     )
 
 
-class MemberChoiceField(forms.ModelMultipleChoiceField):
+class MemberChoiceField(IdMultipleChoiceField):
     def label_from_instance(self, obj):
         return obj.get_full_name() or obj.username
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kpis.models import Contact, Technician
+from msp_maturity.form_fields import IdChoiceField, IdMultipleChoiceField
 
 from .models import Metric, Question, Survey, SurveySettings
 
@@ -62,23 +63,21 @@ def _default_close() -> datetime.date:
 
 
 class CampaignForm(forms.Form):
-    survey = forms.ModelChoiceField(
-        label=_("Survey"), queryset=Survey.objects.all(), empty_label=None
-    )
+    survey = IdChoiceField(label=_("Survey"), queryset=Survey.objects.all(), empty_label=None)
     name = forms.CharField(label=_("Name"), max_length=200)
-    clients = forms.ModelMultipleChoiceField(
+    clients = IdMultipleChoiceField(
         label=_("Clients (all their active contacts)"),
         queryset=None,
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
-    contacts = forms.ModelMultipleChoiceField(
+    contacts = IdMultipleChoiceField(
         label=_("Individual contacts"),
         queryset=Contact.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
-    technicians = forms.ModelMultipleChoiceField(
+    technicians = IdMultipleChoiceField(
         label=_("Technicians"),
         queryset=Technician.objects.none(),
         required=False,

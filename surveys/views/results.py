@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from kpis.models import Client
 from msp_maturity.charts import base_layout, chart
+from msp_maturity.form_fields import IdChoiceField
 from msp_maturity.roles import manager_required
 
 from ..csv_export import csv_response
@@ -29,7 +30,7 @@ class PeriodForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    client = forms.ModelChoiceField(
+    client = IdChoiceField(
         label=gettext_lazy("Client"), queryset=Client.objects.all(), required=False
     )
 

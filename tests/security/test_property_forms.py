@@ -282,3 +282,59 @@ def test_the_campaign_form_survives_arbitrary_input(manager_client, client_compa
             assert after == before
 
     check()
+
+
+def test_the_team_round_form_survives_arbitrary_input(manager_client, technician_user):
+    from assessments.models import TeamRound
+
+    member = str(technician_user.pk)
+
+    @FUZZ
+    @given(
+        data=st.one_of(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "name": weird_text,
+                    "closes_on": st.one_of(
+                        st.sampled_from(["", "9999-12-31", "2000-01-01", "2026-02-30"]),
+                        weird_text,
+                    ),
+                    "members": st.one_of(st.just(member), weird_numbers, st.lists(weird_numbers)),
+                },
+            ),
+            post_strategy(["name", "closes_on", "members"]),
+        )
+    )
+    def check(data):
+        before = TeamRound.objects.count()
+        response = manager_client.post("/assessment/rounds/new/", data)
+        assert_page_or_clear_error(response)
+        assert TeamRound.objects.count() == before + (response.status_code == 302)
+
+    check()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/surveys/results/clients/",
+        "/surveys/results/clients/by-client.csv",
+        "/surveys/results/pulse/",
+        "/surveys/results/in-depth/",
+        "/surveys/campaigns/",
+    ],
+)
+def test_result_filters_survive_arbitrary_query_strings(manager_client, url):
+    keys = ["start", "end", "client", "weeks", "quarter", "status", "page", "format"]
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(query=post_strategy(keys))
+    def check(query):
+        assert_page_or_clear_error(manager_client.get(url, query))
+
+    check()
