@@ -197,10 +197,12 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Django 6.1 mailers. Send with `mail.mailers.default` (one connection for a batch:
 # `with mailers.default as connection: connection.send_messages(messages)`), not with the
 # deprecated get_connection(). Tests get the in-memory backend automatically.
+# Development prints e-mail to the console; production always sends by SMTP (to
+# EMAIL_HOST, by default a mail server on the same host).
 _email_backend = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
-    if os.environ.get("EMAIL_HOST")
+    if os.environ.get("EMAIL_HOST") or not DEBUG
     else "django.core.mail.backends.console.EmailBackend",
 )
 MAILERS = {"default": {"BACKEND": _email_backend}}
