@@ -1,8 +1,11 @@
+import json
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.db import IntegrityError
 from django.db.models import Avg, Count, Exists, OuterRef
 from django.db.models.functions import TruncQuarter
@@ -19,8 +22,10 @@ from .evidence import measured_evidence
 from .forms import AssessmentForm, TeamRoundForm
 from .models import Assessment, Questionnaire, TeamRound
 
-# Results of visitors without an account live only in their session, under a random token.
-VISITOR_SESSION_KEY = "assessment_visitor_results"
+# Results of visitors without an account are not stored anywhere on the server: they live
+# in a signed cookie in the visitor's browser, each under a random token.
+VISITOR_COOKIE = "assessment_visitor_results"
+VISITOR_COOKIE_MAX_AGE = 30 * 24 * 3600
 VISITOR_RESULTS_KEPT = 5
 
 
@@ -80,7 +85,7 @@ def _result_context(request, content, result, on_date) -> dict:
 
 def start(request):
     """The questionnaire on one page. Signed-in users' results are stored; a visitor's
-    result is kept in their session only."""
+    result is kept only in a signed cookie in their browser."""
     if request.method == "POST":
         content = services.load_content(_questionnaire_for_submission(request))
         form = AssessmentForm(content, request.POST)
@@ -90,8 +95,18 @@ def start(request):
                 assessment = services.store_assessment(request.user, content, answers)
                 messages.success(request, _("Your assessment has been saved."))
                 return redirect("assessments:result", public_id=assessment.public_id)
-            token = _remember_visitor_result(request, content.questionnaire, answers)
-            return redirect("assessments:visitor_result", token=token)
+            token, stored = _remember_visitor_result(request, content.questionnaire, answers)
+            response = redirect("assessments:visitor_result", token=token)
+            response.set_signed_cookie(
+                VISITOR_COOKIE,
+                json.dumps(stored, separators=(",", ":")),
+                salt=VISITOR_COOKIE,
+                max_age=VISITOR_COOKIE_MAX_AGE,
+                httponly=True,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
+            return response
     else:
         content = services.load_content(_current_questionnaire())
         form = AssessmentForm(content)
@@ -102,21 +117,33 @@ def start(request):
     )
 
 
-def _remember_visitor_result(request, questionnaire, answers) -> str:
+def _visitor_results(request) -> dict:
+    """The visitor's results from their signed cookie; {} when absent or tampered with."""
+    try:
+        raw = request.get_signed_cookie(
+            VISITOR_COOKIE, salt=VISITOR_COOKIE, max_age=VISITOR_COOKIE_MAX_AGE
+        )
+        stored = json.loads(raw)
+    except (KeyError, signing.BadSignature, ValueError):
+        return {}
+    return stored if isinstance(stored, dict) else {}
+
+
+def _remember_visitor_result(request, questionnaire, answers) -> tuple[str, dict]:
+    """A new token and the cookie's content with this result added (newest few kept)."""
     token = secrets.token_urlsafe(16)
-    stored = request.session.get(VISITOR_SESSION_KEY, {})
+    stored = _visitor_results(request)
     stored[token] = {
         "questionnaire": questionnaire.pk,
         "answers": {str(k): v for k, v in answers.items()},
-        "taken": timezone.now().isoformat(),
+        "taken": timezone.now().isoformat(timespec="seconds"),
     }
-    # Keep only the newest few; dicts keep insertion order.
-    request.session[VISITOR_SESSION_KEY] = dict(list(stored.items())[-VISITOR_RESULTS_KEPT:])
-    return token
+    # Dicts keep insertion order; the cookie must stay well below 4 KB.
+    return token, dict(list(stored.items())[-VISITOR_RESULTS_KEPT:])
 
 
 def visitor_result(request, token):
-    entry = request.session.get(VISITOR_SESSION_KEY, {}).get(token)
+    entry = _visitor_results(request).get(token)
     if entry is None:
         raise Http404(_("This result is not available (any more) in this browser."))
     questionnaire = get_object_or_404(Questionnaire, pk=entry["questionnaire"])

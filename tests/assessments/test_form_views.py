@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import Answer, Assessment
-from assessments.views import VISITOR_SESSION_KEY
+from assessments.views import VISITOR_COOKIE
 from tests.assessments.factories import WORKED_EXAMPLE, content, post_data
 from tests.helpers import make_user
 
@@ -95,10 +95,27 @@ def test_a_visitor_result_is_not_visible_from_another_browser(client, full):
     assert client.get("/assessment/results/visitor/guessed-token/").status_code == 404
 
 
-def test_a_visitor_keeps_only_the_newest_results_in_the_session(client, full):
-    for _ in range(7):
-        client.post(reverse(START), full)
-    assert len(client.session[VISITOR_SESSION_KEY]) == 5
+def test_a_visitor_keeps_only_the_newest_results_in_a_small_cookie(client, full):
+    locations = [client.post(reverse(START), full)["Location"] for _ in range(7)]
+    cookie = client.cookies[VISITOR_COOKIE]
+    assert len(cookie.value) < 3000
+    assert client.get(locations[0]).status_code == 404
+    assert client.get(locations[-1]).status_code == 200
+    assert client.get(locations[2]).status_code == 200
+
+
+def test_nothing_of_a_visitors_result_is_written_on_the_server(client, full):
+    from django.contrib.sessions.models import Session
+
+    client.post(reverse(START), full)
+    assert Session.objects.count() == 0
+    assert Assessment.objects.count() == 0
+
+
+def test_a_tampered_visitor_cookie_shows_no_result(client, full):
+    location = client.post(reverse(START), full)["Location"]
+    client.cookies[VISITOR_COOKIE] = client.cookies[VISITOR_COOKIE].value[:-3] + "abc"
+    assert client.get(location).status_code == 404
 
 
 def test_a_signed_in_users_result_is_stored_with_all_answers(manager_client, manager, full):
