@@ -29,6 +29,10 @@ run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo "Serving http://$(HOST):$(PORT)/ (stop with Ctrl-C)"
+	@# Without Redis there is no celery beat: the schedule runs in a process beside the
+	@# server (pulse, onboarding surveys, reminders, closing, threshold checks).
+	@if [ -z "$$REDIS_URL" ]; then $(PY) manage.py run_schedules & fi; \
+	trap 'kill $$(jobs -p) 2>/dev/null' EXIT; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)
