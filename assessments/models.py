@@ -357,6 +357,8 @@ class TeamRound(models.Model):
     created_at = models.DateTimeField(_("opened"), default=timezone.now)
     closes_on = models.DateField(_("closing date"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Set when the invitation e-mails are claimed for sending, so they go out once.
+    invitations_sent_at = models.DateTimeField(_("invitations sent"), null=True, blank=True)
 
     objects = TeamRoundQuerySet.as_manager()
 

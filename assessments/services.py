@@ -12,7 +12,7 @@ from fractions import Fraction
 from django.db import transaction
 from django.db.models import Count, Prefetch, Sum
 
-from . import scoring
+from . import scoring, tasks
 from .models import Answer, Area, Assessment, Phase, Questionnaire, Statement, TeamRound, Tip
 
 
@@ -182,4 +182,6 @@ def open_round(*, name: str, opened_by, members, closes_on: datetime.date | None
         name=name, opened_by=opened_by, closes_on=closes_on, questionnaire=questionnaire
     )
     team_round.members.set(members)
+    # Invite by e-mail once the round is committed; the task loads it by id.
+    transaction.on_commit(lambda: tasks.send_round_invitations.delay(team_round.pk))
     return team_round

@@ -272,7 +272,9 @@ def round_create(request):
             members=form.cleaned_data["members"],
             closes_on=form.cleaned_data["closes_on"],
         )
-        messages.success(request, _("The round is open. Invited members find it under Rounds."))
+        messages.success(
+            request, _("The round is open. The invited members receive an e-mail with the link.")
+        )
         return redirect("assessments:round_detail", pk=team_round.pk)
     return render(request, "assessments/round_form.html", {"form": form})
 
