@@ -179,60 +179,95 @@ def questions_of(survey: Survey) -> list[Question]:
     return list(survey.questions.active().order_by("position", "id"))
 
 
-def save_response(invitation: Invitation, values: dict[str, int | str | None]) -> Response:
+def save_response(
+    invitation: Invitation,
+    values: dict[str, int | str | None],
+    questions: list[Question] | None = None,
+) -> Response:
     """Store or change the answers of one invitation: {question key: value or text}.
+
+    ``questions`` are the survey's active questions when the caller has them already (the
+    answer page loaded them to validate the form); otherwise they are read here.
 
     Safe against a double submit: the invitation row is locked and the response is unique
     per invitation, so two identical POSTs leave one response. Raises CampaignClosed after
     the closing date.
+
+    Lean on purpose (it is the hot path of a survey wave): one locking read of the
+    invitation with its campaign's state and its response id, one upsert of the response,
+    one upsert of all answers, and the invitation's status only on the first answer.
     """
     now = timezone.now()
+    if questions is None:
+        questions = questions_of(invitation.campaign.survey)
     with transaction.atomic():
-        locked = (
-            # Lock only the invitation row; PostgreSQL refuses FOR UPDATE on the nullable
-            # side of the contact join.
+        # Lock only the invitation row (PostgreSQL refuses FOR UPDATE on the nullable side
+        # of an outer join); the campaign's state is read fresh under the lock, so a
+        # campaign closed a moment ago takes no more answers.
+        state = (
             Invitation.objects.select_for_update(of=("self",))
-            .select_related("campaign__survey", "contact")
-            .get(pk=invitation.pk)
+            .filter(pk=invitation.pk)
+            .values(
+                "status",
+                "answered_at",
+                "contact__client_id",
+                "campaign__status",
+                "campaign__closes_at",
+                "campaign__client_id",
+                "response__id",
+            )
+            .get()
         )
-        campaign = locked.campaign
-        if not campaign.is_open_for_answers(now):
+        campaign = invitation.campaign
+        fresh = Campaign(status=state["campaign__status"], closes_at=state["campaign__closes_at"])
+        if not fresh.is_open_for_answers(now):
             raise CampaignClosed
-        response, created = Response.objects.update_or_create(
-            invitation=locked,
-            defaults={"updated_at": now},
-            create_defaults={
-                "survey": campaign.survey,
-                "campaign": campaign,
-                "client_id": locked.contact.client_id if locked.contact_id else campaign.client_id,
-                "submitted_at": now,
-                "updated_at": now,
-            },
+        created = state["response__id"] is None
+        # INSERT ... ON CONFLICT (invitation) DO UPDATE SET updated_at: a response stored
+        # by anything else in the meantime is updated, not duplicated.
+        (response,) = Response.objects.bulk_create(
+            [
+                Response(
+                    invitation_id=invitation.pk,
+                    survey_id=campaign.survey_id,
+                    campaign_id=campaign.pk,
+                    client_id=state["contact__client_id"] or state["campaign__client_id"],
+                    submitted_at=now,
+                    updated_at=now,
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["invitation"],
+            update_fields=["updated_at"],
         )
-        questions = {q.key: q for q in questions_of(campaign.survey)}
         keep, drop = [], []
-        for key, question in questions.items():
-            value = values.get(key)
+        for question in questions:
+            value = values.get(question.key)
             if value is None or value == "":
                 drop.append(question.pk)
-                continue
-            if question.is_scale:
-                defaults = {"value": int(value), "text": ""}
+            elif question.is_scale:
+                keep.append(Answer(response=response, question=question, value=int(value), text=""))
             else:
-                defaults = {"value": None, "text": str(value)}
-            keep.append(question.pk)
-            Answer.objects.update_or_create(response=response, question=question, defaults=defaults)
+                keep.append(Answer(response=response, question=question, text=str(value)))
+        if keep:
+            Answer.objects.bulk_create(
+                keep,
+                update_conflicts=True,
+                unique_fields=["response", "question"],
+                update_fields=["value", "text"],
+            )
         if drop and not created:
             # A cleared optional answer is removed, not kept from the earlier submit.
             Answer.objects.filter(response=response, question_id__in=drop).delete()
-        Invitation.objects.filter(pk=locked.pk).update(
-            status=InvitationStatus.ANSWERED,
-            answered_at=locked.answered_at or now,
-        )
+        if state["status"] != InvitationStatus.ANSWERED or state["answered_at"] is None:
+            Invitation.objects.filter(pk=invitation.pk).update(
+                status=InvitationStatus.ANSWERED,
+                answered_at=state["answered_at"] or now,
+            )
     logger.info(
         "survey.answered campaign=%s invitation=%s changed=%s",
         campaign.pk,
-        locked.pk,
+        invitation.pk,
         not created,
     )
     return response

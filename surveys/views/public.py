@@ -64,7 +64,7 @@ def answer_page(
             form = ResponseForm(request.POST, questions=questions)
             if form.is_valid():
                 try:
-                    save_response(invitation, form.values())
+                    save_response(invitation, form.values(), questions)
                 except CampaignClosed:
                     return link_problem(request, "closed", language)
                 # The redirect is a token page too: its referrer policy governs the

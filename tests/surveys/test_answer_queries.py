@@ -1,0 +1,104 @@
+"""The answer POST is the hot path of a survey wave: a bounded number of queries, the same
+for one question as for many, with the answers stored in one upsert."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from surveys.models import Answer, Campaign, Invitation, Response
+from surveys.services import CampaignClosed, questions_of, save_response
+from tests.surveys.helpers import campaign, invite, make_technician
+from tests.surveys.links import token_path_for
+from tests.surveys.test_respond import CLIENT_ANSWER
+
+# Token lookup, questions, invitation lock, response upsert, answers upsert, invitation
+# status; the savepoint pair of the test's transaction comes on top.
+MAX_QUERIES_PER_POST = 10
+
+
+def test_a_first_answer_and_a_change_each_take_a_bounded_number_of_queries(
+    client, client_campaign, django_assert_max_num_queries
+):
+    path = token_path_for("clara@acme.example")
+    with django_assert_max_num_queries(MAX_QUERIES_PER_POST):
+        first = client.post(path, CLIENT_ANSWER)
+    assert first.status_code == 302
+    with django_assert_max_num_queries(MAX_QUERIES_PER_POST):
+        changed = client.post(path, {**CLIENT_ANSWER, "q_recommend": "2", "q_comment": ""})
+    assert changed.status_code == 302
+    response = Response.objects.get()
+    answers = {
+        a.question.key: (a.value, a.text) for a in response.answers.select_related("question")
+    }
+    assert answers["recommend"] == (2, "")
+    assert "comment" not in answers  # cleared on change, removed
+    assert len(answers) == 6
+    invitation = Invitation.objects.get(email="clara@acme.example")
+    assert invitation.status == "answered"
+
+
+def _queries_of_save(invitation, values) -> list[str]:
+    questions = questions_of(invitation.campaign.survey)
+    with CaptureQueriesContext(connection) as ctx:
+        save_response(invitation, values, questions)
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def test_the_number_of_queries_does_not_grow_with_the_number_of_questions(db):
+    technician = make_technician()
+    pulse = invite(campaign("pulse"), technician)
+    in_depth = invite(campaign("in_depth"), technician)
+    in_depth_questions = questions_of(in_depth.campaign.survey)
+    assert len(in_depth_questions) >= 10
+    values = {q.key: (7 if q.is_scale else "Mehr Schulungen") for q in in_depth_questions}
+    one = _queries_of_save(pulse, {"week": 4})
+    many = _queries_of_save(in_depth, values)
+    assert len(one) == len(many)
+    inserts = [sql for sql in many if sql.startswith('INSERT INTO "surveys_answer"')]
+    assert len(inserts) == 1  # all answers in one statement
+    assert Answer.objects.filter(response__invitation=in_depth).count() == len(values)
+    # A change upserts the same rows (no second answer per question) and leaves the
+    # invitation's status alone: one query less.
+    values = {**values, next(q.key for q in in_depth_questions if q.is_scale): 2}
+    again = _queries_of_save(in_depth, values)
+    assert len(again) == len(many) - 1
+    assert Answer.objects.filter(response__invitation=in_depth).count() == len(values)
+    assert Response.objects.filter(invitation=in_depth).count() == 1
+
+
+def test_a_campaign_closed_after_the_page_was_loaded_takes_no_answer(db):
+    """The view checked an invitation loaded before the close; storing re-reads the
+    campaign's state under the lock."""
+    technician = make_technician()
+    invitation = invite(campaign("pulse"), technician)
+    stale = Invitation.objects.select_related("campaign__survey").get(pk=invitation.pk)
+    assert stale.campaign.is_open_for_answers()
+    Campaign.objects.filter(pk=stale.campaign_id).update(
+        closes_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    with pytest.raises(CampaignClosed):
+        save_response(stale, {"week": 5})
+    assert not Response.objects.exists()
+    invitation.refresh_from_db()
+    assert invitation.status == "sent"
+
+
+def test_a_response_stored_elsewhere_is_updated_not_duplicated(db):
+    """The response upsert: an existing row for the invitation is reused."""
+    technician = make_technician()
+    invitation = invite(campaign("pulse"), technician)
+    existing = Response.objects.create(
+        invitation=invitation,
+        survey=invitation.campaign.survey,
+        campaign=invitation.campaign,
+        submitted_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    stored = save_response(invitation, {"week": 3})
+    assert stored.pk == existing.pk
+    assert Response.objects.get().submitted_at == existing.submitted_at
+    assert Answer.objects.get().value == 3
+    invitation.refresh_from_db()
+    assert invitation.status == "answered" and invitation.answered_at
