@@ -296,3 +296,6 @@ SURVEY_MIN_AGGREGATE = envint("SURVEY_MIN_AGGREGATE", 5)
 SURVEY_TOKEN_MAX_AGE_DAYS = envint("SURVEY_TOKEN_MAX_AGE_DAYS", 120)
 # First retry delay after an SMTP error; doubles on each retry (capped at one hour).
 SURVEY_RETRY_BASE_SECONDS = envint("SURVEY_RETRY_BASE_SECONDS", 30)
+# Invitations claimed, sent and recorded together; at most this many are "in doubt" when
+# a worker dies mid-send (surveys/sending.py).
+SURVEY_SEND_CHUNK = envint("SURVEY_SEND_CHUNK", 50)

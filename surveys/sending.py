@@ -1,19 +1,26 @@
 """Build and send invitation e-mails, each invitation at most once.
 
-Delivery guarantee: **at most once**. Each invitation is claimed by a conditional UPDATE
-(queued -> sending, with a claim timestamp) right before its e-mail goes out and marked
-sent right after the SMTP server accepted it. A second task for the same campaign finds
-nothing left to claim, so running the task twice sends nothing twice. If a worker dies
-between claim and "sent", that single invitation stays in "sending"; the sweep marks it
-failed after SEND_CLAIM_TIMEOUT with a reason ("delivery uncertain") instead of sending
-it again, because a duplicate survey e-mail is worse than one a manager re-sends by hand
-("send again" on the campaign page). Claiming one invitation at a time keeps that window
-to a single message; the rest of the batch stays queued and is sent by the redelivered
-task (acks_late) or the sweep.
+Delivery guarantee: **at most once**, in chunks. A task claims a chunk of queued
+invitations (SEND_CHUNK, settings.SURVEY_SEND_CHUNK, default 50) in one short transaction:
+it locks them (``SELECT ... FOR UPDATE SKIP LOCKED``), moves them queued -> sending with a
+claim timestamp and stores one link token per invitation (one bulk insert). It renders
+the chunk, sends it over the batch's single SMTP connection, and marks the delivered ones
+sent in one UPDATE. A second task for the same campaign skips locked rows and finds
+nothing left to claim, so running the task twice sends nothing twice.
 
-A transient SMTP error (4xx, connection refused, timeout) puts the claimed invitation
-back to "queued" and raises TransientSendError so the task retries with backoff; a
-permanent refusal of the recipient marks it failed with the reason.
+If a worker dies between claim and "sent", at most one chunk stays in "sending" (some of
+it may have been delivered); the sweep marks it failed after SEND_CLAIM_TIMEOUT with a
+reason ("delivery uncertain") instead of sending it again, because a duplicate survey
+e-mail is worse than one a manager re-sends by hand ("send again" on the campaign page).
+The rest of the campaign stays queued and is sent by the redelivered task (acks_late) or
+the sweep.
+
+A transient SMTP error (4xx, connection refused, timeout) in the middle of a chunk: the
+invitations already delivered are marked sent, the one that failed goes back to "queued"
+with the reason, the unsent rest of the chunk goes back to "queued" as if never claimed,
+their tokens are dropped, and TransientSendError makes the task retry with backoff. A
+permanent refusal of one recipient marks that invitation failed with the reason and the
+chunk goes on.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -32,12 +40,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .forms import FACES
-from .models import Campaign, Invitation, InvitationStatus, InvitationToken
-from .tokens import issue_token
+from .models import Campaign, Invitation, InvitationStatus, InvitationToken, Metric
+from .tokens import issue_token, issue_tokens
 
 logger = logging.getLogger("surveys.sending")
 
 SEND_CLAIM_TIMEOUT = datetime.timedelta(minutes=15)
+
+
+def send_chunk_size() -> int:
+    """How many invitations one claim takes (and at most how many are in doubt when a
+    worker dies)."""
+    return max(1, int(getattr(settings, "SURVEY_SEND_CHUNK", 50)))
 
 
 class TransientSendError(Exception):
@@ -50,12 +64,26 @@ def survey_url(token: str, face: int | None = None) -> str:
     return f"{url}?face={face}" if face else url
 
 
-def build_message(invitation: Invitation, token: str, reminder: bool = False):
-    """The e-mail (plain text + HTML) in the recipient's language with the personal link."""
+_UNLOADED = object()
+
+
+def pulse_question(survey):
+    """The pulse's one question (None for other surveys); load it once per batch."""
+    if not survey.is_pulse:
+        return None
+    return survey.questions.active().filter(metric=Metric.PULSE).first()
+
+
+def build_message(invitation: Invitation, token: str, reminder: bool = False, question=_UNLOADED):
+    """The e-mail (plain text + HTML) in the recipient's language with the personal link.
+
+    ``question``: the survey's pulse question from pulse_question(), so a batch reads it
+    once; read here when not given."""
     campaign = invitation.campaign
     survey = campaign.survey
+    if question is _UNLOADED:
+        question = pulse_question(survey)
     with translation.override(invitation.language or settings.LANGUAGE_CODE):
-        question = survey.questions.active().filter(metric="pulse").first()
         faces = []
         if survey.is_pulse and question:
             labels = {
@@ -106,74 +134,156 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"[:300]
 
 
-def send_queued(campaign_id: int) -> dict[str, int]:
-    """Send every queued invitation of an open campaign over one SMTP connection.
+def _claim_chunk(campaign: Campaign, size: int) -> tuple[list[Invitation], dict]:
+    """Claim up to ``size`` queued invitations and store a link token for each, in one
+    transaction. Returns (the claimed invitations, {invitation id: IssuedToken})."""
+    now = timezone.now()
+    with transaction.atomic():
+        chunk = list(
+            Invitation.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("contact", "technician")
+            .filter(campaign=campaign, status=InvitationStatus.QUEUED)
+            .order_by("pk")[:size]
+        )
+        if not chunk:
+            return [], {}
+        ids = [invitation.pk for invitation in chunk]
+        claimed = Invitation.objects.filter(pk__in=ids, status=InvitationStatus.QUEUED).update(
+            status=InvitationStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+        if claimed != len(ids):
+            # Only where rows cannot be locked (SQLite): another task took some first.
+            mine = set(
+                Invitation.objects.filter(
+                    pk__in=ids, status=InvitationStatus.SENDING, claimed_at=now
+                ).values_list("pk", flat=True)
+            )
+            chunk = [invitation for invitation in chunk if invitation.pk in mine]
+        for invitation in chunk:
+            invitation.campaign = campaign
+            invitation.status = InvitationStatus.SENDING
+            invitation.claimed_at = now
+        tokens = issue_tokens(chunk)
+    return chunk, tokens
 
-    Returns {"sent": n, "failed": n}. Raises TransientSendError (after putting the
-    invitation back in the queue) when the SMTP server asks to try later.
+
+class _Chunk:
+    """What became of each claimed invitation while its chunk was sent."""
+
+    def __init__(self, invitations: list[Invitation], tokens: dict):
+        self.invitations, self.tokens = invitations, tokens
+        self.sent: list[int] = []
+        self.failed: dict[int, str] = {}  # refused for good: id -> reason
+        self.deferred: tuple[int, str] | None = None  # transient error: (id, reason)
+        self.in_flight: int | None = None  # handed to SMTP, no answer yet
+
+    def settle(self) -> None:
+        """Record the outcome: delivered -> sent (one UPDATE), refused -> failed with the
+        reason, deferred -> queued with the reason, never tried -> queued as if not
+        claimed. One still in flight (the worker is being stopped mid-send) stays in
+        "sending" for the sweep: it may have been delivered. The tokens of the e-mails
+        not delivered are dropped."""
+        if self.sent:
+            Invitation.objects.filter(pk__in=self.sent, status=InvitationStatus.SENDING).update(
+                status=InvitationStatus.SENT, sent_at=timezone.now(), failure_reason=""
+            )
+        by_reason: dict[str, list[int]] = {}
+        for pk, reason in self.failed.items():
+            by_reason.setdefault(reason, []).append(pk)
+        for reason, pks in by_reason.items():
+            Invitation.objects.filter(pk__in=pks, status=InvitationStatus.SENDING).update(
+                status=InvitationStatus.FAILED, failure_reason=reason
+            )
+        if self.deferred is not None:
+            pk, reason = self.deferred
+            Invitation.objects.filter(pk=pk, status=InvitationStatus.SENDING).update(
+                status=InvitationStatus.QUEUED, claimed_at=None, failure_reason=reason
+            )
+        settled = {*self.sent, *self.failed, self.in_flight}
+        if self.deferred is not None:
+            settled.add(self.deferred[0])
+        untried = [inv.pk for inv in self.invitations if inv.pk not in settled]
+        if untried:
+            Invitation.objects.filter(pk__in=untried, status=InvitationStatus.SENDING).update(
+                status=InvitationStatus.QUEUED, claimed_at=None, attempts=F("attempts") - 1
+            )
+        dropped = [*self.failed, *untried]
+        if self.deferred is not None:
+            dropped.append(self.deferred[0])
+        if dropped:
+            InvitationToken.objects.filter(
+                token_hash__in=[self.tokens[pk].hash for pk in dropped]
+            ).delete()
+
+
+def _send_chunk(connection, campaign: Campaign, chunk: _Chunk, question) -> None:
+    for invitation in chunk.invitations:
+        try:
+            message = build_message(
+                invitation, chunk.tokens[invitation.pk].url_token, question=question
+            )
+            # Opened once, on the first message; send_messages() would otherwise open and
+            # close a connection for every message.
+            connection.open()
+            chunk.in_flight = invitation.pk
+            connection.send_messages([message])
+        except Exception as exc:
+            chunk.in_flight = None
+            if _is_transient(exc):
+                chunk.deferred = (invitation.pk, _reason(exc))
+                logger.warning(
+                    "survey.send_deferred campaign=%s invitation=%s error=%s",
+                    campaign.pk,
+                    invitation.pk,
+                    type(exc).__name__,
+                )
+                return
+            chunk.failed[invitation.pk] = _reason(exc)
+            logger.warning(
+                "survey.send_failed campaign=%s invitation=%s error=%s",
+                campaign.pk,
+                invitation.pk,
+                type(exc).__name__,
+            )
+            continue
+        chunk.in_flight = None
+        chunk.sent.append(invitation.pk)
+
+
+def send_queued(campaign_id: int) -> dict[str, int]:
+    """Send every queued invitation of an open campaign over one SMTP connection, claimed
+    and recorded a chunk at a time (see the module docstring).
+
+    Returns {"sent": n, "failed": n}. Raises TransientSendError (after putting the failed
+    invitation and the unsent rest of its chunk back in the queue) when the SMTP server
+    asks to try later.
     """
     counts = {"sent": 0, "failed": 0}
     campaign = Campaign.objects.select_related("survey").filter(pk=campaign_id).first()
     if campaign is None or not campaign.is_open_for_answers():
         return counts
-    queued = list(
-        Invitation.objects.filter(campaign=campaign, status=InvitationStatus.QUEUED)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    if not queued:
-        return counts
+    question = pulse_question(campaign.survey)
+    size = send_chunk_size()
+    claimed = 0
     # One SMTP connection for the whole batch (Django 6.1 mailers).
     connection = mailers.default
     try:
-        for invitation_id in queued:
-            now = timezone.now()
-            claimed = Invitation.objects.filter(
-                pk=invitation_id, status=InvitationStatus.QUEUED
-            ).update(status=InvitationStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-            if not claimed:
-                continue  # another task has it
-            invitation = Invitation.objects.select_related(
-                "campaign__survey", "contact", "technician"
-            ).get(pk=invitation_id)
-            invitation.campaign = campaign
-            token = issue_token(invitation)
-            message = build_message(invitation, token)
+        while True:
+            chunk = _Chunk(*_claim_chunk(campaign, size))
+            if not chunk.invitations:
+                break
+            claimed += len(chunk.invitations)
             try:
-                # Opened once, on the first message; send_messages() would otherwise open
-                # and close a connection for every message.
-                connection.open()
-                connection.send_messages([message])
-            except Exception as exc:
-                InvitationToken.objects.filter(invitation=invitation, created_at__gte=now).delete()
-                if _is_transient(exc):
-                    Invitation.objects.filter(
-                        pk=invitation_id, status=InvitationStatus.SENDING
-                    ).update(
-                        status=InvitationStatus.QUEUED, claimed_at=None, failure_reason=_reason(exc)
-                    )
-                    logger.warning(
-                        "survey.send_deferred campaign=%s invitation=%s error=%s",
-                        campaign_id,
-                        invitation_id,
-                        type(exc).__name__,
-                    )
-                    raise TransientSendError(_reason(exc)) from exc
-                Invitation.objects.filter(pk=invitation_id, status=InvitationStatus.SENDING).update(
-                    status=InvitationStatus.FAILED, failure_reason=_reason(exc)
-                )
-                counts["failed"] += 1
-                logger.warning(
-                    "survey.send_failed campaign=%s invitation=%s error=%s",
-                    campaign_id,
-                    invitation_id,
-                    type(exc).__name__,
-                )
-                continue
-            Invitation.objects.filter(pk=invitation_id, status=InvitationStatus.SENDING).update(
-                status=InvitationStatus.SENT, sent_at=timezone.now(), failure_reason=""
-            )
-            counts["sent"] += 1
+                _send_chunk(connection, campaign, chunk, question)
+            finally:
+                # Also when the worker is being stopped: what was delivered is recorded.
+                chunk.settle()
+                counts["sent"] += len(chunk.sent)
+                counts["failed"] += len(chunk.failed)
+            if chunk.deferred is not None:
+                raise TransientSendError(chunk.deferred[1])
+            if len(chunk.invitations) < size:
+                break  # nothing left that another task has not locked
     finally:
         # Closing a connection the server already dropped may fail; nothing to do then.
         with contextlib.suppress(Exception):
@@ -181,7 +291,7 @@ def send_queued(campaign_id: int) -> dict[str, int]:
         logger.info(
             "survey.send_batch campaign=%s queued=%s sent=%s failed=%s",
             campaign_id,
-            len(queued),
+            claimed,
             counts["sent"],
             counts["failed"],
         )
