@@ -13,13 +13,34 @@ from .models import Client, KpiSettings, SLATarget, Ticket
 _pending = threading.local()
 
 
+def _flush_registered() -> bool:
+    """Whether ``_flush`` still waits in the current transaction's on-commit callbacks.
+    A rollback (of the transaction, or of the savepoint that registered it) drops the
+    callback, so the remembered Touched must not be reused."""
+    return any(entry[1] is _flush for entry in transaction.get_connection().run_on_commit)
+
+
+def _pending_touched() -> rollups.Touched:
+    """The Touched of the current transaction; a new one (with ``_flush`` registered on
+    commit) when none is pending, e.g. after a rolled-back transaction."""
+    touched = getattr(_pending, "touched", None)
+    if touched is None or not _flush_registered():
+        touched = _pending.touched = rollups.Touched()
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(_flush)
+    return touched
+
+
+def _run_now_outside_a_transaction() -> None:
+    """In autocommit mode there is no commit to wait for: refresh at once."""
+    if not transaction.get_connection().in_atomic_block:
+        _flush()
+
+
 def _touch(client_id, day) -> None:
     """Remember a touched client and day; refresh once when the transaction commits."""
-    touched = getattr(_pending, "touched", None)
-    if touched is None:
-        touched = _pending.touched = rollups.Touched()
-        transaction.on_commit(_flush)
-    touched.add(client_id, day)
+    _pending_touched().add(client_id, day)
+    _run_now_outside_a_transaction()
 
 
 def _flush() -> None:
@@ -37,15 +58,23 @@ def _flush() -> None:
 def _ticket_before_save(sender, instance, raw=False, **kwargs):
     if raw or instance.pk is None:
         return
-    old = Ticket.objects.filter(pk=instance.pk).values_list("client_id", "opened_on").first()
-    if old:
-        _touch(*old)
+    # Touched after the save (post_save), so that outside a transaction the old day is
+    # refreshed once the ticket has left it.
+    instance._rollup_old = (
+        Ticket.objects.filter(pk=instance.pk).values_list("client_id", "opened_on").first()
+    )
 
 
 @receiver(post_save, sender=Ticket)
 def _ticket_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
-        _touch(instance.client_id, instance.opened_on)
+    if raw:
+        return
+    touched = _pending_touched()
+    old = instance.__dict__.pop("_rollup_old", None)
+    if old:
+        touched.add(*old)
+    touched.add(instance.client_id, instance.opened_on)
+    _run_now_outside_a_transaction()
 
 
 @receiver(post_delete, sender=Ticket)

@@ -179,7 +179,7 @@ def _csv(rows: list[dict]) -> io.BytesIO:
 @pytest.fixture(autouse=True)
 def no_refresh_left_over():
     """kpis.signals remembers touched tickets per thread until the transaction commits;
-    an earlier test that rolled back leaves it behind (see the xfail test below)."""
+    start each test without anything an earlier one touched."""
     import kpis.signals
 
     kpis.signals._pending.touched = None
@@ -269,11 +269,6 @@ def test_the_threshold_check_judges_the_month_to_date_from_the_tickets(history):
     assert len(thresholds.client_states(period)) == len(clients)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kpis/signals.py: _touch() keeps its pending Touched after a rollback, so later "
-    "edits in the same thread never refresh the rollups (docs/benchmarks.md, findings)",
-)
 def test_edits_after_a_rolled_back_transaction_still_refresh_the_rollups(
     history, django_capture_on_commit_callbacks
 ):
@@ -290,3 +285,44 @@ def test_edits_after_a_rolled_back_transaction_still_refresh_the_rollups(
     with django_capture_on_commit_callbacks(execute=True):
         second.delete()
     assert_everything_matches()
+
+
+def test_edits_after_a_rolled_back_savepoint_still_refresh_the_rollups(
+    history, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    first, second = Ticket.objects.order_by("pk")[:2]
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                first.escalated = not first.escalated
+                first.save()
+                raise RuntimeError("rolled back to the savepoint")
+        except RuntimeError:
+            pass
+        # The savepoint took the pending refresh with it; this edit registers a new one.
+        second.escalated = not second.escalated
+        second.opened_at -= datetime.timedelta(days=3)
+        second.save()
+    assert_everything_matches()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_outside_a_transaction_refreshes_its_old_and_new_day():
+    """Autocommit (a shell, a script): nothing to wait for, refreshed at once, and the
+    ticket's old day is recomputed after the ticket has left it."""
+    client = Client.objects.create(
+        external_id="AC-1", name="Autocommit", contract_start=datetime.date(2025, 1, 1)
+    )
+    opened = datetime.datetime(2026, 2, 10, 9, 0, tzinfo=ZONE)
+    ticket = Ticket.objects.create(
+        external_id="AC-T1", client=client, priority="high", opened_at=opened, source="client"
+    )
+    assert TicketDailyRollup.objects.get(client=client, day=opened.date()).tickets == 1
+    ticket.opened_at = opened + datetime.timedelta(days=2)
+    ticket.save()
+    days = dict(TicketDailyRollup.objects.filter(client=client).values_list("day", "tickets"))
+    assert days == {opened.date() + datetime.timedelta(days=2): 1}
+    ticket.delete()
+    assert not TicketDailyRollup.objects.filter(client=client).exists()
