@@ -292,11 +292,23 @@ def _write_staff(staff: dict[str, list[int]]) -> None:
     )
 
 
-def _changed_contract_starts(batch: dict[str, dict]) -> list[int]:
+def _remember(moved: dict[int, str], regrouped: dict[int, str]) -> None:
+    """Keep the segment a client had before the import (a later batch may move it again)."""
+    for pk, segment in regrouped.items():
+        moved.setdefault(pk, segment)
+
+
+def _regrouped_clients(batch: dict[str, dict]) -> dict[int, str]:
+    """{client id: stored segment} of the batch's clients whose contract start or segment
+    the batch changes: their rollups' onboarding flags and segment sums change."""
     stored = Client.objects.filter(external_id__in=list(batch)).values_list(
-        "pk", "external_id", "contract_start"
+        "pk", "external_id", "contract_start", "segment"
     )
-    return [pk for pk, key, start in stored if batch[key]["contract_start"] != start]
+    return {
+        pk: segment
+        for pk, key, start, segment in stored
+        if batch[key]["contract_start"] != start or batch[key].get("segment", segment) != segment
+    }
 
 
 def import_csv(kind: str, binary) -> ImportResult:
@@ -355,7 +367,7 @@ def _write_all(kind: str, binary) -> ImportResult:
     lookups = _lookups(kind)
     result = ImportResult(kind=kind)
     touched = rollups.Touched()
-    moved_clients: set[int] = set()
+    moved_clients: dict[int, str] = {}
     with transaction.atomic():
         batch: dict[str, dict] = {}
         for _row_number, row in _rows(binary, kind):
@@ -364,17 +376,17 @@ def _write_all(kind: str, binary) -> ImportResult:
             result.rows += 1
             if len(batch) >= BATCH_SIZE:
                 if kind == "clients":
-                    moved_clients.update(_changed_contract_starts(batch))
+                    _remember(moved_clients, _regrouped_clients(batch))
                 _write_batch(kind, batch, result, touched)
                 batch = {}
         if batch:
             if kind == "clients":
-                moved_clients.update(_changed_contract_starts(batch))
+                _remember(moved_clients, _regrouped_clients(batch))
             _write_batch(kind, batch, result, touched)
         if touched:
             touched.refresh()
         if moved_clients:
-            rollups.update_onboarding_flags(moved_clients)
+            rollups.client_changed(moved_clients, set(moved_clients.values()))
         result.client_ids = touched.client_ids or sorted(moved_clients)
         if kind in ("tickets", "clients"):
             from .tasks import queue_threshold_check

@@ -23,14 +23,26 @@ class Filters:
     client: Client | None = None
     client_ids: list[int] | None = None
 
+    @property
+    def rollup_scope(self) -> dict:
+        """Keyword arguments for metrics.totals()/series(): the client's rows with a client
+        filter, the segment rows of the segment with a segment filter, else all."""
+        if self.client is not None:
+            return {"client_ids": [self.client.pk]}
+        if self.segment:
+            return {"segment": self.segment}
+        if self.client_ids is not None:
+            return {"client_ids": self.client_ids}
+        return {}
+
 
 # --- Escalations -----------------------------------------------------------------------
 
 
 def escalation_report(filters: Filters) -> dict:
     period = filters.period
-    current = metrics.totals(period, filters.client_ids)
-    previous = metrics.totals(period.previous(), filters.client_ids)
+    current = metrics.totals(period, **filters.rollup_scope)
+    previous = metrics.totals(period.previous(), **filters.rollup_scope)
     settings = KpiSettings.load()
     states = thresholds.client_states(period, filters.client_ids, settings)
     split = metrics.by_client(period, filters.client_ids)
@@ -53,8 +65,8 @@ def escalation_report(filters: Filters) -> dict:
         "previous": metrics.escalation_summary(previous),
         "rows": rows,
         "settings": settings,
-        "weekly": metrics.series(period, filters.client_ids, "week"),
-        "monthly": metrics.series(period, filters.client_ids, "month"),
+        "weekly": metrics.series(period, by="week", **filters.rollup_scope),
+        "monthly": metrics.series(period, by="month", **filters.rollup_scope),
     }
 
 
@@ -62,12 +74,12 @@ def escalation_report(filters: Filters) -> dict:
 
 
 def proactive_report(filters: Filters) -> dict:
-    current = metrics.totals(filters.period, filters.client_ids)
-    previous = metrics.totals(filters.period.previous(), filters.client_ids)
+    current = metrics.totals(filters.period, **filters.rollup_scope)
+    previous = metrics.totals(filters.period.previous(), **filters.rollup_scope)
     return {
         "summary": metrics.proactive_shares(current),
         "previous": metrics.proactive_shares(previous),
-        "monthly": metrics.series(filters.period, filters.client_ids, "month"),
+        "monthly": metrics.series(filters.period, by="month", **filters.rollup_scope),
     }
 
 
@@ -75,8 +87,8 @@ def proactive_report(filters: Filters) -> dict:
 
 
 def sla_report(filters: Filters) -> dict:
-    current = metrics.totals(filters.period, filters.client_ids)
-    previous = metrics.totals(filters.period.previous(), filters.client_ids)
+    current = metrics.totals(filters.period, **filters.rollup_scope)
+    previous = metrics.totals(filters.period.previous(), **filters.rollup_scope)
     targets = {t.priority: t for t in SLATarget.objects.all()}
     summary = metrics.sla_attainment(current)
     rows = []
@@ -93,7 +105,7 @@ def sla_report(filters: Filters) -> dict:
         "summary": summary,
         "previous": metrics.sla_attainment(previous),
         "rows": rows,
-        "monthly": metrics.series(filters.period, filters.client_ids, "month"),
+        "monthly": metrics.series(filters.period, by="month", **filters.rollup_scope),
     }
 
 

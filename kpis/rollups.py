@@ -1,9 +1,14 @@
-"""Keep the daily per-client ticket rollups equal to what the tickets say.
+"""Keep the daily per-client ticket rollups, and their sums per segment, equal to what
+the tickets say.
 
 ``refresh(client_ids, first_day, last_day)`` recomputes the rows of those clients in that
-day range from the tickets (one aggregate query, one delete, batched inserts); imports,
-the webhook and admin edits call it for what they touched, the periodic task for the
-last days, and ``rebuild_all()`` for everything (after SLA targets change).
+day range from the tickets (one aggregate query, one delete, batched inserts), then the
+segment rows of those clients' segments and days from the client rows
+(``refresh_segments``: one delete, one ``INSERT … SELECT … GROUP BY``); imports, the
+webhook and admin edits call it for what they touched, the periodic task for the last
+days, and ``rebuild_all()`` for everything (after SLA targets change). A client's change
+of segment or contract start and a client's deletion recompute the segment rows of its
+days (``client_changed``, ``segments_of_clients_days``).
 """
 
 from __future__ import annotations
@@ -11,18 +16,20 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min, Q
 
 from .models import (
     ONBOARDING_DAYS,
     PRIORITIES,
     Client,
+    SegmentDailyRollup,
     SLATarget,
     Source,
     Ticket,
     TicketDailyRollup,
 )
+from .models.tickets import COUNT_FIELDS
 
 BATCH_SIZE = 2000
 
@@ -116,6 +123,7 @@ def refresh(
         tickets = tickets.filter(opened_on__lte=last_day)
         rollups = rollups.filter(day__lte=last_day)
     starts = dict(clients.values_list("pk", "contract_start"))
+    segments = None if client_ids is None else set(clients.values_list("segment", flat=True))
     aggregates = _aggregates(sla_targets())
     names = list(aggregates)
     grouped = (
@@ -139,7 +147,77 @@ def refresh(
         if batch:
             TicketDailyRollup.objects.bulk_create(batch)
             written += len(batch)
+        refresh_segments(segments, first_day, last_day)
     return written
+
+
+def refresh_segments(
+    segments: Iterable[str] | None,
+    first_day: datetime.date | None = None,
+    last_day: datetime.date | None = None,
+) -> None:
+    """Recompute the segment rows of ``segments`` (None: all) for days in [first_day,
+    last_day] (None: unbounded) from the per-client rows: one DELETE and one
+    ``INSERT … SELECT … GROUP BY day, segment``, whatever the number of rows."""
+    if segments is not None:
+        segments = sorted(set(segments))
+        if not segments:
+            return
+    quote = connection.ops.quote_name
+    target = SegmentDailyRollup._meta.db_table
+    source = TicketDailyRollup._meta.db_table
+    clients = Client._meta.db_table
+    conditions, params = [], []
+    if first_day is not None:
+        conditions.append("r.day >= %s")
+        params.append(first_day)
+    if last_day is not None:
+        conditions.append("r.day <= %s")
+        params.append(last_day)
+    if segments is not None:
+        conditions.append(f"c.segment IN ({', '.join(['%s'] * len(segments))})")
+        params.extend(segments)
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    delete_where = where.replace("r.day", "day").replace("c.segment", "segment")
+    columns = ", ".join(quote(name) for name in COUNT_FIELDS)
+    sums = ", ".join(f"SUM(r.{quote(name)})" for name in COUNT_FIELDS)
+    onboarding = quote("onboarding")
+    # Every statement names its tables and columns from the models; values are params.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {quote(target)} {delete_where}", params)  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO {quote(target)} (day, segment, {columns}, "  # noqa: S608
+            "onboarding_tickets, onboarding_escalated) "
+            f"SELECT r.day, c.segment, {sums}, "
+            f"SUM(CASE WHEN r.{onboarding} THEN r.tickets ELSE 0 END), "
+            f"SUM(CASE WHEN r.{onboarding} THEN r.escalated ELSE 0 END) "
+            f"FROM {quote(source)} r JOIN {quote(clients)} c ON c.id = r.client_id "
+            f"{where} GROUP BY r.day, c.segment",
+            params,
+        )
+
+
+def day_range(client_ids: Iterable[int]) -> tuple[datetime.date | None, datetime.date | None]:
+    """The first and last day with per-client rows of these clients (None, None: none)."""
+    row = TicketDailyRollup.objects.filter(client_id__in=list(client_ids)).aggregate(
+        first=Min("day"), last=Max("day")
+    )
+    return row["first"], row["last"]
+
+
+def client_changed(client_ids: Iterable[int], old_segments: Iterable[str] = ()) -> None:
+    """After clients changed segment or contract start: set their rollups' onboarding
+    flags, then recompute the segment rows of their days, for their current segments and
+    ``old_segments`` (the ones they left)."""
+    client_ids = list(client_ids)
+    if not client_ids:
+        return
+    update_onboarding_flags(client_ids)
+    first, last = day_range(client_ids)
+    if first is None:
+        return
+    current = Client.objects.filter(pk__in=client_ids).values_list("segment", flat=True)
+    refresh_segments({*current, *old_segments}, first, last)
 
 
 def rebuild_all() -> int:
@@ -149,7 +227,8 @@ def rebuild_all() -> int:
 
 def update_onboarding_flags(client_ids: Iterable[int]) -> None:
     """After a contract start changed: set the onboarding flag of the clients' rollups
-    from their current contract start (two updates per client)."""
+    from their current contract start (two updates per client). The segment rows sum
+    these flags: use ``client_changed``, which also recomputes them."""
     for client_id, contract_start in Client.objects.filter(pk__in=list(client_ids)).values_list(
         "pk", "contract_start"
     ):
@@ -161,26 +240,36 @@ def update_onboarding_flags(client_ids: Iterable[int]) -> None:
 
 
 class Touched:
-    """Collects which clients and days a write touched, in constant memory per client."""
+    """Collects which clients and days a write touched, in constant memory per client;
+    and segments whose rows need recomputing for clients that no longer exist."""
 
     def __init__(self):
         self.ranges: dict[int, tuple[datetime.date, datetime.date]] = {}
+        self.segments: dict[str, tuple[datetime.date, datetime.date]] = {}
 
     def add(self, client_id: int, day: datetime.date) -> None:
         low, high = self.ranges.get(client_id, (day, day))
         self.ranges[client_id] = (min(low, day), max(high, day))
 
+    def add_segment(self, segment: str, first: datetime.date, last: datetime.date) -> None:
+        low, high = self.segments.get(segment, (first, last))
+        self.segments[segment] = (min(low, first), max(high, last))
+
     def __bool__(self):
-        return bool(self.ranges)
+        return bool(self.ranges or self.segments)
 
     @property
     def client_ids(self) -> list[int]:
         return sorted(self.ranges)
 
     def refresh(self) -> int:
-        """Recompute the touched clients over the widest touched day range."""
-        if not self.ranges:
-            return 0
-        first = min(low for low, _high in self.ranges.values())
-        last = max(high for _low, high in self.ranges.values())
-        return refresh(self.client_ids, first, last)
+        """Recompute the touched clients over the widest touched day range, then the
+        segment rows of the extra segments."""
+        written = 0
+        if self.ranges:
+            first = min(low for low, _high in self.ranges.values())
+            last = max(high for _low, high in self.ranges.values())
+            written = refresh(self.client_ids, first, last)
+        for segment, (first, last) in sorted(self.segments.items()):
+            refresh_segments([segment], first, last)
+        return written

@@ -4,7 +4,7 @@ webhook) refresh explicitly, as bulk_create sends no signals."""
 import threading
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from . import rollups
@@ -82,10 +82,34 @@ def _ticket_deleted(sender, instance, **kwargs):
     _touch(instance.client_id, instance.opened_on)
 
 
+@receiver(pre_save, sender=Client)
+def _client_before_save(sender, instance, raw=False, **kwargs):
+    if raw or instance.pk is None:
+        return
+    instance._rollup_old = (
+        Client.objects.filter(pk=instance.pk).values_list("segment", "contract_start").first()
+    )
+
+
 @receiver(post_save, sender=Client)
 def _client_saved(sender, instance, created=False, raw=False, **kwargs):
-    if not raw and not created:
-        rollups.update_onboarding_flags([instance.pk])
+    old = instance.__dict__.pop("_rollup_old", None)
+    if raw or created or old is None:
+        return
+    old_segment, old_start = old
+    if old_segment != instance.segment or old_start != instance.contract_start:
+        # Onboarding flags and the segment rows of the client's days (old and new segment).
+        rollups.client_changed([instance.pk], [old_segment])
+
+
+@receiver(pre_delete, sender=Client)
+def _client_before_delete(sender, instance, **kwargs):
+    """The client's rows go with it: its segment's rows of those days are recomputed on
+    commit (after the cascade; the ticket deletions touch the same days)."""
+    first, last = rollups.day_range([instance.pk])
+    if first is not None:
+        touched = _pending_touched()
+        touched.add_segment(instance.segment, first, last)
 
 
 @receiver([post_save, post_delete], sender=SLATarget)

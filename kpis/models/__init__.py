@@ -19,7 +19,15 @@ from .organisation import (
     Technician,
     TechnicianQuerySet,
 )
-from .tickets import PRIORITIES, Priority, SLATarget, Source, Ticket, TicketDailyRollup
+from .tickets import (
+    PRIORITIES,
+    Priority,
+    SegmentDailyRollup,
+    SLATarget,
+    Source,
+    Ticket,
+    TicketDailyRollup,
+)
 
 __all__ = [
     "ONBOARDING_DAYS",
@@ -32,6 +40,7 @@ __all__ = [
     "Language",
     "Priority",
     "SLATarget",
+    "SegmentDailyRollup",
     "Source",
     "TeamSatisfactionAlert",
     "Technician",

@@ -96,9 +96,10 @@ def dashboard(request):
     query = filter_query(request)
     suffix = f"?{query}" if query else ""
     ids = filters.client_ids
+    scope = filters.rollup_scope  # segment rollups unless a client is chosen
 
-    current = metrics.totals(period, ids)
-    before = metrics.totals(previous, ids)
+    current = metrics.totals(period, **scope)
+    before = metrics.totals(previous, **scope)
     escalation_now = metrics.escalation_summary(current)["share"]
     escalation_before = metrics.escalation_summary(before)["share"]
     proactive_now = metrics.proactive_shares(current)
@@ -196,8 +197,8 @@ def dashboard(request):
         ),
     ]
     # Trends over at least half a year, whatever the tile period.
-    weekly = metrics.series(trend_window(period, "week", 182), ids, "week")
-    monthly = metrics.series(trend_window(period, "month", 182), ids, "month")
+    weekly = metrics.series(trend_window(period, "week", 182), by="week", **scope)
+    monthly = metrics.series(trend_window(period, "month", 182), by="month", **scope)
     alerts = list(
         ThresholdAlert.objects.open().select_related("client").order_by("-created_at")[:5]
     )

@@ -53,7 +53,7 @@ def _series(request, by):
     from .. import metrics
 
     _form, filters = filters_from_request(request)
-    series = metrics.series(filters.period, filters.client_ids, by)
+    series = metrics.series(filters.period, by=by, **filters.rollup_scope)
     header = [
         _("Week") if by == "week" else _("Month"),
         _("Tickets"),

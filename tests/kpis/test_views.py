@@ -312,3 +312,14 @@ def test_the_turnover_page_explains_too_few_quarters(manager_client):
     assert (
         "Too few quarters" in response.content.decode() or "Zu wenige" in response.content.decode()
     )
+
+
+def test_the_dashboard_with_a_segment_filter_shows_that_segments_figures(manager_client):
+    _data(4, 20)  # Handel: clients 1 and 3; each client 40 tickets, 3 escalated
+    response = manager_client.get(
+        reverse("kpis:dashboard"), {"period": "year", "segment": "Handel"}
+    )
+    assert tile(response, "escalation")["hint"] == "6 von 80 Tickets"
+    response = manager_client.get(reverse("kpis:dashboard"), {"period": "year"})
+    assert tile(response, "escalation")["hint"] == "12 von 160 Tickets"
+

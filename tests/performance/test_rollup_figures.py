@@ -20,6 +20,7 @@ from kpis.models import (
     PRIORITIES,
     Client,
     KpiSettings,
+    SegmentDailyRollup,
     SLATarget,
     Ticket,
     TicketDailyRollup,
@@ -84,9 +85,13 @@ def assert_counts_equal(from_rollups: dict, direct: dict) -> None:
         assert from_rollups.get(key, 0) == direct.get(key, 0), key
 
 
-def assert_figures_match(period: Period, client_ids=None) -> None:
-    """What the dashboard, the detail pages and the threshold check show."""
-    from_rollups = metrics.totals(period, client_ids)
+def assert_figures_match(period: Period, client_ids=None, segment=None) -> None:
+    """What the dashboard, the detail pages and the threshold check show. With a
+    ``segment`` the totals and series come from the segment rollups of that segment
+    (``client_ids`` are its clients, for the direct computation); without client ids from
+    the segment rollups of all segments."""
+    scope = {"segment": segment} if segment is not None else {"client_ids": client_ids}
+    from_rollups = metrics.totals(period, **scope)
     direct = direct_counts(period, client_ids)
     assert direct["tickets"] > 0
     assert_counts_equal(from_rollups, direct)
@@ -95,7 +100,7 @@ def assert_figures_match(period: Period, client_ids=None) -> None:
     assert metrics.proactive_shares(from_rollups) == metrics.proactive_shares(filled)
     assert metrics.sla_attainment(from_rollups) == metrics.sla_attainment(filled)
     for by in ("week", "month"):
-        for bucket in metrics.series(period, client_ids, by):
+        for bucket in metrics.series(period, by=by, **scope):
             start = bucket["start"]
             end = start + datetime.timedelta(days=7) if by == "week" else _next_month(start)
             overlap = Period(max(start, period.start), min(end, period.end))
@@ -131,14 +136,52 @@ def _next_month(day: datetime.date) -> datetime.date:
     return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
 
+def direct_segment_rows() -> dict[tuple, dict]:
+    """{(day, segment): counts} straight from the tickets, for every day with tickets."""
+    rows: dict[tuple, dict] = {}
+    keys = set(Ticket.objects.values_list("opened_on", "client__segment").order_by().distinct())
+    for day, segment in keys:
+        ids = list(Client.objects.filter(segment=segment).values_list("pk", flat=True))
+        counts = direct_counts(Period(day, day + datetime.timedelta(days=1)), ids)
+        counts.pop("ongoing_tickets")
+        counts.pop("ongoing_escalated")
+        rows[(day, segment)] = counts
+    return rows
+
+
+def assert_segment_rollups_match() -> None:
+    """Every stored segment row equals the sums computed from the tickets, and no row is
+    missing or left over."""
+    stored = {
+        (row.pop("day"), row.pop("segment")): {k: v for k, v in row.items() if v}
+        for row in SegmentDailyRollup.objects.values()
+        if row.pop("id")
+    }
+    direct = {
+        key: {k: v for k, v in counts.items() if v} for key, counts in direct_segment_rows().items()
+    }
+    assert stored.keys() == direct.keys()
+    for key, counts in direct.items():
+        assert stored[key] == counts, key
+
+
 def assert_everything_matches() -> None:
+    segments = set(Client.objects.values_list("segment", flat=True))
+    assert "Handel" in segments
     segment_ids = list(Client.objects.filter(segment="Handel").values_list("pk", flat=True))
     one = [Client.objects.order_by("pk").first().pk]
+    month = Period(PERIOD.start, PERIOD.start + datetime.timedelta(days=30))
     for ids in (None, segment_ids, one):
         assert_figures_match(PERIOD, ids)
-        assert_figures_match(Period(PERIOD.start, PERIOD.start + datetime.timedelta(days=30)), ids)
-    # The rollups hold no row without tickets and no client-day twice.
+        assert_figures_match(month, ids)
+    for segment in segments:
+        ids = list(Client.objects.filter(segment=segment).values_list("pk", flat=True))
+        assert_figures_match(PERIOD, ids, segment=segment)
+    assert_figures_match(month, segment_ids, segment="Handel")
+    assert_segment_rollups_match()
+    # The rollups hold no row without tickets and no client-day (segment-day) twice.
     assert TicketDailyRollup.objects.filter(tickets=0).count() == 0
+    assert SegmentDailyRollup.objects.filter(tickets=0).count() == 0
 
 
 def _opened(rng) -> datetime.datetime:
@@ -250,13 +293,59 @@ def test_figures_from_rollups_equal_the_tickets_through_a_whole_history(
             ticket.delete()
     assert_everything_matches()
 
-    # A rebuild from scratch changes nothing.
-    before = list(TicketDailyRollup.objects.order_by("client_id", "day").values())
-    rollups.rebuild_all()
-    after = list(TicketDailyRollup.objects.order_by("client_id", "day").values())
-    strip = [{k: v for k, v in row.items() if k != "id"} for row in before]
-    assert strip == [{k: v for k, v in row.items() if k != "id"} for row in after]
+    # Segment changes: in the admin (a save), with a new contract start too, and by a
+    # client import; the segment rows of the client's days move with it.
+    moved = clients[0]
+    moved.segment = "Kanzlei"
+    moved.save()
     assert_everything_matches()
+    moved.contract_start = PERIOD.start + datetime.timedelta(days=20)
+    moved.segment = ""  # no segment: a segment of its own in the rollups
+    moved.save()
+    assert_everything_matches()
+    header = "external_id,name,contract_start,segment\n"
+    imported = clients[1]
+    importing.import_csv(
+        "clients",
+        io.BytesIO(
+            (
+                header
+                + f"{imported.external_id},{imported.name},{imported.contract_start},Industrie\n"
+                + f"{clients[2].external_id},{clients[2].name},"
+                f"{PERIOD.start - datetime.timedelta(days=30)},{clients[2].segment}\n"
+            ).encode()
+        ),
+    )
+    assert Client.objects.get(pk=imported.pk).segment == "Industrie"
+    assert_everything_matches()
+
+    # Deleting a client takes its tickets and rows, and its segment's sums drop.
+    with django_capture_on_commit_callbacks(execute=True):
+        Client.objects.get(pk=clients[4].pk).delete()
+    assert_everything_matches()
+
+    # A rebuild from scratch changes nothing.
+    def stored():
+        return (
+            [
+                {k: v for k, v in row.items() if k != "id"}
+                for row in TicketDailyRollup.objects.order_by("client_id", "day").values()
+            ],
+            [
+                {k: v for k, v in row.items() if k != "id"}
+                for row in SegmentDailyRollup.objects.order_by("day", "segment").values()
+            ],
+        )
+
+    before = stored()
+    rollups.rebuild_all()
+    assert stored() == before
+    assert_everything_matches()
+
+    # The periodic task recomputes the last days of every segment, mending a lost row.
+    SegmentDailyRollup.objects.filter(day__gte=PERIOD.end - datetime.timedelta(days=5)).delete()
+    rollups.refresh(None, PERIOD.end - datetime.timedelta(days=5), PERIOD.end)
+    assert stored() == before
 
 
 def test_the_threshold_check_judges_the_month_to_date_from_the_tickets(history):
