@@ -323,3 +323,30 @@ def test_the_dashboard_with_a_segment_filter_shows_that_segments_figures(manager
     response = manager_client.get(reverse("kpis:dashboard"), {"period": "year"})
     assert tile(response, "escalation")["hint"] == "12 von 160 Tickets"
 
+
+@pytest.mark.parametrize("name", ["kpis:dashboard", "kpis:ticket_list"])
+def test_the_client_select_is_built_without_a_template_per_option(manager_client, name):
+    """500 clients made about 1,000 template includes per page (docs/benchmarks.md)."""
+    from django.test.signals import template_rendered
+
+    clients = [
+        make_client(f"Client {i} & <Co>", start=datetime.date(2025, 6, 1)) for i in range(30)
+    ]
+    rendered = []
+
+    def collect(sender, template, **kwargs):
+        rendered.append(template.name)
+
+    template_rendered.connect(collect)
+    try:
+        response = manager_client.get(reverse(name), {"client": clients[7].pk})
+    finally:
+        template_rendered.disconnect(collect)
+    assert response.status_code == 200
+    # The other selects (period, segment, priority, ...) have a handful of options.
+    assert rendered.count("django/forms/widgets/select_option.html") < 20
+    html = response.content.decode()
+    assert f'<option value="{clients[7].pk}" selected>Client 7 &amp; &lt;Co&gt;</option>' in html
+    assert html.count("&amp; &lt;Co&gt;</option>") == 30
+    assert html.count(" selected>") >= 1
+    assert '<option value="">' in html
