@@ -1,10 +1,13 @@
 """CSV import of clients, technicians and tickets (see docs/import.md).
 
-``import_csv(kind, binary_file)`` reads the file twice, streaming: the first pass
-validates every row (nothing is written if any row is bad), the second writes in one
-transaction with ``bulk_create(update_conflicts=True)`` in batches, upserting by
-external id. Memory stays flat whatever the file size: rows are parsed one at a time
-through ``csv.DictReader`` over a text wrapper and written in batches of BATCH_SIZE.
+``import_csv(kind, binary_file)`` reads the file once, streaming, in one transaction:
+every row is validated and the valid rows are upserted by external id with
+``bulk_create(update_conflicts=True)`` in batches. At the first bad row writing stops,
+the rest of the file is still checked (up to MAX_ERRORS problems are reported), and the
+transaction is rolled back: nothing is written if any row is bad. (Each row is parsed
+once; validating the whole file before writing parsed every row twice.) Memory stays
+flat whatever the file size: rows are parsed one at a time through ``csv.DictReader``
+over a text wrapper and written in batches of BATCH_SIZE.
 
 Decisions:
 - Encoding: UTF-8, with or without byte order mark (Excel's "CSV UTF-8"). Anything else
@@ -32,7 +35,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import rollups, ticket_fields
+from . import bulk, rollups, ticket_fields
 from .models import Client, Technician, Ticket
 from .ticket_fields import RowError
 
@@ -216,8 +219,9 @@ def _clean(kind: str, row: dict, lookups: dict) -> dict:
 
 
 def validate(kind: str, binary) -> int:
-    """First pass: every row checked; returns the number of data rows or raises
-    ImportRejected listing up to MAX_ERRORS problems."""
+    """Every row checked without writing anything; returns the number of data rows or
+    raises ImportRejected listing up to MAX_ERRORS problems. (import_csv checks while it
+    writes; this is for a check alone.)"""
     lookups = _lookups(kind)
     errors = []
     count = 0
@@ -262,14 +266,19 @@ def _write_batch(kind: str, batch: dict[str, dict], result: ImportResult, touche
     for values in batch.values():
         fields.update(values)
     update_fields = sorted(fields - {"external_id"})
-    objects = [model(**values) for values in batch.values()]
-    model.objects.bulk_create(
-        objects,
-        update_conflicts=True,
-        unique_fields=["external_id"],
-        update_fields=update_fields,
-        batch_size=BATCH_SIZE,
-    )
+    if kind == "tickets":
+        # Every ticket row has the same fields (clean_ticket_row); COPY on PostgreSQL.
+        names = ["external_id", *update_fields]
+        rows = [tuple(values[name] for name in names) for values in batch.values()]
+        bulk.upsert(Ticket, names, rows, "external_id", update_fields, BATCH_SIZE)
+    else:
+        model.objects.bulk_create(
+            [model(**values) for values in batch.values()],
+            update_conflicts=True,
+            unique_fields=["external_id"],
+            update_fields=update_fields,
+            batch_size=BATCH_SIZE,
+        )
     result.created += len(batch) - len(existing)
     result.updated += len(existing)
     if kind == "clients":
@@ -322,7 +331,6 @@ def import_csv(kind: str, binary) -> ImportResult:
     started = time.monotonic()
     try:
         _reject_binary(binary)
-        validate(kind, binary)
         result = _write(kind, binary)
     except ImportRejected as exc:
         # Counts only: cells may hold client data.
@@ -345,8 +353,8 @@ def import_csv(kind: str, binary) -> ImportResult:
 
 
 def _write(kind: str, binary) -> ImportResult:
-    """Second pass of import_csv: upsert every row in one transaction. A database error
-    rolls the whole file back and raises ImportRejected."""
+    """Check and upsert every row in one transaction. A bad row or a database error rolls
+    the whole file back and raises ImportRejected."""
     try:
         return _write_all(kind, binary)
     except DatabaseError as exc:
@@ -368,10 +376,21 @@ def _write_all(kind: str, binary) -> ImportResult:
     result = ImportResult(kind=kind)
     touched = rollups.Touched()
     moved_clients: dict[int, str] = {}
+    errors: list[str] = []
     with transaction.atomic():
         batch: dict[str, dict] = {}
-        for _row_number, row in _rows(binary, kind):
-            values = _clean(kind, row, lookups)
+        for row_number, row in _rows(binary, kind):
+            try:
+                values = _clean(kind, row, lookups)
+            except RowError as exc:
+                errors.append(row_message(row_number, exc.column, exc.reason))
+                batch = {}  # nothing more is written; the rest is only checked
+                if len(errors) >= MAX_ERRORS:
+                    errors.append(_("… further rows not checked."))
+                    break
+                continue
+            if errors:
+                continue
             batch[values["external_id"]] = values
             result.rows += 1
             if len(batch) >= BATCH_SIZE:
@@ -379,6 +398,8 @@ def _write_all(kind: str, binary) -> ImportResult:
                     _remember(moved_clients, _regrouped_clients(batch))
                 _write_batch(kind, batch, result, touched)
                 batch = {}
+        if errors:
+            raise ImportRejected(errors)  # rolls back what earlier batches wrote
         if batch:
             if kind == "clients":
                 _remember(moved_clients, _regrouped_clients(batch))

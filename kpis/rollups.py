@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
 
+from . import bulk
 from .models import (
     ONBOARDING_DAYS,
     PRIORITIES,
@@ -79,24 +80,27 @@ def is_onboarding_day(contract_start: datetime.date, day: datetime.date) -> bool
     return 0 <= (day - contract_start).days < ONBOARDING_DAYS
 
 
-def _row(client_id: int, day: datetime.date, contract_start, values: dict) -> TicketDailyRollup:
-    rollup = TicketDailyRollup(
-        client_id=client_id, day=day, onboarding=is_onboarding_day(contract_start, day)
-    )
-    for name, value in values.items():
-        setattr(rollup, name, value)
-    for key in ("fr_measured", "fr_met", "res_measured", "res_met"):
-        total = sum(values.get(f"{key}_{p}", 0) for p in PRIORITIES)
-        setattr(rollup, _TOTALS[key], total)
-    return rollup
-
-
 _TOTALS = {
     "fr_measured": "first_response_measured",
     "fr_met": "first_response_met",
     "res_measured": "resolution_measured",
     "res_met": "resolution_met",
 }
+ROW_FIELDS = ["client_id", "day", "onboarding", *COUNT_FIELDS]
+
+
+def _row(client_id: int, day: datetime.date, contract_start, values: dict) -> tuple:
+    """The ROW_FIELDS values of one client-day from its grouped ticket counts."""
+    counts = dict.fromkeys(COUNT_FIELDS, 0)
+    counts.update(values)
+    for key, total in _TOTALS.items():
+        counts[total] = sum(values.get(f"{key}_{p}", 0) for p in PRIORITIES)
+    return (
+        client_id,
+        day,
+        is_onboarding_day(contract_start, day),
+        *(counts[name] for name in COUNT_FIELDS),
+    )
 
 
 def refresh(
@@ -141,12 +145,9 @@ def refresh(
                 _row(client_id, day, starts[client_id], dict(zip(names, counts, strict=True)))
             )
             if len(batch) >= BATCH_SIZE:
-                TicketDailyRollup.objects.bulk_create(batch)
-                written += len(batch)
+                written += bulk.insert(TicketDailyRollup, ROW_FIELDS, batch, BATCH_SIZE)
                 batch = []
-        if batch:
-            TicketDailyRollup.objects.bulk_create(batch)
-            written += len(batch)
+        written += bulk.insert(TicketDailyRollup, ROW_FIELDS, batch, BATCH_SIZE)
         refresh_segments(segments, first_day, last_day)
     return written
 

@@ -37,6 +37,8 @@ PRIORITY_ALIASES = {
     "4": Priority.LOW,
 }
 SOURCE_ALIASES = {"self-service": Source.SELF_SERVICE, "selfservice": Source.SELF_SERVICE}
+PRIORITY_VALUES = frozenset(str(v) for v in Priority.values)
+SOURCE_VALUES = frozenset(str(v) for v in Source.values)
 # Timestamps more than this far in the future are typing errors.
 FUTURE_TOLERANCE = datetime.timedelta(days=1)
 # Dates outside these years are typing errors; near year 1 or 9999 converting time zones
@@ -116,7 +118,8 @@ def _cell(row, column: str) -> str:
     hold: NUL (PostgreSQL refuses it) and lone surrogates (JSON "\\ud800" escapes, not
     encodable as UTF-8)."""
     value = _text(row.get(column))
-    if UNSTORABLE.search(value):
+    # Most cells are ASCII: only NUL can be unstorable there (isascii is a fast check).
+    if ("\x00" in value) if value.isascii() else UNSTORABLE.search(value):
         raise RowError(column, _("contains a NUL byte or an invalid character"))
     return value
 
@@ -232,10 +235,12 @@ def parse_percent(row, column: str) -> Decimal | None:
 
 
 def choice(row, column: str, choices, aliases: dict | None = None) -> str:
+    """The value of a choice column; ``choices`` as (value, label) pairs or a frozenset of
+    the values (computed once: TextChoices.choices builds a new list on every access)."""
     value = _cell(row, column).lower()
     if not value:
         raise RowError(column, _("is required"))
-    allowed = {str(v) for v, _label in choices}
+    allowed = choices if isinstance(choices, frozenset) else {str(v) for v, _label in choices}
     if value in allowed:
         return value
     if aliases and value in aliases:
@@ -351,13 +356,13 @@ def clean_ticket_row(row, clients: dict[str, int], technicians: dict[str, int]) 
     values = {
         "external_id": external_id,
         "client_id": clients[client_key],
-        "priority": choice(row, "priority", Priority.choices, PRIORITY_ALIASES),
+        "priority": choice(row, "priority", PRIORITY_VALUES, PRIORITY_ALIASES),
         "opened_at": opened_at,
         "first_response_at": first_response_at,
         "resolved_at": resolved_at,
         "escalated": escalated,
         "escalated_at": escalated_at,
-        "source": choice(row, "source", Source.choices, SOURCE_ALIASES),
+        "source": choice(row, "source", SOURCE_VALUES, SOURCE_ALIASES),
         "proactive": parse_bool(row, "proactive", default=False),
         "auto_remediated": parse_bool(row, "auto_remediated", default=False),
         "technician_id": technician_id,

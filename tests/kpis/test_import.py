@@ -291,3 +291,66 @@ def test_the_upload_page_shows_the_rejected_rows_and_keeps_the_choice(manager_cl
 
 def test_technicians_cannot_import(technician_client):
     assert technician_client.get(reverse("kpis:import")).status_code == 403
+
+
+def test_bad_rows_after_written_batches_reject_the_whole_file(acme, monkeypatch):
+    """One pass: batches before the first bad row are written, then rolled back; the
+    rows after it are still checked and listed."""
+    monkeypatch.setattr(importing, "BATCH_SIZE", 5)
+    _import("tickets", HEADER + "OLD-1,C-1,high,2026-02-01T09:00:00+01:00,client,false\n")
+    before, rollups_before = _snapshot(), list(TicketDailyRollup.objects.values())
+    lines = [
+        f"T-{i},C-1,low,2026-03-{1 + i % 28:02d}T10:00:00+01:00,client,false" for i in range(30)
+    ]
+    lines[0] = "OLD-1,C-1,low,2026-03-05T10:00:00+01:00,monitoring,true"  # an update
+    lines[17] = "T-17,C-1,urgent,2026-03-02T10:00:00+01:00,client,false"
+    lines[25] = "T-25,C-9,low,2026-03-02T10:00:00+01:00,client,false"
+    with pytest.raises(importing.ImportRejected) as exc:
+        _import("tickets", HEADER + "\n".join(lines) + "\n")
+    assert [e.split(",")[0] for e in exc.value.errors] == ["Row 19", "Row 27"]
+    assert _snapshot() == before
+    assert list(TicketDailyRollup.objects.values()) == rollups_before
+
+
+def test_each_row_is_parsed_once(acme, monkeypatch):
+    from kpis import ticket_fields
+
+    calls = []
+    real = ticket_fields.clean_ticket_row
+
+    def counting(row, clients, technicians):
+        calls.append(row["external_id"])
+        return real(row, clients, technicians)
+
+    monkeypatch.setattr(ticket_fields, "clean_ticket_row", counting)
+    lines = [f"T-{i},C-1,low,2026-03-0{1 + i % 9}T10:00:00+01:00,client,false" for i in range(12)]
+    assert _import("tickets", HEADER + "\n".join(lines) + "\n").created == 12
+    assert len(calls) == 12
+
+
+def test_an_import_updates_and_inserts_in_one_upsert_keeping_the_later_duplicate(acme, monkeypatch):
+    """The upsert (COPY into a staging table on PostgreSQL) across batches, with the same
+    ticket twice in one batch and again in a later one."""
+    monkeypatch.setattr(importing, "BATCH_SIZE", 3)
+    _import("tickets", HEADER + "T-1,C-1,high,2026-02-01T09:00:00+01:00,client,false\n")
+    text = HEADER + (
+        "T-1,C-1,low,2026-02-02T09:00:00+01:00,client,false\n"
+        "T-2,C-1,low,2026-02-02T09:00:00+01:00,client,false\n"
+        "T-1,C-1,critical,2026-02-03T23:30:00+01:00,monitoring,true\n"
+        "T-3,C-1,low,2026-02-02T09:00:00+01:00,self_service,false\n"
+        "T-2,C-1,medium,2026-02-04T09:00:00+01:00,automation,false\n"
+    )
+    result = _import("tickets", text)
+    # T-1 twice in the first batch is one update; T-2 again in the second is another.
+    assert (result.rows, result.created, result.updated) == (5, 2, 2)
+    stored = {t.external_id: t for t in Ticket.objects.all()}
+    assert stored["T-1"].priority == "critical" and stored["T-1"].escalated
+    assert stored["T-1"].opened_on == datetime.date(2026, 2, 3)
+    assert stored["T-1"].opened_at == datetime.datetime(2026, 2, 3, 22, 30, tzinfo=datetime.UTC)
+    assert stored["T-2"].source == "automation" and stored["T-2"].opened_on.day == 4
+    days = dict(TicketDailyRollup.objects.values_list("day", "tickets"))
+    assert days == {
+        datetime.date(2026, 2, 2): 1,
+        datetime.date(2026, 2, 3): 1,
+        datetime.date(2026, 2, 4): 1,
+    }
