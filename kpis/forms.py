@@ -83,10 +83,20 @@ class FilterForm(forms.Form):
     segment = forms.ChoiceField(label=_("Segment"), required=False)
     client = client_field()
 
-    def __init__(self, *args, segments=(), **kwargs):
+    def __init__(self, *args, segments=(), period_only=False, **kwargs):
+        """``period_only``: without the segment and client fields (a client's own page,
+        where they would change nothing)."""
         super().__init__(*args, **kwargs)
-        self.fields["segment"].choices = [("", _("All segments"))] + [(s, s) for s in segments]
-        self.fields["client"].queryset = Client.objects.only("pk", "name").order_by("name")
+        scope = []
+        if period_only:
+            del self.fields["segment"], self.fields["client"]
+        else:
+            self.fields["segment"].choices = [("", _("All segments"))] + [(s, s) for s in segments]
+            self.fields["client"].queryset = Client.objects.only("pk", "name").order_by("name")
+            scope = [
+                Column("segment", css_class="col-md-2"),
+                Column("client", css_class="col-md-3"),
+            ]
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.form_class = "d-print-none"
@@ -95,8 +105,7 @@ class FilterForm(forms.Form):
                 Column("period", css_class="col-md-2"),
                 Column("start", css_class="col-md-2"),
                 Column("end", css_class="col-md-2"),
-                Column("segment", css_class="col-md-2"),
-                Column("client", css_class="col-md-3"),
+                *scope,
                 Column(Submit("", _("Apply"), css_class="mt-md-4"), css_class="col-md-1"),
             )
         )

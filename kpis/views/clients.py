@@ -41,7 +41,7 @@ def _ticket_rows(tickets):
 @manager_required
 def client_detail(request, pk: int):
     client = get_client(pk)
-    form, filters = filters_from_request(request)
+    form, filters = filters_from_request(request, period_only=True)
     period = filters.period
     today = timezone.localdate()
     ids = [client.pk]

@@ -23,11 +23,15 @@ def segments() -> list[str]:
     )
 
 
-def filters_from_request(request) -> tuple[FilterForm, Filters]:
+def filters_from_request(request, period_only: bool = False) -> tuple[FilterForm, Filters]:
     """The dashboard filter from the query string; an invalid filter falls back to the
-    default period and shows its errors at the fields."""
+    default period and shows its errors at the fields. ``period_only``: the period alone
+    (a client's page: no segment or client filter, and no query for their choices)."""
     data = request.GET if any(key in request.GET for key in FILTER_KEYS) else None
-    form = FilterForm(data, segments=segments())
+    if period_only:
+        form = FilterForm(data, period_only=True)
+    else:
+        form = FilterForm(data, segments=segments())
     preset, period = form.to_period(timezone.localdate())
     valid = form.is_bound and form.is_valid()
     segment = form.cleaned_data.get("segment", "") if valid else ""

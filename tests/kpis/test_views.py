@@ -350,3 +350,17 @@ def test_the_client_select_is_built_without_a_template_per_option(manager_client
     assert html.count("&amp; &lt;Co&gt;</option>") == 30
     assert html.count(" selected>") >= 1
     assert '<option value="">' in html
+
+
+def test_the_client_page_filters_by_period_only(manager_client):
+    clients = _data(3, 20)
+    response = manager_client.get(
+        reverse("kpis:client_detail", args=[clients[0].pk]),
+        {"period": "year", "segment": "Handel", "client": clients[1].pk},
+    )
+    html = response.content.decode()
+    assert 'name="period"' in html
+    assert 'name="client"' not in html and 'name="segment"' not in html
+    # The page stays the page of its own client, whatever the query string says.
+    assert response.context["client"] == clients[0]
+    assert response.context["summary"]["tickets"] == 40
