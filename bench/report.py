@@ -264,6 +264,49 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
+def _only(results: dict) -> str | None:
+    """The phases of a partial run (``--only a,b``), else None."""
+    argv = [str(a) for a in results.get("argv") or []]
+    for index, arg in enumerate(argv):
+        if arg.startswith("--only="):
+            return arg.split("=", 1)[1]
+        if arg == "--only" and index + 1 < len(argv):
+            return argv[index + 1]
+    return None
+
+
+def merge_partial(current_table: str, results: dict) -> str:
+    """The table of the last full run with the rows of this partial run replaced (each
+    marked as a re-run with its date, phases and load), the other rows and the header
+    of the full run kept as they are."""
+    only = _only(results)
+    machine = results["machine"]
+    load = [
+        *machine.get("loadavg", [])[:1],
+        *results.get("machine_after", {}).get("loadavg", [])[:1],
+    ]
+    note = (
+        f" (re-run {results['started_at'][:16].replace('T', ' ')} with `--only {only}`, "
+        f"load average {' to '.join(f'{x:.1f}' for x in load)})"
+    )
+    fresh = {figure: (result, budget, met) for figure, result, budget, met in rows(results)}
+    lines = []
+    for line in current_table.splitlines():
+        cells = (
+            [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("| ") else []
+        )
+        if len(cells) == 4 and cells[0] in fresh:
+            result, budget, met = fresh.pop(cells[0])
+            line = f"| {cells[0]} | {result}{note} | {budget} | {met} |"
+        lines.append(line)
+    if fresh:  # figures the full run did not have: before the end marker
+        end = next(i for i, line in enumerate(lines) if line.startswith(END)) - 1
+        for figure, (result, budget, met) in fresh.items():
+            lines.insert(end, f"| {figure} | {result}{note} | {budget} | {met} |")
+            end += 1
+    return "\n".join(lines)
+
+
 def write_markdown(results: dict) -> Path:
     text = markdown(results)
     if DOC.exists():
@@ -271,6 +314,10 @@ def write_markdown(results: dict) -> Path:
         if START in current and END in current:
             before = current.split(START)[0]
             after = current.split(END, 1)[1]
+            if _only(results) and not results.get("quick"):
+                # A partial run updates its own rows of the last full run's table.
+                table = START + current.split(START, 1)[1].split(END, 1)[0] + END
+                text = merge_partial(table, results)
             DOC.write_text(before + text + after)
             return DOC
     DOC.write_text(

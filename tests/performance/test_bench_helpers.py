@@ -68,3 +68,46 @@ def test_verdicts_say_what_was_missed_and_by_how_much():
     assert "over by 20.0 ms" in rows["Dashboard, year"]
     post = next(met for figure, *_x, met in report.rows(_results()) if "POST" in figure)
     assert post.startswith("**no**") and "short by 1.00 pp" in post
+
+
+def test_a_partial_run_replaces_only_its_own_rows(monkeypatch):
+    table = "\n".join(
+        [
+            report.START,
+            "",
+            "Run: 2026-11-23T08:28:29+00:00 with `make bench`",
+            "",
+            "| Figure | Result | Budget | Met? |",
+            "| --- | --- | --- | --- |",
+            "| Dashboard | p95 577 ms | p95 ≤ 100 ms | **no** |",
+            "| Survey POST | 109 req/s (re-run by hand) | ≥ 25 % | **no** |",
+            "| CSV import | 36.6 s | ≤ 30 s | **no** |",
+            "",
+            report.END,
+        ]
+    )
+    monkeypatch.setattr(
+        report,
+        "rows",
+        lambda results: [
+            ("Dashboard", "p95 80 ms", "p95 ≤ 100 ms", "yes"),
+            ("CSV import", "8.2 s", "≤ 30 s", "yes"),
+            ("New figure", "1 s", "≤ 2 s", "yes"),
+        ],
+    )
+    results = {
+        "argv": ["--only", "pages,import"],
+        "started_at": "2026-11-23T09:11:13+00:00",
+        "machine": {"loadavg": [3.06, 3.2, 3.3]},
+        "machine_after": {"loadavg": [2.17, 2.7, 3.0]},
+    }
+    merged = report.merge_partial(table, results).splitlines()
+    note = " (re-run 2026-11-23 09:11 with `--only pages,import`, load average 3.1 to 2.2)"
+    assert merged[2] == "Run: 2026-11-23T08:28:29+00:00 with `make bench`"
+    assert merged[6] == f"| Dashboard | p95 80 ms{note} | p95 ≤ 100 ms | yes |"
+    assert merged[7] == "| Survey POST | 109 req/s (re-run by hand) | ≥ 25 % | **no** |"
+    assert merged[8] == f"| CSV import | 8.2 s{note} | ≤ 30 s | yes |"
+    assert merged[9] == f"| New figure | 1 s{note} | ≤ 2 s | yes |"
+    assert merged[-1] == report.END
+    assert report._only({"argv": ["--only=import"]}) == "import"
+    assert report._only({"argv": []}) is None
