@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from msp_maturity.mail import is_transient_smtp_error
+
 from .models import TeamRound
 
 log = logging.getLogger("assessments.rounds")
@@ -59,7 +61,12 @@ def send_round_invitations(self, round_id: int) -> int:
     try:
         with mailers.default as connection:
             sent = connection.send_messages(messages) or 0
-    except OSError as exc:
+    except OSError as exc:  # smtplib's errors are OSErrors too
+        if not is_transient_smtp_error(exc):
+            log.error(
+                "round_invitations round=%s status=failed error=%s", round_id, type(exc).__name__
+            )
+            raise
         TeamRound.objects.filter(pk=round_id).update(invitations_sent_at=None)
         log.warning(
             "round_invitations round=%s status=retry error=%s", round_id, type(exc).__name__

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import smtplib
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from msp_maturity.mail import is_transient_smtp_error
 from msp_maturity.roles import MANAGER
 
 from .models import KpiSettings, TeamSatisfactionAlert, ThresholdAlert
@@ -29,14 +29,6 @@ logger = logging.getLogger("kpis.alerting")
 
 class TransientSendError(Exception):
     pass
-
-
-def _is_transient(exc: Exception) -> bool:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return 400 <= exc.smtp_code < 500
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(400 <= code < 500 for code, _m in exc.recipients.values())
-    return isinstance(exc, (smtplib.SMTPException, OSError))
 
 
 def manager_emails() -> list[str]:
@@ -82,7 +74,7 @@ def _send(model, pk: int, build) -> bool:
             connection.send_messages([message])
     except Exception as exc:
         model.objects.filter(pk=pk).update(emailed_at=None)
-        if _is_transient(exc):
+        if is_transient_smtp_error(exc):
             raise TransientSendError(f"{type(exc).__name__}: {exc}") from exc
         raise
     return True

@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import logging
-import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
@@ -38,6 +37,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from msp_maturity.mail import is_transient_smtp_error
 
 from .forms import FACES
 from .models import Campaign, Invitation, InvitationStatus, InvitationToken, Metric
@@ -119,15 +120,6 @@ def build_message(invitation: Invitation, token: str, reminder: bool = False, qu
     )
     message.attach_alternative(html, "text/html")
     return message
-
-
-def _is_transient(exc: Exception) -> bool:
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _msg in exc.recipients.values()]
-        return all(400 <= code < 500 for code in codes)
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return 400 <= exc.smtp_code < 500
-    return isinstance(exc, (smtplib.SMTPException, OSError))
 
 
 def _reason(exc: Exception) -> str:
@@ -229,7 +221,7 @@ def _send_chunk(connection, campaign: Campaign, chunk: _Chunk, question) -> None
             connection.send_messages([message])
         except Exception as exc:
             chunk.in_flight = None
-            if _is_transient(exc):
+            if is_transient_smtp_error(exc):
                 chunk.deferred = (invitation.pk, _reason(exc))
                 logger.warning(
                     "survey.send_deferred campaign=%s invitation=%s error=%s",
@@ -343,7 +335,7 @@ def send_reminders(campaign_id: int) -> dict[str, int]:
                 Invitation.objects.filter(pk=invitation.pk).update(
                     reminders_sent=previous[0], last_reminder_at=previous[1]
                 )
-                if _is_transient(exc):
+                if is_transient_smtp_error(exc):
                     raise TransientSendError(_reason(exc)) from exc
                 counts["failed"] += 1
                 continue
