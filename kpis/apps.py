@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,3 +10,7 @@ class KpisConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401 - connects the receivers
+        from .reference_data import ensure_sla_targets
+
+        # Reference data, restored by post_migrate after every migrate and flush.
+        post_migrate.connect(ensure_sla_targets, sender=self)

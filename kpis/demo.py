@@ -22,7 +22,6 @@ from .metrics import threshold_state
 from .models import (
     AlertState,
     KpiSettings,
-    SLATarget,
     TeamSatisfactionAlert,
     ThresholdAlert,
     Ticket,
@@ -127,18 +126,6 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     kpi_settings, _ = KpiSettings.objects.get_or_create(pk=1)
     targets = rollups.sla_targets()
-    if len(targets) < 4:
-        for priority, (fr, res) in {
-            "critical": (15, 240),
-            "high": (60, 480),
-            "medium": (240, 1440),
-            "low": (480, 4320),
-        }.items():
-            SLATarget.objects.get_or_create(
-                priority=priority,
-                defaults={"first_response_minutes": fr, "resolution_minutes": res},
-            )
-        targets = rollups.sla_targets()
 
     first_day = today - datetime.timedelta(days=DAYS)
     this_month = month_start(today)

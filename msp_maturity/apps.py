@@ -1,6 +1,15 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
 
 
 class MspMaturityConfig(AppConfig):
     name = "msp_maturity"
     verbose_name = "msp-maturity"
+
+    def ready(self):
+        from .roles import ensure_role_groups
+
+        # The role groups are reference data: restored by post_migrate after every
+        # migrate and flush. Sent for auth, the app that owns Group (post_migrate is
+        # only sent for apps with models, and this package has none).
+        post_migrate.connect(ensure_role_groups, sender=apps.get_app_config("auth"))

@@ -3,11 +3,24 @@ sees their own surveys and assessment answers. Superusers count as managers."""
 
 from functools import wraps
 
+from django.apps import apps as global_apps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
+from .reference_data import reference_model
+
 MANAGER = "manager"
 TECHNICIAN = "technician"
+ROLES = (MANAGER, TECHNICIAN)
+
+
+def ensure_role_groups(*, apps=global_apps, using: str = "default", **kwargs) -> None:
+    """post_migrate handler: the role groups exist on every database, also after a flush."""
+    Group = reference_model(apps, using, "auth", "Group")
+    if Group is None:
+        return
+    for name in ROLES:
+        Group.objects.using(using).get_or_create(name=name)
 
 
 def _group_names(user) -> frozenset[str]:

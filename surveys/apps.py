@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,9 @@ class SurveysConfig(AppConfig):
     name = "surveys"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = _("Surveys")
+
+    def ready(self):
+        from .reference_data import ensure_surveys
+
+        # Reference data, restored by post_migrate after every migrate and flush.
+        post_migrate.connect(ensure_surveys, sender=self)

@@ -59,6 +59,20 @@ def pytest_sessionstart(session):
         pytest.exit("CI needs its services: " + "; ".join(problems), returncode=3)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Skip tests made for the other database engine before any fixture runs (a skip inside
+    a transactional test would come after its database set-up)."""
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    on_postgresql = "postgresql" in engine
+    for item in items:
+        if item.get_closest_marker("postgresql") and not on_postgresql:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)"))
+        if item.get_closest_marker("sqlite") and on_postgresql:
+            item.add_marker(pytest.mark.skip(reason="checks SQLite behaviour"))
+
+
 # --- Users ---------------------------------------------------------------------------
 
 
@@ -141,21 +155,6 @@ def _celery_in_process(request):
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = old
-
-
-@pytest.fixture(autouse=True)
-def _role_groups(request):
-    """Tests with a live server flush the database afterwards, which also removes the role
-    groups the migrations created; put them back for every test that uses the database."""
-    if not {"db", "transactional_db", "live_server"} & set(request.fixturenames):
-        return
-    request.getfixturevalue("transactional_db" if "live_server" in request.fixturenames else "db")
-    from django.contrib.auth.models import Group
-
-    from msp_maturity.roles import MANAGER, TECHNICIAN
-
-    for name in (MANAGER, TECHNICIAN):
-        Group.objects.get_or_create(name=name)
 
 
 @pytest.fixture(autouse=True)

@@ -1,18 +1,9 @@
 from django.db import migrations
 
-ROLES = ("manager", "technician")
-
-
-def create_roles(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    for name in ROLES:
-        Group.objects.get_or_create(name=name)
-
-
-def remove_roles(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+# The role groups used to be created here; they now come from post_migrate
+# (msp_maturity.roles.ensure_role_groups), which also restores them after a flush.
 
 
 class Migration(migrations.Migration):
     dependencies = [("auth", "0012_alter_user_first_name_max_length")]
-    operations = [migrations.RunPython(create_roles, remove_roles)]
+    operations = []

@@ -41,20 +41,3 @@ def store(user, values_per_area, **kwargs):
     return store_assessment(
         user, questionnaire_content, answers_for(values_per_area, questionnaire_content), **kwargs
     )
-
-
-def ensure_questionnaire() -> None:
-    """Re-create the published questionnaire when a transactional test elsewhere flushed
-    the database (flushing removes data that migrations created)."""
-    if Questionnaire.objects.exists():
-        return
-    import importlib
-
-    from django.db import connection
-    from django.db.migrations.loader import MigrationLoader
-
-    migration = importlib.import_module("assessments.migrations.0002_published_questionnaire")
-    state = MigrationLoader(connection).project_state(
-        ("assessments", "0002_published_questionnaire")
-    )
-    migration.create_version_1(state.apps, None)

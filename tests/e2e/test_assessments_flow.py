@@ -7,27 +7,13 @@ import pytest
 from playwright.sync_api import expect
 
 from assessments.models import Assessment, TeamRound
-from tests.assessments.factories import WORKED_EXAMPLE, content, ensure_questionnaire
+from tests.assessments.factories import WORKED_EXAMPLE, content
 from tests.helpers import login_in_browser, make_user
 
 pytestmark = [
     pytest.mark.e2e,
-    # The questionnaire and the role groups come from data migrations; restore them after
-    # the flush a live-server test ends with.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _questionnaire(transactional_db):
-    from django.contrib.auth.models import Group
-
-    from msp_maturity.roles import MANAGER, TECHNICIAN
-
-    # A live-server test that ran earlier may have flushed what migrations created.
-    for name in (MANAGER, TECHNICIAN):
-        Group.objects.get_or_create(name=name)
-    ensure_questionnaire()
 
 
 def fill_in(page, values_per_area):

@@ -17,9 +17,7 @@ from tests.kpis.conftest import make_client, tickets
 
 pytestmark = [
     pytest.mark.e2e,
-    # Role groups and SLA targets come from data migrations; restore them after the flush
-    # a live-server test ends with.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 CLIENT = "Nordlicht Logistik GmbH"

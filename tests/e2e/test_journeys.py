@@ -27,12 +27,10 @@ from playwright.sync_api import expect
 from surveys.models import Answer, Survey
 from surveys.services import create_campaign
 from tests.helpers import login_in_browser
-from tests.surveys.seeding import migration_data  # noqa: F401 - fixture
 
 pytestmark = [
-    pytest.mark.usefixtures("migration_data"),
     pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 LINK = re.compile(r"(https?://[^\s]+/surveys/r/[^\s/]+/)")

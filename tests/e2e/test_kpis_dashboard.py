@@ -13,9 +13,7 @@ from tests.kpis.conftest import make_client, tickets
 
 pytestmark = [
     pytest.mark.e2e,
-    # SLA targets and role groups come from data migrations; restore them after the flush
-    # a live-server test ends with.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

@@ -11,12 +11,10 @@ from surveys.models import Answer, Response, Survey
 from surveys.services import create_campaign
 from tests.helpers import login_in_browser
 from tests.surveys.helpers import make_technician
-from tests.surveys.seeding import migration_data  # noqa: F401 - fixture
 
 pytestmark = [
-    pytest.mark.usefixtures("migration_data"),
     pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 LINK = re.compile(r"(https?://[^\s]+/surveys/r/[^\s/]+/(?:\?face=\d)?)")

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import datetime
 import io
-import os
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -24,24 +22,16 @@ from surveys.models import Answer, Campaign, Response, SurveyKind
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def postgresql():
-    if connection.vendor != "postgresql":
-        if os.environ.get("CI"):
-            pytest.fail("CI runs on PostgreSQL: the large seeder must be tested there")
-        pytest.skip("the large data set needs PostgreSQL (DATABASE_URL)")
-
-
+@pytest.mark.sqlite
 def test_it_refuses_sqlite_with_a_clear_message():
-    if connection.vendor == "postgresql":
-        pytest.skip("checks the refusal on SQLite")
     with pytest.raises(demo_large.LargeSeedError, match="PostgreSQL"):
         demo_large.seed_large("tiny")
     with pytest.raises(CommandError, match="PostgreSQL"):
         call_command("seed_demo", "--scale", "large", stdout=io.StringIO())
 
 
-def test_the_tiny_scale_builds_the_whole_set(postgresql):
+@pytest.mark.postgresql
+def test_the_tiny_scale_builds_the_whole_set():
     scale = demo_large.SCALES["tiny"]
     result = demo_large.seed_large("tiny")
     assert result["skipped"] is False
@@ -92,7 +82,8 @@ def test_the_tiny_scale_builds_the_whole_set(postgresql):
     ).exists()
 
 
-def test_a_second_run_skips_and_force_rebuilds(postgresql):
+@pytest.mark.postgresql
+def test_a_second_run_skips_and_force_rebuilds():
     demo_large.seed_large("tiny")
     first_ids = set(Ticket.objects.values_list("pk", flat=True)[:10])
     assert demo_large.seed_large("tiny") == {"skipped": True}

@@ -16,17 +16,16 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from kpis.models import Client, Contact
 from surveys.models import Answer, Campaign, Invitation, Response, Survey
 from surveys.tokens import issue_token
-from tests.surveys.seeding import migration_data  # noqa: F401 - fixture
 
 pytestmark = [
-    pytest.mark.usefixtures("migration_data"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # Row locks and parallel writers: SQLite serialises writers anyway.
+    pytest.mark.postgresql,
+    pytest.mark.django_db(transaction=True),
 ]
 
 ANSWER = {
@@ -38,12 +37,6 @@ ANSWER = {
     "q_asset_discovery": "4",
     "q_comment": "parallel",
 }
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency needs PostgreSQL (CI); SQLite serialises writers")
 
 
 def _links(n: int) -> list[str]:

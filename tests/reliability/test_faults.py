@@ -21,12 +21,10 @@ from surveys.models import Campaign, Invitation, InvitationStatus, Survey
 from surveys.services import create_campaign
 from tests.conftest import SmtpSink
 from tests.helpers import make_user
-from tests.surveys.seeding import migration_data  # noqa: F401 - fixture
 
 pytestmark = [
-    pytest.mark.usefixtures("migration_data"),
     pytest.mark.services,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"

@@ -4,23 +4,20 @@ import datetime
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from surveys.models import Answer, Response, Survey
 from surveys.services import create_campaign, save_response
 from tests.surveys.helpers import make_technician
-from tests.surveys.seeding import migration_data  # noqa: F401 - fixture
 
 pytestmark = [
-    pytest.mark.usefixtures("migration_data"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.postgresql,
+    pytest.mark.django_db(transaction=True),
 ]
 
 
 def test_simultaneous_submits_record_one_response():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL; SQLite serialises writers anyway")
     campaign = create_campaign(
         survey=Survey.objects.get(kind="pulse"),
         name="Race",

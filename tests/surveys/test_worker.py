@@ -10,12 +10,10 @@ from kpis.models import Client, Contact
 from surveys import tasks
 from surveys.models import Invitation, Survey
 from surveys.services import create_campaign
-from tests.surveys.seeding import migration_data  # noqa: F401 - fixture
 
 pytestmark = [
-    pytest.mark.usefixtures("migration_data"),
     pytest.mark.services,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
