@@ -58,6 +58,10 @@ class ResponseForm(forms.Form):
         return [(q, self[field_name(q)]) for q in self.questions]
 
 
+# How far ahead a campaign may start or close.
+CAMPAIGN_HORIZON = datetime.timedelta(days=366)
+
+
 def _default_close() -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=14)
 
@@ -128,7 +132,7 @@ class CampaignForm(forms.Form):
     def clean_closes_on(self):
         value = self.cleaned_data.get("closes_on")
         # A year is plenty; a date like 9999-12-31 is a typo (and has no next day).
-        if value and value > timezone.localdate() + datetime.timedelta(days=366):
+        if value and value > timezone.localdate() + CAMPAIGN_HORIZON:
             raise forms.ValidationError(_("Choose a closing date within a year."))
         return value
 
@@ -136,6 +140,9 @@ class CampaignForm(forms.Form):
         value = self.cleaned_data.get("send_at")
         if value and value < timezone.now() - datetime.timedelta(minutes=5):
             raise forms.ValidationError(_("Choose a time in the future, or leave empty."))
+        # Like the closing date: within a year (9999-12-31 23:59 has no next hour).
+        if value and value > timezone.now() + CAMPAIGN_HORIZON:
+            raise forms.ValidationError(_("Choose a start within a year, or leave empty."))
         return value
 
     def clean(self):

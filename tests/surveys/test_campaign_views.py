@@ -56,6 +56,27 @@ def test_recipients_must_match_the_survey(manager_client, client_company, techni
     assert not Campaign.objects.exists()
 
 
+def test_a_start_years_ahead_is_a_form_error_not_a_500(manager_client, client_company):
+    """9999-12-31 23:59 plus the hour a campaign must at least run has no date."""
+    survey = Survey.objects.get(kind="client_onboarding")
+    closes = (timezone.localdate() + datetime.timedelta(days=10)).isoformat()
+    for send_at in ("9999-12-31T23:59", "2100-01-01T10:00"):
+        page = manager_client.post(
+            "/surveys/campaigns/new/",
+            {
+                "survey": survey.pk,
+                "name": "Far ahead",
+                "clients": [client_company.pk],
+                "send_at": send_at,
+                "closes_on": closes,
+                "max_reminders": "0",
+            },
+        )
+        assert page.status_code == 200
+        assert "innerhalb eines Jahres" in page.content.decode()
+    assert not Campaign.objects.exists()
+
+
 def test_a_technician_campaign_without_a_choice_goes_to_everyone_employed(
     manager_client, technician, django_capture_on_commit_callbacks
 ):
