@@ -13,16 +13,20 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 \
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint format migrations-check messages bench worker beat clean
+.PHONY: run test test-fast test-dates lint format migrations-check messages lock bench worker beat clean
 
-$(STAMP): pyproject.toml
+# Every install takes the versions and hashes pinned in the lock files (`make lock`
+# refreshes them): a fresh clone installs the same tree on any day.
+$(STAMP): pyproject.toml requirements-dev.lock
 	@if [ -z "$(PYTHON)" ]; then \
 		echo "msp-maturity needs Python 3.12 or newer (Django 6.1)."; \
 		echo "Install python3.12 or python3.13, or run: make PYTHON=/path/to/python3.12 run"; \
 		exit 1; fi
 	@test -x $(PY) || { echo "Creating $(VENV) with $(PYTHON)"; "$(PYTHON)" -m venv $(VENV); }
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	@# Fails when pyproject.toml asks for something the lock file lacks: run `make lock`.
+	$(PY) -m pip check
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -41,6 +45,18 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not e2e and not services"
 
+# The fast suite with the system clock moved (Debian's faketime): a Saturday noon, a leap
+# day and New Year's Eve half an hour before midnight UTC (already the new year in
+# Berlin). Dates are UTC; the product's time zone is Europe/Berlin.
+TEST_DATES ?= 2026-12-05 12:00:00|2028-02-29 12:00:00|2026-12-31 23:30:00
+test-dates: $(STAMP)
+	@command -v faketime >/dev/null || { echo "make test-dates needs faketime (apt-get install faketime)"; exit 1; }
+	@IFS='|'; for moment in $(TEST_DATES); do \
+		echo "== the fast suite at $$moment UTC"; \
+		env -u CI -u DATABASE_URL -u REDIS_URL TZ=UTC faketime "$$moment" \
+			$(PY) -m pytest -q -p no:cacheprovider -n 2 -m "not e2e and not services" || exit 1; \
+	done
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -57,6 +73,18 @@ migrations-check: $(STAMP)
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l de --no-location -i '.venv/*' -i 'staticfiles/*' -i 'bench/*'
 	$(PY) manage.py compilemessages -l de -i '.venv'
+
+# Re-resolve the lock files after a change to pyproject.toml, keeping the other pins;
+# `make lock UPGRADE=1` takes the newest versions the ranges allow. One resolution for
+# Python 3.12 and newer (markers where they differ), with hashes for every platform.
+UV_VERSION := 0.13.9
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.12 \
+	--generate-hashes --no-header --quiet $(if $(UPGRADE),--upgrade)
+lock: $(STAMP)
+	$(PY) -m pip install --quiet uv==$(UV_VERSION)
+	$(UV_COMPILE) --extra dev -o requirements-dev.lock
+	@# Production is the same tree without the development tools.
+	$(UV_COMPILE) -c requirements-dev.lock -o requirements.lock
 
 bench: $(STAMP)
 	$(PY) -m bench
