@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 
 class LanguageMiddleware:
@@ -21,4 +22,21 @@ class LanguageMiddleware:
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class PrivateCacheMiddleware:
+    """Every page and export the product renders says ``Cache-Control: private, no-store``
+    unless its view chose otherwise: they hold a signed-in person's data, a survey link's
+    answers or a visitor's result, which no shared cache and no browser history should keep.
+    Static files never reach this middleware (whitenoise answers them first, cacheable).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Cache-Control" not in response.headers:
+            patch_cache_control(response, private=True, no_store=True)
         return response

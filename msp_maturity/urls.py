@@ -18,5 +18,9 @@ urlpatterns = [
     path("kpis/", include("kpis.urls")),
 ]
 
+# Styled error pages (templates/403.html, 404.html, 500.html, 503.html); a database that
+# cannot be reached answers 503 with Retry-After.
+handler500 = "msp_maturity.views.server_error"
+
 admin.site.site_header = "msp-maturity"
 admin.site.site_title = "msp-maturity"
