@@ -15,6 +15,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from msp_maturity.form_fields import BoundedDateField
+
 from .models import Client, Priority, Source
 from .periods import DEFAULT_PRESET, PRESETS, Period, preset_period
 
@@ -74,10 +76,10 @@ def client_field() -> forms.ModelChoiceField:
 
 class FilterForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=list(PRESETS.items()), required=False)
-    start = forms.DateField(
+    start = BoundedDateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    end = forms.DateField(
+    end = BoundedDateField(
         label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     segment = forms.ChoiceField(label=_("Segment"), required=False)
@@ -149,10 +151,10 @@ class TicketFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), ("yes", _("Escalated only")), ("no", _("Not escalated"))],
     )
-    start = forms.DateField(
+    start = BoundedDateField(
         label=_("Opened from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    end = forms.DateField(
+    end = BoundedDateField(
         label=_("Opened until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 

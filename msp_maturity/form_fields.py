@@ -1,11 +1,20 @@
-"""Model choice fields that refuse impossible ids with a form error.
+"""Form fields that refuse impossible input with a form error instead of a 500.
 
 Django's ModelChoiceField and ModelMultipleChoiceField pass a submitted id straight to the
 database; an id beyond 64 bits makes SQLite raise OverflowError (a 500) instead of the
-"not one of the available choices" error a person should see."""
+"not one of the available choices" error a person should see. A DateField accepts
+0001-01-01 and 9999-12-31, which have no day before or after them (and no time-zone
+offset), so every date a person types goes through ``BoundedDateField``."""
+
+import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# The dates the product accepts anywhere: in filters, forms and imported files.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2199, 12, 31)
 
 _MAX_ID_DIGITS = 19  # 2**63 - 1 has 19 digits
 _MAX_ID = 2**63 - 1
@@ -41,3 +50,22 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
                         params={"pk": pk},
                     )
         return super()._check_values(value)
+
+
+class BoundedDateField(forms.DateField):
+    """A date between EARLIEST_DATE and LATEST_DATE, so a filter can step a day, a month
+    or a quarter either way without leaving the calendar."""
+
+    default_error_messages = {
+        "out_of_range": _("Enter a date between %(earliest)s and %(latest)s."),
+    }
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise ValidationError(
+                self.error_messages["out_of_range"],
+                code="out_of_range",
+                params={"earliest": EARLIEST_DATE.year, "latest": LATEST_DATE.year},
+            )
+

@@ -1,0 +1,47 @@
+"""Every date a person can type into a filter is bounded: dates at the ends of the
+calendar (0001-01-01, 9999-12-31) answer the page with defaults and a clear message,
+never a 500 (a day before or after them does not exist)."""
+
+import pytest
+
+from kpis.models import Client
+
+PAGES = [
+    "/kpis/",
+    "/kpis/tickets/",
+    "/kpis/escalations/",
+    "/kpis/sla/",
+    "/kpis/proactive/",
+    "/kpis/satisfaction/",
+    "/kpis/export/tickets.csv",
+    "/kpis/export/escalations.csv",
+]
+EXTREMES = [
+    ("0001-01-01", "9999-12-31"),
+    ("9999-12-31", "9999-12-31"),
+    ("0001-01-01", "0001-01-01"),
+    ("", "9999-12-31"),
+    ("9999-12-31", ""),
+]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_dates_at_the_ends_of_the_calendar_are_a_message_not_a_500(manager_client, url):
+    for start, end in EXTREMES:
+        for period in ("custom", ""):
+            response = manager_client.get(url, {"period": period, "start": start, "end": end})
+            assert response.status_code in (200, 400), (url, start, end, period)
+            if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+                assert "zwischen 1900 und 2199" in response.content.decode(), (url, start, end)
+
+
+def test_a_clients_page_bounds_its_dates_too(manager_client):
+    client = Client.objects.create(
+        external_id="C-9", name="Bounded GmbH", contract_start="2026-01-01"
+    )
+    response = manager_client.get(
+        f"/kpis/clients/{client.pk}/",
+        {"period": "custom", "start": "0001-01-01", "end": "9999-12-31"},
+    )
+    assert response.status_code == 200
+    assert "zwischen 1900 und 2199" in response.content.decode()
