@@ -68,4 +68,3 @@ class BoundedDateField(forms.DateField):
                 code="out_of_range",
                 params={"earliest": EARLIEST_DATE.year, "latest": LATEST_DATE.year},
             )
-
