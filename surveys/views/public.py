@@ -4,6 +4,7 @@ Opening the page never records anything (mail scanners follow links; HEAD and GE
 read-only). Only a POST stores or changes the answer.
 """
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -26,12 +27,39 @@ def private_headers(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def page_language(request, default: str) -> str:
+    """The language a survey page speaks: the one its visitor chose with ``?lang=``, else
+    ``default`` (the invitation's)."""
+    chosen = request.GET.get("lang")
+    return chosen if chosen in dict(settings.LANGUAGES) else default
+
+
+def language_links(request) -> list[tuple[str, str, str]]:
+    """(code, name, URL) per language: this page with ``lang`` set, its other parameters
+    (a pre-selected pulse face) kept."""
+    links = []
+    for code, name in settings.LANGUAGES:
+        query = request.GET.copy()
+        query["lang"] = code
+        links.append((code, name, f"{request.path}?{query.urlencode()}"))
+    return links
+
+
+def _spoken(language: str) -> dict:
+    return {"Content-Language": language}
+
+
 def link_problem(request, reason: str, language: str | None = None) -> HttpResponse:
     """The friendly page for an unknown, tampered, expired or closed link."""
     status = {"invalid": 404, "expired": 410, "closed": 410}[reason]
-    with translation.override(language or translation.get_language()):
-        html = render_to_string("surveys/link_problem.html", {"reason": reason}, request=request)
-    return private_headers(HttpResponse(html, status=status))
+    language = page_language(request, language or translation.get_language())
+    with translation.override(language):
+        html = render_to_string(
+            "surveys/link_problem.html",
+            {"reason": reason, "language_links": language_links(request)},
+            request=request,
+        )
+    return private_headers(HttpResponse(html, status=status, headers=_spoken(language)))
 
 
 def _preselected_face(request, questions) -> dict:
@@ -55,7 +83,9 @@ def answer_page(
     """Shared by the token page and a technician's own page: shows and stores answers."""
     campaign = invitation.campaign
     survey = campaign.survey
-    language = invitation.language or "de"
+    language = page_language(request, invitation.language or settings.LANGUAGE_CODE)
+    if token_page:  # the thank-you page speaks the language the answer was given in
+        thanks_url = f"{thanks_url}{'&' if '?' in thanks_url else '?'}lang={language}"
     with translation.override(language):
         if not campaign.is_open_for_answers():
             return link_problem(request, "closed", language)
@@ -90,9 +120,10 @@ def answer_page(
             "already_answered": invitation.status == Invitation.Status.ANSWERED,
             "is_pulse": survey.is_pulse,
             "token_page": token_page,
+            "language_links": language_links(request) if token_page else None,
         }
         html = render_to_string("surveys/respond.html", context, request=request)
-    response = HttpResponse(html, status=status)
+    response = HttpResponse(html, status=status, headers=_spoken(language))
     return private_headers(response) if token_page else response
 
 
@@ -107,21 +138,22 @@ def respond(request, token: str):
         invitation = invitation_for_token(token)
     except InvalidToken as problem:
         return link_problem(request, problem.reason)
-    thanks_url = reverse("surveys:thanks") + f"?lang={invitation.language}"
+    thanks_url = reverse("surveys:thanks")
     if invitation.campaign.survey.for_clients:
-        thanks_url += "&audience=client"
+        thanks_url += "?audience=client"
     return answer_page(request, invitation, request.get_full_path(), thanks_url)
 
 
 @require_http_methods(["GET", "HEAD"])
 def thanks(request):
-    language = request.GET.get("lang")
-    if language not in ("de", "en"):
-        language = translation.get_language()
+    language = page_language(request, translation.get_language())
     with translation.override(language):
         html = render_to_string(
             "surveys/thanks.html",
-            {"for_clients": request.GET.get("audience") == "client"},
+            {
+                "for_clients": request.GET.get("audience") == "client",
+                "language_links": language_links(request),
+            },
             request=request,
         )
-    return private_headers(HttpResponse(html))
+    return private_headers(HttpResponse(html, headers=_spoken(language)))

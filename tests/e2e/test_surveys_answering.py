@@ -93,6 +93,48 @@ def test_a_technician_clicks_a_face_and_submits(page, console_errors, site, tech
     assert console_errors == []
 
 
+@pytest.mark.parametrize("width", [1366, 390])
+def test_a_client_switches_the_survey_to_english_and_answers(
+    page, console_errors, site, client_company, width
+):
+    """The language switch on a survey link is a plain link: under no-referrer a form POST
+    would carry Origin: null and fail the CSRF check (it used to answer 403)."""
+    page.set_viewport_size({"width": width, "height": 900})
+    create_campaign(
+        survey=Survey.objects.get(kind="client_onboarding"),
+        name="Acme",
+        recipients=list(client_company.contacts.all()),
+        closes_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    page.goto(LINK.search(mail.outbox[0].body).group(1))
+    assert page.locator("h1").inner_text() == "Ihre Zufriedenheit mit dem Onboarding"
+    if width < 992:  # the switch sits in the collapsed menu on a phone
+        page.click(".navbar-toggler")
+    page.click('[data-testid="lang-en"]')
+    page.wait_for_selector("text=Your satisfaction with onboarding")
+    assert page.locator("h1").inner_text() == "Your satisfaction with onboarding"
+    page.click("main form.survey-form button[type=submit]")  # nothing chosen yet
+    page.wait_for_selector(".alert-danger")
+    assert "Please check the marked questions." in page.content()  # still English
+    console_errors.clear()  # the browser logs the deliberate 400 of the incomplete form
+    for key, value in [
+        ("overall_satisfaction", 5),
+        ("recommend", 10),
+        ("support_effort", 7),
+        ("contract_closing", 5),
+        ("finalising_responsiveness", 5),
+        ("asset_discovery", 5),
+    ]:
+        page.locator(
+            f'fieldset[data-question="{key}"] label[for="id_q_{key}_{value - (0 if key == "recommend" else 1)}"]'
+        ).click()
+    page.click("main form.survey-form button[type=submit]")
+    page.wait_for_selector('[data-testid="thanks"]')
+    assert "Thank you!" in page.content()
+    assert Response.objects.count() == 1
+    assert console_errors == []
+
+
 def test_a_manager_starts_a_pulse_campaign_in_the_browser(page, console_errors, site, manager):
     make_technician(name="Browser Bea")
     make_technician(name="Browser Ben", language="en")

@@ -197,3 +197,20 @@ def test_technician_pages_say_du_and_client_pages_say_sie(
     assert "Wie war deine Woche?" in pulse
     clients = client.get(token_path_for("clara@acme.example")).content.decode()
     assert "Sie" in clients
+
+
+def test_a_respondent_switches_the_pages_language_with_a_plain_link(db, client):
+    from surveys.tokens import issue_token
+    from tests.surveys.helpers import campaign, invite, make_client, make_contact
+
+    invitation = invite(campaign("client_onboarding"), make_contact(make_client(), "de"))
+    url = f"/surveys/r/{issue_token(invitation)}/"
+    german = client.get(url).content.decode()
+    assert f'href="{url}?lang=en"' in german and "Ihre Zufriedenheit" in german
+    english = client.get(url, {"lang": "en"})
+    assert "Your satisfaction with onboarding" in english.content.decode()
+    assert english["Content-Language"] == "en"
+    assert client.get(url, {"lang": "xx"}).content.decode().count("Ihre Zufriedenheit") >= 1
+    assert "Thank you!" in client.get("/surveys/thanks/", {"lang": "en"}).content.decode()
+    gone = client.get("/surveys/r/not-a-token/", {"lang": "en"})
+    assert gone.status_code == 404 and "This link does not work" in gone.content.decode()
