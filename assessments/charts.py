@@ -20,7 +20,7 @@ def _axis_label(name: str) -> str:
     for joiner in (" und ", " and "):
         if joiner in name:
             first, rest = name.split(joiner, 1)
-            return f"{first}{joiner.rstrip()}<br>{rest}"
+            return f"{first}{joiner.rstrip()}\n{rest}"
     return name
 
 

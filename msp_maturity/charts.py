@@ -3,8 +3,13 @@
 Views build a figure with plotly's Python API and pass ``chart(fig, "some-id")`` to the
 template, which includes ``partials/_chart.html``. No inline script is needed, so the
 Content-Security-Policy can forbid them.
+
+Every text in a chart is plain text: Plotly renders a subset of HTML in labels (links,
+bold, line breaks), so a client or technician named ``<a href=…>`` would become a link.
+``chart`` escapes every string of the figure; a line break is written as "\n".
 """
 
+import html
 import json
 
 import plotly.graph_objects as go
@@ -26,12 +31,30 @@ def base_layout(**overrides) -> dict:
     return layout
 
 
+# Templates written by the product, whose %{…} placeholders take the escaped values.
+_MARKUP_KEYS = frozenset({"hovertemplate", "texttemplate"})
+
+
+def plain_text(value, key: str = ""):
+    """``value`` (a figure spec or any part of it) with every string escaped for Plotly's
+    label markup, "\n" turned into a line break; product-written templates untouched."""
+    if isinstance(value, str):
+        if key in _MARKUP_KEYS:
+            return value
+        return html.escape(value, quote=False).replace("\n", "<br>")
+    if isinstance(value, dict):
+        return {name: plain_text(item, name) for name, item in value.items()}
+    if isinstance(value, list):
+        return [plain_text(item, key) for item in value]
+    return value
+
+
 def chart(fig: go.Figure, chart_id: str, height: int = 360) -> dict:
     """Context for partials/_chart.html: a DOM id and the figure as a JSON-ready dict."""
     fig.update_layout(height=height)
     return {
         "id": chart_id,
         "spec_id": f"{chart_id}-spec",
-        "spec": json.loads(pio.to_json(fig, validate=False)),
+        "spec": plain_text(json.loads(pio.to_json(fig, validate=False))),
         "height": height,
     }

@@ -165,11 +165,16 @@ def test_a_manager_sees_the_results_with_charts(page, console_errors, site, mana
         campaign("client_onboarding"), acme, 5, 10, 6, timezone.localdate(), comment="Prima"
     )
     answer(invite(campaign("pulse"), technician), {"week": 2})
+    hostile = make_technician(name='<a href="https://evil.example">Evil</a>')
+    answer(invite(campaign("pulse"), hostile), {"week": 4})
     login_in_browser(page, site, manager.username)
     page.goto(f"{site.url}/surveys/results/clients/")
     page.wait_for_selector("#client-trend-chart .main-svg")
     assert "Prima" in page.inner_text('[data-testid="comments"]')
     page.goto(f"{site.url}/surveys/results/pulse/")
     page.wait_for_selector("#pulse-heatmap .main-svg")
+    # A name with markup is a plain label in the heatmap, not a link.
+    assert page.locator("#pulse-heatmap svg a").count() == 0
+    assert '<a href="https://evil.example">Evil</a>' in page.inner_text("#pulse-heatmap")
     assert "Tim Technik" in page.inner_text('[data-testid="check-in"]')
     assert console_errors == []

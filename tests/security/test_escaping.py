@@ -161,8 +161,9 @@ def test_technician_names_and_pulse_comments_are_escaped_in_pages_charts_and_csv
     page = manager_client.get("/surveys/results/pulse/")
     assert_inert_page(page)
     html = page.content.decode()
-    # The heatmap's names travel in a JSON block; "<" is escaped there as well.
-    assert "\\u003Cscript\\u003Ealert(1)\\u003C/script\\u003E" in html
+    # The heatmap's names travel in a JSON block as plain text for Plotly ("&lt;" shows
+    # as "<"), with "&" escaped again for the script block.
+    assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in html
     for table in ("heatmap", "check-in"):
         rows = rows_of(manager_client.get(f"/surveys/results/pulse/{table}.csv"))
         assert_neutralised(rows[1:], HOSTILE)
@@ -239,3 +240,46 @@ def test_a_formula_after_blanks_or_a_line_break_is_neutralised_too(manager_clien
     assert "'  =1+1" in comments
     assert '\'\n=HYPERLINK("http://x")' in comments
     assert "' @SUM(A1)" in comments
+
+
+def test_markup_in_a_name_is_plain_text_in_every_chart(manager_client, client, db):
+    """Plotly renders links, bold and line breaks in labels: a technician called
+    <a href=…> must not become a link in the pulse heatmap."""
+    import json
+
+    from tests.surveys.helpers import answer, campaign, invite
+
+    link = '<a href="https://evil.example">Evil</a>'
+    technician = make_technician(name=link)
+    answer(invite(campaign("pulse"), technician), {"week": 2})
+    page = manager_client.get("/surveys/results/pulse/").content.decode()
+    start = page.index('id="pulse-heatmap-spec"')
+    spec = json.loads(page[page.index(">", start) + 1 : page.index("</script>", start)])
+    labels = spec["data"][0]["y"]
+    assert '&lt;a href="https://evil.example"&gt;Evil&lt;/a&gt;' in labels
+    assert link not in json.dumps(spec)
+
+
+def test_plain_text_escapes_values_and_keeps_templates_and_line_breaks():
+    from msp_maturity.charts import plain_text
+
+    spec = {
+        "data": [
+            {
+                "x": ["<b>bold</b>", 3, None],
+                "name": "A & B",
+                "hovertemplate": "%{x}<br>%{y}<extra></extra>",
+            }
+        ],
+        "layout": {"title": {"text": "Kunden\nund Partner"}, "height": 300},
+    }
+    assert plain_text(spec) == {
+        "data": [
+            {
+                "x": ["&lt;b&gt;bold&lt;/b&gt;", 3, None],
+                "name": "A &amp; B",
+                "hovertemplate": "%{x}<br>%{y}<extra></extra>",
+            }
+        ],
+        "layout": {"title": {"text": "Kunden<br>und Partner"}, "height": 300},
+    }
