@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,6 +15,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from msp_maturity import login_throttle
+
+        from .models import ensure_sign_in_policy
+
+        post_migrate.connect(ensure_sign_in_policy, sender=self)
 
         # Django reports every attempt through these signals, whatever page made it.
         user_login_failed.connect(login_throttle.count_failure, dispatch_uid="throttle-count")

@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from msp_maturity.login_throttle import LOCKED, Refusal
@@ -31,3 +33,30 @@ class SignInForm(AuthenticationForm):
         if refusal is not None:
             return ValidationError(refusal_message(refusal), code=refusal.reason)
         return super().get_invalid_login_error()
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=24,
+        help_text=_("The 6 digits from your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class ConfirmKeyForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class TurnOffForm(forms.Form):
+    proof = forms.CharField(
+        label=_("Current code or password"),
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

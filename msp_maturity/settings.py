@@ -184,6 +184,8 @@ LOGIN_MAX_DELAY_SECONDS = envint("LOGIN_MAX_DELAY_SECONDS", 5 * 60, minimum=1)
 # Proxies in front of the web process whose X-Forwarded-For entries are trusted (the TLS
 # proxy: 1). 0: the client address is REMOTE_ADDR.
 LOGIN_TRUSTED_PROXIES = envint("LOGIN_TRUSTED_PROXIES", 0, minimum=0)
+# Time between the right password and the two-factor code (accounts/two_factor.py).
+TWO_FACTOR_PENDING_SECONDS = 5 * 60
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
