@@ -1,16 +1,13 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
 from . import views
-from .auth_views import LoginView
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("login/", LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("assessment/", include("assessments.urls")),
@@ -21,6 +18,3 @@ urlpatterns = [
 # Styled error pages (templates/403.html, 404.html, 500.html, 503.html); a database that
 # cannot be reached answers 503 with Retry-After.
 handler500 = "msp_maturity.views.server_error"
-
-admin.site.site_header = "msp-maturity"
-admin.site.site_title = "msp-maturity"

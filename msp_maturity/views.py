@@ -2,6 +2,7 @@ import logging
 import sys
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
@@ -20,7 +21,10 @@ def home(request):
 @never_cache
 @require_GET
 def healthz(request):
-    """200 when the database and (if configured) the broker answer, else 503."""
+    """200 when the database, the cache and (if configured) the broker answer, else 503.
+
+    The cache is checked through Django's cache, the way the sign-in throttle uses it: while
+    it fails, sign-in still works, unthrottled, and this says so."""
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -40,7 +44,13 @@ def healthz(request):
             checks["broker"] = "error"
     else:
         checks["broker"] = "in-process"
-    healthy = all(value != "error" for value in checks.values())
+    try:
+        cache.get("healthz")
+        checks["cache"] = "ok"
+    except Exception as exc:  # noqa: BLE001
+        log.warning("healthz cache_error=%s", type(exc).__name__)
+        checks["cache"] = "failing"
+    healthy = all(value not in ("error", "failing") for value in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
     )

@@ -10,6 +10,7 @@ from tests.helpers import make_user
 
 MATRIX_MODULES = [
     "tests.foundation_access",
+    "tests.accounts.access_matrix",
     "tests.assessments.access_matrix",
     "tests.surveys.access_matrix",
     "tests.kpis.access_matrix",

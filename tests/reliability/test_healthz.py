@@ -23,12 +23,15 @@ def test_healthy_with_the_real_database_and_broker(client, db, settings):
     settings.REDIS_URL = os.environ["REDIS_URL"]
     status, body = _health(client)
     assert status == 200
-    assert body == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert body == {"status": "ok", "database": "ok", "broker": "ok", "cache": "ok"}
 
 
 def test_without_a_broker_tasks_run_in_process_and_that_is_healthy(client, db, settings):
     settings.REDIS_URL = ""
-    assert _health(client) == (200, {"status": "ok", "database": "ok", "broker": "in-process"})
+    assert _health(client) == (
+        200,
+        {"status": "ok", "database": "ok", "broker": "in-process", "cache": "ok"},
+    )
 
 
 def test_an_unreachable_broker_gives_503(client, db, settings):
