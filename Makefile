@@ -17,12 +17,15 @@ PORT ?= 8000
 
 # Every install takes the versions and hashes pinned in the lock files (`make lock`
 # refreshes them): a fresh clone installs the same tree on any day.
-$(STAMP): pyproject.toml requirements-dev.lock
+$(PY):
 	@if [ -z "$(PYTHON)" ]; then \
 		echo "msp-maturity needs Python 3.12 or newer (Django 6.1)."; \
 		echo "Install python3.12 or python3.13, or run: make PYTHON=/path/to/python3.12 run"; \
 		exit 1; fi
-	@test -x $(PY) || { echo "Creating $(VENV) with $(PYTHON)"; "$(PYTHON)" -m venv $(VENV); }
+	@echo "Creating $(VENV) with $(PYTHON)"
+	"$(PYTHON)" -m venv $(VENV)
+
+$(STAMP): pyproject.toml requirements-dev.lock | $(PY)
 	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 	@# Fails when pyproject.toml asks for something the lock file lacks: run `make lock`.
@@ -80,7 +83,9 @@ messages: $(STAMP)
 UV_VERSION := 0.13.9
 UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.12 \
 	--generate-hashes --no-header --quiet $(if $(UPGRADE),--upgrade)
-lock: $(STAMP)
+# Needs only the virtual environment: the installed tree may still lack what was just
+# added to pyproject.toml.
+lock: | $(PY)
 	$(PY) -m pip install --quiet uv==$(UV_VERSION)
 	$(UV_COMPILE) --extra dev -o requirements-dev.lock
 	@# Production is the same tree without the development tools.
