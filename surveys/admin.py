@@ -24,6 +24,7 @@ from .models import (
     SurveyKind,
     SurveySettings,
 )
+from .publication import campaign_problems
 
 
 class QuestionInline(admin.TabularInline):
@@ -153,8 +154,17 @@ class CampaignAdminForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if self.instance.pk:
+            # Only a scheduled campaign's start may still move (see get_readonly_fields).
+            if "send_at" in self.changed_data:
+                problems = campaign_problems(
+                    self.instance.survey, self.instance.invitations.count(), data.get("send_at")
+                )
+                if "send_at" in problems:
+                    self.add_error("send_at", problems["send_at"])
+            return data
         survey = data.get("survey")
-        if self.instance.pk or survey is None:
+        if survey is None:
             return data
         if survey.for_clients:
             if data.get("technicians"):
@@ -168,6 +178,10 @@ class CampaignAdminForm(forms.ModelForm):
                 self.add_error("contacts", _("This survey goes to technicians, not contacts."))
             if not data.get("technicians"):
                 self.add_error("technicians", _("There is no active technician to invite."))
+            else:
+                problems = campaign_problems(survey, len(data["technicians"]), data.get("send_at"))
+                for name, message in problems.items():
+                    self.add_error(name, message)
         return data
 
 
@@ -216,7 +230,10 @@ class CampaignAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
-        # The survey of a running campaign must not change under its answers.
+        # The survey of a running campaign must not change under its answers, nor its start:
+        # the start decides the quarter its answers are published in.
+        if obj.status != Campaign.Status.SCHEDULED:
+            return ("survey", "send_at", *self.readonly_fields)
         return ("survey", *self.readonly_fields)
 
     @admin.display(description=_("invited"), ordering="invited_count")
