@@ -1,7 +1,8 @@
 """Back office: survey texts, settings, campaigns, invitations and client responses.
 
-Answers to the in-depth and technician onboarding surveys are not listed here at all:
-managers see them only as aggregates on the results pages.
+Answers to the in-depth and technician onboarding surveys are not listed here at all, not
+even on delete confirmations (HidesConfidentialRows) or through str(): managers see them
+only as published quarters on the results pages.
 """
 
 from django import forms
@@ -11,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kpis.models import Contact, Technician
+from msp_maturity.admin_privacy import HidesConfidentialRows
+from msp_maturity.admin_read_only import ReadOnlyAdmin
 
 from . import services
 from .models import (
@@ -18,6 +21,7 @@ from .models import (
     Answer,
     Campaign,
     Invitation,
+    PublishedQuarter,
     Question,
     Response,
     Survey,
@@ -186,7 +190,7 @@ class CampaignAdminForm(forms.ModelForm):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(HidesConfidentialRows, admin.ModelAdmin):
     form = CampaignAdminForm
     list_display = ("name", "survey", "status", "send_at", "closes_at", "invited", "answered")
     list_filter = ("status", "survey")
@@ -274,7 +278,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(HidesConfidentialRows, admin.ModelAdmin):
     list_display = ("email", "campaign", "status", "failure_reason", "sent_at", "reminders_sent")
     list_filter = ("status", "campaign__survey")
     search_fields = ("email", "campaign__name")
@@ -310,7 +314,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(HidesConfidentialRows, admin.ModelAdmin):
     """Client responses (and the named pulse); never the aggregate-only surveys."""
 
     list_display = ("survey", "client", "campaign", "submitted_at", "updated_at")
@@ -327,6 +331,15 @@ class ResponseAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PublishedQuarter)
+class PublishedQuarterAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """What was decided for each quarter of the anonymous surveys; read-only, since a
+    decision is never changed."""
+
+    list_display = ("survey", "quarter", "outcome", "respondents", "minimum", "decided_at")
+    list_filter = ("survey", "outcome")
 
 
 __all__ = ["SurveyKind"]

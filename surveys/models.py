@@ -442,6 +442,13 @@ class Invitation(models.Model):
         ]
 
     def __str__(self):
+        # The back office prints this in lists, delete confirmations and the history; for
+        # an anonymous survey it must not name whom an answer could belong to.
+        if self.campaign.survey.aggregate_only:
+            return gettext("%(campaign)s · invitation #%(id)s") % {
+                "campaign": self.campaign,
+                "id": self.pk,
+            }
         return f"{self.campaign} → {self.recipient_name}"
 
     @property
@@ -527,7 +534,19 @@ class Response(models.Model):
         ]
 
     def __str__(self):
+        if self.survey.aggregate_only:
+            return gettext("%(survey)s · response #%(id)s") % {"survey": self.survey, "id": self.pk}
         return f"{self.survey} · {self.submitted_at:%Y-%m-%d}"
+
+    @classmethod
+    def confidential_in_admin(cls, objs) -> set:
+        """The primary keys among ``objs`` that the back office never lists (see
+        msp_maturity.admin_privacy): responses to anonymous surveys. One query."""
+        return set(
+            cls.objects.filter(
+                pk__in=[obj.pk for obj in objs], survey__kind__in=AGGREGATE_ONLY_KINDS
+            ).values_list("pk", flat=True)
+        )
 
 
 class Answer(models.Model):
@@ -548,7 +567,19 @@ class Answer(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.question.key}: {self.value if self.value is not None else self.text}"
+        # Never the value or the text: Django prints related objects through str() on
+        # delete confirmations, and an answer may belong to an anonymous survey.
+        return gettext("answer #%(id)s") % {"id": self.pk}
+
+    @classmethod
+    def confidential_in_admin(cls, objs) -> set:
+        """The primary keys among ``objs`` that the back office never lists: answers to
+        anonymous surveys. One query."""
+        return set(
+            cls.objects.filter(
+                pk__in=[obj.pk for obj in objs], response__survey__kind__in=AGGREGATE_ONLY_KINDS
+            ).values_list("pk", flat=True)
+        )
 
 
 # --- Published quarters of the anonymous surveys ---------------------------------------------
