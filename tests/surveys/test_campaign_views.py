@@ -190,3 +190,13 @@ def test_the_campaign_list_takes_a_bounded_number_of_queries(
         assert manager_client.get(f"/surveys/campaigns/{client_campaign.pk}/").status_code == 200
     csv = manager_client.get(f"/surveys/campaigns/{client_campaign.pk}/?format=csv")
     assert csv["Content-Type"].startswith("text/csv")
+
+
+def test_campaign_pages_say_whether_answers_are_named(manager_client, pulse_campaign):
+    from tests.surveys.helpers import campaign
+
+    pulse = manager_client.get(f"/surveys/campaigns/{pulse_campaign.pk}/").content.decode()
+    assert 'data-testid="pulse-named-note"' in pulse and 'data-testid="anonymity-note"' not in pulse
+    in_depth = campaign("in_depth")
+    page = manager_client.get(f"/surveys/campaigns/{in_depth.pk}/").content.decode()
+    assert 'data-testid="anonymity-note"' in page and 'data-testid="pulse-named-note"' not in page
