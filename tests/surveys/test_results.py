@@ -301,3 +301,19 @@ def test_results_pages_are_for_managers_only(technician_client):
         "/surveys/results/pulse/heatmap.csv",
     ):
         assert technician_client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("quarters", [1, 4])
+def test_the_in_depth_page_takes_a_fixed_number_of_queries(
+    manager_client, settings, django_assert_max_num_queries, quarters
+):
+    settings.SURVEY_MIN_AGGREGATE = 5
+    for i in range(quarters):
+        _in_depth(5 + i, quarter_day=D(2025, 1 + 3 * i, 20))
+    campaign(SurveyKind.IN_DEPTH, send_at=timezone.now())  # a quarter still pending
+    publish_quarters(D(2026, 1, 1))
+    with django_assert_max_num_queries(9):
+        page = manager_client.get("/surveys/results/in-depth/")
+    assert page.status_code == 200 and "Idee 3" in page.content.decode()
+    with django_assert_max_num_queries(9):
+        assert manager_client.get("/surveys/results/in-depth/questions.csv").status_code == 200
