@@ -3,6 +3,9 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from msp_maturity.admin_privacy import HidesConfidentialRows
+from msp_maturity.admin_read_only import ReadOnlyAdmin
+
 from .models import (
     Client,
     Contact,
@@ -22,8 +25,10 @@ class ContactInline(admin.TabularInline):
     extra = 0
 
 
+# Deleting a client or a technician cascades to survey answers: their delete confirmations
+# must not list the anonymous ones.
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(HidesConfidentialRows, admin.ModelAdmin):
     list_display = [
         "name",
         "external_id",
@@ -48,7 +53,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(Technician)
-class TechnicianAdmin(admin.ModelAdmin):
+class TechnicianAdmin(HidesConfidentialRows, admin.ModelAdmin):
     list_display = ["name", "email", "role", "hire_date", "leave_date", "language", "user"]
     list_filter = ["role", "language", "leave_date"]
     search_fields = ["name", "email", "external_id"]
@@ -151,7 +156,7 @@ class TeamSatisfactionAlertAdmin(admin.ModelAdmin):
 
 
 @admin.register(TicketDailyRollup)
-class TicketDailyRollupAdmin(admin.ModelAdmin):
+class TicketDailyRollupAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read-only: rollups are derived from the tickets."""
 
     list_display = ["client", "day", "onboarding", "tickets", "escalated", "proactive"]
@@ -159,15 +164,6 @@ class TicketDailyRollupAdmin(admin.ModelAdmin):
     list_select_related = ["client"]
     date_hierarchy = "day"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookIntegration)

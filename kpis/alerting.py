@@ -22,7 +22,7 @@ from msp_maturity.mail import is_transient_smtp_error
 from msp_maturity.roles import MANAGER
 
 from .models import KpiSettings, TeamSatisfactionAlert, ThresholdAlert
-from .periods import Period, next_quarter, quarter_start
+from .periods import Period, quarter_start
 
 logger = logging.getLogger("kpis.alerting")
 
@@ -114,21 +114,18 @@ def send_threshold_alert(alert_id: int) -> bool:
 
 
 def judged_quarter(today: datetime.date) -> tuple[Period, float | None, int]:
-    """The quarter to judge: the current one to date if enough people answered in it,
-    else the previous whole quarter. Returns (quarter, average 0..10 | None, responses)."""
+    """The quarter to judge: the previous whole quarter, by its published figures. Job
+    satisfaction comes from the anonymous in-depth survey, whose quarters are published
+    only after they end (surveys.publication), so the current quarter is never judged and
+    the previous one from the day it is published. Returns (quarter, average 0..10 |
+    None, people)."""
     from surveys import metrics as survey_metrics
 
-    current = Period(quarter_start(today), next_quarter(today))
-    rows = survey_metrics.job_satisfaction_by_period(
-        quarter_start(current.start - datetime.timedelta(days=1)), current.end, period="quarter"
+    previous = Period(
+        quarter_start(quarter_start(today) - datetime.timedelta(days=1)), quarter_start(today)
     )
-    by_start = {row["period_start"]: row for row in rows}
-    row = by_start.get(current.start)
-    if row and row["average"] is not None:
-        return current, row["average"], row["responses"]
-    previous_start = quarter_start(current.start - datetime.timedelta(days=1))
-    row = by_start.get(previous_start) or {"average": None, "responses": 0}
-    return Period(previous_start, current.start), row["average"], row["responses"]
+    [row] = survey_metrics.job_satisfaction_by_period(previous.start, previous.end, "quarter")
+    return previous, row["average"], row["responses"]
 
 
 def record_team_satisfaction_alert(today: datetime.date) -> int | None:

@@ -1,7 +1,8 @@
 """Back office: survey texts, settings, campaigns, invitations and client responses.
 
-Answers to the in-depth and technician onboarding surveys are not listed here at all:
-managers see them only as aggregates on the results pages.
+Answers to the in-depth and technician onboarding surveys are not listed here at all, not
+even on delete confirmations (HidesConfidentialRows) or through str(): managers see them
+only as published quarters on the results pages.
 """
 
 from django import forms
@@ -11,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kpis.models import Contact, Technician
+from msp_maturity.admin_privacy import HidesConfidentialRows
+from msp_maturity.admin_read_only import ReadOnlyAdmin
 
 from . import services
 from .models import (
@@ -18,12 +21,14 @@ from .models import (
     Answer,
     Campaign,
     Invitation,
+    PublishedQuarter,
     Question,
     Response,
     Survey,
     SurveyKind,
     SurveySettings,
 )
+from .publication import campaign_problems
 
 
 class QuestionInline(admin.TabularInline):
@@ -153,8 +158,17 @@ class CampaignAdminForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if self.instance.pk:
+            # Only a scheduled campaign's start may still move (see get_readonly_fields).
+            if "send_at" in self.changed_data:
+                problems = campaign_problems(
+                    self.instance.survey, self.instance.invitations.count(), data.get("send_at")
+                )
+                if "send_at" in problems:
+                    self.add_error("send_at", problems["send_at"])
+            return data
         survey = data.get("survey")
-        if self.instance.pk or survey is None:
+        if survey is None:
             return data
         if survey.for_clients:
             if data.get("technicians"):
@@ -168,11 +182,15 @@ class CampaignAdminForm(forms.ModelForm):
                 self.add_error("contacts", _("This survey goes to technicians, not contacts."))
             if not data.get("technicians"):
                 self.add_error("technicians", _("There is no active technician to invite."))
+            else:
+                problems = campaign_problems(survey, len(data["technicians"]), data.get("send_at"))
+                for name, message in problems.items():
+                    self.add_error(name, message)
         return data
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(HidesConfidentialRows, admin.ModelAdmin):
     form = CampaignAdminForm
     list_display = ("name", "survey", "status", "send_at", "closes_at", "invited", "answered")
     list_filter = ("status", "survey")
@@ -216,7 +234,10 @@ class CampaignAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
-        # The survey of a running campaign must not change under its answers.
+        # The survey of a running campaign must not change under its answers, nor its start:
+        # the start decides the quarter its answers are published in.
+        if obj.status != Campaign.Status.SCHEDULED:
+            return ("survey", "send_at", *self.readonly_fields)
         return ("survey", *self.readonly_fields)
 
     @admin.display(description=_("invited"), ordering="invited_count")
@@ -257,7 +278,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(HidesConfidentialRows, admin.ModelAdmin):
     list_display = ("email", "campaign", "status", "failure_reason", "sent_at", "reminders_sent")
     list_filter = ("status", "campaign__survey")
     search_fields = ("email", "campaign__name")
@@ -293,7 +314,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(HidesConfidentialRows, admin.ModelAdmin):
     """Client responses (and the named pulse); never the aggregate-only surveys."""
 
     list_display = ("survey", "client", "campaign", "submitted_at", "updated_at")
@@ -310,6 +331,15 @@ class ResponseAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PublishedQuarter)
+class PublishedQuarterAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """What was decided for each quarter of the anonymous surveys; read-only, since a
+    decision is never changed."""
+
+    list_display = ("survey", "quarter", "outcome", "respondents", "minimum", "decided_at")
+    list_filter = ("survey", "outcome")
 
 
 __all__ = ["SurveyKind"]

@@ -29,6 +29,7 @@ from .models import (
     Survey,
     SurveyKind,
 )
+from .publication import publish_due_quarters
 
 MARKER = "demo:open-client-survey"
 DAYS = 730
@@ -422,8 +423,11 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
             rows.append((_invitation(contact, InvitationStatus.SENT, send_at), None, now))
 
     campaigns, invitations, responses = batch.write()
+    # The anonymous surveys show only published quarters; decide the past ones as the
+    # schedules would.
+    decided = publish_due_quarters(now)
     latest = Campaign.objects.aggregate(latest=Max("send_at"))["latest"]
     stdout.write(
         f"Surveys: {campaigns} campaigns, {invitations} invitations, {responses} responses "
-        f"(latest {latest:%Y-%m-%d})."
+        f"(latest {latest:%Y-%m-%d}); quarters of anonymous surveys: {decided}."
     )

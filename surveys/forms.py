@@ -10,6 +10,7 @@ from kpis.models import Contact, Technician
 from msp_maturity.form_fields import IdChoiceField, IdMultipleChoiceField
 
 from .models import Metric, Question, Survey, SurveySettings
+from .publication import campaign_problems
 
 # The five pulse faces, worst to best; Unicode emoji render in Outlook and Gmail alike.
 FACES = {1: "😫", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
@@ -177,5 +178,9 @@ class CampaignForm(forms.Form):
                 self.add_error("contacts", _("This survey goes to technicians, not contacts."))
             if not recipients:
                 self.add_error("technicians", _("There is no active technician to invite."))
+            elif "technicians" not in self.errors:
+                problems = campaign_problems(survey, len(recipients), data.get("send_at"))
+                for name, message in problems.items():
+                    self.add_error(name, message)
         data["recipients"] = recipients
         return data

@@ -18,7 +18,15 @@ from django.conf import settings
 from django.db.models import Avg, Count, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek
 
-from .models import Answer, Invitation, InvitationStatus, Metric, SurveyKind
+from .models import (
+    Answer,
+    Invitation,
+    InvitationStatus,
+    Metric,
+    PublishedFigure,
+    PublishedQuarter,
+    SurveyKind,
+)
 
 PROMOTER_MIN = 9  # NPS: 9 and 10 are promoters
 DETRACTOR_MAX = 6  # NPS: 0 to 6 are detractors
@@ -267,9 +275,12 @@ def client_onboarding_by_month(
 # --- Technicians ---------------------------------------------------------------------
 
 
-def _metric_answers(metric: str, start, end) -> QuerySet:
+def _pulse_answers(start, end) -> QuerySet:
+    # The pulse is named by design, so its live answers may be read. Answers to the
+    # anonymous surveys are never read here: see the published quarters below.
     return Answer.objects.filter(
-        question__metric=metric,
+        response__survey__kind=SurveyKind.PULSE,
+        question__metric=Metric.PULSE,
         value__isnull=False,
         response__submitted_at__gte=day_start(start),
         response__submitted_at__lt=day_start(end),
@@ -278,11 +289,11 @@ def _metric_answers(metric: str, start, end) -> QuerySet:
 
 def pulse_average(start: datetime.date, end: datetime.date) -> float | None:
     """Mean (1..5) of weekly pulse answers submitted in [start, end); None if none."""
-    value = _metric_answers(Metric.PULSE, start, end).aggregate(avg=Avg("value"))["avg"]
+    value = _pulse_answers(start, end).aggregate(avg=Avg("value"))["avg"]
     return float(value) if value is not None else None
 
 
-def _by_period(answers: QuerySet, start, end, period: str, minimum: int = 1) -> list[dict]:
+def _by_period(answers: QuerySet, start, end, period: str) -> list[dict]:
     rows = {
         _as_date(row["p"]): row
         for row in answers.annotate(p=_trunc(period, "response__submitted_at"))
@@ -293,13 +304,12 @@ def _by_period(answers: QuerySet, start, end, period: str, minimum: int = 1) -> 
     result = []
     for begin in period_starts(start, end, period):
         row = rows.get(begin) or {}
-        responses = row.get("n") or 0
         average = row.get("avg")
         result.append(
             {
                 "period_start": begin,
-                "average": float(average) if average is not None and responses >= minimum else None,
-                "responses": responses,
+                "average": float(average) if average is not None else None,
+                "responses": row.get("n") or 0,
             }
         )
     return result
@@ -310,37 +320,66 @@ def pulse_average_by_period(
 ) -> list[dict]:
     """[{"period_start": date, "average": 1..5 | None, "responses": int}] for every week,
     month or quarter overlapping [start, end), oldest first. One query."""
-    return _by_period(_metric_answers(Metric.PULSE, start, end), start, end, period)
+    return _by_period(_pulse_answers(start, end), start, end, period)
 
 
 def minimum_respondents() -> int:
     return max(1, int(getattr(settings, "SURVEY_MIN_AGGREGATE", 5)))
 
 
+# Job satisfaction comes from the anonymous in-depth survey, so it is read from published
+# quarters only (surveys.publication): never from live answers, never split by date.
+
+
+def _published_job_satisfaction(start: datetime.date, end: datetime.date) -> dict:
+    """{quarter start: PublishedFigure} of the published quarters overlapping [start, end)."""
+    return {
+        figure.publication.quarter: figure
+        for figure in PublishedFigure.objects.filter(
+            publication__outcome=PublishedQuarter.Outcome.PUBLISHED,
+            publication__survey__kind=SurveyKind.IN_DEPTH,
+            publication__quarter__gte=period_start(start, "quarter"),
+            publication__quarter__lt=end,
+            question__metric=Metric.JOB_SATISFACTION,
+        ).select_related("publication")
+    }
+
+
 def job_satisfaction_average(start: datetime.date, end: datetime.date) -> float | None:
-    """Mean (0..10) of the in-depth survey's overall job satisfaction answers submitted
-    in [start, end); None when fewer than settings.SURVEY_MIN_AGGREGATE people answered."""
-    row = _metric_answers(Metric.JOB_SATISFACTION, start, end).aggregate(
-        avg=Avg("value"), n=Count("response", distinct=True)
-    )
-    if row["avg"] is None or row["n"] < minimum_respondents():
+    """Mean (0..10) of overall job satisfaction over the published in-depth quarters
+    overlapping [start, end), each quarter weighted by its number of people: the pool of
+    figures already published, so it reveals nothing they do not. None when no such
+    quarter has a published average. One query."""
+    figures = [f for f in _published_job_satisfaction(start, end).values() if f.average is not None]
+    people = sum(f.respondents for f in figures)
+    if not people:
         return None
-    return float(row["avg"])
+    return float(sum(f.average * f.respondents for f in figures) / people)
 
 
 def job_satisfaction_by_period(
     start: datetime.date, end: datetime.date, period: str = "quarter"
 ) -> list[dict]:
-    """[{"period_start": date, "average": 0..10 | None, "responses": int}] per period;
-    the average is None where fewer than settings.SURVEY_MIN_AGGREGATE people answered.
+    """[{"period_start": date, "average": 0..10 | None, "responses": int}] for every
+    quarter overlapping [start, end), oldest first, from published quarters: "responses"
+    is the number of people behind the published average, and both are None/0 for a
+    quarter not (or never) published. Quarters only: that is how the figure is published.
     One query."""
-    return _by_period(
-        _metric_answers(Metric.JOB_SATISFACTION, start, end),
-        start,
-        end,
-        period,
-        minimum=minimum_respondents(),
-    )
+    if period != "quarter":
+        raise ValueError("job satisfaction is published per quarter only")
+    figures = _published_job_satisfaction(start, end)
+    result = []
+    for begin in period_starts(start, end, "quarter"):
+        figure = figures.get(begin)
+        shown = figure is not None and figure.average is not None
+        result.append(
+            {
+                "period_start": begin,
+                "average": float(figure.average) if shown else None,
+                "responses": figure.respondents if shown else 0,
+            }
+        )
+    return result
 
 
 __all__ = [

@@ -23,7 +23,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -321,6 +321,17 @@ class Campaign(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set once, when the quarter of an anonymous survey is decided: the campaign's answers
+    # then belong to that publication for good, even if its dates were changed later.
+    publication = models.ForeignKey(
+        "PublishedQuarter",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="campaigns",
+        verbose_name=_("publication"),
+    )
 
     objects = CampaignQuerySet.as_manager()
 
@@ -342,7 +353,11 @@ class Campaign(models.Model):
 
     def is_open_for_answers(self, now: datetime.datetime | None = None) -> bool:
         now = now or timezone.now()
-        return self.status == self.Status.OPEN and self.closes_at > now
+        # A published campaign is closed for good, whatever its status says: its quarter
+        # must not change after publication.
+        return (
+            self.status == self.Status.OPEN and self.closes_at > now and self.publication_id is None
+        )
 
 
 class InvitationQuerySet(models.QuerySet):
@@ -427,6 +442,13 @@ class Invitation(models.Model):
         ]
 
     def __str__(self):
+        # The back office prints this in lists, delete confirmations and the history; for
+        # an anonymous survey it must not name whom an answer could belong to.
+        if self.campaign.survey.aggregate_only:
+            return gettext("%(campaign)s · invitation #%(id)s") % {
+                "campaign": self.campaign,
+                "id": self.pk,
+            }
         return f"{self.campaign} → {self.recipient_name}"
 
     @property
@@ -512,7 +534,19 @@ class Response(models.Model):
         ]
 
     def __str__(self):
+        if self.survey.aggregate_only:
+            return gettext("%(survey)s · response #%(id)s") % {"survey": self.survey, "id": self.pk}
         return f"{self.survey} · {self.submitted_at:%Y-%m-%d}"
+
+    @classmethod
+    def confidential_in_admin(cls, objs) -> set:
+        """The primary keys among ``objs`` that the back office never lists (see
+        msp_maturity.admin_privacy): responses to anonymous surveys. One query."""
+        return set(
+            cls.objects.filter(
+                pk__in=[obj.pk for obj in objs], survey__kind__in=AGGREGATE_ONLY_KINDS
+            ).values_list("pk", flat=True)
+        )
 
 
 class Answer(models.Model):
@@ -533,4 +567,122 @@ class Answer(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.question.key}: {self.value if self.value is not None else self.text}"
+        # Never the value or the text: Django prints related objects through str() on
+        # delete confirmations, and an answer may belong to an anonymous survey.
+        return gettext("answer #%(id)s") % {"id": self.pk}
+
+    @classmethod
+    def confidential_in_admin(cls, objs) -> set:
+        """The primary keys among ``objs`` that the back office never lists: answers to
+        anonymous surveys. One query."""
+        return set(
+            cls.objects.filter(
+                pk__in=[obj.pk for obj in objs], response__survey__kind__in=AGGREGATE_ONLY_KINDS
+            ).values_list("pk", flat=True)
+        )
+
+
+# --- Published quarters of the anonymous surveys ---------------------------------------------
+
+
+class PublishedQuarterQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(outcome=PublishedQuarter.Outcome.PUBLISHED)
+
+    def of_kind(self, kind: str):
+        return self.filter(survey__kind=kind)
+
+
+class PublishedQuarter(models.Model):
+    """One calendar quarter of an anonymous survey (in-depth, technician onboarding),
+    decided once and never changed.
+
+    Written by ``surveys.publication.publish_due_quarters`` once the quarter has ended and
+    every campaign started in it is closed: *published* with its figures and open answers
+    when at least ``minimum`` distinct technicians answered, else *withheld* without them.
+    Every page, export, chart and KPI reads the figures of anonymous surveys from here
+    only, so answers stored later (or campaigns moved later) cannot change what was shown.
+    """
+
+    class Outcome(models.TextChoices):
+        PUBLISHED = "published", _("published")
+        WITHHELD = "withheld", _("withheld (too few people)")
+
+    survey = models.ForeignKey(
+        Survey,
+        on_delete=models.PROTECT,
+        related_name="published_quarters",
+        verbose_name=_("survey"),
+    )
+    quarter = models.DateField(_("quarter"), help_text=_("First day of the quarter."))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    respondents = models.PositiveIntegerField(
+        _("respondents"), help_text=_("Distinct technicians with at least one answer.")
+    )
+    minimum = models.PositiveSmallIntegerField(_("minimum"))
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    objects = PublishedQuarterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["survey", "quarter"]
+        verbose_name = _("published quarter")
+        verbose_name_plural = _("published quarters")
+        constraints = [
+            # Decided once: a second decision for the same quarter fails.
+            models.UniqueConstraint(fields=["survey", "quarter"], name="published_quarter_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.survey} · {self.quarter.year}-Q{(self.quarter.month - 1) // 3 + 1}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.outcome == self.Outcome.PUBLISHED
+
+
+class PublishedFigure(models.Model):
+    """One scale question of a published quarter. ``average`` is the mean over people of
+    each person's mean answer in the quarter (so someone who answered five campaigns
+    counts once); it is empty when fewer than the quarter's minimum answered it."""
+
+    publication = models.ForeignKey(
+        PublishedQuarter, on_delete=models.CASCADE, related_name="figures"
+    )
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    respondents = models.PositiveIntegerField(_("respondents"))
+    average = models.DecimalField(
+        _("average"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("published figure")
+        verbose_name_plural = _("published figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "question"], name="published_figure_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.publication} · {self.question.key}"
+
+
+class PublishedComment(models.Model):
+    """One open answer of a published quarter, without its author or date; ``position``
+    keeps the alphabetical order the page shows, so nothing reveals the order of arrival."""
+
+    publication = models.ForeignKey(
+        PublishedQuarter, on_delete=models.CASCADE, related_name="comments"
+    )
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["publication", "position"]
+        verbose_name = _("published comment")
+        verbose_name_plural = _("published comments")
+
+    def __str__(self):
+        return gettext("comment #%(position)s") % {"position": self.position}

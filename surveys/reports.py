@@ -23,6 +23,8 @@ from .models import (
     Invitation,
     InvitationStatus,
     Metric,
+    PublishedFigure,
+    PublishedQuarter,
     Question,
     SurveyKind,
 )
@@ -129,6 +131,7 @@ def pulse_report(weeks: int = 12, today: datetime.date | None = None) -> PulseRe
     values = {
         (row["response__invitation__technician_id"], metrics._as_date(row["week"])): row["value"]
         for row in Answer.objects.filter(
+            response__survey__kind=SurveyKind.PULSE,
             question__metric=Metric.PULSE,
             value__isnull=False,
             response__campaign__send_at__gte=metrics.day_start(start),
@@ -184,6 +187,7 @@ def _team_weeks(start: datetime.date, end: datetime.date) -> list[dict]:
     rows = {
         metrics._as_date(row["week"]): row
         for row in Answer.objects.filter(
+            response__survey__kind=SurveyKind.PULSE,
             question__metric=Metric.PULSE,
             value__isnull=False,
             response__campaign__send_at__gte=metrics.day_start(start),
@@ -233,112 +237,115 @@ def technician_pulse_history(technician: Technician, weeks: int = 26) -> list[di
     return list(by_response.values())
 
 
-# --- Aggregate-only surveys (in-depth, technician onboarding) --------------------------------
+# --- Anonymous surveys (in-depth, technician onboarding) -------------------------------------
 
 
 @dataclass
 class AggregateReport:
     kind: str
-    quarters: list[dict]  # {"quarter": date, "respondents": int, "shown": bool}
+    # {"quarter": date, "label", "state": "published" | "withheld" | "pending",
+    #  "respondents": int | None (published only), "shown": bool, "headline": float | None}
+    quarters: list[dict]
     quarter: datetime.date | None
+    state: str | None
     respondents: int
     shown: bool
-    questions: list[dict]  # {"question", "average"|None, "answers"}
+    questions: list[dict]  # {"question", "average"|None, "answers": people|None}
     texts: list[dict]  # {"question", "texts": [str]} only when shown
-    trend: list[dict]  # {"quarter", "average"|None, "respondents"} of the headline question
+    trend: list[dict]  # {"quarter", "label", "average"|None, "respondents"} of the headline
     minimum: int
+    # For a pending quarter: whether it has ended, and how many campaigns are not closed.
+    ended: bool = False
+    unclosed: int = 0
+
+
+PUBLISHED, WITHHELD, PENDING = "published", "withheld", "pending"
+HEADLINE_KEYS = {
+    SurveyKind.IN_DEPTH: "job_satisfaction",
+    SurveyKind.TECHNICIAN_ONBOARDING: "overall_onboarding",
+}
 
 
 def _quarter_label(day: datetime.date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
-def aggregate_report(kind: str, quarter: datetime.date | None = None) -> AggregateReport:
-    """Answers of in-depth or technician onboarding surveys, only as averages per question
-    and calendar quarter (of the campaign's start), only over *closed* campaigns, and only
-    where at least settings.SURVEY_MIN_AGGREGATE people answered.
+def _pending_quarters(kind: str, decided: set[datetime.date]) -> dict[datetime.date, int]:
+    """{quarter: campaigns not closed} of the quarters with campaigns and no decision."""
+    rows = (
+        Campaign.objects.filter(survey__kind=kind, publication__isnull=True)
+        .annotate(quarter=TruncQuarter("send_at", tzinfo=metrics.project_zone()))
+        .values("quarter")
+        .order_by()
+        .annotate(unclosed=Count("id", filter=~Q(status=Campaign.Status.CLOSED)))
+    )
+    pending = {metrics._as_date(row["quarter"]): row["unclosed"] for row in rows}
+    return {quarter: n for quarter, n in pending.items() if quarter not in decided}
 
-    Fixed quarters and closed campaigns keep a manager from narrowing a date range or
-    watching a running campaign until one person's answers can be told apart.
+
+def aggregate_report(kind: str, quarter: datetime.date | None = None) -> AggregateReport:
+    """An anonymous survey per calendar quarter, from its published quarters only
+    (surveys.publication): figures per question, the headline per quarter and the open
+    answers, unattributed and sorted. Quarters still waiting for their decision, and
+    quarters withheld because fewer than the minimum of people answered, are listed with
+    their state and nothing else: no live answer is read here. Six queries at most.
+
+    ``quarter`` selects a quarter; by default the latest published one (else the latest).
     """
-    if kind not in (SurveyKind.IN_DEPTH, SurveyKind.TECHNICIAN_ONBOARDING):
+    if kind not in HEADLINE_KEYS:
         raise ValueError(kind)
-    minimum = metrics.minimum_respondents()
-    zone = metrics.project_zone()
-    answers = Answer.objects.filter(
-        response__survey__kind=kind, response__campaign__status=Campaign.Status.CLOSED
-    ).annotate(quarter=TruncQuarter("response__campaign__send_at", tzinfo=zone))
-    headline_key = "job_satisfaction" if kind == SurveyKind.IN_DEPTH else "overall_onboarding"
-    per_quarter = (
-        answers.values("quarter")
-        .order_by("quarter")
-        .annotate(
-            respondents=Count("response", distinct=True),
-            headline=Avg("value", filter=Q(question__key=headline_key)),
-        )
+    decided = {p.quarter: p for p in PublishedQuarter.objects.of_kind(kind)}
+    pending = _pending_quarters(kind, set(decided))
+    headlines = dict(
+        PublishedFigure.objects.filter(
+            publication__survey__kind=kind, question__key=HEADLINE_KEYS[kind]
+        ).values_list("publication__quarter", "average")
     )
     quarters = []
-    for row in per_quarter:
-        day = metrics._as_date(row["quarter"])
-        shown = row["respondents"] >= minimum
+    for day in sorted({*decided, *pending}):
+        publication = decided.get(day)
+        state = PENDING if publication is None else publication.outcome
+        shown = state == PUBLISHED
+        headline = headlines.get(day) if shown else None
         quarters.append(
             {
                 "quarter": day,
                 "label": _quarter_label(day),
-                "respondents": row["respondents"],
+                "state": state,
+                "respondents": publication.respondents if shown else None,
                 "shown": shown,
-                "headline": float(row["headline"])
-                if shown and row["headline"] is not None
-                else None,
+                "headline": float(headline) if headline is not None else None,
             }
         )
     if quarter is None and quarters:
-        quarter = quarters[-1]["quarter"]
+        published = [q["quarter"] for q in quarters if q["shown"]]
+        quarter = (published or [quarters[-1]["quarter"]])[-1]
     selected = next((q for q in quarters if q["quarter"] == quarter), None)
-    respondents = selected["respondents"] if selected else 0
     shown = bool(selected and selected["shown"])
     question_rows, texts = [], []
     survey_questions = list(Question.objects.filter(survey__kind=kind).order_by("position", "id"))
     if selected:
-        in_quarter = answers.filter(
-            response__campaign__send_at__gte=metrics.day_start(quarter),
-            response__campaign__send_at__lt=metrics.day_start(
-                metrics.next_period(quarter, "quarter")
-            ),
-        )
-        stats = {
-            row["question_id"]: row
-            for row in in_quarter.filter(value__isnull=False)
-            .values("question_id")
-            .order_by()
-            .annotate(avg=Avg("value"), n=Count("response", distinct=True))
-        }
-        for question in survey_questions:
-            if not question.is_scale:
-                continue
-            row = stats.get(question.pk) or {}
-            n = row.get("n") or 0
-            question_rows.append(
-                {
-                    "question": question,
-                    "answers": n,
-                    "average": float(row["avg"])
-                    if row.get("avg") is not None and shown and n >= minimum
-                    else None,
-                }
-            )
+        figures = {}
+        grouped: dict[int, list[str]] = defaultdict(list)
         if shown:
-            grouped: dict[int, list[str]] = defaultdict(list)
-            for row in (
-                in_quarter.filter(question__type=Question.Type.TEXT)
-                .exclude(text="")
-                .values("question_id", "text")
-            ):
-                grouped[row["question_id"]].append(row["text"])
-            for question in survey_questions:
-                if grouped.get(question.pk):
-                    # Sorted, without names or dates: the order must not give anyone away.
-                    texts.append({"question": question, "texts": sorted(grouped[question.pk])})
+            publication = decided[quarter]
+            figures = {f.question_id: f for f in publication.figures.all()}
+            for comment in publication.comments.all():
+                grouped[comment.question_id].append(comment.text)
+        for question in survey_questions:
+            if question.is_scale:
+                figure = figures.get(question.pk)
+                question_rows.append(
+                    {
+                        "question": question,
+                        "answers": (figure.respondents if figure else 0) if shown else None,
+                        "average": float(figure.average)
+                        if figure is not None and figure.average is not None
+                        else None,
+                    }
+                )
+            elif grouped.get(question.pk):
+                texts.append({"question": question, "texts": grouped[question.pk]})
     trend = [
         {
             "quarter": q["quarter"],
@@ -352,12 +359,17 @@ def aggregate_report(kind: str, quarter: datetime.date | None = None) -> Aggrega
         kind=kind,
         quarters=quarters,
         quarter=quarter,
-        respondents=respondents,
+        state=selected["state"] if selected else None,
+        respondents=(selected["respondents"] or 0) if selected else 0,
         shown=shown,
         questions=question_rows,
         texts=texts,
         trend=trend,
-        minimum=minimum,
+        minimum=decided[quarter].minimum
+        if selected and quarter in decided
+        else metrics.minimum_respondents(),
+        ended=bool(selected) and quarter < metrics.period_start(timezone.localdate(), "quarter"),
+        unclosed=pending.get(quarter, 0) if selected else 0,
     )
 
 

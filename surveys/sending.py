@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 from msp_maturity.mail import is_transient_smtp_error
 
 from .forms import FACES
+from .metrics import minimum_respondents
 from .models import Campaign, Invitation, InvitationStatus, InvitationToken, Metric
 from .tokens import issue_token, issue_tokens
 
@@ -104,6 +105,9 @@ def build_message(invitation: Invitation, token: str, reminder: bool = False, qu
             "faces": faces,
             "question_text": question.text() if question else "",
             "for_clients": survey.for_clients,
+            "is_pulse": survey.is_pulse,
+            "anonymous": survey.aggregate_only,
+            "minimum": minimum_respondents(),
             "closes_at": campaign.closes_at,
             "reminder": reminder,
             "site_url": settings.SITE_URL,

@@ -214,12 +214,17 @@ def save_response(
                 "campaign__status",
                 "campaign__closes_at",
                 "campaign__client_id",
+                "campaign__publication_id",
                 "response__id",
             )
             .get()
         )
         campaign = invitation.campaign
-        fresh = Campaign(status=state["campaign__status"], closes_at=state["campaign__closes_at"])
+        fresh = Campaign(
+            status=state["campaign__status"],
+            closes_at=state["campaign__closes_at"],
+            publication_id=state["campaign__publication_id"],
+        )
         if not fresh.is_open_for_answers(now):
             raise CampaignClosed
         created = state["response__id"] is None

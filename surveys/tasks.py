@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import sending, services
+from . import publication, sending, services
 from .models import Campaign, Invitation, InvitationStatus
 
 logger = logging.getLogger("surveys.tasks")
@@ -88,20 +88,29 @@ def sweep_unsent() -> dict:
 @shared_task(name="surveys.tasks.dispatch_due")
 def dispatch_due() -> dict:
     """Run the schedules: start scheduled campaigns, create the weekly pulse, onboarding
-    and quarterly campaigns, queue reminders and close campaigns past their date."""
+    and quarterly campaigns, queue reminders, close campaigns past their date and decide
+    the quarters of anonymous surveys that this closing (or the calendar) completed."""
     now = timezone.now()
     closed = services.close_due_campaigns(now)
+    decided = publication.publish_due_quarters(now)
     started = services.start_due_campaigns(now)
     created = services.dispatch_schedules(now)
     reminders = [
         cid for cid in services.campaigns_due_for_reminders(now) if _queue(send_reminders, cid)
     ]
     logger.info(
-        "survey.dispatch started=%s closed=%s created=%s reminders=%s min_aggregate=%s",
+        "survey.dispatch started=%s closed=%s created=%s reminders=%s quarters=%s min_aggregate=%s",
         len(started),
         closed,
         created,
         len(reminders),
+        decided,
         settings.SURVEY_MIN_AGGREGATE,
     )
-    return {"started": started, "closed": closed, "created": created, "reminders": reminders}
+    return {
+        "started": started,
+        "closed": closed,
+        "created": created,
+        "reminders": reminders,
+        "quarters": decided,
+    }

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from msp_maturity.roles import manager_required
 
-from .. import services
+from .. import metrics, services
 from ..csv_export import csv_response
 from ..forms import CampaignForm
 from ..models import Campaign, Invitation, InvitationStatus
@@ -66,7 +66,11 @@ def campaign_create(request):
             return redirect("surveys:campaign_detail", pk=campaign.pk)
     else:
         form = CampaignForm(initial={"survey": request.GET.get("survey")})
-    return render(request, "surveys/campaign_form.html", {"form": form})
+    return render(
+        request,
+        "surveys/campaign_form.html",
+        {"form": form, "minimum": metrics.minimum_respondents()},
+    )
 
 
 @manager_required

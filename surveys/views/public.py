@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from ..forms import ResponseForm, field_name
+from ..metrics import minimum_respondents
 from ..models import Invitation, Metric
 from ..services import CampaignClosed, current_values, questions_of, save_response
 from ..tokens import InvalidToken, invitation_for_token
@@ -119,6 +120,8 @@ def answer_page(
             "action": action,
             "already_answered": invitation.status == Invitation.Status.ANSWERED,
             "is_pulse": survey.is_pulse,
+            "anonymous": survey.aggregate_only,
+            "minimum": minimum_respondents(),
             "token_page": token_page,
             "language_links": language_links(request) if token_page else None,
         }

@@ -284,7 +284,7 @@ def export(request, report: str, table: str):
         data = aggregate_report(AGGREGATE_KINDS[report], _quarter(request))
         return csv_response(
             f"{report}-{data.quarter.isoformat() if data.quarter else 'none'}.csv",
-            [_("Question"), _("Average"), _("Answers")],
+            [_("Question"), _("Average"), _("Respondents")],
             (
                 [row["question"].text(), row["average"], row["answers"] if data.shown else ""]
                 for row in data.questions

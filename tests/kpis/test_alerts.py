@@ -232,55 +232,80 @@ def test_acknowledging_needs_post_and_a_manager(acme, technician_client, client)
 # --- Team satisfaction -------------------------------------------------------------------
 
 
-def _job_satisfaction(monkeypatch, current, previous, responses=8):
-    def fake(start, end, period="quarter"):
-        return [
-            {
-                "period_start": datetime.date(2025, 10, 1),
-                "average": previous,
-                "responses": responses,
-            },
-            {"period_start": datetime.date(2026, 1, 1), "average": current, "responses": responses},
-        ]
+def _published_job_satisfaction(quarter_day: datetime.date, values, status="closed"):
+    """An in-depth campaign in the quarter of ``quarter_day`` answered by one new
+    technician per value, and the quarters decided as the schedules would today (the
+    frozen 20 March 2026). Returns the campaign and the decisions."""
+    from surveys.metrics import day_start
+    from surveys.models import SurveyKind
+    from tests.surveys.helpers import answer, campaign, invite, make_technician, publish_quarters
 
-    monkeypatch.setattr("surveys.metrics.job_satisfaction_by_period", fake)
+    camp = campaign(SurveyKind.IN_DEPTH, status=status, send_at=day_start(quarter_day))
+    for value in values:
+        answer(
+            invite(camp, make_technician()), {"job_satisfaction": value}, submitted_on=quarter_day
+        )
+    return camp, publish_quarters(TODAY)
 
 
 def test_managers_are_emailed_once_when_satisfaction_is_below_the_benchmark(
-    db, kpi_settings, monkeypatch, mailoutbox
+    db, kpi_settings, mailoutbox
 ):
     boss = make_user("boss", "manager")
-    _job_satisfaction(monkeypatch, current=8.2, previous=9.3)
+    # Q4 2025, published: (8 + 8 + 8 + 8 + 9) / 5 = 8.2, below the benchmark of 9.
+    _published_job_satisfaction(datetime.date(2025, 11, 10), [8, 8, 8, 8, 9])
     tasks.check_team_satisfaction.apply().get()
     tasks.check_team_satisfaction.apply().get()
     alert = TeamSatisfactionAlert.objects.get()
-    assert alert.period_start == datetime.date(2026, 1, 1)
-    assert alert.average == 8.2 and alert.benchmark == 9.0
+    assert alert.period_start == datetime.date(2025, 10, 1)
+    assert alert.average == 8.2 and alert.benchmark == 9.0 and alert.responses == 5
     [message] = mailoutbox
     assert message.to == [boss.email]
     assert "8,2" in message.body and "8,2" in message.alternatives[0][0]
+    assert "5 Personen" in message.body
 
 
-def test_no_team_alert_at_or_above_the_benchmark(db, kpi_settings, monkeypatch, mailoutbox):
+def test_no_team_alert_at_or_above_the_benchmark(db, kpi_settings, mailoutbox):
     make_user("boss", "manager")
-    _job_satisfaction(monkeypatch, current=9.0, previous=7.0)
+    _published_job_satisfaction(datetime.date(2025, 11, 10), [9, 9, 9, 9, 9])
     tasks.check_team_satisfaction.apply().get()
     assert not TeamSatisfactionAlert.objects.exists() and not mailoutbox
 
 
-def test_the_previous_quarter_is_judged_while_the_current_has_too_few_answers(
-    db, kpi_settings, monkeypatch, mailoutbox
-):
+def test_the_current_quarter_is_never_judged_from_live_answers(db, kpi_settings, mailoutbox):
+    """Ten people answered 1 in the current quarter's closed campaign: it is not published
+    before the quarter ends, so no alert (which would reveal it) goes out."""
     make_user("boss", "manager")
-    _job_satisfaction(monkeypatch, current=None, previous=7.5)
+    _camp, decided = _published_job_satisfaction(datetime.date(2026, 2, 10), [1] * 10)
+    assert decided == {"published": 0, "withheld": 0}
     tasks.check_team_satisfaction.apply().get()
-    assert TeamSatisfactionAlert.objects.get().period_start == datetime.date(2025, 10, 1)
+    assert not TeamSatisfactionAlert.objects.exists() and not mailoutbox
 
 
-def test_the_benchmark_is_configurable(db, kpi_settings, monkeypatch, mailoutbox):
+def test_the_previous_quarter_is_judged_once_it_is_published(db, kpi_settings, mailoutbox):
+    from surveys.models import Campaign
+    from tests.surveys.helpers import publish_quarters
+
+    make_user("boss", "manager")
+    # Started on 20 December and still open: the quarter waits for it.
+    camp, decided = _published_job_satisfaction(
+        datetime.date(2025, 12, 20), [7, 8, 7, 8, 7, 8], status=Campaign.Status.OPEN
+    )
+    assert decided == {"published": 0, "withheld": 0}
+    tasks.check_team_satisfaction.apply().get()
+    assert not TeamSatisfactionAlert.objects.exists()
+    Campaign.objects.filter(pk=camp.pk).update(status=Campaign.Status.CLOSED)
+    assert publish_quarters(TODAY) == {"published": 1, "withheld": 0}
+    tasks.check_team_satisfaction.apply().get()
+    # (7 + 8 + 7 + 8 + 7 + 8) / 6 = 7.5
+    alert = TeamSatisfactionAlert.objects.get()
+    assert alert.period_start == datetime.date(2025, 10, 1) and alert.average == 7.5
+
+
+def test_the_benchmark_is_configurable(db, kpi_settings, mailoutbox):
     make_user("boss", "manager")
     kpi_settings.satisfaction_benchmark = 8
     kpi_settings.save()
-    _job_satisfaction(monkeypatch, current=8.2, previous=9.3)
+    _published_job_satisfaction(datetime.date(2025, 11, 10), [8, 8, 8, 8, 9])
     tasks.check_team_satisfaction.apply().get()
     assert not TeamSatisfactionAlert.objects.exists()

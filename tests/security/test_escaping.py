@@ -13,9 +13,10 @@ from django.core import mail
 from django.utils import timezone
 
 from kpis.models import Client, Contact
+from surveys import publication
 from surveys.models import Campaign, Survey, SurveyKind
 from surveys.services import create_campaign
-from tests.surveys.helpers import make_technician
+from tests.surveys.helpers import make_technician, publish_quarters
 
 SCRIPT = "<script>alert(1)</script>"
 FORMULAS = ['=HYPERLINK("http://x","y")', "+cmd", "-2+3", "@SUM(A1)"]
@@ -201,6 +202,8 @@ def test_open_answers_of_aggregate_surveys_are_escaped(
         data[f"q_{text_key}"] = text
         assert client.post(links[tech.email], data).status_code == 302
     Campaign.objects.filter(pk=camp.pk).update(status=Campaign.Status.CLOSED)
+    next_quarter = publication.quarter_of(camp.send_at) + datetime.timedelta(days=100)
+    assert publish_quarters(next_quarter)["published"] == 1
     page = manager_client.get(f"/surveys/results/{slug}/")
     assert_inert_page(page)
     html = page.content.decode()

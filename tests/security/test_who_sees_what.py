@@ -28,6 +28,7 @@ from tests.surveys.helpers import (
     make_client,
     make_contact,
     make_technician,
+    publish_quarters,
 )
 
 SECRET_COMMENT = "Nur für mich: Gehalt zu niedrig"
@@ -263,13 +264,14 @@ def test_an_answer_posted_after_closing_changes_nothing(client, two_contacts):
 # --- Aggregate-only surveys --------------------------------------------------------------------
 
 JULY = datetime.date(2026, 7, 20)
+OCTOBER = datetime.date(2026, 10, 1)  # the July quarter has ended
 KINDS = {
     "in-depth": (SurveyKind.IN_DEPTH, "job_satisfaction", "improve_first"),
     "technician-onboarding": (SurveyKind.TECHNICIAN_ONBOARDING, "overall_onboarding", "comment"),
 }
 
 
-def _closed_campaign(kind, respondents, value, text_prefix="Geheim"):
+def _closed_campaign(kind, respondents, value, text_prefix="Geheim", publish=True):
     survey_kind, scale_key, text_key = KINDS[kind]
     camp = campaign(
         survey_kind,
@@ -286,6 +288,8 @@ def _closed_campaign(kind, respondents, value, text_prefix="Geheim"):
                 texts={text_key: f"{text_prefix} {i}"},
             )
         )
+    if publish:
+        publish_quarters(OCTOBER)
     return camp, responses
 
 
@@ -332,9 +336,10 @@ def test_a_question_answered_by_fewer_than_five_stays_hidden(manager_client, set
     """Five people answered the survey, but only one the optional question 'stress': its
     average would be that one person's answer."""
     settings.SURVEY_MIN_AGGREGATE = 5
-    _camp, responses = _closed_campaign("in-depth", 5, value=6)
+    _camp, responses = _closed_campaign("in-depth", 5, value=6, publish=False)
     stress = responses[0].survey.questions.get(key="stress")
     responses[0].answers.create(question=stress, value=9)
+    assert publish_quarters(OCTOBER)["published"] == 1
     rows = rows_of(manager_client.get("/surveys/results/in-depth/questions.csv?quarter=2026-07-01"))
     stress_row = next(row for row in rows if row[0] == stress.text())
     assert stress_row[1] == "—"

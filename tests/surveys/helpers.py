@@ -108,6 +108,14 @@ def answer(
     return response
 
 
+def publish_quarters(on: datetime.date) -> dict:
+    """Decide the quarters of the anonymous surveys as the schedules would at the start
+    of the day ``on``; returns {"published": n, "withheld": m}."""
+    from surveys.publication import publish_due_quarters
+
+    return publish_due_quarters(now=day_start(on))
+
+
 def client_answer(camp, client, csat_value, nps_value, ces_value, on, language="de", comment=""):
     contact = make_contact(client, language)
     inv = invite(camp, contact, sent_at=day_start(on))

@@ -85,3 +85,64 @@ def test_client_responses_are_listed_in_the_admin(client, staff_user, client_com
     client.force_login(staff_user)
     listing = client.get("/admin/surveys/response/").content.decode()
     assert f"/admin/surveys/response/{response.pk}/change/" in listing
+
+
+def _admin_campaign_post(survey_kind, technicians, send_at=None):
+    send_at = send_at or timezone.localtime()
+    closes = send_at + datetime.timedelta(days=7)
+    return {
+        "survey": Survey.objects.get(kind=survey_kind).pk,
+        "name": "Admin campaign",
+        "send_at_0": send_at.strftime("%Y-%m-%d"),
+        "send_at_1": send_at.strftime("%H:%M:%S"),
+        "closes_at_0": closes.strftime("%Y-%m-%d"),
+        "closes_at_1": closes.strftime("%H:%M:%S"),
+        "max_reminders": "0",
+        "technicians": [t.pk for t in technicians],
+        "invitations-TOTAL_FORMS": "0",
+        "invitations-INITIAL_FORMS": "0",
+    }
+
+
+def test_the_back_office_holds_anonymous_campaigns_to_five_recipients(client, staff_user):
+    client.force_login(staff_user)
+    team = [make_technician() for _ in range(5)]
+    page = client.post("/admin/surveys/campaign/add/", _admin_campaign_post("in_depth", team[:4]))
+    assert page.status_code == 200
+    assert "Eine anonyme Umfrage braucht mindestens 5 Empfänger" in page.content.decode()
+    assert not Campaign.objects.exists()
+    pulse = client.post("/admin/surveys/campaign/add/", _admin_campaign_post("pulse", team[:1]))
+    assert pulse.status_code == 302
+    added = client.post("/admin/surveys/campaign/add/", _admin_campaign_post("in_depth", team))
+    assert added.status_code == 302
+    assert Campaign.objects.get(survey__kind="in_depth").invitations.count() == 5
+
+
+def test_the_back_office_starts_no_anonymous_campaign_in_an_ended_quarter(client, staff_user):
+    client.force_login(staff_user)
+    team = [make_technician() for _ in range(5)]
+    last_quarter = timezone.localtime() - datetime.timedelta(days=100)
+    page = client.post(
+        "/admin/surveys/campaign/add/", _admin_campaign_post("in_depth", team, last_quarter)
+    )
+    assert "nicht in einem bereits beendeten Quartal beginnen" in page.content.decode()
+    assert not Campaign.objects.exists()
+
+
+def test_a_started_campaign_keeps_its_start_and_a_scheduled_one_stays_in_open_quarters(
+    client, staff_user
+):
+    client.force_login(staff_user)
+    running = campaign("in_depth")
+    form = client.get(f"/admin/surveys/campaign/{running.pk}/change/").content.decode()
+    assert 'name="send_at_0"' not in form  # read-only once started
+    later = timezone.localtime() + datetime.timedelta(days=3)
+    scheduled = campaign("in_depth", status=Campaign.Status.SCHEDULED, send_at=later)
+    for _ in range(5):
+        invite(scheduled, make_technician(), status="queued")
+    data = _admin_campaign_post("in_depth", [], timezone.localtime() - datetime.timedelta(days=100))
+    del data["survey"], data["technicians"]
+    page = client.post(f"/admin/surveys/campaign/{scheduled.pk}/change/", data)
+    assert "nicht in einem bereits beendeten Quartal beginnen" in page.content.decode()
+    scheduled.refresh_from_db()
+    assert scheduled.send_at == later

@@ -1,8 +1,12 @@
 """Invitation e-mails: both parts, the recipient's language, the personal links."""
 
-from django.core import mail
+import datetime
 
-from surveys.models import Invitation, InvitationToken
+from django.core import mail
+from django.utils import timezone
+
+from surveys.models import Invitation, InvitationToken, Survey
+from surveys.services import create_campaign
 from tests.surveys.links import LINK, links_in, message_to
 
 
@@ -58,3 +62,45 @@ def test_the_english_pulse(pulse_campaign):
     english = next(m for m in mail.outbox if m.subject == "How was your week?")
     assert "Hi Technician" in english.body
     assert "face=5" in english.alternatives[0][0]
+
+
+PULSE_NAMED = (
+    "Dieser Puls ist nicht anonym: Deine Führungskraft sieht deine Antwort mit deinem Namen"
+)
+ANONYMOUS = "Deine Antworten sind anonym: Sie erscheinen nur als Ergebnis eines ganzen Quartals"
+
+
+def test_the_pulse_email_says_that_the_pulse_is_named(pulse_campaign, technician, client):
+    message = message_to(technician.email)
+    for part in (message.body, message.alternatives[0][0]):
+        assert PULSE_NAMED in part and ANONYMOUS not in part
+    english = next(m for m in mail.outbox if m.subject == "How was your week?")
+    assert "This pulse is not anonymous" in english.body
+    page = client.get(links_in(message)[0].split("?")[0]).content.decode()
+    assert 'data-testid="pulse-named-note"' in page and PULSE_NAMED in page
+
+
+def test_anonymous_surveys_say_how_their_answers_are_shown(
+    db, technician, client, django_capture_on_commit_callbacks, settings
+):
+    settings.SURVEY_MIN_AGGREGATE = 5
+    for kind in ("in_depth", "technician_onboarding"):
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            create_campaign(
+                survey=Survey.objects.get(kind=kind),
+                name=kind,
+                recipients=[technician],
+                closes_at=timezone.now() + datetime.timedelta(days=7),
+            )
+        [message] = mail.outbox
+        for part in (message.body, message.alternatives[0][0]):
+            assert ANONYMOUS in part and "mindestens 5 Kolleginnen" in part
+            assert PULSE_NAMED not in part
+        page = client.get(links_in(message)[0]).content.decode()
+        assert 'data-testid="anonymity-note"' in page and ANONYMOUS in page
+
+
+def test_client_emails_carry_no_technician_note(client_campaign):
+    for message in mail.outbox:
+        assert "anonym" not in message.body and "anonymous" not in message.body

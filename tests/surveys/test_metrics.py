@@ -5,7 +5,8 @@ import datetime
 import pytest
 
 from surveys import metrics
-from surveys.models import SurveyKind
+from surveys.metrics import day_start
+from surveys.models import Campaign, SurveyKind
 from tests.surveys.helpers import (
     answer,
     campaign,
@@ -14,6 +15,7 @@ from tests.surveys.helpers import (
     make_client,
     make_contact,
     make_technician,
+    publish_quarters,
 )
 
 D = datetime.date
@@ -170,21 +172,62 @@ def test_pulse_average_and_by_week(db):
     ]
 
 
-def test_job_satisfaction_is_hidden_below_the_threshold(db, settings):
-    settings.SURVEY_MIN_AGGREGATE = 5
-    camp = campaign(SurveyKind.IN_DEPTH)
-    for value in (8, 6, 7, 9):
+def _in_depth_in_april(values, status=Campaign.Status.CLOSED):
+    camp = campaign(SurveyKind.IN_DEPTH, status=status, send_at=day_start(D(2026, 4, 15)))
+    for value in values:
         answer(
             invite(camp, make_technician()),
             {"job_satisfaction": value},
             submitted_on=D(2026, 4, 20),
         )
+    return camp
+
+
+def test_job_satisfaction_is_read_from_published_quarters_only(db, settings):
+    settings.SURVEY_MIN_AGGREGATE = 5
+    _in_depth_in_april([8, 6, 7, 9, 5])
+    # Five people answered a closed campaign, but the quarter has not been decided yet.
     assert metrics.job_satisfaction_average(D(2026, 4, 1), D(2026, 7, 1)) is None
-    quarters = metrics.job_satisfaction_by_period(D(2026, 4, 1), D(2026, 7, 1))
-    assert quarters == [{"period_start": D(2026, 4, 1), "average": None, "responses": 4}]
-    answer(invite(camp, make_technician()), {"job_satisfaction": 5}, submitted_on=D(2026, 5, 2))
+    assert metrics.job_satisfaction_by_period(D(2026, 4, 1), D(2026, 7, 1)) == [
+        {"period_start": D(2026, 4, 1), "average": None, "responses": 0}
+    ]
+    assert publish_quarters(D(2026, 7, 1)) == {"published": 1, "withheld": 0}
     # (8 + 6 + 7 + 9 + 5) / 5 = 7
     assert metrics.job_satisfaction_average(D(2026, 4, 1), D(2026, 7, 1)) == pytest.approx(7)
     quarters = metrics.job_satisfaction_by_period(D(2026, 1, 1), D(2026, 7, 1), "quarter")
-    assert quarters[0] == {"period_start": D(2026, 1, 1), "average": None, "responses": 0}
-    assert quarters[1]["average"] == pytest.approx(7)
+    assert quarters == [
+        {"period_start": D(2026, 1, 1), "average": None, "responses": 0},
+        {"period_start": D(2026, 4, 1), "average": 7.0, "responses": 5},
+    ]
+
+
+def test_job_satisfaction_of_four_people_is_withheld_for_good(db, settings):
+    settings.SURVEY_MIN_AGGREGATE = 5
+    camp = _in_depth_in_april([8, 6, 7, 9])
+    assert publish_quarters(D(2026, 7, 1)) == {"published": 0, "withheld": 1}
+    assert metrics.job_satisfaction_average(D(2026, 4, 1), D(2026, 7, 1)) is None
+    # A fifth answer stored after the decision (only possible outside the product) changes
+    # nothing: the quarter was decided once.
+    answer(invite(camp, make_technician()), {"job_satisfaction": 5}, submitted_on=D(2026, 7, 2))
+    assert publish_quarters(D(2026, 7, 3)) == {"published": 0, "withheld": 0}
+    assert metrics.job_satisfaction_by_period(D(2026, 4, 1), D(2026, 7, 1)) == [
+        {"period_start": D(2026, 4, 1), "average": None, "responses": 0}
+    ]
+
+
+def test_the_year_pools_published_quarters_by_people(db, settings):
+    settings.SURVEY_MIN_AGGREGATE = 5
+    _in_depth_in_april([8, 6, 7, 9, 5])  # 7.0 over 5 people
+    july = campaign(
+        SurveyKind.IN_DEPTH, status=Campaign.Status.CLOSED, send_at=day_start(D(2026, 7, 15))
+    )
+    for value in (4, 4, 4, 4, 4, 10):  # 30 / 6 = 5.0 over 6 people
+        answer(invite(july, make_technician()), {"job_satisfaction": value})
+    publish_quarters(D(2026, 10, 1))
+    # (7 * 5 + 5 * 6) / 11 = 65 / 11
+    assert metrics.job_satisfaction_average(D(2026, 1, 1), D(2027, 1, 1)) == pytest.approx(65 / 11)
+
+
+def test_job_satisfaction_is_published_per_quarter_only(db):
+    with pytest.raises(ValueError):
+        metrics.job_satisfaction_by_period(D(2026, 1, 1), D(2026, 7, 1), "month")

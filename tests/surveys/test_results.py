@@ -17,6 +17,7 @@ from tests.surveys.helpers import (
     invite,
     make_client,
     make_technician,
+    publish_quarters,
 )
 
 D = datetime.date
@@ -205,9 +206,13 @@ def _in_depth(respondents: int, quarter_day=JULY, job=7):
     return camp
 
 
+OCTOBER = D(2026, 10, 1)  # the day after the July quarter ended
+
+
 def test_in_depth_results_are_hidden_below_five_respondents(manager_client, settings):
     settings.SURVEY_MIN_AGGREGATE = 5
     _in_depth(4)
+    publish_quarters(OCTOBER)
     page = manager_client.get("/surveys/results/in-depth/")
     html = page.content.decode()
     assert 'data-testid="below-threshold"' in html
@@ -221,12 +226,14 @@ def test_in_depth_results_are_hidden_below_five_respondents(manager_client, sett
 def test_in_depth_results_show_averages_from_five_respondents(manager_client, settings):
     settings.SURVEY_MIN_AGGREGATE = 5
     _in_depth(5)
+    publish_quarters(OCTOBER)
     html = manager_client.get("/surveys/results/in-depth/?quarter=2026-07-01").content.decode()
     assert 'data-testid="below-threshold"' not in html
     assert "7,0" in html  # job satisfaction
     assert "2,0" in html  # stress (0+1+2+3+4)/5
     assert "Idee 3" in html
     rows = rows_of(manager_client.get("/surveys/results/in-depth/questions.csv?quarter=2026-07-01"))
+    assert rows[0][2] == "Antwortende"
     job = next(r for r in rows if r[0].startswith("Wie zufrieden bist du insgesamt"))
     assert job[1:] == ["7.0", "5"]
 
@@ -234,8 +241,10 @@ def test_in_depth_results_show_averages_from_five_respondents(manager_client, se
 def test_an_open_in_depth_campaign_is_not_shown_yet(manager_client):
     camp = _in_depth(6)
     Campaign.objects.filter(pk=camp.pk).update(status=Campaign.Status.OPEN)
+    assert publish_quarters(OCTOBER) == {"published": 0, "withheld": 0}
     html = manager_client.get("/surveys/results/in-depth/").content.decode()
     assert "Idee" not in html and "7,0" not in html
+    assert 'data-testid="not-published"' in html
 
 
 def test_the_admin_lists_no_in_depth_answers(client, staff_user):
@@ -292,3 +301,19 @@ def test_results_pages_are_for_managers_only(technician_client):
         "/surveys/results/pulse/heatmap.csv",
     ):
         assert technician_client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("quarters", [1, 4])
+def test_the_in_depth_page_takes_a_fixed_number_of_queries(
+    manager_client, settings, django_assert_max_num_queries, quarters
+):
+    settings.SURVEY_MIN_AGGREGATE = 5
+    for i in range(quarters):
+        _in_depth(5 + i, quarter_day=D(2025, 1 + 3 * i, 20))
+    campaign(SurveyKind.IN_DEPTH, send_at=timezone.now())  # a quarter still pending
+    publish_quarters(D(2026, 1, 1))
+    with django_assert_max_num_queries(9):
+        page = manager_client.get("/surveys/results/in-depth/")
+    assert page.status_code == 200 and "Idee 3" in page.content.decode()
+    with django_assert_max_num_queries(9):
+        assert manager_client.get("/surveys/results/in-depth/questions.csv").status_code == 200
