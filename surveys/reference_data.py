@@ -8,6 +8,16 @@ from django.apps import apps as global_apps
 
 from msp_maturity.reference_data import reference_model
 
+# The in-depth survey's promise, in the words of the publication rule
+# (surveys/publication.py): per quarter, from five different people.
+INTRO_IN_DEPTH = (
+    "Etwa fünf Minuten. Ausgewertet wird nur je Quartal zusammengefasst und erst, wenn "
+    "mindestens fünf verschiedene Personen geantwortet haben; niemand sieht deine "
+    "einzelnen Antworten.",
+    "About five minutes. Results are only shown per quarter as aggregates, and only once "
+    "at least five different people have answered; nobody sees your individual answers.",
+)
+
 SATISFIED = ("sehr unzufrieden", "very dissatisfied", "sehr zufrieden", "very satisfied")
 ZERO_TEN = ("überhaupt nicht", "not at all", "voll und ganz", "completely")
 
@@ -208,10 +218,8 @@ SURVEYS = [
         "kind": "in_depth",
         "title_de": "Ausführliche Umfrage zu deiner Arbeit",
         "title_en": "In-depth survey about your work",
-        "intro_de": "Etwa fünf Minuten. Ausgewertet wird nur zusammengefasst und erst "
-        "ab fünf Antworten; niemand sieht deine einzelnen Antworten.",
-        "intro_en": "About five minutes. Results are only shown as aggregates and only "
-        "from five answers on; nobody sees your individual answers.",
+        "intro_de": INTRO_IN_DEPTH[0],
+        "intro_en": INTRO_IN_DEPTH[1],
         "questions": [
             scale(
                 "ease_of_job",
