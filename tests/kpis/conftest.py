@@ -80,6 +80,29 @@ def tickets(client, day, count, escalated=0, **extra) -> list[Ticket]:
     return made
 
 
+@pytest.fixture
+def webhook_token(db) -> str:
+    """The token of a PSA webhook integration."""
+    from kpis.models import WebhookIntegration
+
+    integration = WebhookIntegration(name="PSA")
+    raw = integration.issue_token()
+    integration.save()
+    return raw
+
+
+def send_tickets(client, token: str, body):
+    """POST ``body`` as JSON to the PSA webhook with the token."""
+    import json
+
+    return client.post(
+        "/kpis/webhook/tickets/",
+        data=json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
 @pytest.fixture(autouse=True)
 def _english_outside_requests():
     """Service messages (import errors, evidence) are asserted in English; pages and
