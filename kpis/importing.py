@@ -20,6 +20,8 @@ Decisions:
   that names the row and says how to save the file as UTF-8; guessing a code page could
   silently garble names.
 - Delimiter: comma or semicolon (German Excel), detected from the header line.
+- Header names: columns or their German aliases (``kpis.columns``); an unknown name close
+  to one refuses the file, other unknown names are ignored and listed in the result.
 - The same external id twice in one file: the later row wins.
 """
 
@@ -39,7 +41,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import bulk, rollups, ticket_fields
+from . import bulk, columns, rollups, ticket_fields
 from .models import Client, Technician, Ticket
 from .ticket_fields import RowError
 
@@ -71,6 +73,8 @@ class ImportResult:
     unchanged: int = 0
     # Tickets now under another client than before.
     moved: int = 0
+    # Unknown header names, as written in the file.
+    ignored_columns: list[str] = field(default_factory=list)
     client_ids: list[int] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -98,6 +102,19 @@ class ImportResult:
                     self.moved,
                 )
                 % {"n": self.moved}
+            )
+        if self.ignored_columns:
+            names = ", ".join(
+                columns.quoted([name]) if name else _("a column without a name")
+                for name in self.ignored_columns
+            )
+            lines.append(
+                ngettext(
+                    "Not imported, as no such column exists: %(columns)s.",
+                    "Not imported, as no such columns exist: %(columns)s.",
+                    len(self.ignored_columns),
+                )
+                % {"columns": names}
             )
         return lines
 
@@ -151,9 +168,10 @@ def _detect_delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
-def _rows(binary, kind: str) -> Iterator[tuple[int, dict]]:
+def _rows(binary, kind: str, ignored: list[str] | None = None) -> Iterator[tuple[int, dict]]:
     """(row number as in a spreadsheet, {column: text}) for every data row; raises
-    ImportRejected for problems with the file as a whole."""
+    ImportRejected for problems with the file as a whole. Unknown header names that are
+    ignored are appended to ``ignored``."""
     binary.seek(0)
     text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
     row_number = 1
@@ -169,18 +187,17 @@ def _rows(binary, kind: str) -> Iterator[tuple[int, dict]]:
         if not header_line.strip():
             raise ImportRejected([_("The file is empty: it needs a header row and data rows.")])
         delimiter = _detect_delimiter(header_line)
-        header = next(csv.reader([header_line], delimiter=delimiter))
-        header = [name.strip().lower() for name in header]
-        required = [c.name for c in ticket_fields.COLUMNS[kind] if c.required]
-        missing = [name for name in required if name not in header]
-        if missing:
-            raise ImportRejected(
-                [
-                    _("Required column missing: %(columns)s. The header row reads: %(header)s.")
-                    % {"columns": ", ".join(missing), "header": ", ".join(header)[:300]}
-                ]
-            )
-        reader = csv.DictReader(text, fieldnames=header, delimiter=delimiter, restval=None)
+        names = next(csv.reader([header_line], delimiter=delimiter))
+        header = columns.read_header(kind, names)
+        if header.problems:
+            raise ImportRejected(header.messages)
+        if ignored is not None:
+            ignored.extend(header.ignored)
+        # Ignored columns get names no column has, so they cannot shadow one.
+        fieldnames = [
+            column or f"\x00ignored-{index}" for index, column in enumerate(header.columns)
+        ]
+        reader = csv.DictReader(text, fieldnames=fieldnames, delimiter=delimiter, restval=None)
         for row in reader:
             row_number += 1
             if None in row:  # more cells than columns
@@ -213,7 +230,7 @@ def _rows(binary, kind: str) -> Iterator[tuple[int, dict]]:
             ]
         ) from None
     except RowError as exc:
-        raise ImportRejected([row_message(row_number, None, exc.reason)]) from None
+        raise ImportRejected([row_message(row_number, exc.column, exc.reason)]) from None
     finally:
         text.detach()
     if row_number == 1:
@@ -466,13 +483,15 @@ def import_csv(kind: str, binary) -> ImportResult:
         )
         raise
     logger.info(
-        "kpis.import kind=%s rows=%s created=%s updated=%s unchanged=%s moved=%s seconds=%.3f",
+        "kpis.import kind=%s rows=%s created=%s updated=%s unchanged=%s moved=%s "
+        "ignored_columns=%s seconds=%.3f",
         kind,
         result.rows,
         result.created,
         result.updated,
         result.unchanged,
         result.moved,
+        len(result.ignored_columns),
         time.monotonic() - started,
     )
     return result
@@ -500,6 +519,7 @@ def _write(kind: str, binary) -> ImportResult:
 def _write_all(kind: str, binary) -> ImportResult:
     lookups = _lookups(kind)
     upsert = Upsert(kind)
+    ignored: list[str] = []
     problems: list[tuple[int, str]] = []  # (row number, message)
     cut_short = False
 
@@ -510,7 +530,7 @@ def _write_all(kind: str, binary) -> ImportResult:
 
     with transaction.atomic():
         pending: dict[str, Pending] = {}
-        for row_number, row in _rows(binary, kind):
+        for row_number, row in _rows(binary, kind, ignored):
             try:
                 values = _clean(kind, row, lookups)
             except RowError as exc:
@@ -536,6 +556,7 @@ def _write_all(kind: str, binary) -> ImportResult:
             if cut_short or len(problems) > MAX_ERRORS:
                 errors.append(_("… further rows not checked."))
             raise ImportRejected(errors)  # rolls back what earlier batches wrote
+        upsert.result.ignored_columns = ignored
         return upsert.finish()
 
 

@@ -4,7 +4,7 @@ The CSV import and the webhook share these functions, so a value accepted by one
 accepted by the other. Each ``clean_*_row`` takes a mapping of column -> text (or, for
 the webhook, JSON values) and returns the field values of the columns the row names, or
 raises ``RowError`` naming the column and the reason; ``complete_*`` applies them to the
-stored record (see "Rows" below).
+stored record (see "Rows" below). The columns themselves are listed in ``kpis.columns``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import datetime
 import functools
 import re
 import zoneinfo
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -21,7 +20,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from .models import Client, Priority, Source, Technician, Ticket
 
@@ -54,54 +52,6 @@ class RowError(ValueError):
         super().__init__(f"{column}: {reason}")
         self.column = column
         self.reason = str(reason)
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    required: bool
-    description: object  # a lazy translation
-
-
-CLIENT_COLUMNS = [
-    Column("external_id", True, gettext_lazy("Client id in the PSA")),
-    Column("name", True, gettext_lazy("Company name")),
-    Column("contract_start", True, gettext_lazy("YYYY-MM-DD or DD.MM.YYYY")),
-    Column("segment", False, gettext_lazy("Size or industry")),
-    Column("is_active", False, gettext_lazy("true/false (default true)")),
-    Column(
-        "escalation_threshold", False, gettext_lazy("Per-client threshold in %, empty: default")
-    ),
-    Column("responsible_staff", False, gettext_lazy("Sign-in names or e-mails, separated by |")),
-]
-TECHNICIAN_COLUMNS = [
-    Column("external_id", True, gettext_lazy("Technician id in the PSA")),
-    Column("name", True, gettext_lazy("Full name")),
-    Column("email", True, gettext_lazy("E-mail address")),
-    Column("role", False, gettext_lazy("e.g. Level 1")),
-    Column("hire_date", True, gettext_lazy("YYYY-MM-DD or DD.MM.YYYY")),
-    Column("leave_date", False, gettext_lazy("First day no longer employed; empty if employed")),
-    Column("language", False, gettext_lazy("de or en (default de)")),
-]
-TICKET_COLUMNS = [
-    Column("external_id", True, gettext_lazy("Ticket number in the PSA")),
-    Column("client", True, gettext_lazy("The client's external_id")),
-    Column("priority", True, gettext_lazy("critical, high, medium, low (or P1..P4)")),
-    Column(
-        "opened_at",
-        True,
-        gettext_lazy("ISO 8601, e.g. 2026-03-02T09:15:00+01:00; no offset: local time"),
-    ),
-    Column("first_response_at", False, gettext_lazy("ISO 8601; empty if none yet")),
-    Column("resolved_at", False, gettext_lazy("ISO 8601; empty if open")),
-    Column("escalated", False, gettext_lazy("true/false (default false)")),
-    Column("escalated_at", False, gettext_lazy("ISO 8601; only with escalated=true")),
-    Column("source", True, gettext_lazy("client, monitoring, automation or self_service")),
-    Column("proactive", False, gettext_lazy("Resolved before a failure: true/false")),
-    Column("auto_remediated", False, gettext_lazy("true/false")),
-    Column("technician", False, gettext_lazy("The technician's external_id; empty: unassigned")),
-]
-COLUMNS = {"clients": CLIENT_COLUMNS, "technicians": TECHNICIAN_COLUMNS, "tickets": TICKET_COLUMNS}
 
 
 # --- Values ----------------------------------------------------------------------------

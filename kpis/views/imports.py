@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 
 from msp_maturity.roles import manager_required
 
-from .. import importing, ticket_fields
+from .. import columns, importing
 from ..forms import ImportForm
 
 
@@ -31,5 +31,5 @@ def import_upload(request):
     return render(
         request,
         "kpis/import.html",
-        {"form": form, "errors": errors, "columns": ticket_fields.COLUMNS},
+        {"form": form, "errors": errors, "columns": columns.COLUMNS},
     )

@@ -3,8 +3,10 @@
 POST /kpis/webhook/tickets/ with ``Authorization: Bearer <token>`` (or
 ``X-Webhook-Token: <token>``) and a JSON object with the ticket fields of the CSV import
 (docs/import.md), or ``{"tickets": [ ... ]}`` for up to MAX_TICKETS at once. A ticket
-changes only in the fields its object names, as a CSV row (``importing.Upsert``).
-Responses: 200 {"created", "updated", "unchanged", "moved"}; 400
+changes only in the fields its object names, as a CSV row (``importing.Upsert``); keys
+are read as a CSV header is (German aliases; a key close to a field's name is refused,
+other unknown keys are ignored and listed).
+Responses: 200 {"created", "updated", "unchanged", "moved", "ignored_fields"}; 400
 {"error", "fields"} for bad JSON or bad values (nothing stored); 401 for a missing,
 unknown or revoked token; 405 for other methods; 415 for a body that is not
 application/json.
@@ -22,7 +24,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import importing, ticket_fields
+from .. import columns, importing, ticket_fields
 from ..models import Client, Technician, WebhookIntegration
 from ..ticket_fields import RowError
 
@@ -59,6 +61,28 @@ def _lookups(rows: list[dict]) -> tuple[dict, dict]:
         Technician.objects.filter(external_id__in=tech_keys).values_list("external_id", "pk")
     )
     return clients, technicians
+
+
+def _rows(items: list[dict]) -> tuple[list[dict | None], list[dict], set[str]]:
+    """Each ticket's keys read as the CSV header is (aliases, near misses): (the rows by
+    column, None where the keys are refused; the refused keys as field errors; the
+    ignored keys)."""
+    rows, errors, ignored = [], [], set()
+    for index, item in enumerate(items):
+        header = columns.read_header("tickets", list(item), check_required=False)
+        if header.problems:
+            rows.append(None)
+            errors += [{"index": index, "field": k, "message": m} for k, m in header.problems]
+            continue
+        ignored.update(header.ignored)
+        rows.append(
+            {
+                column: value
+                for column, value in zip(header.columns, item.values(), strict=True)
+                if column
+            }
+        )
+    return rows, errors, ignored
 
 
 def _rejected(integration, items, errors) -> JsonResponse:
@@ -98,10 +122,12 @@ def webhook(request):
         return _error(400, 'Send one ticket object or {"tickets": [objects]}.')
     if len(items) > MAX_TICKETS:
         return _error(400, f"At most {MAX_TICKETS} tickets per request.")
-    clients, technicians = _lookups(items)
+    rows, errors, ignored = _rows(items)
+    clients, technicians = _lookups([row for row in rows if row])
     pending: dict[str, importing.Pending] = {}
-    errors = []
-    for index, row in enumerate(items):
+    for index, row in enumerate(rows):
+        if row is None:
+            continue
         try:
             importing.add_row(
                 pending, index, ticket_fields.clean_ticket_row(row, clients, technicians)
@@ -135,5 +161,6 @@ def webhook(request):
             "updated": result.updated,
             "unchanged": result.unchanged,
             "moved": result.moved,
+            "ignored_fields": sorted(ignored),
         }
     )

@@ -71,6 +71,7 @@ def test_a_good_ticket_is_stored_and_counted(
         "updated": 0,
         "unchanged": 0,
         "moved": 0,
+        "ignored_fields": [],
     }
     ticket = Ticket.objects.get(external_id="HALO-1")
     assert ticket.client == acme and ticket.proactive and ticket.first_response_seconds == 1200

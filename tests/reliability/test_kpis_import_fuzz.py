@@ -16,7 +16,7 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpis import importing, ticket_fields
+from kpis import columns, importing, ticket_fields
 from kpis.models import Client, Technician, Ticket, TicketDailyRollup, WebhookIntegration
 
 FUZZ = settings(
@@ -25,14 +25,14 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 ROW_MESSAGE = re.compile(r"^Row \d+(, column “[^”]+”)?: .+", re.DOTALL)
-TICKET_HEADER = [c.name for c in ticket_fields.TICKET_COLUMNS]
-CLIENT_HEADER = [c.name for c in ticket_fields.CLIENT_COLUMNS]
+TICKET_HEADER = [c.name for c in columns.TICKET_COLUMNS]
+CLIENT_HEADER = [c.name for c in columns.CLIENT_COLUMNS]
 BINARY_MESSAGE = (
     "This is not a CSV text file (perhaps an Excel workbook, an archive or an image). In "
     "Excel choose “Save as” > “CSV UTF-8 (comma delimited)”."
 )
 ALL_COLUMNS = sorted(
-    {c.name for columns in ticket_fields.COLUMNS.values() for c in columns} | {"client"}
+    {c.name for kind_columns in columns.COLUMNS.values() for c in kind_columns} | {"client"}
 )
 
 

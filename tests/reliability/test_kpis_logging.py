@@ -57,12 +57,12 @@ def test_an_import_logs_kind_rows_and_seconds_without_cells(acme, records):
     lines = [r.getMessage() for r in records.records if r.name == "kpis.importing"]
     assert re.fullmatch(
         r"kpis\.import kind=tickets rows=2 created=2 updated=0 unchanged=0 moved=0 "
-        r"seconds=\d+\.\d{3}",
+        r"ignored_columns=0 seconds=\d+\.\d{3}",
         lines[0],
     )
     assert re.fullmatch(
         r"kpis\.import kind=clients rows=1 created=0 updated=0 unchanged=1 moved=0 "
-        r"seconds=\d+\.\d{3}",
+        r"ignored_columns=0 seconds=\d+\.\d{3}",
         lines[1],
     )
     text = _text(records)
