@@ -32,7 +32,7 @@ import csv
 import io
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -76,6 +76,22 @@ class ImportResult:
     # Unknown header names, as written in the file.
     ignored_columns: list[str] = field(default_factory=list)
     client_ids: list[int] = field(default_factory=list)
+
+    COUNTS = ("rows", "created", "updated", "unchanged", "moved")
+
+    def counts(self) -> dict:
+        """The figures as JSON-ready values (an import job stores them)."""
+        data = {name: getattr(self, name) for name in self.COUNTS}
+        data["ignored_columns"] = list(self.ignored_columns)
+        return data
+
+    @classmethod
+    def from_counts(cls, kind: str, data: dict) -> ImportResult:
+        return cls(
+            kind=kind,
+            ignored_columns=list(data.get("ignored_columns", [])),
+            **{name: int(data.get(name, 0)) for name in cls.COUNTS},
+        )
 
     def lines(self) -> list[str]:
         """The result in sentences, in the active language."""
@@ -235,6 +251,23 @@ def _rows(binary, kind: str, ignored: list[str] | None = None) -> Iterator[tuple
         text.detach()
     if row_number == 1:
         raise ImportRejected([_("The file has a header row but no data rows.")])
+
+
+def check_file(kind: str, binary) -> None:
+    """Refuse a file that cannot be imported whatever its rows say (a binary file, a bad
+    header, no data rows) without reading past its first row; raises ImportRejected.
+    The upload page runs this before it stores the file for the import task."""
+    started = time.monotonic()
+    try:
+        _reject_binary(binary)
+        rows = _rows(binary, kind)
+        try:
+            next(rows, None)
+        finally:
+            rows.close()
+    except ImportRejected as exc:
+        _log_rejected(kind, exc, started)
+        raise
 
 
 # --- Lookups ---------------------------------------------------------------------------
@@ -461,26 +494,31 @@ class Upsert:
         return self.result
 
 
-def import_csv(kind: str, binary) -> ImportResult:
+def _log_rejected(kind: str, exc: ImportRejected, started: float) -> None:
+    # Counts only: cells may hold client data.
+    logger.info(
+        "kpis.import_rejected kind=%s problems=%s seconds=%.3f",
+        kind,
+        len(exc.errors),
+        time.monotonic() - started,
+    )
+
+
+def import_csv(kind: str, binary, progress: Callable[[int], None] | None = None) -> ImportResult:
     """Validate then upsert a whole CSV file of ``kind`` (clients, technicians, tickets).
 
     ``binary`` is a seekable binary file. Raises ImportRejected (nothing written) if any
     row is bad. After the write, rollups of the touched clients and days are refreshed
-    and the threshold check is queued once the transaction commits."""
+    and the threshold check is queued once the transaction commits. ``progress`` is
+    called with the number of rows read so far after each batch."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     started = time.monotonic()
     try:
         _reject_binary(binary)
-        result = _write(kind, binary)
+        result = _write(kind, binary, progress)
     except ImportRejected as exc:
-        # Counts only: cells may hold client data.
-        logger.info(
-            "kpis.import_rejected kind=%s problems=%s seconds=%.3f",
-            kind,
-            len(exc.errors),
-            time.monotonic() - started,
-        )
+        _log_rejected(kind, exc, started)
         raise
     logger.info(
         "kpis.import kind=%s rows=%s created=%s updated=%s unchanged=%s moved=%s "
@@ -497,11 +535,11 @@ def import_csv(kind: str, binary) -> ImportResult:
     return result
 
 
-def _write(kind: str, binary) -> ImportResult:
+def _write(kind: str, binary, progress) -> ImportResult:
     """Check and upsert every row in one transaction. A bad row or a database error rolls
     the whole file back and raises ImportRejected."""
     try:
-        return _write_all(kind, binary)
+        return _write_all(kind, binary, progress)
     except DatabaseError as exc:
         # The message may quote cell values; the log names only the kind of error.
         logger.error("kpis.import_failed kind=%s error=%s", kind, type(exc).__name__)
@@ -516,7 +554,7 @@ def _write(kind: str, binary) -> ImportResult:
         ) from None
 
 
-def _write_all(kind: str, binary) -> ImportResult:
+def _write_all(kind: str, binary, progress) -> ImportResult:
     lookups = _lookups(kind)
     upsert = Upsert(kind)
     ignored: list[str] = []
@@ -544,6 +582,8 @@ def _write_all(kind: str, binary) -> ImportResult:
             if len(pending) >= BATCH_SIZE:
                 check(pending)
                 pending = {}
+                if progress:
+                    progress(upsert.result.rows)
                 if len(problems) >= MAX_ERRORS:
                     cut_short = True
                     break

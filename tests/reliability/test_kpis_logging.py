@@ -94,9 +94,9 @@ def test_a_failed_write_logs_the_error_kind_without_the_database_message(
 
 
 def test_the_upload_page_logs_like_the_command(manager_client, acme, records):
-    upload = io.BytesIO(_tickets(SECRET_TICKET))
-    upload.name = "tickets.csv"
-    manager_client.post(reverse("kpis:import"), {"kind": "tickets", "file": upload})
+    from tests.kpis.conftest import upload
+
+    upload(manager_client, "tickets", _tickets(SECRET_TICKET), name=f"{SECRET_TICKET}.csv")
     assert any(
         r.getMessage().startswith("kpis.import kind=tickets rows=1 ") for r in records.records
     )
