@@ -189,3 +189,15 @@ def test_the_webhook_refuses_a_misspelt_field(acme, client, webhook_token):
         }
     ]
     assert not Ticket.objects.exists()
+
+
+def test_the_documentation_lists_every_column_with_its_german_names():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "import.md").read_text()
+    for kind_columns in columns.COLUMNS.values():
+        for column in kind_columns:
+            also = ", ".join(f"`{alias}`" for alias in column.aliases)
+            required = "yes" if column.required else "no"
+            row = f"| `{column.name}` | {also} | {required} |".replace("|  |", "| |")
+            assert row in text, row
