@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from msp_maturity.form_fields import BoundedDateField
 
-from .models import Client, Priority, Source
+from .models import Client, ImportJob, Priority, Source
 from .periods import DEFAULT_PRESET, PRESETS, Period, preset_period
 
 MAX_CUSTOM_DAYS = 3 * 366
@@ -207,14 +207,7 @@ class TicketFilterForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("What the file contains"),
-        choices=[
-            ("tickets", _("Tickets")),
-            ("clients", _("Clients")),
-            ("technicians", _("Technicians")),
-        ],
-    )
+    kind = forms.ChoiceField(label=_("What the file contains"), choices=ImportJob.Kind.choices)
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(

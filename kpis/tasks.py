@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import alerting, rollups, thresholds
+from . import alerting, import_jobs, rollups, thresholds
 
 logger = logging.getLogger("kpis.tasks")
 
@@ -99,3 +99,39 @@ def queue_rollup_rebuild() -> None:
             logger.exception("kpis.queue_failed task=refresh_rollups")
 
     transaction.on_commit(_queue)
+
+
+@shared_task(name="kpis.tasks.run_import")
+def run_import(job_id: int) -> str:
+    """Import an uploaded file (import_jobs.run); a job is imported once, however often
+    the task runs."""
+    return import_jobs.run(job_id)
+
+
+@shared_task(name="kpis.tasks.sweep_imports")
+def sweep_imports() -> dict:
+    """Queue again the uploads the broker lost, fail those whose worker died, forget old
+    ones (import_jobs.sweep)."""
+    swept = import_jobs.sweep()
+    queued = sum(_queue_import(job_id) for job_id in swept["queued"])
+    logger.info(
+        "kpis.import_sweep queued=%s failed=%s deleted=%s",
+        queued,
+        swept["failed"],
+        swept["deleted"],
+    )
+    return {**swept, "queued": queued}
+
+
+def queue_import(job_id: int) -> None:
+    """Queue the import of a stored upload once the current transaction commits."""
+    transaction.on_commit(lambda: _queue_import(job_id))
+
+
+def _queue_import(job_id: int) -> bool:
+    try:
+        run_import.delay(job_id)
+    except Exception:  # the sweep queues it again
+        logger.exception("kpis.queue_failed task=run_import job=%s", job_id)
+        return False
+    return True

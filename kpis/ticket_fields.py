@@ -2,16 +2,17 @@
 
 The CSV import and the webhook share these functions, so a value accepted by one is
 accepted by the other. Each ``clean_*_row`` takes a mapping of column -> text (or, for
-the webhook, JSON values) and returns the model field values, or raises ``RowError``
-naming the column and the reason.
+the webhook, JSON values) and returns the field values of the columns the row names, or
+raises ``RowError`` naming the column and the reason; ``complete_*`` applies them to the
+stored record (see "Rows" below). The columns themselves are listed in ``kpis.columns``.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import zoneinfo
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -19,9 +20,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from .models import Priority, Source
+from msp_maturity.form_fields import EARLIEST_DATE, LATEST_DATE
+
+from .models import Client, Priority, Source, Technician, Ticket
 
 TRUE_WORDS = {"1", "true", "yes", "y", "ja", "j", "x", "wahr"}
 FALSE_WORDS = {"0", "false", "no", "n", "nein", "falsch", ""}
@@ -41,9 +43,9 @@ PRIORITY_VALUES = frozenset(str(v) for v in Priority.values)
 SOURCE_VALUES = frozenset(str(v) for v in Source.values)
 # Timestamps more than this far in the future are typing errors.
 FUTURE_TOLERANCE = datetime.timedelta(days=1)
-# Dates outside these years are typing errors; near year 1 or 9999 converting time zones
-# or adding the 90 onboarding days would overflow.
-EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+# Dates outside the product's calendar (1900 to 2199, as in every form) are typing
+# errors; near year 1 or 9999 converting time zones or adding 90 days would overflow.
+EARLIEST_YEAR, LATEST_YEAR = EARLIEST_DATE.year, LATEST_DATE.year
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -52,54 +54,6 @@ class RowError(ValueError):
         super().__init__(f"{column}: {reason}")
         self.column = column
         self.reason = str(reason)
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    required: bool
-    description: object  # a lazy translation
-
-
-CLIENT_COLUMNS = [
-    Column("external_id", True, gettext_lazy("Client id in the PSA")),
-    Column("name", True, gettext_lazy("Company name")),
-    Column("contract_start", True, gettext_lazy("YYYY-MM-DD or DD.MM.YYYY")),
-    Column("segment", False, gettext_lazy("Size or industry")),
-    Column("is_active", False, gettext_lazy("true/false (default true)")),
-    Column(
-        "escalation_threshold", False, gettext_lazy("Per-client threshold in %, empty: default")
-    ),
-    Column("responsible_staff", False, gettext_lazy("Sign-in names or e-mails, separated by |")),
-]
-TECHNICIAN_COLUMNS = [
-    Column("external_id", True, gettext_lazy("Technician id in the PSA")),
-    Column("name", True, gettext_lazy("Full name")),
-    Column("email", True, gettext_lazy("E-mail address")),
-    Column("role", False, gettext_lazy("e.g. Level 1")),
-    Column("hire_date", True, gettext_lazy("YYYY-MM-DD or DD.MM.YYYY")),
-    Column("leave_date", False, gettext_lazy("First day no longer employed; empty if employed")),
-    Column("language", False, gettext_lazy("de or en (default de)")),
-]
-TICKET_COLUMNS = [
-    Column("external_id", True, gettext_lazy("Ticket number in the PSA")),
-    Column("client", True, gettext_lazy("The client's external_id")),
-    Column("priority", True, gettext_lazy("critical, high, medium, low (or P1..P4)")),
-    Column(
-        "opened_at",
-        True,
-        gettext_lazy("ISO 8601, e.g. 2026-03-02T09:15:00+01:00; no offset: local time"),
-    ),
-    Column("first_response_at", False, gettext_lazy("ISO 8601; empty if none yet")),
-    Column("resolved_at", False, gettext_lazy("ISO 8601; empty if open")),
-    Column("escalated", False, gettext_lazy("true/false (default false)")),
-    Column("escalated_at", False, gettext_lazy("ISO 8601; only with escalated=true")),
-    Column("source", True, gettext_lazy("client, monitoring, automation or self_service")),
-    Column("proactive", False, gettext_lazy("Resolved before a failure: true/false")),
-    Column("auto_remediated", False, gettext_lazy("true/false")),
-    Column("technician", False, gettext_lazy("The technician's external_id; empty: unassigned")),
-]
-COLUMNS = {"clients": CLIENT_COLUMNS, "technicians": TECHNICIAN_COLUMNS, "tickets": TICKET_COLUMNS}
 
 
 # --- Values ----------------------------------------------------------------------------
@@ -271,6 +225,61 @@ def derived_values(opened_at, first_response_at, resolved_at) -> dict:
 
 
 # --- Rows ------------------------------------------------------------------------------
+#
+# A row (a CSV line, a webhook ticket) carries the columns it names. ``clean_*_row``
+# checks each of them on its own and returns their field values; ``complete_*`` applies
+# them to the stored record (or, for a new one, to the model's defaults), checks what
+# depends on several columns and derives the computed fields. Both use the stored value
+# of every column the row leaves out, so a row never resets what it does not name.
+
+
+@functools.cache
+def _defaults(model, fields: tuple[str, ...]) -> dict:
+    """The model's defaults of ``fields`` (computed once: every new record needs them)."""
+    return {name: model._meta.get_field(name).get_default() for name in fields}
+
+
+# The stored fields a row is compared with, and those a new record takes from the model's
+# defaults when its row leaves them out.
+CLIENT_DEFAULTED = ("segment", "is_active", "escalation_threshold")
+CLIENT_FIELDS = ["external_id", "name", "contract_start", *CLIENT_DEFAULTED]
+TECHNICIAN_DEFAULTED = ("role", "leave_date", "language")
+TECHNICIAN_FIELDS = ["external_id", "name", "email", "hire_date", *TECHNICIAN_DEFAULTED]
+TICKET_DEFAULTED = (
+    "first_response_at",
+    "resolved_at",
+    "escalated",
+    "escalated_at",
+    "proactive",
+    "auto_remediated",
+    "technician_id",
+)
+TICKET_FIELDS = [
+    "external_id",
+    "client_id",
+    "priority",
+    "opened_at",
+    "opened_on",
+    "first_response_at",
+    "resolved_at",
+    "first_response_seconds",
+    "resolution_seconds",
+    "escalated",
+    "escalated_at",
+    "source",
+    "proactive",
+    "auto_remediated",
+    "technician_id",
+]
+# Computed from the timestamps on every write (derived_values).
+DERIVED_TICKET_FIELDS = ("opened_on", "first_response_seconds", "resolution_seconds")
+
+
+def stored_fields(kind: str) -> list[str]:
+    """The fields of a stored record that a row of ``kind`` is compared with."""
+    return {"clients": CLIENT_FIELDS, "technicians": TECHNICIAN_FIELDS, "tickets": TICKET_FIELDS}[
+        kind
+    ]
 
 
 def clean_client_row(row, staff_lookup: dict[str, int] | None = None) -> dict:
@@ -300,6 +309,13 @@ def clean_client_row(row, staff_lookup: dict[str, int] | None = None) -> dict:
     return values
 
 
+def complete_client(values: dict, stored: dict | None) -> dict:
+    """The client's field values after the row (responsible staff aside)."""
+    full = dict(stored or _defaults(Client, CLIENT_DEFAULTED))
+    full.update((key, value) for key, value in values.items() if key != "responsible_staff")
+    return full
+
+
 def clean_technician_row(row) -> dict:
     values = {
         "external_id": required_text(row, "external_id", 100),
@@ -315,8 +331,6 @@ def clean_technician_row(row) -> dict:
         values["role"] = optional_text(row, "role", 100)
     if "leave_date" in row:
         values["leave_date"] = parse_date(row, "leave_date", required=False)
-        if values["leave_date"] and values["leave_date"] <= values["hire_date"]:
-            raise RowError("leave_date", _("must be after the hire date"))
     if "language" in row:
         language = _cell(row, "language").lower() or "de"
         if language not in ("de", "en"):
@@ -325,47 +339,94 @@ def clean_technician_row(row) -> dict:
     return values
 
 
+def complete_technician(values: dict, stored: dict | None) -> dict:
+    """The technician's field values after the row; the leave date must follow the hire
+    date, the stored leave date too when the row leaves it out."""
+    full = dict(stored or _defaults(Technician, TECHNICIAN_DEFAULTED))
+    full.update(values)
+    if full["leave_date"] and full["leave_date"] <= full["hire_date"]:
+        if "leave_date" in values or stored is None:
+            raise RowError("leave_date", _("must be after the hire date"))
+        raise RowError(
+            "leave_date",
+            _("the stored leave date, which this row leaves unchanged, is not after the hire date"),
+        )
+    return full
+
+
 def clean_ticket_row(row, clients: dict[str, int], technicians: dict[str, int]) -> dict:
-    """Field values of one ticket; ``clients``/``technicians`` map external ids to ids."""
+    """Field values of the columns one ticket row names; ``clients``/``technicians`` map
+    external ids to ids. Checks across columns follow in ``complete_ticket``."""
     external_id = required_text(row, "external_id", 100)
     client_key = required_text(row, "client", 100)
     if client_key not in clients:
         raise RowError("client", _("no client with external id %(id)r") % {"id": client_key})
-    opened_at = parse_datetime(row, "opened_at", required=True)
-    first_response_at = parse_datetime(row, "first_response_at", required=False)
-    resolved_at = parse_datetime(row, "resolved_at", required=False)
-    escalated_at = parse_datetime(row, "escalated_at", required=False)
-    escalated = parse_bool(row, "escalated", default=False)
-    for column, moment in (
-        ("first_response_at", first_response_at),
-        ("resolved_at", resolved_at),
-        ("escalated_at", escalated_at),
-    ):
-        if moment is not None and moment < opened_at:
-            raise RowError(column, _("lies before opened_at"))
-    if escalated_at is not None and not escalated:
-        raise RowError("escalated_at", _("is set, but escalated is false"))
-    technician_key = optional_text(row, "technician", 100)
-    technician_id = None
-    if technician_key:
-        technician_id = technicians.get(technician_key)
-        if technician_id is None:
-            raise RowError(
-                "technician", _("no technician with external id %(id)r") % {"id": technician_key}
-            )
     values = {
         "external_id": external_id,
         "client_id": clients[client_key],
-        "priority": choice(row, "priority", PRIORITY_VALUES, PRIORITY_ALIASES),
-        "opened_at": opened_at,
-        "first_response_at": first_response_at,
-        "resolved_at": resolved_at,
-        "escalated": escalated,
-        "escalated_at": escalated_at,
-        "source": choice(row, "source", SOURCE_VALUES, SOURCE_ALIASES),
-        "proactive": parse_bool(row, "proactive", default=False),
-        "auto_remediated": parse_bool(row, "auto_remediated", default=False),
-        "technician_id": technician_id,
+        "opened_at": parse_datetime(row, "opened_at", required=True),
     }
-    values.update(derived_values(opened_at, first_response_at, resolved_at))
+    for column in ("first_response_at", "resolved_at", "escalated_at"):
+        if column in row:
+            values[column] = parse_datetime(row, column, required=False)
+    if "escalated" in row:
+        values["escalated"] = parse_bool(row, "escalated", default=False)
+    if "technician" in row:
+        technician_key = optional_text(row, "technician", 100)
+        technician_id = None
+        if technician_key:
+            technician_id = technicians.get(technician_key)
+            if technician_id is None:
+                raise RowError(
+                    "technician",
+                    _("no technician with external id %(id)r") % {"id": technician_key},
+                )
+        values["technician_id"] = technician_id
+    values["priority"] = choice(row, "priority", PRIORITY_VALUES, PRIORITY_ALIASES)
+    values["source"] = choice(row, "source", SOURCE_VALUES, SOURCE_ALIASES)
+    for column in ("proactive", "auto_remediated"):
+        if column in row:
+            values[column] = parse_bool(row, column, default=False)
     return values
+
+
+def complete_ticket(values: dict, stored: dict | None) -> dict:
+    """Every field value of the ticket after the row: ``values`` (from clean_ticket_row)
+    applied to ``stored`` (the stored ticket's TICKET_FIELDS, None for a new ticket: the
+    defaults). Checks across columns and the derived values use the stored value of each
+    column the row leaves out. Raises RowError."""
+    full = dict(stored or _defaults(Ticket, TICKET_DEFAULTED))
+    full.update(values)
+    opened_at = full["opened_at"]
+    moved_in_time = stored is not None and stored["opened_at"] != opened_at
+    for column in ("first_response_at", "resolved_at", "escalated_at"):
+        moment = full[column]
+        if moment is None or moment >= opened_at:
+            continue
+        if column in values:
+            raise RowError(column, _("lies before opened_at"))
+        if moved_in_time:  # the row's new opened_at against the stored value
+            raise RowError(
+                column,
+                _("the stored value, which this row leaves unchanged, lies before opened_at"),
+            )
+    # Judged when the row names either column (a stored mismatch it does not touch is not
+    # the row's doing).
+    touches_escalation = "escalated" in values or "escalated_at" in values
+    if touches_escalation and full["escalated_at"] is not None and not full["escalated"]:
+        if "escalated_at" not in values:
+            raise RowError(
+                "escalated",
+                _(
+                    "is false, but the stored escalated_at, which this row leaves unchanged, "
+                    "is set; add an empty escalated_at column to clear it"
+                ),
+            )
+        if "escalated" in values or stored is None:
+            raise RowError("escalated_at", _("is set, but escalated is false"))
+        raise RowError(
+            "escalated_at",
+            _("is set, but the stored escalated value, which this row leaves unchanged, is false"),
+        )
+    full.update(derived_values(opened_at, full["first_response_at"], full["resolved_at"]))
+    return full

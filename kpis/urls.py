@@ -15,6 +15,7 @@ urlpatterns = [
     path("alerts/", views.alert_list, name="alerts"),
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
     path("import/", views.import_upload, name="import"),
+    path("import/jobs/<int:pk>/", views.import_job, name="import_job"),
     path("export/<slug:table>.csv", views.export, name="export"),
     path("webhook/tickets/", views.webhook, name="webhook"),
 ]

@@ -33,6 +33,11 @@ app.conf.beat_schedule = {
         "task": "kpis.tasks.check_thresholds",
         "schedule": crontab(minute=17),
     },
+    "kpis-sweep-imports": {
+        # Uploads stored while the broker was down are imported from here.
+        "task": "kpis.tasks.sweep_imports",
+        "schedule": crontab(minute="*/5"),
+    },
     "kpis-check-team-satisfaction": {
         "task": "kpis.tasks.check_team_satisfaction",
         "schedule": crontab(minute=30, hour=7),

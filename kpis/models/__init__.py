@@ -5,10 +5,12 @@
 - config: the organisation's KPI settings (thresholds, benchmark)
 - alerts: threshold and team satisfaction alerts
 - integrations: webhook integrations with hashed tokens
+- imports: uploaded CSV files and their import jobs
 """
 
 from .alerts import AlertState, TeamSatisfactionAlert, ThresholdAlert
 from .config import KpiSettings
+from .imports import ImportChunk, ImportJob
 from .integrations import WebhookIntegration
 from .organisation import (
     ONBOARDING_DAYS,
@@ -36,6 +38,8 @@ __all__ = [
     "Client",
     "ClientQuerySet",
     "Contact",
+    "ImportChunk",
+    "ImportJob",
     "KpiSettings",
     "Language",
     "Priority",

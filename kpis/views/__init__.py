@@ -5,7 +5,7 @@ from .clients import client_detail, ticket_list
 from .dashboard import dashboard
 from .details import escalations, proactive, satisfaction, sla, turnover
 from .exports import export
-from .imports import import_upload
+from .imports import import_job, import_upload
 from .webhook import webhook
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "dashboard",
     "escalations",
     "export",
+    "import_job",
     "import_upload",
     "proactive",
     "satisfaction",

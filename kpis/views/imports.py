@@ -1,14 +1,24 @@
-"""The manager-area CSV upload."""
+"""The manager-area CSV upload and the progress page of each upload (kpis/import_jobs.py).
+
+Managers share the organisation's data (every client, every ticket), so every manager
+sees every upload, not only their own."""
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
 
 from msp_maturity.roles import manager_required
 
-from .. import importing, ticket_fields
+from .. import columns, import_jobs, importing
 from ..forms import ImportForm
+from ..models import ImportJob
+from ..tasks import queue_import
+
+RECENT_JOBS = 10
+# Seconds between reloads of the progress page while the job is queued or running.
+REFRESH_SECONDS = 2
 
 
 @manager_required
@@ -17,19 +27,53 @@ def import_upload(request):
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
-            kind = form.cleaned_data["kind"]
+            kind, upload = form.cleaned_data["kind"], form.cleaned_data["file"]
             try:
-                with importing.open_upload(form.cleaned_data["file"]) as binary:
-                    result = importing.import_csv(kind, binary)
+                with importing.open_upload(upload) as binary:
+                    # A binary file or a bad header is refused here, before it is stored.
+                    importing.check_file(kind, binary)
+                    job = import_jobs.create(
+                        kind, binary, upload.name, request.user, get_language()
+                    )
             except importing.ImportRejected as exc:
                 errors = exc.errors
             else:
-                messages.success(request, result.message())
-                return redirect("kpis:import")
+                queue_import(job.pk)
+                return redirect(job)
     else:
-        form = ImportForm()
+        kind = request.GET.get("kind")
+        form = ImportForm(initial={"kind": kind} if kind in importing.KINDS else None)
+    jobs = ImportJob.objects.select_related("uploaded_by")[:RECENT_JOBS]
     return render(
         request,
         "kpis/import.html",
-        {"form": form, "errors": errors, "columns": ticket_fields.COLUMNS},
+        {"form": form, "errors": errors, "columns": columns.COLUMNS, "jobs": jobs},
+    )
+
+
+def get_import_job(pk: int) -> ImportJob:
+    """An upload for a manager page (managers see every upload)."""
+    return get_object_or_404(ImportJob.objects.select_related("uploaded_by"), pk=pk)
+
+
+@manager_required
+def import_job(request, pk: int):
+    job = get_import_job(pk)
+    running = job.state == ImportJob.State.RUNNING
+    result = None
+    if job.state == ImportJob.State.DONE:
+        result = importing.ImportResult.from_counts(job.kind, job.result).lines()
+    return render(
+        request,
+        "kpis/import_job.html",
+        {
+            "job": job,
+            "progress": import_jobs.progress(job) if running else None,
+            "result": result,
+            "errors": job.errors if job.state == ImportJob.State.FAILED else [],
+            "refresh": REFRESH_SECONDS if not job.finished else None,
+            # Still queued after the grace time: the worker or the broker is down.
+            "waiting": job.state == ImportJob.State.QUEUED
+            and job.created_at < timezone.now() - import_jobs.QUEUED_GRACE,
+        },
     )

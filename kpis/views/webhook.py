@@ -2,10 +2,14 @@
 
 POST /kpis/webhook/tickets/ with ``Authorization: Bearer <token>`` (or
 ``X-Webhook-Token: <token>``) and a JSON object with the ticket fields of the CSV import
-(docs/import.md), or ``{"tickets": [ ... ]}`` for up to MAX_TICKETS at once.
-Responses: 200 {"created": n, "updated": n}; 400 {"error", "fields"} for bad JSON or
-bad values (nothing stored); 401 for a missing, unknown or revoked token; 405 for other
-methods; 415 for a body that is not application/json.
+(docs/import.md), or ``{"tickets": [ ... ]}`` for up to MAX_TICKETS at once. A ticket
+changes only in the fields its object names, as a CSV row (``importing.Upsert``); keys
+are read as a CSV header is (German aliases; a key close to a field's name is refused,
+other unknown keys are ignored and listed).
+Responses: 200 {"created", "updated", "unchanged", "moved", "ignored_fields"}; 400
+{"error", "fields"} for bad JSON or bad values (nothing stored); 401 for a missing,
+unknown or revoked token; 405 for other methods; 415 for a body that is not
+application/json.
 """
 
 from __future__ import annotations
@@ -20,30 +24,13 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import rollups, ticket_fields
-from ..models import Client, Technician, Ticket, WebhookIntegration
-from ..tasks import queue_threshold_check
+from .. import columns, importing, ticket_fields
+from ..models import Client, Technician, WebhookIntegration
 from ..ticket_fields import RowError
 
 logger = logging.getLogger("kpis.webhook")
 
 MAX_TICKETS = 500
-UPDATE_FIELDS = [
-    "client_id",
-    "priority",
-    "opened_at",
-    "opened_on",
-    "first_response_at",
-    "resolved_at",
-    "first_response_seconds",
-    "resolution_seconds",
-    "escalated",
-    "escalated_at",
-    "source",
-    "proactive",
-    "auto_remediated",
-    "technician_id",
-]
 
 
 def _error(status: int, message: str, **extra) -> JsonResponse:
@@ -60,11 +47,11 @@ def _token(request) -> str:
     return request.headers.get("X-Webhook-Token", "").strip()
 
 
-def _lookups(items: list[dict]) -> tuple[dict, dict]:
+def _lookups(rows: list[dict]) -> tuple[dict, dict]:
     # Keys no column can hold (NUL, lone surrogates) cannot match and would break the
     # query; the row check names them.
-    client_keys = {str(item.get("client", "")).strip() for item in items}
-    tech_keys = {str(item.get("technician") or "").strip() for item in items} - {""}
+    client_keys = {str(row.get("client", "")).strip() for row in rows}
+    tech_keys = {str(row.get("technician") or "").strip() for row in rows} - {""}
     client_keys = {key for key in client_keys if ticket_fields.storable(key)}
     tech_keys = {key for key in tech_keys if ticket_fields.storable(key)}
     clients = dict(
@@ -74,6 +61,38 @@ def _lookups(items: list[dict]) -> tuple[dict, dict]:
         Technician.objects.filter(external_id__in=tech_keys).values_list("external_id", "pk")
     )
     return clients, technicians
+
+
+def _rows(items: list[dict]) -> tuple[list[dict | None], list[dict], set[str]]:
+    """Each ticket's keys read as the CSV header is (aliases, near misses): (the rows by
+    column, None where the keys are refused; the refused keys as field errors; the
+    ignored keys)."""
+    rows, errors, ignored = [], [], set()
+    for index, item in enumerate(items):
+        header = columns.read_header("tickets", list(item), check_required=False)
+        if header.problems:
+            rows.append(None)
+            errors += [{"index": index, "field": k, "message": m} for k, m in header.problems]
+            continue
+        ignored.update(header.ignored)
+        rows.append(
+            {
+                column: value
+                for column, value in zip(header.columns, item.values(), strict=True)
+                if column
+            }
+        )
+    return rows, errors, ignored
+
+
+def _rejected(integration, items, errors) -> JsonResponse:
+    logger.info(
+        "kpis.webhook_rejected integration=%s tickets=%s errors=%s",
+        integration.pk,
+        len(items),
+        len(errors),
+    )
+    return _error(400, "Invalid ticket data; nothing was stored.", fields=errors)
 
 
 @csrf_exempt
@@ -103,49 +122,45 @@ def webhook(request):
         return _error(400, 'Send one ticket object or {"tickets": [objects]}.')
     if len(items) > MAX_TICKETS:
         return _error(400, f"At most {MAX_TICKETS} tickets per request.")
-    clients, technicians = _lookups(items)
-    cleaned, errors = [], []
-    for index, item in enumerate(items):
+    rows, errors, ignored = _rows(items)
+    clients, technicians = _lookups([row for row in rows if row])
+    pending: dict[str, importing.Pending] = {}
+    for index, row in enumerate(rows):
+        if row is None:
+            continue
         try:
-            cleaned.append(ticket_fields.clean_ticket_row(item, clients, technicians))
+            importing.add_row(
+                pending, index, ticket_fields.clean_ticket_row(row, clients, technicians)
+            )
         except RowError as exc:
             errors.append({"index": index, "field": exc.column, "message": exc.reason})
     if errors:
-        logger.info(
-            "kpis.webhook_rejected integration=%s tickets=%s errors=%s",
-            integration.pk,
-            len(items),
-            len(errors),
-        )
-        return _error(400, "Invalid ticket data; nothing was stored.", fields=errors)
+        return _rejected(integration, items, sorted(errors, key=lambda e: e["index"]))
     started = time.monotonic()
-    by_key = {values["external_id"]: values for values in cleaned}
     with transaction.atomic():
-        touched = rollups.Touched()
-        existing = list(
-            Ticket.objects.filter(external_id__in=list(by_key)).values_list(
-                "external_id", "client_id", "opened_on"
-            )
-        )
-        for _key, client_id, day in existing:
-            touched.add(client_id, day)
-        for values in by_key.values():
-            touched.add(values["client_id"], values["opened_on"])
-        Ticket.objects.bulk_create(
-            [Ticket(**values) for values in by_key.values()],
-            update_conflicts=True,
-            unique_fields=["external_id"],
-            update_fields=UPDATE_FIELDS,
-        )
-        touched.refresh()
+        upsert = importing.Upsert("tickets")
+        problems = upsert.batch(pending)
+        if problems:  # checks against the stored tickets; nothing was written
+            errors = [{"index": i, "field": e.column, "message": e.reason} for i, e in problems]
+            return _rejected(integration, items, sorted(errors, key=lambda e: e["index"]))
+        result = upsert.finish()
         WebhookIntegration.objects.filter(pk=integration.pk).update(last_used_at=timezone.now())
-        queue_threshold_check()
-    created, updated = len(by_key) - len(existing), len(existing)
     logger.info(
-        "kpis.webhook_stored integration=%s created=%s updated=%s seconds=%.3f",
+        "kpis.webhook_stored integration=%s created=%s updated=%s unchanged=%s moved=%s "
+        "seconds=%.3f",
         integration.pk,
-        created,
-        updated,
+        result.created,
+        result.updated,
+        result.unchanged,
+        result.moved,
         time.monotonic() - started,
     )
-    return JsonResponse({"created": created, "updated": updated})
+    return JsonResponse(
+        {
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "moved": result.moved,
+            "ignored_fields": sorted(ignored),
+        }
+    )

@@ -25,6 +25,15 @@ def _alert(cast):
     return {"pk": alert.pk}
 
 
+def _import_job(cast):
+    from kpis.models import ImportJob
+
+    job = ImportJob.objects.create(
+        kind="tickets", file_name="tickets.csv", size=10, uploaded_by=cast["manager"]
+    )
+    return {"pk": job.pk}
+
+
 ACCESS = {
     "kpis:dashboard": managers_only(),
     "kpis:escalations": managers_only(),
@@ -37,6 +46,8 @@ ACCESS = {
     "kpis:alerts": managers_only(),
     "kpis:alert_acknowledge": Rule(LOGIN, 403, 302, 302, kwargs=_alert, method="post"),
     "kpis:import": managers_only(),
+    # Every manager sees every upload: managers share the organisation's data.
+    "kpis:import_job": managers_only(kwargs=_import_job),
     "kpis:export": managers_only(kwargs=lambda cast: {"table": "escalations"}),
     "kpis:webhook": Rule(405, 405, 405, 405),
 }

@@ -1,4 +1,5 @@
 import datetime
+import io
 import zoneinfo
 
 import pytest
@@ -78,6 +79,45 @@ def tickets(client, day, count, escalated=0, **extra) -> list[Ticket]:
     made = [ticket(client, day, escalated=i < escalated, save=False, **extra) for i in range(count)]
     Ticket.objects.bulk_create(made)
     return made
+
+
+def upload(client, kind: str, data: str | bytes, name: str | None = None, follow: bool = True):
+    """Upload a file at the import page as a manager's browser does, run the import task
+    it queues on commit, and return the page shown next: the form again (with the reasons
+    a file is refused at once) or, with ``follow``, the upload's own page."""
+    from django.test import TestCase
+    from django.urls import reverse
+
+    file = io.BytesIO(data.encode() if isinstance(data, str) else data)
+    file.name = name or f"{kind}.csv"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("kpis:import"), {"kind": kind, "file": file})
+    if follow and response.status_code == 302:
+        return client.get(response["Location"])
+    return response
+
+
+@pytest.fixture
+def webhook_token(db) -> str:
+    """The token of a PSA webhook integration."""
+    from kpis.models import WebhookIntegration
+
+    integration = WebhookIntegration(name="PSA")
+    raw = integration.issue_token()
+    integration.save()
+    return raw
+
+
+def send_tickets(client, token: str, body):
+    """POST ``body`` as JSON to the PSA webhook with the token."""
+    import json
+
+    return client.post(
+        "/kpis/webhook/tickets/",
+        data=json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
 
 
 @pytest.fixture(autouse=True)

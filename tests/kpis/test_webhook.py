@@ -66,7 +66,13 @@ def test_a_good_ticket_is_stored_and_counted(
     with django_capture_on_commit_callbacks(execute=True):
         response = post(client, TICKET, token)
     assert response.status_code == 200
-    assert response.json() == {"created": 1, "updated": 0}
+    assert response.json() == {
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "moved": 0,
+        "ignored_fields": [],
+    }
     ticket = Ticket.objects.get(external_id="HALO-1")
     assert ticket.client == acme and ticket.proactive and ticket.first_response_seconds == 1200
     rollup = TicketDailyRollup.objects.get(client=acme, day=datetime.date(2026, 2, 3))
@@ -78,14 +84,14 @@ def test_the_same_ticket_again_updates_it(client, acme, token):
     post(client, TICKET, token)
     changed = {**TICKET, "escalated": True, "escalated_at": "2026-02-03T10:00:00+01:00"}
     response = post(client, changed, token, header="X-Webhook-Token")
-    assert response.json() == {"created": 0, "updated": 1}
+    assert response.json()["created"] == 0 and response.json()["updated"] == 1
     assert Ticket.objects.count() == 1
     assert TicketDailyRollup.objects.get().escalated == 1
 
 
 def test_a_batch_of_tickets(client, acme, token):
     batch = {"tickets": [TICKET, {**TICKET, "external_id": "HALO-2", "priority": "P1"}]}
-    assert post(client, batch, token).json() == {"created": 2, "updated": 0}
+    assert post(client, batch, token).json()["created"] == 2
     assert TicketDailyRollup.objects.get().tickets == 2
 
 

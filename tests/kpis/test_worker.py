@@ -1,5 +1,6 @@
 """A real Celery worker on Redis: an import that breaches a client's threshold makes the
-worker e-mail the responsible staff once (CI; skipped without services)."""
+worker e-mail the responsible staff once; an upload is imported once (CI; skipped without
+services)."""
 
 import io
 import time
@@ -53,3 +54,22 @@ def test_an_import_that_breaches_a_threshold_emails_the_responsible_staff_once(
     while time.monotonic() < deadline and ThresholdAlert.objects.get().emailed_at is None:
         time.sleep(0.2)
     assert ThresholdAlert.objects.get().emailed_at is not None
+
+
+def test_an_upload_is_imported_by_the_worker_once(celery_worker_process):
+    from kpis import import_jobs, tasks
+    from kpis.models import ImportChunk, ImportJob, Ticket
+
+    KpiSettings.objects.get_or_create(pk=1)
+    acme = make_client("Acme", start=timezone.localdate() - timezone.timedelta(days=400))
+    job = import_jobs.create("tickets", _tickets_csv(acme, 30, escalated=0), "t.csv", None, "de")
+    tasks.queue_import(job.pk)  # no transaction here: queued at once
+    tasks.run_import.delay(job.pk)  # delivered twice
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and ImportJob.objects.get().state != "done":
+        time.sleep(0.2)
+    job.refresh_from_db()
+    assert job.state == "done" and job.result["created"] == 30
+    time.sleep(1)  # the second delivery has run too
+    assert Ticket.objects.count() == 30
+    assert not ImportChunk.objects.exists()

@@ -164,19 +164,22 @@ def test_a_client_file_is_rolled_back_with_its_staff_links(db, manager, monkeypa
 def test_the_page_shows_the_error_and_stores_nothing(
     manager_client, settings, stored, refusing_trigger, monkeypatch, queued
 ):
+    from kpis.models import ImportChunk, ImportJob
+    from tests.kpis.conftest import upload
+
     manager_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     monkeypatch.setattr(importing, "BATCH_SIZE", 5)
     before = snapshot()
-    upload = io.BytesIO(_file(12, boom_at=9))
-    upload.name = "tickets.csv"
-    response = manager_client.post(reverse("kpis:import"), {"kind": "tickets", "file": upload})
+    response = upload(manager_client, "tickets", _file(12, boom_at=9))
     assert response.status_code == 200
     assert response.context["errors"] == [DB_MESSAGE.format(error="IntegrityError")]
     body = response.content.decode()
     assert 'data-testid="import-errors"' in body and "Nothing was imported." in body
-    assert response.context["form"]["kind"].value() == "tickets"
+    assert f"{reverse('kpis:import')}?kind=tickets" in body  # upload again, same kind
     assert snapshot() == before
     assert queued == []
+    assert ImportJob.objects.get().state == "failed"
+    assert not ImportChunk.objects.exists()
 
 
 def test_the_command_exits_with_the_error(stored, refusing_trigger, monkeypatch, tmp_path):

@@ -56,10 +56,14 @@ def test_an_import_logs_kind_rows_and_seconds_without_cells(acme, records):
     )
     lines = [r.getMessage() for r in records.records if r.name == "kpis.importing"]
     assert re.fullmatch(
-        r"kpis\.import kind=tickets rows=2 created=2 updated=0 seconds=\d+\.\d{3}", lines[0]
+        r"kpis\.import kind=tickets rows=2 created=2 updated=0 unchanged=0 moved=0 "
+        r"ignored_columns=0 seconds=\d+\.\d{3}",
+        lines[0],
     )
     assert re.fullmatch(
-        r"kpis\.import kind=clients rows=1 created=0 updated=1 seconds=\d+\.\d{3}", lines[1]
+        r"kpis\.import kind=clients rows=1 created=0 updated=0 unchanged=1 moved=0 "
+        r"ignored_columns=0 seconds=\d+\.\d{3}",
+        lines[1],
     )
     text = _text(records)
     assert SECRET_TICKET not in text and SECRET_NAME not in text and "C-1" not in text
@@ -90,9 +94,9 @@ def test_a_failed_write_logs_the_error_kind_without_the_database_message(
 
 
 def test_the_upload_page_logs_like_the_command(manager_client, acme, records):
-    upload = io.BytesIO(_tickets(SECRET_TICKET))
-    upload.name = "tickets.csv"
-    manager_client.post(reverse("kpis:import"), {"kind": "tickets", "file": upload})
+    from tests.kpis.conftest import upload
+
+    upload(manager_client, "tickets", _tickets(SECRET_TICKET), name=f"{SECRET_TICKET}.csv")
     assert any(
         r.getMessage().startswith("kpis.import kind=tickets rows=1 ") for r in records.records
     )
@@ -133,8 +137,8 @@ def test_the_webhook_logs_counts_and_the_integration_never_the_token(client, acm
     assert _hook(client, "", TICKET).status_code == 401
     lines = [r.getMessage() for r in records.records if r.name == "kpis.webhook"]
     assert re.fullmatch(
-        rf"kpis\.webhook_stored integration={integration.pk} created=1 updated=0 "
-        r"seconds=\d+\.\d{3}",
+        rf"kpis\.webhook_stored integration={integration.pk} created=1 updated=0 unchanged=0 "
+        r"moved=0 seconds=\d+\.\d{3}",
         lines[0],
     )
     assert lines[1] == f"kpis.webhook_rejected integration={integration.pk} tickets=1 errors=1"

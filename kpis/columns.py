@@ -1,0 +1,255 @@
+"""The columns of the CSV import and the keys of the webhook: names, German aliases, and
+how a header row is read (docs/import.md lists the same).
+
+``read_header(kind, names)`` maps each name of a header row (or each key of a webhook
+ticket) to its column. Names are compared without case, with spaces and hyphens read as
+underscores ("Geöffnet am" = "geöffnet_am"). A name that is neither a column nor an
+alias is *unknown*: when it is close to one (difflib ratio ≥ NEAR_MISS_RATIO, e.g.
+"eskalirt" for "eskaliert") it is probably a typing error and the file is refused, naming
+the probable column, since importing without it would silently give wrong figures;
+other unknown names are ignored and listed in the result.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# SequenceMatcher.ratio() from which an unknown name counts as a misspelt column.
+NEAR_MISS_RATIO = 0.8
+_SEPARATORS = re.compile(r"[\s\-]+")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool
+    description: object  # a lazy translation
+    # Other accepted names (German), written as normalise() returns them.
+    aliases: tuple[str, ...] = ()
+    # The model field the column fills (a foreign key's id for client and technician).
+    field: str = ""
+
+    @property
+    def field_name(self) -> str:
+        return self.field or self.name
+
+
+CLIENT_COLUMNS = [
+    Column(
+        "external_id",
+        True,
+        gettext_lazy("Client id in the PSA"),
+        ("externe_id", "kundennummer"),
+    ),
+    Column("name", True, gettext_lazy("Company name"), ("firma", "firmenname", "kundenname")),
+    Column(
+        "contract_start",
+        True,
+        gettext_lazy("YYYY-MM-DD or DD.MM.YYYY"),
+        ("vertragsbeginn", "vertragsstart"),
+    ),
+    Column("segment", False, gettext_lazy("Size or industry"), ("branche",)),
+    Column("is_active", False, gettext_lazy("true/false (default true)"), ("aktiv",)),
+    Column(
+        "escalation_threshold",
+        False,
+        gettext_lazy("Per-client threshold in %, empty: default"),
+        ("eskalationsschwelle", "schwellenwert"),
+    ),
+    Column(
+        "responsible_staff",
+        False,
+        gettext_lazy("Sign-in names or e-mails, separated by |"),
+        ("verantwortliche", "verantwortlich"),
+    ),
+]
+TECHNICIAN_COLUMNS = [
+    Column(
+        "external_id",
+        True,
+        gettext_lazy("Technician id in the PSA"),
+        ("externe_id", "personalnummer"),
+    ),
+    Column("name", True, gettext_lazy("Full name")),
+    Column("email", True, gettext_lazy("E-mail address"), ("e_mail",)),
+    Column("role", False, gettext_lazy("e.g. Level 1"), ("rolle",)),
+    Column(
+        "hire_date",
+        True,
+        gettext_lazy("YYYY-MM-DD or DD.MM.YYYY"),
+        ("eintrittsdatum", "eintritt"),
+    ),
+    Column(
+        "leave_date",
+        False,
+        gettext_lazy("First day no longer employed; empty if employed"),
+        ("austrittsdatum", "austritt"),
+    ),
+    Column("language", False, gettext_lazy("de or en (default de)"), ("sprache",)),
+]
+TICKET_COLUMNS = [
+    Column(
+        "external_id",
+        True,
+        gettext_lazy("Ticket number in the PSA"),
+        ("externe_id", "ticketnummer"),
+    ),
+    Column("client", True, gettext_lazy("The client's external_id"), ("kunde",), "client_id"),
+    Column(
+        "priority",
+        True,
+        gettext_lazy("critical, high, medium, low (or P1..P4)"),
+        ("priorität", "prioritaet"),
+    ),
+    Column(
+        "opened_at",
+        True,
+        gettext_lazy("ISO 8601, e.g. 2026-03-02T09:15:00+01:00; no offset: local time"),
+        ("geöffnet_am", "geoeffnet_am", "eröffnet_am", "eroeffnet_am"),
+    ),
+    Column(
+        "first_response_at",
+        False,
+        gettext_lazy("ISO 8601; empty if none yet"),
+        ("erste_antwort_am", "erstreaktion_am"),
+    ),
+    Column(
+        "resolved_at",
+        False,
+        gettext_lazy("ISO 8601; empty if open"),
+        ("gelöst_am", "geloest_am"),
+    ),
+    Column("escalated", False, gettext_lazy("true/false (default false)"), ("eskaliert",)),
+    Column(
+        "escalated_at",
+        False,
+        gettext_lazy("ISO 8601; only with escalated=true"),
+        ("eskaliert_am",),
+    ),
+    Column(
+        "source",
+        True,
+        gettext_lazy("client, monitoring, automation or self_service"),
+        ("quelle",),
+    ),
+    Column(
+        "proactive",
+        False,
+        gettext_lazy("Resolved before a failure: true/false"),
+        ("proaktiv",),
+    ),
+    Column("auto_remediated", False, gettext_lazy("true/false"), ("automatisch_behoben",)),
+    Column(
+        "technician",
+        False,
+        gettext_lazy("The technician's external_id; empty: unassigned"),
+        ("techniker",),
+        "technician_id",
+    ),
+]
+COLUMNS = {"clients": CLIENT_COLUMNS, "technicians": TECHNICIAN_COLUMNS, "tickets": TICKET_COLUMNS}
+
+
+def quoted(names) -> str:
+    """Names in the quotation marks of the active language, separated by commas."""
+    return ", ".join(_("“%(name)s”") % {"name": name} for name in names)
+
+
+def normalise(name: str) -> str:
+    """A header name as compared: stripped, lower case, spaces and hyphens as "_"."""
+    return _SEPARATORS.sub("_", str(name).strip().lower())
+
+
+def _known_names(kind: str) -> dict[str, str]:
+    """{accepted name: column name} of every column and alias of ``kind``."""
+    names = {}
+    for column in COLUMNS[kind]:
+        names[column.name] = column.name
+        for alias in column.aliases:
+            names[alias] = column.name
+    return names
+
+
+KNOWN = {kind: _known_names(kind) for kind in COLUMNS}
+
+
+def probable_column(kind: str, name: str) -> tuple[str, str] | None:
+    """(the accepted name, its column) that an unknown ``name`` is probably a misspelling
+    of, or None when no column or alias is that close."""
+    wanted = normalise(name)
+    best, best_ratio = None, NEAR_MISS_RATIO
+    for known in KNOWN[kind]:
+        ratio = difflib.SequenceMatcher(None, wanted, known).ratio()
+        if ratio >= best_ratio:
+            best, best_ratio = known, ratio
+    return None if best is None else (best, KNOWN[kind][best])
+
+
+def near_miss_message(name: str, known: str, column: str) -> str:
+    if known == column:
+        return _(
+            "Unknown column “%(name)s”: probably “%(column)s”. Correct the name or remove "
+            "the column."
+        ) % {"name": name, "column": column}
+    return _(
+        "Unknown column “%(name)s”: probably “%(alias)s” (another name for “%(column)s”). "
+        "Correct the name or remove the column."
+    ) % {"name": name, "alias": known, "column": column}
+
+
+@dataclass
+class Header:
+    """How a header row (or a webhook ticket's keys) is read."""
+
+    # The column of each name in order; None for an ignored name.
+    columns: list[str | None] = field(default_factory=list)
+    # Unknown names that are ignored, as written.
+    ignored: list[str] = field(default_factory=list)
+    # Reasons to refuse the file, as (the name concerned, message): misspelt columns,
+    # columns named twice, missing required columns.
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def messages(self) -> list[str]:
+        return [message for _name, message in self.problems]
+
+
+def read_header(kind: str, names: list[str], check_required: bool = True) -> Header:
+    """Map every name of a header row to its column (see the module docstring)."""
+    known = KNOWN[kind]
+    header = Header()
+    seen: dict[str, list[str]] = {}
+    for name in names:
+        column = known.get(normalise(name))
+        header.columns.append(column)
+        if column:
+            seen.setdefault(column, []).append(str(name).strip())
+            continue
+        written = str(name).strip()
+        probable = probable_column(kind, written) if written else None
+        if probable:
+            header.problems.append((written, near_miss_message(written, *probable)))
+        else:
+            header.ignored.append(written)
+    for column, written in seen.items():
+        if len(written) > 1:
+            message = _(
+                "The column “%(column)s” is named more than once (%(names)s); keep one of them."
+            ) % {"column": column, "names": quoted(written)}
+            header.problems.append((written[-1], message))
+    if check_required:
+        missing = [c.name for c in COLUMNS[kind] if c.required and c.name not in seen]
+        if missing:
+            message = _(
+                "Required column missing: %(columns)s. The header row reads: %(header)s."
+            ) % {
+                "columns": ", ".join(missing),
+                "header": ", ".join(str(n).strip().lower() for n in names)[:300],
+            }
+            header.problems.append((missing[0], message))
+    return header
