@@ -63,3 +63,29 @@ def csv_response(
         response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+class RefusedFilter(Exception):
+    """An export asked for with a filter its page would correct (a date out of range, an
+    unknown client): a CSV cannot show the page's message, so the export answers 400."""
+
+    def __init__(self, form):
+        super().__init__(form.errors)
+        self.form = form
+
+
+def require_valid_filter(form) -> None:
+    """Raise RefusedFilter when ``form`` (a bound filter form) is invalid."""
+    if form.is_bound and not form.is_valid():
+        raise RefusedFilter(form)
+
+
+def refused_filter_response(form) -> HttpResponse:
+    """400, plain text in the request's language: each field's label and its problem."""
+    lines = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        lines.extend(f"{label}: {error}" if label else str(error) for error in errors)
+    return HttpResponse(
+        "\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8"
+    )

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from msp_maturity.csv_export import RefusedFilter, refused_filter_response, require_valid_filter
 from msp_maturity.roles import manager_required
 
 from .. import reports
@@ -21,7 +22,8 @@ def _pct(value):
 
 
 def _escalations(request):
-    _form, filters = filters_from_request(request)
+    form, filters = filters_from_request(request)
+    require_valid_filter(form)
     report = reports.escalation_report(filters)
     header = [
         _("Client"),
@@ -52,7 +54,8 @@ def _escalations(request):
 def _series(request, by):
     from .. import metrics
 
-    _form, filters = filters_from_request(request)
+    form, filters = filters_from_request(request)
+    require_valid_filter(form)
     series = metrics.series(filters.period, by=by, **filters.rollup_scope)
     header = [
         _("Week") if by == "week" else _("Month"),
@@ -87,7 +90,8 @@ def _series(request, by):
 
 
 def _sla(request):
-    _form, filters = filters_from_request(request)
+    form, filters = filters_from_request(request)
+    require_valid_filter(form)
     report = reports.sla_report(filters)
     header = [
         _("Priority"),
@@ -114,7 +118,8 @@ def _sla(request):
 
 
 def _satisfaction(request):
-    _form, filters = filters_from_request(request)
+    form, filters = filters_from_request(request)
+    require_valid_filter(form)
     report = reports.satisfaction_report(filters)
     header = [
         _("Client"),
@@ -171,7 +176,8 @@ def _turnover(request):
 
 
 def _tickets(request):
-    _form, tickets = filtered_tickets(request)
+    form, tickets = filtered_tickets(request)
+    require_valid_filter(form)
     header = [
         _("Ticket"),
         _("Client"),
@@ -263,6 +269,9 @@ def export(request, table: str):
     builder = TABLES.get(table)
     if builder is None:
         raise Http404
-    header, rows = builder(request)
+    try:
+        header, rows = builder(request)
+    except RefusedFilter as refused:
+        return refused_filter_response(refused.form)
     filename = f"{table}-{timezone.localdate().isoformat()}.csv"
     return csv_response(filename, header, rows)

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy
 
 from kpis.models import Client
 from msp_maturity.charts import base_layout, chart
-from msp_maturity.form_fields import IdChoiceField
+from msp_maturity.csv_export import refused_filter_response
+from msp_maturity.form_fields import BoundedDateField, IdChoiceField
 from msp_maturity.roles import manager_required
 
 from ..csv_export import csv_response
@@ -22,10 +23,10 @@ from ..reports import aggregate_report, client_report, pulse_report
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(
+    start = BoundedDateField(
         label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    end = forms.DateField(
+    end = BoundedDateField(
         label=gettext_lazy("Until (exclusive)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -208,6 +209,8 @@ def export(request, report: str, table: str):
     """CSV of one results table; same rows (and the same hiding) as the page."""
     if report == "clients":
         form, data, client = _client_context(request)
+        if form.is_bound and not form.is_valid():
+            return refused_filter_response(form)
         figures = [
             _("NPS"),
             _("CSAT %"),

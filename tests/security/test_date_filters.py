@@ -15,6 +15,9 @@ PAGES = [
     "/kpis/satisfaction/",
     "/kpis/export/tickets.csv",
     "/kpis/export/escalations.csv",
+    "/surveys/results/clients/",
+    "/surveys/results/clients/comments.csv",
+    "/surveys/results/clients/by-client.csv",
 ]
 EXTREMES = [
     ("0001-01-01", "9999-12-31"),
@@ -44,4 +47,18 @@ def test_a_clients_page_bounds_its_dates_too(manager_client):
         {"period": "custom", "start": "0001-01-01", "end": "9999-12-31"},
     )
     assert response.status_code == 200
+    assert "zwischen 1900 und 2199" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/kpis/export/tickets.csv", "/kpis/export/sla.csv", "/surveys/results/clients/comments.csv"],
+)
+def test_an_export_with_a_date_out_of_range_is_refused_with_the_reason(manager_client, url):
+    """A CSV cannot show the page's message, so it is not silently the default period."""
+    response = manager_client.get(
+        url, {"period": "custom", "start": "9999-12-31", "end": "9999-12-31"}
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert "zwischen 1900 und 2199" in response.content.decode()
