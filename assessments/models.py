@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from msp_maturity.single_line import SingleLineCharField
+
 SCALE_MIN = 1
 SCALE_MAX = 5
 
@@ -344,7 +346,7 @@ class TeamRoundQuerySet(models.QuerySet):
 
 
 class TeamRound(models.Model):
-    name = models.CharField(_("name"), max_length=200)
+    name = SingleLineCharField(_("name"), max_length=200)
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.PROTECT, related_name="rounds"
     )

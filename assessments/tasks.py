@@ -4,13 +4,12 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
-from django.template.loader import render_to_string
+from django.core.mail import mailers
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from msp_maturity.mail import is_transient_smtp_error
+from msp_maturity.mail import compose, is_transient_smtp_error
 
 from .models import TeamRound
 
@@ -23,7 +22,7 @@ def member_language(user) -> str:
     return getattr(technician, "language", None) or settings.LANGUAGE_CODE
 
 
-def invitation_message(team_round: TeamRound, member) -> EmailMultiAlternatives:
+def invitation_message(team_round: TeamRound, member):
     with translation.override(member_language(member)):
         context = {
             "round": team_round,
@@ -31,16 +30,12 @@ def invitation_message(team_round: TeamRound, member) -> EmailMultiAlternatives:
             "url": settings.SITE_URL + reverse("assessments:round_detail", args=[team_round.pk]),
             "opened_by": team_round.opened_by.get_full_name() or team_round.opened_by.username,
         }
-        subject = _("Team round: %(name)s") % {"name": team_round.name}
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=render_to_string("assessments/email/round_invitation.txt", context),
-            to=[member.email],
+        return compose(
+            to=member.email,
+            subject=_("Team round: %(name)s") % {"name": team_round.name},
+            template="assessments/email/round_invitation",
+            context=context,
         )
-        message.attach_alternative(
-            render_to_string("assessments/email/round_invitation.html", context), "text/html"
-        )
-    return message
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60)

@@ -12,13 +12,12 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, mailers
-from django.template.loader import render_to_string
+from django.core.mail import mailers
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from msp_maturity.mail import is_transient_smtp_error
+from msp_maturity.mail import compose, is_transient_smtp_error
 from msp_maturity.roles import MANAGER
 
 from .models import KpiSettings, TeamSatisfactionAlert, ThresholdAlert
@@ -49,17 +48,8 @@ def alert_recipients(alert: ThresholdAlert) -> list[str]:
     return staff or manager_emails()
 
 
-def _message(subject: str, template: str, context: dict, to: list[str]) -> EmailMultiAlternatives:
-    text = render_to_string(f"kpis/email/{template}.txt", context)
-    html = render_to_string(f"kpis/email/{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        to=to,
-        headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
-    )
-    message.attach_alternative(html, "text/html")
-    return message
+def _message(subject: str, template: str, context: dict, to: list[str]):
+    return compose(to=to, subject=subject, template=f"kpis/email/{template}", context=context)
 
 
 def _send(model, pk: int, build) -> bool:

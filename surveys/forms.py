@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kpis.models import Contact, Technician
 from msp_maturity.form_fields import IdChoiceField, IdMultipleChoiceField
+from msp_maturity.single_line import SingleLineFormField
 
 from .models import Metric, Question, Survey, SurveySettings
 
@@ -68,7 +69,7 @@ def _default_close() -> datetime.date:
 
 class CampaignForm(forms.Form):
     survey = IdChoiceField(label=_("Survey"), queryset=Survey.objects.all(), empty_label=None)
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = SingleLineFormField(label=_("Name"), max_length=200)
     clients = IdMultipleChoiceField(
         label=_("Clients (all their active contacts)"),
         queryset=None,

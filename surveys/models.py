@@ -26,6 +26,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from msp_maturity.single_line import SingleLineCharField
+
 
 class SurveyKind(models.TextChoices):
     CLIENT_ONBOARDING = "client_onboarding", _("Client onboarding survey")
@@ -56,8 +58,8 @@ def _localised(obj, field: str, language: str | None = None) -> str:
 
 class Survey(models.Model):
     kind = models.CharField(_("kind"), max_length=32, choices=SurveyKind.choices, unique=True)
-    title_de = models.CharField(_("title (German)"), max_length=200)
-    title_en = models.CharField(_("title (English)"), max_length=200)
+    title_de = SingleLineCharField(_("title (German)"), max_length=200)
+    title_en = SingleLineCharField(_("title (English)"), max_length=200)
     intro_de = models.TextField(_("introduction (German)"), blank=True)
     intro_en = models.TextField(_("introduction (English)"), blank=True)
 
@@ -282,7 +284,7 @@ class Campaign(models.Model):
     survey = models.ForeignKey(
         Survey, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("survey")
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = SingleLineCharField(_("name"), max_length=200)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
     )

@@ -30,15 +30,14 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail import mailers
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from msp_maturity.mail import is_transient_smtp_error
+from msp_maturity.mail import compose, is_transient_smtp_error
 
 from .forms import FACES
 from .models import Campaign, Invitation, InvitationStatus, InvitationToken, Metric
@@ -109,17 +108,12 @@ def build_message(invitation: Invitation, token: str, reminder: bool = False, qu
             "site_url": settings.SITE_URL,
         }
         title = survey.title()
-        subject = _("Reminder: %(title)s") % {"title": title} if reminder else title
-        text = render_to_string("surveys/email/invitation.txt", context)
-        html = render_to_string("surveys/email/invitation.html", context)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        to=[invitation.email],
-        headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
-    )
-    message.attach_alternative(html, "text/html")
-    return message
+        return compose(
+            to=invitation.email,
+            subject=_("Reminder: %(title)s") % {"title": title} if reminder else title,
+            template="surveys/email/invitation",
+            context=context,
+        )
 
 
 def _reason(exc: Exception) -> str:

@@ -28,3 +28,11 @@ def login_in_browser(page, live_server, username: str, password: str = PASSWORD)
     page.fill("input[name=password]", password)
     page.click("main form button[type=submit]")
     page.wait_for_load_state()
+
+
+def assert_one_line_headers(message) -> None:
+    """A received message (parsed) whose subject kept to one line: no header was injected
+    through a name with a line break."""
+    assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
+    assert message["Bcc"] is None
+    assert "attacker@evil.example" not in message["To"]
