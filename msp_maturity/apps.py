@@ -7,6 +7,7 @@ class MspMaturityConfig(AppConfig):
     verbose_name = "msp-maturity"
 
     def ready(self):
+        from . import delivery  # noqa: F401 - defines the e-mail tasks
         from .roles import ensure_role_groups
 
         # The role groups are reference data: restored by post_migrate after every

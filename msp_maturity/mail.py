@@ -29,11 +29,36 @@ def compose(*, to: str | list[str], subject: str, template: str, context: dict):
     return message
 
 
+# What an SMTP failure means for the one message it happened to.
+BOUNCED = "bounced"  # the server refused this recipient for good (5xx at RCPT)
+REFUSED = "refused"  # refused for good otherwise (5xx), or the message cannot be sent
+DEFERRED = "deferred"  # refused for now (4xx): try this one again later, go on with others
+UNREACHABLE = "unreachable"  # no usable connection: try again later, nobody gets anything now
+
+
+def smtp_failure(exc: Exception) -> str:
+    """BOUNCED, REFUSED, DEFERRED or UNREACHABLE for an exception raised while sending
+    one message to one recipient."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in exc.recipients.values()]
+        return DEFERRED if all(400 <= code < 500 for code in codes) else BOUNCED
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return UNREACHABLE
+    if isinstance(exc, smtplib.SMTPResponseException):
+        if exc.smtp_code == 421:  # the server is closing the connection
+            return UNREACHABLE
+        return DEFERRED if 400 <= exc.smtp_code < 500 else REFUSED
+    if isinstance(exc, (smtplib.SMTPException, OSError)):
+        return UNREACHABLE
+    return REFUSED  # e.g. an address the backend cannot parse
+
+
+def failure_reason(exc: Exception) -> str:
+    """What to store and show as the reason (at most 300 characters)."""
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
 def is_transient_smtp_error(exc: Exception) -> bool:
     """True when trying again later may succeed: 4xx replies, dropped or refused
     connections. A 5xx reply (for every refused recipient) is permanent."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(400 <= code < 500 for code, _message in exc.recipients.values())
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return 400 <= exc.smtp_code < 500
-    return isinstance(exc, (smtplib.SMTPException, OSError))
+    return smtp_failure(exc) in (DEFERRED, UNREACHABLE)

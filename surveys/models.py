@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from msp_maturity.delivery import Delivery
 from msp_maturity.single_line import SingleLineCharField
 
 
@@ -353,6 +354,7 @@ class InvitationQuerySet(models.QuerySet):
 
 
 class InvitationStatus(models.TextChoices):
+    # The delivery states (msp_maturity.delivery.Status), then "answered".
     QUEUED = "queued", _("queued")
     SENDING = "sending", _("sending")
     SENT = "sent", _("sent")
@@ -360,7 +362,9 @@ class InvitationStatus(models.TextChoices):
     ANSWERED = "answered", _("answered")
 
 
-class Invitation(models.Model):
+class Invitation(Delivery):
+    """The first e-mail to one recipient of a campaign, and their answer's state."""
+
     Status = InvitationStatus
 
     campaign = models.ForeignKey(
@@ -382,7 +386,6 @@ class Invitation(models.Model):
         related_name="survey_invitations",
         verbose_name=_("technician"),
     )
-    email = models.EmailField(_("e-mail"))
     language = models.CharField(_("language"), max_length=5, default="de")
     status = models.CharField(
         _("status"),
@@ -390,14 +393,11 @@ class Invitation(models.Model):
         choices=InvitationStatus.choices,
         default=InvitationStatus.QUEUED,
     )
-    failure_reason = models.CharField(_("reason"), max_length=300, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Kept by the reminders' sending (surveys/sending.py): how many reminder e-mails went
+    # out, and when the last one did.
     reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
     last_reminder_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     objects = InvitationQuerySet.as_manager()
 
@@ -424,7 +424,7 @@ class Invitation(models.Model):
             ),
         ]
         indexes = [
-            # sweep_unsent: queued or stale sending invitations.
+            # The e-mail sweep: queued or stale sending invitations.
             models.Index(fields=["status", "created_at"], name="invitation_status_created"),
         ]
 
@@ -446,6 +446,38 @@ class Invitation(models.Model):
         from .tokens import issue_token
 
         return issue_token(self)
+
+
+class Reminder(Delivery):
+    """A reminder e-mail to an invitee who has not answered: at most one per invitation
+    and number (1 or 2), so a dispatcher that runs twice reminds nobody twice."""
+
+    # The batch it is sent with (the invitation's campaign).
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("campaign")
+    )
+    invitation = models.ForeignKey(
+        Invitation,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("invitation"),
+    )
+    number = models.PositiveSmallIntegerField(_("reminder"))
+
+    class Meta:
+        ordering = ["invitation", "number"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "number"], name="reminder_once"),
+        ]
+        indexes = [
+            # The e-mail sweep: queued or stale sending reminders.
+            models.Index(fields=["status", "created_at"], name="reminder_status_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.invitation} · {self.number}"
 
 
 def hash_token(raw: str) -> str:

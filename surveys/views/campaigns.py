@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,7 +12,7 @@ from msp_maturity.roles import manager_required
 from .. import services
 from ..csv_export import csv_response
 from ..forms import CampaignForm
-from ..models import Campaign, Invitation, InvitationStatus
+from ..models import Campaign, Invitation, InvitationStatus, Reminder
 from ..reports import invitation_counts
 
 
@@ -72,8 +72,16 @@ def campaign_create(request):
 @manager_required
 def campaign_detail(request, pk: int):
     campaign = _get_campaign(pk)
-    invitations = campaign.invitations.select_related("contact__client", "technician").order_by(
-        "status", "id"
+    invitations = (
+        campaign.invitations.select_related("contact__client", "technician")
+        .prefetch_related(
+            Prefetch(
+                "reminders",
+                queryset=Reminder.objects.exclude(status=InvitationStatus.SENT),
+                to_attr="unsent_reminders",
+            )
+        )
+        .order_by("status", "id")
     )
     counts = {
         row["status"]: row["n"]
@@ -110,6 +118,7 @@ def campaign_detail(request, pk: int):
                 (value, label, counts.get(value, 0)) for value, label in InvitationStatus.choices
             ],
             "aggregate_only": campaign.survey.aggregate_only,
+            "failed_reminders": campaign.reminders.filter(status=InvitationStatus.FAILED).count(),
         },
     )
 

@@ -15,8 +15,8 @@ import pytest
 from django.utils import timezone
 
 from kpis.models import Client, Contact
+from msp_maturity import delivery
 from msp_maturity.celery import app as celery_app
-from surveys import tasks
 from surveys.models import Campaign, Invitation, InvitationStatus, Survey
 from surveys.services import create_campaign
 from tests.conftest import SmtpSink
@@ -33,8 +33,8 @@ UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
 @pytest.fixture
 def fast_retries(monkeypatch, settings):
     # Read by the worker process when it starts: the first retry after ~1 s, not 30 s.
-    monkeypatch.setenv("SURVEY_RETRY_BASE_SECONDS", "1")
-    settings.SURVEY_RETRY_BASE_SECONDS = 1
+    monkeypatch.setenv("EMAIL_RETRY_BASE_SECONDS", "1")
+    settings.EMAIL_RETRY_BASE_SECONDS = 1
 
 
 def _contacts(n, prefix="c"):
@@ -159,9 +159,9 @@ def test_a_campaign_started_while_the_broker_is_down_is_stored_and_sent_by_the_s
     Invitation.objects.filter(campaign=campaign).update(
         created_at=timezone.now() - datetime.timedelta(minutes=3)
     )
-    tasks.sweep_unsent.delay()
+    delivery.sweep_unsent.delay()
     assert _wait(lambda: _statuses(campaign) == Counter({InvitationStatus.SENT: 3}))
-    tasks.sweep_unsent.delay()  # a second sweep finds nothing to do
+    delivery.sweep_unsent.delay()  # a second sweep finds nothing to do
     time.sleep(2)
     assert _recipients(sink) == Counter({f"b{i}@fault.example": 1 for i in range(3)})
 
@@ -189,14 +189,14 @@ def smtp_sink():
 
 
 BATCH = 40
-CHUNK = 10  # invitations claimed and recorded together (SURVEY_SEND_CHUNK)
+CHUNK = 10  # invitations claimed and recorded together (EMAIL_SEND_CHUNK)
 
 
 @pytest.fixture
 def small_chunks(monkeypatch, settings):
     # Read by the worker process when it starts: four chunks in the batch of 40.
-    monkeypatch.setenv("SURVEY_SEND_CHUNK", str(CHUNK))
-    settings.SURVEY_SEND_CHUNK = CHUNK
+    monkeypatch.setenv("EMAIL_SEND_CHUNK", str(CHUNK))
+    settings.EMAIL_SEND_CHUNK = CHUNK
 
 
 def test_a_worker_killed_mid_batch_sends_the_rest_once_and_nothing_twice(
@@ -222,7 +222,7 @@ def test_a_worker_killed_mid_batch_sends_the_rest_once_and_nothing_twice(
     Invitation.objects.filter(campaign=campaign, status=InvitationStatus.SENDING).update(
         claimed_at=timezone.now() - datetime.timedelta(minutes=16)
     )
-    tasks.sweep_unsent.delay()
+    delivery.sweep_unsent.delay()
 
     def settled():
         counts = _statuses(campaign)
