@@ -60,6 +60,7 @@ RETRY_BACKOFF_MAX = 3600  # seconds
 # A row put back in the queue is retried by its task within RETRY_BACKOFF_MAX; one still
 # queued this long after its attempt lost its retry (the worker and broker were reset).
 RETRY_LOST_AFTER = datetime.timedelta(seconds=RETRY_BACKOFF_MAX, minutes=10)
+NO_ADDRESS = "No e-mail address."
 UNCERTAIN = (
     "Delivery uncertain: the sending worker stopped. Not re-sent automatically to avoid a "
     "duplicate; use 'Send again' if needed."
@@ -277,6 +278,9 @@ def _claim(kind: Kind, batch, batch_id: int, size: int, passed_over: set[int]) -
 
 def _send(connection, kind: Kind, batch, chunk: _Chunk) -> None:
     for row in chunk.rows:
+        if not row.email:
+            chunk.failed[row.pk] = NO_ADDRESS
+            continue
         try:
             message = kind.message(batch, row, chunk.prepared.get(row.pk))
         except Exception as exc:  # this message cannot be built; the others can

@@ -162,6 +162,13 @@ def _celery_in_process(request):
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = old
 
 
+@pytest.fixture
+def retries_followed():
+    """Eager apply() follows retries only when errors do not propagate (as in production's
+    eager mode); the autouse fixture above restores the setting afterwards."""
+    celery_app.conf.task_eager_propagates = False
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

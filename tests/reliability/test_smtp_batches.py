@@ -55,10 +55,7 @@ def test_a_batch_uses_one_smtp_connection(db, counting_sink):
     assert len(counting_sink.counter.sessions) == 1
 
 
-def test_a_refusal_mid_batch_is_retried_and_each_is_sent_once(db, counting_sink):
-    from msp_maturity.celery import app
-
-    app.conf.task_eager_propagates = False  # follow retries in-process
+def test_a_refusal_mid_batch_is_retried_and_each_is_sent_once(db, counting_sink, retries_followed):
     campaign = _campaign(4)
     counting_sink.refuse = 0
     sent_first = {"n": 0}

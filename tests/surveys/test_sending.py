@@ -17,15 +17,6 @@ from tests.helpers import refused
 from tests.surveys.helpers import make_contact
 
 
-@pytest.fixture
-def retries_followed():
-    """Eager apply() follows retries only when errors do not propagate (as in production's
-    eager mode); the autouse fixture restores the setting afterwards."""
-    from msp_maturity.celery import app
-
-    app.conf.task_eager_propagates = False
-
-
 def send(campaign):
     return delivery.deliver.apply(args=[INVITATIONS, campaign.pk])
 
