@@ -250,10 +250,11 @@ def _claim(kind: Kind, batch, batch_id: int, size: int, passed_over: set[int]) -
     transaction."""
     now = timezone.now()
     with transaction.atomic():
+        rows = kind.model.objects.select_for_update(skip_locked=True, of=("self",))
+        if kind.related:
+            rows = rows.select_related(*kind.related)
         rows = list(
-            kind.model.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related(*kind.related)
-            .filter(kind.open_rows(now), status=Status.QUEUED, **{kind.batch_field: batch_id})
+            rows.filter(kind.open_rows(now), status=Status.QUEUED, **{kind.batch_field: batch_id})
             .exclude(pk__in=passed_over)
             .order_by("pk")[:size]
         )

@@ -56,9 +56,3 @@ def smtp_failure(exc: Exception) -> str:
 def failure_reason(exc: Exception) -> str:
     """What to store and show as the reason (at most 300 characters)."""
     return f"{type(exc).__name__}: {exc}"[:300]
-
-
-def is_transient_smtp_error(exc: Exception) -> bool:
-    """True when trying again later may succeed: 4xx replies, dropped or refused
-    connections. A 5xx reply (for every refused recipient) is permanent."""
-    return smtp_failure(exc) in (DEFERRED, UNREACHABLE)

@@ -7,7 +7,7 @@
 - integrations: webhook integrations with hashed tokens
 """
 
-from .alerts import AlertState, TeamSatisfactionAlert, ThresholdAlert
+from .alerts import AlertEmail, AlertState, TeamSatisfactionAlert, ThresholdAlert
 from .config import KpiSettings
 from .integrations import WebhookIntegration
 from .organisation import (
@@ -32,6 +32,7 @@ from .tickets import (
 __all__ = [
     "ONBOARDING_DAYS",
     "PRIORITIES",
+    "AlertEmail",
     "AlertState",
     "Client",
     "ClientQuerySet",
