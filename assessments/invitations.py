@@ -53,6 +53,12 @@ class RoundInvitationEmail(delivery.Kind):
         team_round = TeamRound.objects.select_related("opened_by").filter(pk=round_id).first()
         return team_round if team_round is not None and team_round.is_open() else None
 
+    def address(self, row):
+        return row.member.email
+
+    def addressee(self, row):
+        return getattr(row.member, "technician", None)
+
     def message(self, team_round, row, prepared):
         return invitation_message(team_round, row.member, row.email)
 

@@ -48,6 +48,7 @@ class _AlertEmail(delivery.Kind):
     ``emailed_at``, and the text is in the product's language."""
 
     model = AlertEmail
+    related = ("user__technician",)
     alert_model: type
 
     def load_batch(self, alert_id: int):
@@ -55,6 +56,12 @@ class _AlertEmail(delivery.Kind):
 
     def recipients(self, alert) -> list:
         raise NotImplementedError
+
+    def address(self, row):
+        return row.user.email if row.user else row.email
+
+    def addressee(self, row):
+        return getattr(row.user, "technician", None)
 
     def message(self, alert, row, prepared):
         with translation.override(settings.LANGUAGE_CODE):

@@ -48,7 +48,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .mail import DEFERRED, REFUSED, UNREACHABLE, failure_reason, smtp_failure
+from .mail import BOUNCED, DEFERRED, REFUSED, UNREACHABLE, failure_reason, smtp_failure
 
 logger = logging.getLogger("msp_maturity.delivery")
 
@@ -97,6 +97,49 @@ class Delivery(models.Model):
         abstract = True
 
 
+class Addressee(models.Model):
+    """A record holding an address (``email``) the product writes to, e.g. a contact.
+
+    A hard bounce (the server refused the recipient for good: 5xx at RCPT) marks that
+    address undeliverable here, with the date and the server's reply, and the sending
+    skips it from then on (failed: "Address undeliverable") instead of trying again and
+    again. The mark holds only for the address it was made for: once the record's
+    address changes (in a form, the back office or an import) it no longer applies, and
+    saving the record clears it."""
+
+    undeliverable_email = models.EmailField(_("undeliverable address"), blank=True, editable=False)
+    undeliverable_since = models.DateTimeField(
+        _("undeliverable since"), null=True, blank=True, editable=False
+    )
+    undeliverable_reason = models.CharField(
+        _("why undeliverable"), max_length=300, blank=True, editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.undeliverable_email and self.undeliverable_email != self.email:
+            self.undeliverable_email, self.undeliverable_reason = "", ""
+            self.undeliverable_since = None
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], *UNDELIVERABLE_FIELDS}
+        super().save(*args, **kwargs)
+
+    @property
+    def email_undeliverable(self) -> bool:
+        """Whether the current address bounced."""
+        return bool(self.undeliverable_email) and self.undeliverable_email == self.email
+
+
+UNDELIVERABLE_FIELDS = ("undeliverable_email", "undeliverable_since", "undeliverable_reason")
+
+
+def undeliverable() -> Q:
+    """Addressee rows whose current address bounced (for querysets and list filters)."""
+    return Q(undeliverable_email=F("email")) & ~Q(undeliverable_email="")
+
+
 class Kind:
     """One kind of per-recipient e-mail. Subclass it, set the class attributes, implement
     ``load_batch`` and ``message``, and ``register()`` an instance in the app's
@@ -120,6 +163,16 @@ class Kind:
         """What the messages of one batch share, read once per task (e.g. the campaign);
         None when nothing may be sent now."""
         raise NotImplementedError
+
+    def address(self, row) -> str:
+        """The recipient's address now (a corrected address is used when the row is
+        sent again); the row's own by default."""
+        return row.email
+
+    def addressee(self, row) -> Addressee | None:
+        """The record that may hold the recipient's address, where a hard bounce is
+        marked (a contact, a technician); None by default."""
+        return None
 
     def prepare(self, batch, rows: list) -> dict[int, Any]:
         """Called in the claim's transaction: {row id: what ``message`` needs}."""
@@ -200,6 +253,7 @@ class _Chunk:
         self.sent: list[int] = []
         self.failed: dict[int, str] = {}  # refused for good: id -> reason
         self.requeued: dict[int, str] = {}  # refused for now: id -> reason
+        self.bounced: dict[int, tuple[Addressee, str]] = {}  # refused recipients' records
         self.stopped: str | None = None  # no usable connection: the reason
         self.in_flight: int | None = None  # handed to SMTP, no answer yet
 
@@ -217,6 +271,12 @@ class _Chunk:
         for reason, pks in _by_reason(self.failed):
             rows.filter(pk__in=pks, status=Status.SENDING).update(
                 status=Status.FAILED, failure_reason=reason
+            )
+        for owner, reason in self.bounced.values():
+            type(owner).objects.filter(pk=owner.pk, email=owner.email).update(
+                undeliverable_email=owner.email,
+                undeliverable_since=now,
+                undeliverable_reason=reason,
             )
         for reason, pks in _by_reason(self.requeued):
             # claimed_at stays: the time of this attempt.
@@ -274,13 +334,41 @@ def _claim(kind: Kind, batch, batch_id: int, size: int, passed_over: set[int]) -
             rows = [row for row in rows if row.pk in mine]
         for row in rows:
             row.status, row.claimed_at = Status.SENDING, now
-        return _Chunk(rows, kind.prepare(batch, rows))
+        chunk = _Chunk(rows)
+        sendable = [row for row in rows if _addressed(kind, row, chunk)]
+        chunk.prepared = kind.prepare(batch, sendable)
+        return chunk
+
+
+def _owner(kind: Kind, row) -> Addressee | None:
+    """The record holding the row's address, if any."""
+    owner = kind.addressee(row)
+    if owner is not None and owner.email.lower() == row.email.lower():
+        return owner
+    return None
+
+
+def _addressed(kind: Kind, row, chunk: _Chunk) -> bool:
+    """Bring the row's address up to date; False (and the row failed, with the reason)
+    when there is nobody to send to: no address, or one that bounced."""
+    address = kind.address(row)
+    if address != row.email:
+        kind.model.objects.filter(pk=row.pk).update(email=address)
+        row.email = address
+    owner = _owner(kind, row)
+    if not address:
+        chunk.failed[row.pk] = NO_ADDRESS
+    elif owner is not None and owner.email_undeliverable:
+        chunk.failed[row.pk] = (
+            f"Address undeliverable (bounced {owner.undeliverable_since:%Y-%m-%d}): "
+            f"{owner.undeliverable_reason}"
+        )[:300]
+    return row.pk not in chunk.failed
 
 
 def _send(connection, kind: Kind, batch, chunk: _Chunk) -> None:
     for row in chunk.rows:
-        if not row.email:
-            chunk.failed[row.pk] = NO_ADDRESS
+        if row.pk in chunk.failed:  # no address, or one that bounced before
             continue
         try:
             message = kind.message(batch, row, chunk.prepared.get(row.pk))
@@ -308,6 +396,9 @@ def _send(connection, kind: Kind, batch, chunk: _Chunk) -> None:
                 chunk.requeued[row.pk] = reason
             else:
                 chunk.failed[row.pk] = reason
+                owner = _owner(kind, row) if verdict == BOUNCED else None
+                if owner is not None:
+                    chunk.bounced[row.pk] = (owner, reason)
             continue
         chunk.in_flight = None
         chunk.sent.append(row.pk)

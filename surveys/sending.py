@@ -96,6 +96,13 @@ class InvitationEmail(delivery.Kind):
     def open_rows(self, now):
         return Q(campaign__status=Campaign.Status.OPEN, campaign__closes_at__gt=now)
 
+    def address(self, row):
+        recipient = self.invitation(row).recipient
+        return recipient.email if recipient else row.email
+
+    def addressee(self, row):
+        return self.invitation(row).recipient
+
     def load_batch(self, campaign_id: int):
         campaign = Campaign.objects.select_related("survey").filter(pk=campaign_id).first()
         if campaign is None or not campaign.is_open_for_answers():

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from msp_maturity.delivery import Addressee
 from msp_maturity.single_line import SingleLineCharField
 
 # A client is "in onboarding" (early support) for this many days from contract start:
@@ -83,7 +84,7 @@ class Client(models.Model):
         return self.contract_start + datetime.timedelta(days=ONBOARDING_DAYS)
 
 
-class Contact(models.Model):
+class Contact(Addressee):
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("client")
     )
@@ -119,7 +120,7 @@ class TechnicianQuerySet(models.QuerySet):
         return self.filter(leave_date__isnull=True)
 
 
-class Technician(models.Model):
+class Technician(Addressee):
     external_id = models.CharField(_("external id"), max_length=100, unique=True)
     name = SingleLineCharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail"))
