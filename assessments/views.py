@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from msp_maturity.one_time_forms import one_time_form
 from msp_maturity.roles import is_manager, manager_required
 
 from . import charts, services
@@ -263,6 +264,7 @@ def round_list(request):
 
 
 @manager_required
+@one_time_form
 def round_create(request):
     form = TeamRoundForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -11,6 +11,5 @@ class MspMaturityConfig(AppConfig):
         from .roles import ensure_role_groups
 
         # The role groups are reference data: restored by post_migrate after every
-        # migrate and flush. Sent for auth, the app that owns Group (post_migrate is
-        # only sent for apps with models, and this package has none).
+        # migrate and flush. Sent for auth, the app that owns Group.
         post_migrate.connect(ensure_role_groups, sender=apps.get_app_config("auth"))

@@ -56,3 +56,11 @@ def refused(address: str, code: int = 550, text: bytes = b"5.1.1 No such user"):
 
     with mock.patch.object(EmailBackend, "send_messages", send_messages):
         yield
+
+
+def with_form_token(data: dict) -> dict:
+    """``data`` as a rendered creating form sends it: with a fresh one-time token
+    (msp_maturity/one_time_forms.py)."""
+    from msp_maturity.one_time_forms import FIELD, new_token
+
+    return {**data, FIELD: new_token()}

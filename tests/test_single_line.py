@@ -14,7 +14,7 @@ from kpis import importing
 from kpis.models import Client
 from msp_maturity.single_line import one_line
 from surveys.models import Campaign, Survey, SurveyKind
-from tests.helpers import assert_one_line_headers
+from tests.helpers import assert_one_line_headers, with_form_token
 
 INJECTED = "Q4\nBcc: attacker@evil.example"
 
@@ -28,7 +28,7 @@ def test_one_line_replaces_each_run_of_breaks_and_control_characters_by_a_space(
 def test_a_round_name_with_a_line_break_is_a_form_error(manager_client, technician_user):
     response = manager_client.post(
         reverse("assessments:round_create"),
-        {"name": INJECTED, "members": [technician_user.pk], "closes_on": ""},
+        with_form_token({"name": INJECTED, "members": [technician_user.pk], "closes_on": ""}),
     )
     assert response.status_code == 200
     assert "Bitte nur eine Zeile" in response.content.decode()
@@ -38,13 +38,15 @@ def test_a_round_name_with_a_line_break_is_a_form_error(manager_client, technici
 def test_a_campaign_name_with_a_line_break_is_a_form_error(manager_client, client_company):
     response = manager_client.post(
         "/surveys/campaigns/new/",
-        {
-            "survey": Survey.objects.get(kind=SurveyKind.CLIENT_ONBOARDING).pk,
-            "name": INJECTED,
-            "clients": [client_company.pk],
-            "closes_on": (timezone.localdate() + datetime.timedelta(days=7)).isoformat(),
-            "max_reminders": "0",
-        },
+        with_form_token(
+            {
+                "survey": Survey.objects.get(kind=SurveyKind.CLIENT_ONBOARDING).pk,
+                "name": INJECTED,
+                "clients": [client_company.pk],
+                "closes_on": (timezone.localdate() + datetime.timedelta(days=7)).isoformat(),
+                "max_reminders": "0",
+            }
+        ),
     )
     assert response.status_code == 200
     assert response.context["form"].errors["name"][0].startswith("Bitte nur eine Zeile")

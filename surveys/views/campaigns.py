@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from msp_maturity.one_time_forms import one_time_form
 from msp_maturity.roles import manager_required
 
 from .. import services
@@ -40,6 +41,7 @@ def campaign_list(request):
 
 
 @manager_required
+@one_time_form
 def campaign_create(request):
     if request.method == "POST":
         form = CampaignForm(request.POST)

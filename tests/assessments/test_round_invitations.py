@@ -16,7 +16,7 @@ from assessments.models import RoundInvitation, TeamRound
 from assessments.services import open_round
 from kpis.models import Technician
 from msp_maturity import delivery
-from tests.helpers import make_user, refused
+from tests.helpers import make_user, refused, with_form_token
 
 
 @pytest.fixture
@@ -54,7 +54,9 @@ def test_opening_a_round_emails_each_member_once_in_their_language(
     with django_capture_on_commit_callbacks(execute=True):
         response = manager_client.post(
             reverse("assessments:round_create"),
-            {"name": "Q4 <Runde>", "members": [m.pk for m in members], "closes_on": ""},
+            with_form_token(
+                {"name": "Q4 <Runde>", "members": [m.pk for m in members], "closes_on": ""}
+            ),
         )
     assert response.status_code == 302
     team_round = TeamRound.objects.get()
@@ -122,7 +124,7 @@ def test_the_broker_down_at_round_creation_keeps_the_page_and_the_sweep_invites_
     ):
         response = manager_client.post(
             reverse("assessments:round_create"),
-            {"name": "Runde", "members": [m.pk for m in members], "closes_on": ""},
+            with_form_token({"name": "Runde", "members": [m.pk for m in members], "closes_on": ""}),
         )
     assert response.status_code == 302
     assert "email.queue_failed" in caplog.text

@@ -19,7 +19,7 @@ from msp_maturity.celery import app as celery_app
 from surveys.models import Campaign, Invitation, InvitationStatus, Survey
 from surveys.services import create_campaign
 from tests.conftest import SmtpSink
-from tests.helpers import make_user
+from tests.helpers import make_user, with_form_token
 
 pytestmark = [
     pytest.mark.services,
@@ -134,13 +134,15 @@ def test_a_campaign_started_while_the_broker_is_down_is_stored_and_sent_by_the_s
     with unreachable_broker():
         response = client.post(
             "/surveys/campaigns/new/",
-            {
-                "survey": Survey.objects.get(kind="client_onboarding").pk,
-                "name": "Broker down",
-                "contacts": [c.pk for c in contacts],
-                "closes_on": (timezone.localdate() + datetime.timedelta(days=7)).isoformat(),
-                "max_reminders": "0",
-            },
+            with_form_token(
+                {
+                    "survey": Survey.objects.get(kind="client_onboarding").pk,
+                    "name": "Broker down",
+                    "contacts": [c.pk for c in contacts],
+                    "closes_on": (timezone.localdate() + datetime.timedelta(days=7)).isoformat(),
+                    "max_reminders": "0",
+                }
+            ),
         )
         assert response.status_code == 302
         page = client.get(response["Location"])
@@ -176,7 +178,7 @@ def _open_round(client, members, name):
     client.force_login(make_user(f"manager-{name}", "manager"))
     return client.post(
         "/assessment/rounds/new/",
-        {"name": name, "members": [m.pk for m in members], "closes_on": ""},
+        with_form_token({"name": name, "members": [m.pk for m in members], "closes_on": ""}),
     )
 
 

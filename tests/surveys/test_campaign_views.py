@@ -6,6 +6,7 @@ from django.core import mail
 from django.utils import timezone
 
 from surveys.models import Campaign, Invitation, Survey
+from tests.helpers import with_form_token
 from tests.surveys.helpers import make_technician
 
 
@@ -17,14 +18,16 @@ def test_a_manager_starts_a_client_campaign_and_each_contact_is_mailed(
     with django_capture_on_commit_callbacks(execute=True):
         response = manager_client.post(
             "/surveys/campaigns/new/",
-            {
-                "survey": survey.pk,
-                "name": "Acme Q4",
-                "clients": [client_company.pk],
-                "closes_on": closes,
-                "reminder_after_days": "3",
-                "max_reminders": "2",
-            },
+            with_form_token(
+                {
+                    "survey": survey.pk,
+                    "name": "Acme Q4",
+                    "clients": [client_company.pk],
+                    "closes_on": closes,
+                    "reminder_after_days": "3",
+                    "max_reminders": "2",
+                }
+            ),
         )
     campaign = Campaign.objects.get()
     assert (
@@ -41,13 +44,15 @@ def test_recipients_must_match_the_survey(manager_client, client_company, techni
     closes = (timezone.localdate() + datetime.timedelta(days=10)).isoformat()
     page = manager_client.post(
         "/surveys/campaigns/new/",
-        {
-            "survey": survey.pk,
-            "name": "Wrong",
-            "clients": [client_company.pk],
-            "closes_on": closes,
-            "max_reminders": "0",
-        },
+        with_form_token(
+            {
+                "survey": survey.pk,
+                "name": "Wrong",
+                "clients": [client_company.pk],
+                "closes_on": closes,
+                "max_reminders": "0",
+            }
+        ),
     )
     assert page.status_code == 200
     html = page.content.decode()
@@ -63,14 +68,16 @@ def test_a_start_years_ahead_is_a_form_error_not_a_500(manager_client, client_co
     for send_at in ("9999-12-31T23:59", "2100-01-01T10:00"):
         page = manager_client.post(
             "/surveys/campaigns/new/",
-            {
-                "survey": survey.pk,
-                "name": "Far ahead",
-                "clients": [client_company.pk],
-                "send_at": send_at,
-                "closes_on": closes,
-                "max_reminders": "0",
-            },
+            with_form_token(
+                {
+                    "survey": survey.pk,
+                    "name": "Far ahead",
+                    "clients": [client_company.pk],
+                    "send_at": send_at,
+                    "closes_on": closes,
+                    "max_reminders": "0",
+                }
+            ),
         )
         assert page.status_code == 200
         assert "innerhalb eines Jahres" in page.content.decode()
@@ -86,7 +93,9 @@ def test_a_technician_campaign_without_a_choice_goes_to_everyone_employed(
     with django_capture_on_commit_callbacks(execute=True):
         manager_client.post(
             "/surveys/campaigns/new/",
-            {"survey": survey.pk, "name": "Q4", "closes_on": closes, "max_reminders": "2"},
+            with_form_token(
+                {"survey": survey.pk, "name": "Q4", "closes_on": closes, "max_reminders": "2"}
+            ),
         )
     assert list(Invitation.objects.values_list("technician", flat=True)) == [technician.pk]
 
@@ -99,14 +108,16 @@ def test_a_scheduled_campaign_waits(
     with django_capture_on_commit_callbacks(execute=True):
         manager_client.post(
             "/surveys/campaigns/new/",
-            {
-                "survey": survey.pk,
-                "name": "Later",
-                "contacts": [client_company.contacts.first().pk],
-                "send_at": later.strftime("%Y-%m-%dT%H:%M"),
-                "closes_on": (later.date() + datetime.timedelta(days=7)).isoformat(),
-                "max_reminders": "0",
-            },
+            with_form_token(
+                {
+                    "survey": survey.pk,
+                    "name": "Later",
+                    "contacts": [client_company.contacts.first().pk],
+                    "send_at": later.strftime("%Y-%m-%dT%H:%M"),
+                    "closes_on": (later.date() + datetime.timedelta(days=7)).isoformat(),
+                    "max_reminders": "0",
+                }
+            ),
         )
     campaign = Campaign.objects.get()
     assert campaign.status == "scheduled" and mail.outbox == []
