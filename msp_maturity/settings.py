@@ -294,7 +294,6 @@ LOGGING = {
 # --- Product settings -----------------------------------------------------------------
 # Aggregates of technicians' in-depth answers are shown only from this many answers on.
 SURVEY_MIN_AGGREGATE = envint("SURVEY_MIN_AGGREGATE", 5)
-SURVEY_TOKEN_MAX_AGE_DAYS = envint("SURVEY_TOKEN_MAX_AGE_DAYS", 120)
 # E-mail to people (msp_maturity/delivery.py). First retry delay after an SMTP error;
 # doubles on each retry (capped at one hour). The SURVEY_ names are the ones of earlier
 # versions, still read.

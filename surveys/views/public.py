@@ -27,8 +27,8 @@ def private_headers(response: HttpResponse) -> HttpResponse:
 
 
 def link_problem(request, reason: str, language: str | None = None) -> HttpResponse:
-    """The friendly page for an unknown, tampered, expired or closed link."""
-    status = {"invalid": 404, "expired": 410, "closed": 410}[reason]
+    """The friendly page for an unknown, tampered or closed link."""
+    status = {"invalid": 404, "closed": 410}[reason]
     with translation.override(language or translation.get_language()):
         html = render_to_string("surveys/link_problem.html", {"reason": reason}, request=request)
     return private_headers(HttpResponse(html, status=status))
