@@ -49,6 +49,13 @@ class RoundInvitationEmail(delivery.Kind):
             | Q(team_round__closes_on__gte=timezone.localdate(now))
         )
 
+    closed_reason = "Not sent: the round closed before it went out."
+
+    def closed_rows(self, now):
+        return Q(team_round__closed_at__isnull=False) | Q(
+            team_round__closes_on__lt=timezone.localdate(now)
+        )
+
     def load_batch(self, round_id: int):
         team_round = TeamRound.objects.select_related("opened_by").filter(pk=round_id).first()
         return team_round if team_round is not None and team_round.is_open() else None

@@ -159,6 +159,15 @@ class Kind:
         leave the others alone."""
         return Q()
 
+    # Why a queued row of a closed batch was never sent.
+    closed_reason: ClassVar[str] = "Not sent: closed before it went out."
+
+    def closed_rows(self, now: datetime.datetime) -> Q | None:
+        """Rows that will never be sent (e.g. of a closed campaign; not those of one that
+        has not started yet): the sweep fails them with ``closed_reason`` instead of
+        leaving them "queued" for ever. None: there are none."""
+        return None
+
     def load_batch(self, batch_id: int) -> Any:
         """What the messages of one batch share, read once per task (e.g. the campaign);
         None when nothing may be sent now."""
@@ -509,11 +518,29 @@ def fail_stale_claims(now: datetime.datetime | None = None) -> int:
     )
 
 
+def fail_closed(now: datetime.datetime | None = None) -> int:
+    """Queued rows of closed batches fail with their kind's reason: they will never go
+    out, and "queued" would say they will."""
+    now = now or timezone.now()
+    failed = 0
+    for kind in _kinds.values():
+        closed = kind.closed_rows(now)
+        if closed is not None:
+            failed += (
+                kind.rows()
+                .filter(closed, status=Status.QUEUED)
+                .update(status=Status.FAILED, failure_reason=kind.closed_reason)
+            )
+    return failed
+
+
 def sweep(now: datetime.datetime | None = None) -> dict[str, int]:
-    """Give up on stale claims, and queue every batch with rows that no task is going to
-    send: stored while the broker was down, or whose retry was lost."""
+    """Give up on stale claims and on rows of closed batches, and queue every batch with
+    rows that no task is going to send: stored while the broker was down, or whose retry
+    was lost."""
     now = now or timezone.now()
     stale = fail_stale_claims(now)
+    closed = fail_closed(now)
     batches = queued = 0
     for kind in _kinds.values():
         waiting = (
@@ -530,8 +557,14 @@ def sweep(now: datetime.datetime | None = None) -> dict[str, int]:
         for batch_id in sorted(waiting):
             batches += 1
             queued += publish(kind.name, batch_id)
-    logger.info("email.sweep batches=%s queued=%s stale_claims_failed=%s", batches, queued, stale)
-    return {"batches": batches, "queued": queued, "stale": stale}
+    logger.info(
+        "email.sweep batches=%s queued=%s stale_claims_failed=%s closed_failed=%s",
+        batches,
+        queued,
+        stale,
+        closed,
+    )
+    return {"batches": batches, "queued": queued, "stale": stale, "closed": closed}
 
 
 @shared_task(name="msp_maturity.delivery.sweep")

@@ -96,6 +96,11 @@ class InvitationEmail(delivery.Kind):
     def open_rows(self, now):
         return Q(campaign__status=Campaign.Status.OPEN, campaign__closes_at__gt=now)
 
+    closed_reason = "Not sent: the campaign closed before it went out."
+
+    def closed_rows(self, now):
+        return Q(campaign__status=Campaign.Status.CLOSED) | Q(campaign__closes_at__lte=now)
+
     def address(self, row):
         recipient = self.invitation(row).recipient
         return recipient.email if recipient else row.email
@@ -137,6 +142,11 @@ class ReminderEmail(InvitationEmail):
 
     def open_rows(self, now):
         return super().open_rows(now) & Q(invitation__status=InvitationStatus.SENT)
+
+    closed_reason = "Not sent: answered, or the campaign closed, before it was due."
+
+    def closed_rows(self, now):
+        return super().closed_rows(now) | ~Q(invitation__status=InvitationStatus.SENT)
 
     def delivered(self, campaign_id, row_ids, now):
         """The invitation counts its reminders: the reminder intervals start from it."""

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import migrations, models
 from django.utils import timezone
 
-NOT_SENT = "Not sent: the round closed before its invitations went out."
+NOT_SENT = "Not sent: the round closed before it went out."
 
 
 def invitations_of_existing_rounds(apps, schema_editor):

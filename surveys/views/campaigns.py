@@ -79,7 +79,10 @@ def campaign_detail(request, pk: int):
         .prefetch_related(
             Prefetch(
                 "reminders",
-                queryset=Reminder.objects.exclude(status=InvitationStatus.SENT),
+                # Not those of invitees who answered: nobody misses those reminders.
+                queryset=Reminder.objects.exclude(status=InvitationStatus.SENT).exclude(
+                    invitation__status=InvitationStatus.ANSWERED
+                ),
                 to_attr="unsent_reminders",
             )
         )

@@ -177,3 +177,12 @@ def test_a_member_added_in_the_back_office_is_invited(
         )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert sorted(m.to[0] for m in mail.outbox) == sorted(m.email for m in members)
+
+
+def test_queued_invitations_of_a_closed_round_are_shown_as_not_sent(manager, members):
+    team_round = open_round(name="Runde", opened_by=manager, members=members)
+    TeamRound.objects.filter(pk=team_round.pk).update(closed_at=timezone.now())
+    assert delivery.sweep()["closed"] == 2
+    assert {reason for _, reason in _statuses(team_round).values()} == {
+        "Not sent: the round closed before it went out."
+    }

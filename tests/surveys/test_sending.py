@@ -263,3 +263,19 @@ def test_dispatching_twice_stores_each_reminder_once_and_the_sweep_sends_it(
         assert sweep()["queued"] == 0
     assert len(mail.outbox) == 2
     assert set(campaign.invitations.values_list("reminders_sent", flat=True)) == {1}
+
+
+def test_queued_invitations_of_a_closed_campaign_are_shown_as_not_sent(db, client_company):
+    campaign = _campaign(client_company)  # on_commit not run: all queued
+    Campaign.objects.filter(pk=campaign.pk).update(status="closed")
+    assert sweep()["closed"] == 3
+    assert set(campaign.invitations.values_list("status", "failure_reason")) == {
+        ("failed", "Not sent: the campaign closed before it went out.")
+    }
+
+
+def test_a_scheduled_campaign_keeps_its_invitations_queued(db, client_company):
+    campaign = _campaign(client_company, send_at=timezone.now() + datetime.timedelta(days=1))
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=10)):
+        assert sweep() == {"batches": 0, "queued": 0, "stale": 0, "closed": 0}
+    assert set(campaign.invitations.values_list("status", flat=True)) == {"queued"}
