@@ -11,14 +11,17 @@ queued -> sending -> sent | failed (with the reason).
 
 1. Claim, in one short transaction: lock a chunk of the batch's queued rows
    (``SELECT ... FOR UPDATE SKIP LOCKED``: a second worker takes other rows), move them
-   to "sending" with the claim time in one UPDATE, and let the kind prepare them (surveys
-   store the link tokens).
+   to "sending" with the claim time in one UPDATE, bring each row's address up to date
+   (a corrected address is used when it is sent again), fail at once the rows with no
+   address or with an address that bounced before (``Addressee``), and let the kind
+   prepare the others (surveys store the link tokens).
 2. Send one message per recipient.
 3. Settle what became of each row: delivered -> sent (one UPDATE); refused for good
-   (5xx, or a message that cannot be built) -> failed with the reason, the chunk goes on;
-   refused for now (4xx) -> back to "queued" with the reason, the chunk goes on; no usable
-   connection -> that row back to "queued" with the reason and the untried rest as if
-   never claimed, the chunk stops. Whatever went back to the queue makes the task retry
+   (5xx, or a message that cannot be built) -> failed with the reason, the chunk goes on,
+   and a recipient refused at RCPT (a hard bounce) marks the address undeliverable on
+   the record that holds it; refused for now (4xx) -> back to "queued" with the reason,
+   the chunk goes on; no usable connection -> that row back to "queued" with the reason
+   and the untried rest as if never claimed, the chunk stops. Whatever went back to the queue makes the task retry
    with Celery's backoff (``autoretry_for``); on the last retry the batch's queued rows
    fail with the reason. What prepare made for a row that was not delivered is discarded.
 
@@ -29,7 +32,8 @@ may have been delivered). ``sweep`` (Celery beat, every five minutes) marks such
 failed ("delivery uncertain") after SEND_CLAIM_TIMEOUT instead of sending them again: a
 duplicate is worse than an e-mail a manager sends again by hand. The sweep also queues
 the batches whose rows were stored but never reached a worker (the broker was down when
-the page committed), or whose retry was lost.
+the page committed), or whose retry was lost, and fails the queued rows of closed
+batches ("Not sent: ...") so that nothing shows as pending that will never go out.
 """
 
 from __future__ import annotations
@@ -204,10 +208,6 @@ _kinds: dict[str, Kind] = {}
 def register(kind: Kind) -> Kind:
     _kinds[kind.name] = kind
     return kind
-
-
-def kinds() -> list[Kind]:
-    return list(_kinds.values())
 
 
 def send_chunk_size() -> int:
