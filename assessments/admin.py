@@ -10,6 +10,7 @@ from django.contrib.admin.options import ActionLocation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import services
 from .models import (
     Answer,
     Area,
@@ -287,3 +288,8 @@ class TeamRoundAdmin(admin.ModelAdmin):
     filter_horizontal = ["members"]
     list_select_related = ["opened_by", "questionnaire"]
     raw_id_fields = ["opened_by"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Members added here are invited by e-mail like those chosen when it was opened.
+        services.invite_members(form.instance)

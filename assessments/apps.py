@@ -9,6 +9,7 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Self-assessment")
 
     def ready(self):
+        from . import invitations  # noqa: F401 - registers the round invitation e-mail
         from .questionnaire_v1 import ensure_version_1
 
         # Reference data lives here, not in a data migration: a flush (transactional

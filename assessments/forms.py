@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from msp_maturity.form_fields import IdMultipleChoiceField
+from msp_maturity.one_time_forms import OneTimeFormMixin
 from msp_maturity.roles import MANAGER, TECHNICIAN
 
 from .models import SCALE_MAX, SCALE_MIN, TeamRound
@@ -87,7 +88,7 @@ class MemberChoiceField(IdMultipleChoiceField):
         return obj.get_full_name() or obj.username
 
 
-class TeamRoundForm(forms.ModelForm):
+class TeamRoundForm(OneTimeFormMixin, forms.ModelForm):
     members = MemberChoiceField(
         queryset=team_members(),
         widget=forms.CheckboxSelectMultiple,

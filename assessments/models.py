@@ -19,6 +19,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from msp_maturity.delivery import Delivery
+from msp_maturity.single_line import SingleLineCharField
+
 SCALE_MIN = 1
 SCALE_MAX = 5
 
@@ -344,7 +347,7 @@ class TeamRoundQuerySet(models.QuerySet):
 
 
 class TeamRound(models.Model):
-    name = models.CharField(_("name"), max_length=200)
+    name = SingleLineCharField(_("name"), max_length=200)
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.PROTECT, related_name="rounds"
     )
@@ -357,7 +360,7 @@ class TeamRound(models.Model):
     created_at = models.DateTimeField(_("opened"), default=timezone.now)
     closes_on = models.DateField(_("closing date"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    # Set when the invitation e-mails are claimed for sending, so they go out once.
+    # When the first invitation e-mail went out (each member's is a RoundInvitation).
     invitations_sent_at = models.DateTimeField(_("invitations sent"), null=True, blank=True)
 
     objects = TeamRoundQuerySet.as_manager()
@@ -376,6 +379,38 @@ class TeamRound(models.Model):
         if self.closed_at is not None:
             return False
         return self.closes_on is None or today <= self.closes_on
+
+
+class RoundInvitation(Delivery):
+    """The e-mail inviting one member to a team round (sent by msp_maturity.delivery)."""
+
+    team_round = models.ForeignKey(
+        TeamRound,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("team round"),
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("member"),
+    )
+
+    class Meta:
+        ordering = ["team_round", "id"]
+        verbose_name = _("round invitation")
+        verbose_name_plural = _("round invitations")
+        constraints = [
+            models.UniqueConstraint(fields=["team_round", "member"], name="round_invitation_once")
+        ]
+        indexes = [
+            # The e-mail sweep: queued or stale sending invitations.
+            models.Index(fields=["status", "created_at"], name="round_invitation_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.team_round} → {self.email}"
 
 
 # --- Assessments ------------------------------------------------------------------------

@@ -12,8 +12,21 @@ from fractions import Fraction
 from django.db import transaction
 from django.db.models import Count, Prefetch, Sum
 
-from . import scoring, tasks
-from .models import Answer, Area, Assessment, Phase, Questionnaire, Statement, TeamRound, Tip
+from msp_maturity import delivery
+
+from . import scoring
+from .invitations import ROUND_INVITATIONS
+from .models import (
+    Answer,
+    Area,
+    Assessment,
+    Phase,
+    Questionnaire,
+    RoundInvitation,
+    Statement,
+    TeamRound,
+    Tip,
+)
 
 
 @dataclass
@@ -176,12 +189,48 @@ def round_result(team_round: TeamRound, content: Content | None = None) -> Round
     return RoundResult(result, len(submissions), invited)
 
 
+@transaction.atomic
 def open_round(*, name: str, opened_by, members, closes_on: datetime.date | None = None):
+    """Store the round with its members and invite each of them by e-mail."""
     questionnaire = Questionnaire.objects.current()
     team_round = TeamRound.objects.create(
         name=name, opened_by=opened_by, closes_on=closes_on, questionnaire=questionnaire
     )
     team_round.members.set(members)
-    # Invite by e-mail once the round is committed; the task loads it by id.
-    transaction.on_commit(lambda: tasks.send_round_invitations.delay(team_round.pk))
+    invite_members(team_round)
     return team_round
+
+
+def invite_members(team_round: TeamRound) -> int:
+    """One queued invitation e-mail for each member who has none yet (a member added
+    later in the back office is invited too), sent after commit. Returns how many."""
+    invited = set(team_round.invitations.values_list("member_id", flat=True))
+    rows = RoundInvitation.objects.bulk_create(
+        RoundInvitation(team_round=team_round, member=member, email=member.email)
+        for member in team_round.members.exclude(pk__in=invited)
+    )
+    if rows:
+        delivery.queue(ROUND_INVITATIONS, team_round.pk)
+    return len(rows)
+
+
+def invitation_states(team_round: TeamRound) -> list[dict]:
+    """Each member with their invitation e-mail (None if they have none) and whether they
+    answered, by name: what the round page shows a manager."""
+    answered = set(team_round.submissions.values_list("user_id", flat=True))
+    invitations = {row.member_id: row for row in team_round.invitations.all()}
+    return [
+        {
+            "user": member,
+            "answered": member.pk in answered,
+            "invitation": invitations.get(member.pk),
+        }
+        for member in team_round.members.order_by("last_name", "username")
+    ]
+
+
+def resend_failed(team_round: TeamRound) -> int:
+    """A manager's "send again" for the failed invitations of an open round."""
+    if not team_round.is_open():
+        return 0
+    return delivery.requeue_failed(ROUND_INVITATIONS, team_round.pk)

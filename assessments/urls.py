@@ -13,5 +13,6 @@ urlpatterns = [
     path("rounds/new/", views.round_create, name="round_create"),
     path("rounds/<int:pk>/", views.round_detail, name="round_detail"),
     path("rounds/<int:pk>/answer/", views.round_answer, name="round_answer"),
+    path("rounds/<int:pk>/send-again/", views.round_resend, name="round_resend"),
     path("rounds/<int:pk>/close/", views.round_close, name="round_close"),
 ]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from msp_maturity.one_time_forms import one_time_form
 from msp_maturity.roles import is_manager, manager_required
 
 from . import charts, services
@@ -263,6 +264,7 @@ def round_list(request):
 
 
 @manager_required
+@one_time_form
 def round_create(request):
     form = TeamRoundForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -302,11 +304,10 @@ def round_detail(request, pk):
         if outcome.result is not None:
             context["radar"] = charts.round_radar(outcome.result)
     if manager:
-        answered = set(team_round.submissions.values_list("user_id", flat=True))
-        context["members"] = [
-            {"user": member, "answered": member.pk in answered}
-            for member in team_round.members.order_by("last_name", "username")
-        ]
+        context["members"] = services.invitation_states(team_round)
+        context["failed_invitations"] = any(
+            row["invitation"] and row["invitation"].status == "failed" for row in context["members"]
+        )
     return render(request, "assessments/round_detail.html", context)
 
 
@@ -341,6 +342,16 @@ def round_answer(request, pk):
             "team_round": team_round,
         },
     )
+
+
+@require_POST
+@manager_required
+def round_resend(request, pk):
+    """Send the failed invitation e-mails of an open round again."""
+    team_round = get_object_or_404(TeamRound, pk=pk)
+    count = services.resend_failed(team_round)
+    messages.success(request, _("%(count)s invitation(s) queued again.") % {"count": count})
+    return redirect("assessments:round_detail", pk=team_round.pk)
 
 
 @require_POST

@@ -408,8 +408,9 @@ def measure_fanout(plan: Plan, env: dict[str, str]) -> dict:
     from django.utils import timezone
 
     from kpis.models import Technician
+    from msp_maturity.delivery import deliver
     from surveys.models import Campaign, Invitation, InvitationStatus, Survey, SurveyKind
-    from surveys.tasks import send_campaign
+    from surveys.sending import INVITATIONS
 
     from .smtp_sink import Sink
 
@@ -472,7 +473,7 @@ def measure_fanout(plan: Plan, env: dict[str, str]) -> dict:
             _wait_for_worker(env["REDIS_URL"])
             started = time.perf_counter()
             for campaign_id in campaign_ids:
-                send_campaign.apply_async(args=[campaign_id])
+                deliver.apply_async(args=[INVITATIONS, campaign_id])
             done = sink.wait_for(plan.invitations, timeout=600)
             elapsed = time.perf_counter() - started
         finally:

@@ -1,8 +1,12 @@
-"""E-mails for threshold alerts and team satisfaction alerts, each sent once.
+"""E-mails about alerts: a threshold alert to each of the client's responsible staff (the
+managers when nobody is responsible), a team satisfaction alert to each manager.
 
-Sending claims the alert first (``emailed_at`` set by a conditional UPDATE), so two
-tasks for the same alert cannot both send; a transient SMTP error releases the claim
-and raises TransientSendError for the task to retry with backoff.
+Each recipient's e-mail is an AlertEmail row sent by ``msp_maturity.delivery`` (claimed
+in chunks, each at most once, retried with backoff, swept; see there): a refusal for one
+recipient fails that one alone and the others are e-mailed. The rows are stored by
+``email_unaddressed`` (run by the periodic checks) for every alert that has none yet, so
+an alert whose e-mails were never stored (the process stopped in between) is addressed by
+the next check. ``emailed_at`` on the alert records when its first e-mail went out.
 """
 
 from __future__ import annotations
@@ -12,102 +16,148 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, mailers
-from django.template.loader import render_to_string
+from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from msp_maturity.mail import is_transient_smtp_error
+from msp_maturity import delivery
+from msp_maturity.mail import compose
 from msp_maturity.roles import MANAGER
 
-from .models import KpiSettings, TeamSatisfactionAlert, ThresholdAlert
-from .periods import Period, quarter_start
+from .models import AlertEmail, KpiSettings, TeamSatisfactionAlert, ThresholdAlert
+from .periods import Period, month_to_date, quarter_start
 
 logger = logging.getLogger("kpis.alerting")
 
 
-class TransientSendError(Exception):
-    pass
-
-
-def manager_emails() -> list[str]:
+def managers():
     users = get_user_model().objects.filter(is_active=True).exclude(email="")
-    managers = users.filter(groups__name=MANAGER) | users.filter(is_superuser=True)
-    return sorted(set(managers.values_list("email", flat=True)))
+    return (users.filter(groups__name=MANAGER) | users.filter(is_superuser=True)).distinct()
 
 
-def alert_recipients(alert: ThresholdAlert) -> list[str]:
+def alert_recipients(alert: ThresholdAlert) -> list:
     """The client's responsible staff; the managers when nobody is responsible."""
-    staff = sorted(
-        set(
-            alert.client.responsible_staff.filter(is_active=True)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
-    )
-    return staff or manager_emails()
+    staff = alert.client.responsible_staff.filter(is_active=True).exclude(email="")
+    return list(staff) or list(managers())
 
 
-def _message(subject: str, template: str, context: dict, to: list[str]) -> EmailMultiAlternatives:
-    text = render_to_string(f"kpis/email/{template}.txt", context)
-    html = render_to_string(f"kpis/email/{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        to=to,
-        headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
-    )
-    message.attach_alternative(html, "text/html")
-    return message
+class _AlertEmail(delivery.Kind):
+    """What both alert e-mails share: the batch is the alert, its first e-mail out stamps
+    ``emailed_at``, and the text is in the product's language."""
 
+    model = AlertEmail
+    related = ("user__technician",)
+    alert_model: type
 
-def _send(model, pk: int, build) -> bool:
-    claimed = model.objects.filter(pk=pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
-    if not claimed:
-        return False  # sent already, or being sent
-    try:
-        message = build()
-        if message is None:
-            return False
-        with mailers.default as connection:
-            connection.send_messages([message])
-    except Exception as exc:
-        model.objects.filter(pk=pk).update(emailed_at=None)
-        if is_transient_smtp_error(exc):
-            raise TransientSendError(f"{type(exc).__name__}: {exc}") from exc
-        raise
-    return True
+    def load_batch(self, alert_id: int):
+        return self.alert_model.objects.filter(pk=alert_id).first()
 
+    def recipients(self, alert) -> list:
+        raise NotImplementedError
 
-def send_threshold_alert(alert_id: int) -> bool:
-    """E-mail the alert once; True if it was sent now."""
-    alert = ThresholdAlert.objects.select_related("client").filter(pk=alert_id).first()
-    if alert is None:
-        return False
+    def address(self, row):
+        return row.user.email if row.user else row.email
 
-    def build():
-        recipients = alert_recipients(alert)
-        if not recipients:
-            logger.warning("kpis.alert_without_recipients alert=%s", alert_id)
-            return None
+    def addressee(self, row):
+        return getattr(row.user, "technician", None)
+
+    def message(self, alert, row, prepared):
         with translation.override(settings.LANGUAGE_CODE):
-            context = {
-                "alert": alert,
-                "client": alert.client,
-                "share_percent": alert.share * 100,
-                "threshold_percent": alert.threshold * 100,
-                "url": settings.SITE_URL + reverse("kpis:client_detail", args=[alert.client_id]),
-            }
-            if alert.state == "breach":
-                subject = _("Escalations over threshold: %(client)s") % {"client": alert.client}
-            else:
-                subject = _("Escalations approaching threshold: %(client)s") % {
-                    "client": alert.client
-                }
-            return _message(subject, "threshold_alert", context, recipients)
+            return compose(to=row.email, **self.content(alert))
 
-    return _send(ThresholdAlert, alert_id, build)
+    def content(self, alert) -> dict:
+        """subject, template and context of the e-mail."""
+        raise NotImplementedError
+
+    def delivered(self, alert_id, row_ids, now):
+        self.alert_model.objects.filter(pk=alert_id, emailed_at__isnull=True).update(emailed_at=now)
+
+    def email_unaddressed(self, alerts) -> int:
+        """Store one queued e-mail per recipient for each of ``alerts`` that has none
+        and was not e-mailed, and queue their sending; returns how many alerts."""
+        alerts = alerts.filter(emailed_at__isnull=True).exclude(
+            Exists(AlertEmail.objects.filter(**{self.batch_field: OuterRef("pk")}))
+        )
+        addressed = 0
+        for alert in alerts:
+            users = {user.email: user for user in self.recipients(alert)}
+            if not users:
+                logger.warning(
+                    "kpis.alert_without_recipients kind=%s alert=%s", self.name, alert.pk
+                )
+                continue
+            with transaction.atomic():
+                AlertEmail.objects.bulk_create(
+                    [
+                        AlertEmail(**{self.batch_field: alert}, user=user, email=email)
+                        for email, user in sorted(users.items())
+                    ],
+                    ignore_conflicts=True,  # a concurrent check stored them first
+                )
+                delivery.queue(self.name, alert.pk)
+            addressed += 1
+        return addressed
+
+
+class ThresholdAlertEmail(_AlertEmail):
+    name = "kpis.threshold_alert"
+    batch_field = "threshold_alert"
+    alert_model = ThresholdAlert
+
+    def load_batch(self, alert_id: int):
+        return ThresholdAlert.objects.select_related("client").filter(pk=alert_id).first()
+
+    def recipients(self, alert):
+        return alert_recipients(alert)
+
+    def content(self, alert):
+        if alert.state == "breach":
+            subject = _("Escalations over threshold: %(client)s") % {"client": alert.client}
+        else:
+            subject = _("Escalations approaching threshold: %(client)s") % {"client": alert.client}
+        context = {
+            "alert": alert,
+            "client": alert.client,
+            "share_percent": alert.share * 100,
+            "threshold_percent": alert.threshold * 100,
+            "url": settings.SITE_URL + reverse("kpis:client_detail", args=[alert.client_id]),
+        }
+        return {"subject": subject, "template": "kpis/email/threshold_alert", "context": context}
+
+
+class TeamAlertEmail(_AlertEmail):
+    name = "kpis.team_satisfaction_alert"
+    batch_field = "team_alert"
+    alert_model = TeamSatisfactionAlert
+
+    def recipients(self, alert):
+        return list(managers())
+
+    def content(self, alert):
+        return {
+            "subject": _("Team job satisfaction below the benchmark"),
+            "template": "kpis/email/team_satisfaction",
+            "context": {"alert": alert, "url": settings.SITE_URL + reverse("kpis:turnover")},
+        }
+
+
+THRESHOLD_ALERT_EMAILS = delivery.register(ThresholdAlertEmail())
+TEAM_ALERT_EMAILS = delivery.register(TeamAlertEmail())
+
+
+def email_threshold_alerts(today: datetime.date | None = None) -> int:
+    """E-mail this month's threshold alerts that have not been addressed yet."""
+    month = month_to_date(today or timezone.localdate())
+    return THRESHOLD_ALERT_EMAILS.email_unaddressed(
+        ThresholdAlert.objects.filter(period_start=month.start)
+    )
+
+
+def email_team_alerts() -> int:
+    """E-mail the team satisfaction alerts that have not been addressed yet."""
+    return TEAM_ALERT_EMAILS.email_unaddressed(TeamSatisfactionAlert.objects.all())
 
 
 # --- Team satisfaction -----------------------------------------------------------------
@@ -140,29 +190,3 @@ def record_team_satisfaction_alert(today: datetime.date) -> int | None:
         defaults={"average": average, "benchmark": benchmark, "responses": responses},
     )
     return alert.pk
-
-
-def unsent_team_alerts() -> list[int]:
-    return list(
-        TeamSatisfactionAlert.objects.filter(emailed_at__isnull=True).values_list("pk", flat=True)
-    )
-
-
-def send_team_satisfaction_alert(alert_id: int) -> bool:
-    alert = TeamSatisfactionAlert.objects.filter(pk=alert_id).first()
-    if alert is None:
-        return False
-
-    def build():
-        recipients = manager_emails()
-        if not recipients:
-            return None
-        with translation.override(settings.LANGUAGE_CODE):
-            context = {
-                "alert": alert,
-                "url": settings.SITE_URL + reverse("kpis:turnover"),
-            }
-            subject = _("Team job satisfaction below the benchmark")
-            return _message(subject, "team_satisfaction", context, recipients)
-
-    return _send(TeamSatisfactionAlert, alert_id, build)

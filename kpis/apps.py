@@ -9,7 +9,8 @@ class KpisConfig(AppConfig):
     verbose_name = _("KPIs")
 
     def ready(self):
-        from . import signals  # noqa: F401 - connects the receivers
+        # Registers the alert e-mails; connects the receivers.
+        from . import alerting, signals  # noqa: F401
         from .reference_data import ensure_sla_targets
 
         # Reference data, restored by post_migrate after every migrate and flush.

@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from msp_maturity.form_fields import BoundedDateField
+from msp_maturity.one_time_forms import OneTimeFormMixin
 
 from .models import Client, ImportJob, Priority, Source
 from .periods import DEFAULT_PRESET, PRESETS, Period, preset_period
@@ -206,7 +207,7 @@ class TicketFilterForm(forms.Form):
         return tickets
 
 
-class ImportForm(forms.Form):
+class ImportForm(OneTimeFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("What the file contains"), choices=ImportJob.Kind.choices)
     file = forms.FileField(
         label=_("CSV file"),

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import datetime
 import logging
-import random
 
 from celery import shared_task
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,17 +14,9 @@ from . import alerting, import_jobs, rollups, thresholds
 
 logger = logging.getLogger("kpis.tasks")
 
-MAX_SEND_RETRIES = 6
 # The periodic refresh recomputes this many recent days: tickets of the last days change
 # most (responses, resolutions), and it mends anything a failed hook missed.
 REFRESH_DAYS = 3
-
-
-def backoff_seconds(retries: int) -> int:
-    """Exponential backoff with jitter: about 30 s, 60 s, 2 min, ... capped at one hour."""
-    first = max(1, int(getattr(settings, "KPI_RETRY_BASE_SECONDS", 30)))
-    base = min(first * 2**retries, 3600)
-    return base + random.randint(0, max(1, base // 5))  # noqa: S311 - jitter
 
 
 @shared_task(name="kpis.tasks.refresh_rollups")
@@ -40,40 +30,20 @@ def refresh_rollups(full: bool = False) -> int:
 
 @shared_task(name="kpis.tasks.check_thresholds")
 def check_thresholds() -> list[int]:
-    """Judge every client for the month to date; store and e-mail the new alerts."""
+    """Judge every client for the month to date; store the new alerts and e-mail every
+    alert of the month not e-mailed yet (kpis/alerting.py)."""
     new_ids = thresholds.record_alerts()
-    for alert_id in new_ids:
-        send_threshold_alert.delay(alert_id)
+    alerting.email_threshold_alerts()
     if new_ids:
         logger.info("kpis.alerts_raised count=%s", len(new_ids))
     return new_ids
 
 
-@shared_task(bind=True, name="kpis.tasks.send_threshold_alert", max_retries=MAX_SEND_RETRIES)
-def send_threshold_alert(self, alert_id: int) -> bool:
-    """E-mail one alert to the client's responsible staff, once."""
-    try:
-        return alerting.send_threshold_alert(alert_id)
-    except alerting.TransientSendError as exc:
-        if self.request.retries >= self.max_retries:
-            logger.error("kpis.alert_send_gave_up alert=%s", alert_id)
-            return False
-        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries)) from exc
-
-
-@shared_task(bind=True, name="kpis.tasks.check_team_satisfaction", max_retries=MAX_SEND_RETRIES)
-def check_team_satisfaction(self) -> int | None:
+@shared_task(name="kpis.tasks.check_team_satisfaction")
+def check_team_satisfaction() -> int | None:
     """Alert managers once per quarter when job satisfaction is below the benchmark."""
     alert_id = alerting.record_team_satisfaction_alert(timezone.localdate())
-    pending = alerting.unsent_team_alerts()
-    try:
-        for pending_id in pending:
-            alerting.send_team_satisfaction_alert(pending_id)
-    except alerting.TransientSendError as exc:
-        if self.request.retries >= self.max_retries:
-            logger.error("kpis.team_alert_gave_up")
-            return alert_id
-        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries)) from exc
+    alerting.email_team_alerts()
     return alert_id
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from msp_maturity.form_fields import EARLIEST_DATE, LATEST_DATE
+from msp_maturity.single_line import one_line
 
 from .models import Client, Priority, Source, Technician, Ticket
 
@@ -75,7 +76,8 @@ def _cell(row, column: str) -> str:
     # Most cells are ASCII: only NUL can be unstorable there (isascii is a fast check).
     if ("\x00" in value) if value.isascii() else UNSTORABLE.search(value):
         raise RowError(column, _("contains a NUL byte or an invalid character"))
-    return value
+    # Every column is one line: a line break (Alt+Enter in Excel) becomes a space.
+    return one_line(value)
 
 
 def storable(value: str) -> bool:

@@ -7,9 +7,9 @@ class MspMaturityConfig(AppConfig):
     verbose_name = "msp-maturity"
 
     def ready(self):
+        from . import delivery  # noqa: F401 - defines the e-mail tasks
         from .roles import ensure_role_groups
 
         # The role groups are reference data: restored by post_migrate after every
-        # migrate and flush. Sent for auth, the app that owns Group (post_migrate is
-        # only sent for apps with models, and this package has none).
+        # migrate and flush. Sent for auth, the app that owns Group.
         post_migrate.connect(ensure_role_groups, sender=apps.get_app_config("auth"))

@@ -20,9 +20,10 @@ app.conf.beat_schedule = {
         "task": "surveys.tasks.dispatch_due",
         "schedule": crontab(minute="*/15"),
     },
-    "surveys-sweep-unsent": {
-        # Invitations stored while the broker was down are sent from here.
-        "task": "surveys.tasks.sweep_unsent",
+    "email-sweep": {
+        # E-mails stored while the broker was down are sent from here, and a chunk left
+        # "sending" by a killed worker is marked failed (msp_maturity/delivery.py).
+        "task": "msp_maturity.delivery.sweep",
         "schedule": crontab(minute="*/5"),
     },
     "kpis-refresh-rollups": {

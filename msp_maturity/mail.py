@@ -1,13 +1,58 @@
-"""What every sender of e-mail in the product needs to decide about SMTP failures."""
+"""What every e-mail of the product shares: how a message is put together, and what an
+SMTP failure means for it."""
 
 import smtplib
 
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 
-def is_transient_smtp_error(exc: Exception) -> bool:
-    """True when trying again later may succeed: 4xx replies, dropped or refused
-    connections. A 5xx reply (for every refused recipient) is permanent."""
+from .single_line import one_line
+
+# Automatic e-mail: out-of-office replies and auto-responders stay quiet (RFC 3834).
+AUTOMATIC = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
+
+
+def compose(*, to: str | list[str], subject: str, template: str, context: dict):
+    """A plain-text and HTML e-mail from ``<template>.txt`` and ``<template>.html``.
+
+    The subject is made one line here, so a name with a line break (stored before forms
+    refused it, or typed into the back office of an older version) can never make the
+    message unsendable. Render it inside ``translation.override`` for the recipient's
+    language."""
+    message = EmailMultiAlternatives(
+        subject=one_line(str(subject)),
+        body=render_to_string(f"{template}.txt", context),
+        to=[to] if isinstance(to, str) else list(to),
+        headers=dict(AUTOMATIC),
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    return message
+
+
+# What an SMTP failure means for the one message it happened to.
+BOUNCED = "bounced"  # the server refused this recipient for good (5xx at RCPT)
+REFUSED = "refused"  # refused for good otherwise (5xx), or the message cannot be sent
+DEFERRED = "deferred"  # refused for now (4xx): try this one again later, go on with others
+UNREACHABLE = "unreachable"  # no usable connection: try again later, nobody gets anything now
+
+
+def smtp_failure(exc: Exception) -> str:
+    """BOUNCED, REFUSED, DEFERRED or UNREACHABLE for an exception raised while sending
+    one message to one recipient."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(400 <= code < 500 for code, _message in exc.recipients.values())
+        codes = [code for code, _message in exc.recipients.values()]
+        return DEFERRED if all(400 <= code < 500 for code in codes) else BOUNCED
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return UNREACHABLE
     if isinstance(exc, smtplib.SMTPResponseException):
-        return 400 <= exc.smtp_code < 500
-    return isinstance(exc, (smtplib.SMTPException, OSError))
+        if exc.smtp_code == 421:  # the server is closing the connection
+            return UNREACHABLE
+        return DEFERRED if 400 <= exc.smtp_code < 500 else REFUSED
+    if isinstance(exc, (smtplib.SMTPException, OSError)):
+        return UNREACHABLE
+    return REFUSED  # e.g. an address the backend cannot parse
+
+
+def failure_reason(exc: Exception) -> str:
+    """What to store and show as the reason (at most 300 characters)."""
+    return f"{type(exc).__name__}: {exc}"[:300]

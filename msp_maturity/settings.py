@@ -320,9 +320,12 @@ LOGGING = {
 # --- Product settings -----------------------------------------------------------------
 # Aggregates of technicians' in-depth answers are shown only from this many answers on.
 SURVEY_MIN_AGGREGATE = envint("SURVEY_MIN_AGGREGATE", 5)
-SURVEY_TOKEN_MAX_AGE_DAYS = envint("SURVEY_TOKEN_MAX_AGE_DAYS", 120)
-# First retry delay after an SMTP error; doubles on each retry (capped at one hour).
-SURVEY_RETRY_BASE_SECONDS = envint("SURVEY_RETRY_BASE_SECONDS", 30)
-# Invitations claimed, sent and recorded together; at most this many are "in doubt" when
-# a worker dies mid-send (surveys/sending.py).
-SURVEY_SEND_CHUNK = envint("SURVEY_SEND_CHUNK", 50)
+# E-mail to people (msp_maturity/delivery.py). First retry delay after an SMTP error;
+# doubles on each retry (capped at one hour). The SURVEY_ names are the ones of earlier
+# versions, still read.
+EMAIL_RETRY_BASE_SECONDS = envint(
+    "EMAIL_RETRY_BASE_SECONDS", envint("SURVEY_RETRY_BASE_SECONDS", 30)
+)
+# E-mails claimed, sent and recorded together; at most this many are "in doubt" when a
+# worker dies mid-send.
+EMAIL_SEND_CHUNK = envint("EMAIL_SEND_CHUNK", envint("SURVEY_SEND_CHUNK", 50))

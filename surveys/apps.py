@@ -9,6 +9,7 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Surveys")
 
     def ready(self):
+        from . import sending  # noqa: F401 - registers the survey e-mails
         from .reference_data import ensure_surveys
 
         # Reference data, restored by post_migrate after every migrate and flush.

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kpis.models import Contact, Technician
 from msp_maturity.form_fields import IdChoiceField, IdMultipleChoiceField
+from msp_maturity.one_time_forms import OneTimeFormMixin
+from msp_maturity.single_line import SingleLineFormField
 
 from .models import Metric, Question, Survey, SurveySettings
 from .publication import campaign_problems
@@ -67,9 +69,9 @@ def _default_close() -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=14)
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(OneTimeFormMixin, forms.Form):
     survey = IdChoiceField(label=_("Survey"), queryset=Survey.objects.all(), empty_label=None)
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = SingleLineFormField(label=_("Name"), max_length=200)
     clients = IdMultipleChoiceField(
         label=_("Clients (all their active contacts)"),
         queryset=None,

@@ -26,6 +26,9 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from msp_maturity.delivery import Delivery
+from msp_maturity.single_line import SingleLineCharField
+
 
 class SurveyKind(models.TextChoices):
     CLIENT_ONBOARDING = "client_onboarding", _("Client onboarding survey")
@@ -56,8 +59,8 @@ def _localised(obj, field: str, language: str | None = None) -> str:
 
 class Survey(models.Model):
     kind = models.CharField(_("kind"), max_length=32, choices=SurveyKind.choices, unique=True)
-    title_de = models.CharField(_("title (German)"), max_length=200)
-    title_en = models.CharField(_("title (English)"), max_length=200)
+    title_de = SingleLineCharField(_("title (German)"), max_length=200)
+    title_en = SingleLineCharField(_("title (English)"), max_length=200)
     intro_de = models.TextField(_("introduction (German)"), blank=True)
     intro_en = models.TextField(_("introduction (English)"), blank=True)
 
@@ -282,7 +285,7 @@ class Campaign(models.Model):
     survey = models.ForeignKey(
         Survey, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("survey")
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = SingleLineCharField(_("name"), max_length=200)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
     )
@@ -366,6 +369,7 @@ class InvitationQuerySet(models.QuerySet):
 
 
 class InvitationStatus(models.TextChoices):
+    # The delivery states (msp_maturity.delivery.Status), then "answered".
     QUEUED = "queued", _("queued")
     SENDING = "sending", _("sending")
     SENT = "sent", _("sent")
@@ -373,7 +377,9 @@ class InvitationStatus(models.TextChoices):
     ANSWERED = "answered", _("answered")
 
 
-class Invitation(models.Model):
+class Invitation(Delivery):
+    """The first e-mail to one recipient of a campaign, and their answer's state."""
+
     Status = InvitationStatus
 
     campaign = models.ForeignKey(
@@ -395,7 +401,6 @@ class Invitation(models.Model):
         related_name="survey_invitations",
         verbose_name=_("technician"),
     )
-    email = models.EmailField(_("e-mail"))
     language = models.CharField(_("language"), max_length=5, default="de")
     status = models.CharField(
         _("status"),
@@ -403,14 +408,11 @@ class Invitation(models.Model):
         choices=InvitationStatus.choices,
         default=InvitationStatus.QUEUED,
     )
-    failure_reason = models.CharField(_("reason"), max_length=300, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Kept by the reminders' sending (surveys/sending.py): how many reminder e-mails went
+    # out, and when the last one did.
     reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
     last_reminder_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     objects = InvitationQuerySet.as_manager()
 
@@ -437,7 +439,7 @@ class Invitation(models.Model):
             ),
         ]
         indexes = [
-            # sweep_unsent: queued or stale sending invitations.
+            # The e-mail sweep: queued or stale sending invitations.
             models.Index(fields=["status", "created_at"], name="invitation_status_created"),
         ]
 
@@ -466,6 +468,38 @@ class Invitation(models.Model):
         from .tokens import issue_token
 
         return issue_token(self)
+
+
+class Reminder(Delivery):
+    """A reminder e-mail to an invitee who has not answered: at most one per invitation
+    and number (1 or 2), so a dispatcher that runs twice reminds nobody twice."""
+
+    # The batch it is sent with (the invitation's campaign).
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("campaign")
+    )
+    invitation = models.ForeignKey(
+        Invitation,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("invitation"),
+    )
+    number = models.PositiveSmallIntegerField(_("reminder"))
+
+    class Meta:
+        ordering = ["invitation", "number"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "number"], name="reminder_once"),
+        ]
+        indexes = [
+            # The e-mail sweep: queued or stale sending reminders.
+            models.Index(fields=["status", "created_at"], name="reminder_status_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.invitation} · {self.number}"
 
 
 def hash_token(raw: str) -> str:

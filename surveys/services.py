@@ -10,10 +10,11 @@ import logging
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from kpis.models import Client, Contact, Technician
+from msp_maturity import delivery
 
 from .models import (
     Answer,
@@ -21,11 +22,13 @@ from .models import (
     Invitation,
     InvitationStatus,
     Question,
+    Reminder,
     Response,
     Survey,
     SurveyKind,
     SurveySettings,
 )
+from .sending import INVITATIONS, REMINDERS
 
 logger = logging.getLogger("surveys.campaigns")
 
@@ -34,22 +37,10 @@ class CampaignClosed(Exception):
     """The campaign no longer takes answers."""
 
 
-def queue_sending(campaign_id: int) -> bool:
-    """Hand the campaign to the sending task. A broker that is down must not break the
-    page that created the campaign: the invitations stay queued and the sweep sends them
-    later. Returns whether queuing worked."""
-    from .tasks import send_campaign
-
-    try:
-        send_campaign.delay(campaign_id)
-    except Exception:
-        logger.exception("survey.queue_failed campaign=%s (sweep will retry)", campaign_id)
-        return False
-    return True
-
-
 def queue_after_commit(campaign_id: int) -> None:
-    transaction.on_commit(lambda: queue_sending(campaign_id))
+    """Send the campaign's queued invitations once the transaction commits (a broker
+    that is down leaves them queued for the sweep)."""
+    delivery.queue(INVITATIONS, campaign_id)
 
 
 def create_campaign(
@@ -166,13 +157,11 @@ def close_campaign(campaign: Campaign, now: datetime.datetime | None = None) -> 
 
 
 def requeue_failed(campaign: Campaign) -> int:
-    """Put failed invitations back in the queue (a manager's "send again")."""
-    count = Invitation.objects.filter(campaign=campaign, status=InvitationStatus.FAILED).update(
-        status=InvitationStatus.QUEUED, failure_reason="", claimed_at=None
-    )
-    if count and campaign.status == Campaign.Status.OPEN:
-        queue_after_commit(campaign.pk)
-    return count
+    """Put the failed invitations and reminders of an open campaign back in the queue (a
+    manager's "send again"); returns how many."""
+    if campaign.status != Campaign.Status.OPEN:
+        return 0
+    return sum(delivery.requeue_failed(kind, campaign.pk) for kind in (INVITATIONS, REMINDERS))
 
 
 def questions_of(survey: Survey) -> list[Question]:
@@ -388,14 +377,33 @@ def dispatch_schedules(now: datetime.datetime | None = None) -> dict[str, int]:
     return counts
 
 
-def campaigns_due_for_reminders(now: datetime.datetime | None = None) -> list[int]:
-    """Open campaigns with at least one invitation due for a reminder."""
+def queue_due_reminders(now: datetime.datetime | None = None) -> list[int]:
+    """Store the reminders that are due (one row per invitation and number, so running
+    twice stores nothing twice) and queue their sending; returns the campaigns' ids."""
     now = now or timezone.now()
     due = []
     for campaign in Campaign.objects.open().filter(
         reminder_after_days__isnull=False, max_reminders__gt=0, closes_at__gt=now
     ):
-        if reminder_candidates(campaign, now).exists():
+        candidates = reminder_candidates(campaign, now).exclude(
+            Exists(
+                Reminder.objects.filter(
+                    invitation=OuterRef("pk"), number=OuterRef("reminders_sent") + 1
+                )
+            )
+        )
+        reminders = [
+            Reminder(
+                campaign=campaign,
+                invitation=invitation,
+                number=invitation.reminders_sent + 1,
+                email=invitation.email,
+            )
+            for invitation in candidates
+        ]
+        if reminders:
+            Reminder.objects.bulk_create(reminders, ignore_conflicts=True)
+            delivery.queue(REMINDERS, campaign.pk)
             due.append(campaign.pk)
     return due
 

@@ -1,15 +1,17 @@
 """Personal survey links.
 
-The URL carries ``<raw token>:<timestamp>:<signature>``: a random 256-bit token, signed
-with Django's TimestampSigner so a link expires (settings.SURVEY_TOKEN_MAX_AGE_DAYS) and a
-tampered link is rejected before the database is asked. The database keeps only the
-SHA-256 hash of the raw token, so a leaked database holds no working links.
+The URL carries ``<raw token>.<timestamp>.<signature>``: a random 256-bit token, signed
+so that a tampered link is rejected before the database is asked. The database keeps only
+the SHA-256 hash of the raw token, so a leaked database holds no working links.
+
+A link works as long as its campaign is open (a campaign may stay open up to a year);
+the view answers a closed campaign's link with the "closed" page. The signature's
+timestamp sets no expiry: a fixed age (formerly 120 days) ended links of campaigns that
+were still open.
 """
 
-import datetime
 from typing import NamedTuple
 
-from django.conf import settings
 from django.core import signing
 
 from .models import InvitationToken, hash_token, new_raw_token
@@ -18,20 +20,17 @@ SALT = "surveys.invitation-link"
 
 
 class InvalidToken(Exception):
-    """Unknown, tampered or expired; the view answers with a friendly 4xx page."""
+    """Unknown or tampered; the view answers with a friendly 404 page."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str = "invalid"):
         super().__init__(reason)
-        self.reason = reason  # "invalid" or "expired"
+        self.reason = reason
 
 
 def _signer() -> signing.TimestampSigner:
-    # "." keeps the link free of colons; it is not in the URL-safe base64 alphabet.
+    # "." keeps the link free of colons; it is not in the URL-safe base64 alphabet. (A
+    # timestamp signer, as links sent by earlier versions carry a timestamp.)
     return signing.TimestampSigner(salt=SALT, sep=".")
-
-
-def max_age() -> datetime.timedelta:
-    return datetime.timedelta(days=settings.SURVEY_TOKEN_MAX_AGE_DAYS)
 
 
 def issue_token(invitation) -> str:
@@ -62,13 +61,11 @@ def issue_tokens(invitations) -> dict[int, IssuedToken]:
 def unsign(token: str) -> str:
     """The raw token inside a signed URL token; raises InvalidToken."""
     if not token or len(token) > 200:
-        raise InvalidToken("invalid")
+        raise InvalidToken
     try:
-        return _signer().unsign(token, max_age=max_age())
-    except signing.SignatureExpired:
-        raise InvalidToken("expired") from None
+        return _signer().unsign(token)  # no max_age: the campaign decides how long
     except signing.BadSignature:
-        raise InvalidToken("invalid") from None
+        raise InvalidToken from None
 
 
 def invitation_for_token(token: str, queryset=None):
@@ -85,5 +82,5 @@ def invitation_for_token(token: str, queryset=None):
         .first()
     )
     if invitation is None:
-        raise InvalidToken("invalid")
+        raise InvalidToken
     return invitation

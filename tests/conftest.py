@@ -5,13 +5,18 @@ In CI (``CI`` set) PostgreSQL, Redis and Chromium are required: a missing servic
 the run instead of skipping the tests that need it.
 """
 
+import asyncio
 import datetime
+import email.policy
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections import Counter
+from email import message_from_bytes
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -157,6 +162,13 @@ def _celery_in_process(request):
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = old
 
 
+@pytest.fixture
+def retries_followed():
+    """Eager apply() follows retries only when errors do not propagate (as in production's
+    eager mode); the autouse fixture above restores the setting afterwards."""
+    celery_app.conf.task_eager_propagates = False
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -172,17 +184,37 @@ def _local_cache(settings):
 
 
 class SmtpSink:
-    """A local SMTP server that records messages; it can refuse for a while."""
+    """A local SMTP server that records messages. It can misbehave as mail servers do:
+
+    - ``refuse``: the number of DATA commands still to answer "451 Try again later";
+    - ``reject``: addresses refused for good at RCPT ("550 5.1.1 No such user");
+    - ``defer_once``: addresses refused once at RCPT ("451 4.7.1 Greylisted"), then taken;
+    - ``delay``: seconds to wait before answering each DATA (a busy server).
+    """
 
     def __init__(self):
         from aiosmtpd.controller import Controller
 
         self.messages = []
         self.refuse = 0  # number of DATA commands still to refuse
+        self.reject: set[str] = set()
+        self.defer_once: set[str] = set()
+        self.delay = 0.0
         sink = self
 
         class Handler:
+            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+                if address in sink.reject:
+                    return "550 5.1.1 No such user"
+                if address in sink.defer_once:
+                    sink.defer_once.discard(address)
+                    return "451 4.7.1 Greylisted, try again later"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
             async def handle_DATA(self, server, session, envelope):
+                if sink.delay:
+                    await asyncio.sleep(sink.delay)
                 if sink.refuse > 0:
                     sink.refuse -= 1
                     return "451 Try again later"
@@ -205,12 +237,36 @@ class SmtpSink:
             time.sleep(0.1)
         return self.messages
 
+    def recipients(self) -> Counter:
+        """How many messages each address received."""
+        return Counter(rcpt for message in self.messages for rcpt in message.rcpt_tos)
+
+    def parsed(self) -> list[EmailMessage]:
+        """The received messages, parsed (headers as the recipient's client sees them)."""
+        return [
+            message_from_bytes(envelope.original_content, policy=email.policy.default)
+            for envelope in self.messages
+        ]
+
 
 @pytest.fixture
 def smtp_sink():
     sink = SmtpSink().start()
     yield sink
     sink.stop()
+
+
+@pytest.fixture
+def sink_mailer(smtp_sink, settings):
+    """In-process sending through ``smtp_sink`` over real SMTP (the locmem backend would
+    not show what a server does with a refused recipient)."""
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": smtp_sink.port, "timeout": 10},
+        }
+    }
+    return smtp_sink
 
 
 def _require_services():

@@ -1,6 +1,9 @@
 """Helpers shared by tests: users, ports and signing in through the browser."""
 
+import contextlib
+import smtplib
 import socket
+from unittest import mock
 
 from django.contrib.auth.models import Group, User
 
@@ -28,3 +31,36 @@ def login_in_browser(page, live_server, username: str, password: str = PASSWORD)
     page.fill("input[name=password]", password)
     page.click("main form button[type=submit]")
     page.wait_for_load_state()
+
+
+def assert_one_line_headers(message) -> None:
+    """A received message (parsed) whose subject kept to one line: no header was injected
+    through a name with a line break."""
+    assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
+    assert message["Bcc"] is None
+    assert "attacker@evil.example" not in message["To"]
+
+
+@contextlib.contextmanager
+def refused(address: str, code: int = 550, text: bytes = b"5.1.1 No such user"):
+    """The in-memory mail backend refuses ``address`` as an SMTP server does at RCPT
+    (5xx for good, 4xx for now); messages to everyone else are delivered."""
+    from django.core.mail.backends.locmem import EmailBackend
+
+    original = EmailBackend.send_messages
+
+    def send_messages(self, messages):
+        if messages[0].to == [address]:
+            raise smtplib.SMTPRecipientsRefused({address: (code, text)})
+        return original(self, messages)
+
+    with mock.patch.object(EmailBackend, "send_messages", send_messages):
+        yield
+
+
+def with_form_token(data: dict) -> dict:
+    """``data`` as a rendered creating form sends it: with a fresh one-time token
+    (msp_maturity/one_time_forms.py)."""
+    from msp_maturity.one_time_forms import FIELD, new_token
+
+    return {**data, FIELD: new_token()}

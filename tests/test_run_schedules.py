@@ -64,4 +64,4 @@ def test_a_due_task_runs_on_the_next_check(db, ran, time_machine, monkeypatch):
     monkeypatch.setattr("msp_maturity.management.commands.run_schedules.time.sleep", sleep)
     with pytest.raises(SystemExit):
         call_command("run_schedules", "--interval", "30")
-    assert "surveys.tasks.sweep_unsent" in ran
+    assert "msp_maturity.delivery.sweep" in ran

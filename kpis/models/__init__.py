@@ -8,7 +8,7 @@
 - imports: uploaded CSV files and their import jobs
 """
 
-from .alerts import AlertState, TeamSatisfactionAlert, ThresholdAlert
+from .alerts import AlertEmail, AlertState, TeamSatisfactionAlert, ThresholdAlert
 from .config import KpiSettings
 from .imports import ImportChunk, ImportJob
 from .integrations import WebhookIntegration
@@ -34,6 +34,7 @@ from .tickets import (
 __all__ = [
     "ONBOARDING_DAYS",
     "PRIORITIES",
+    "AlertEmail",
     "AlertState",
     "Client",
     "ClientQuerySet",

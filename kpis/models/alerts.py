@@ -1,9 +1,13 @@
 """Alerts: a client approaching or over its escalation threshold, and the team's job
-satisfaction below the benchmark. Each is recorded once and e-mailed once."""
+satisfaction below the benchmark. Each is recorded once; each recipient's e-mail about it
+is an AlertEmail, sent once or visibly not at all (kpis/alerting.py)."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from msp_maturity.delivery import Delivery
 
 from .organisation import Client
 
@@ -39,6 +43,7 @@ class ThresholdAlert(models.Model):
     escalated = models.PositiveIntegerField(_("escalated"))
     threshold = models.FloatField(_("threshold"), help_text=_("0..1"))
     created_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    # When the first of its e-mails went out (each recipient's is an AlertEmail).
     emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
@@ -89,3 +94,63 @@ class TeamSatisfactionAlert(models.Model):
 
     def __str__(self):
         return f"{self.period_start} {self.average:.2f} < {self.benchmark:.2f}"
+
+
+class AlertEmail(Delivery):
+    """One alert e-mail to one person: a threshold alert to each of the client's
+    responsible staff (or the managers), a team satisfaction alert to each manager."""
+
+    threshold_alert = models.ForeignKey(
+        ThresholdAlert,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="emails",
+        verbose_name=_("threshold alert"),
+    )
+    team_alert = models.ForeignKey(
+        TeamSatisfactionAlert,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="emails",
+        verbose_name=_("team satisfaction alert"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("alert e-mail")
+        verbose_name_plural = _("alert e-mails")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold_alert__isnull=False, team_alert__isnull=True)
+                | Q(threshold_alert__isnull=True, team_alert__isnull=False),
+                name="alert_email_one_alert",
+            ),
+            # One e-mail per alert and address, even when the check runs twice.
+            models.UniqueConstraint(
+                fields=["threshold_alert", "email"],
+                condition=Q(threshold_alert__isnull=False),
+                name="alert_email_once",
+            ),
+            models.UniqueConstraint(
+                fields=["team_alert", "email"],
+                condition=Q(team_alert__isnull=False),
+                name="team_alert_email_once",
+            ),
+        ]
+        indexes = [
+            # The e-mail sweep: queued or stale sending e-mails.
+            models.Index(fields=["status", "created_at"], name="alert_email_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.threshold_alert or self.team_alert} → {self.email}"

@@ -10,6 +10,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from msp_maturity.delivery import Addressee
+from msp_maturity.single_line import SingleLineCharField
+
 # A client is "in onboarding" (early support) for this many days from contract start:
 # day 0 to day 89 inclusive are the first 90 days; day 90 is ongoing support.
 ONBOARDING_DAYS = 90
@@ -34,9 +37,9 @@ class ClientQuerySet(models.QuerySet):
 
 class Client(models.Model):
     external_id = models.CharField(_("external id"), max_length=100, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = SingleLineCharField(_("name"), max_length=200)
     contract_start = models.DateField(_("contract start"))
-    segment = models.CharField(
+    segment = SingleLineCharField(
         _("segment"), max_length=100, blank=True, help_text=_("Size or industry, for filters.")
     )
     responsible_staff = models.ManyToManyField(
@@ -81,11 +84,11 @@ class Client(models.Model):
         return self.contract_start + datetime.timedelta(days=ONBOARDING_DAYS)
 
 
-class Contact(models.Model):
+class Contact(Addressee):
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("client")
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = SingleLineCharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail"))
     language = models.CharField(
         _("language"), max_length=5, choices=Language.choices, default=Language.GERMAN
@@ -117,11 +120,11 @@ class TechnicianQuerySet(models.QuerySet):
         return self.filter(leave_date__isnull=True)
 
 
-class Technician(models.Model):
+class Technician(Addressee):
     external_id = models.CharField(_("external id"), max_length=100, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = SingleLineCharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail"))
-    role = models.CharField(
+    role = SingleLineCharField(
         _("role"), max_length=100, blank=True, help_text=_("e.g. Level 1, Level 2")
     )
     hire_date = models.DateField(_("hire date"))

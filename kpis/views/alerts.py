@@ -4,27 +4,43 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from msp_maturity.delivery import Status
 from msp_maturity.roles import manager_required
 
-from ..models import TeamSatisfactionAlert, ThresholdAlert
+from ..models import AlertEmail, TeamSatisfactionAlert, ThresholdAlert
+
+
+def _unsent_emails() -> Prefetch:
+    """An alert's e-mails that are not (yet) sent, with their reasons: the manager must
+    see who was not told."""
+    return Prefetch(
+        "emails", queryset=AlertEmail.objects.exclude(status=Status.SENT), to_attr="unsent"
+    )
 
 
 @manager_required
 def alert_list(request):
     show = request.GET.get("show", "open")
-    alerts = ThresholdAlert.objects.select_related("client", "acknowledged_by").order_by(
-        "-created_at"
+    alerts = (
+        ThresholdAlert.objects.select_related("client", "acknowledged_by")
+        .prefetch_related(_unsent_emails())
+        .order_by("-created_at")
     )
     if show != "all":
         alerts = alerts.open()
     page = Paginator(alerts, 50).get_page(request.GET.get("page"))
-    team_alerts = list(TeamSatisfactionAlert.objects.order_by("-period_start")[:8])
+    team_alerts = list(
+        TeamSatisfactionAlert.objects.prefetch_related(_unsent_emails()).order_by("-period_start")[
+            :8
+        ]
+    )
     return render(
         request,
         "kpis/alert_list.html",

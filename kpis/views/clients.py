@@ -97,6 +97,7 @@ def client_detail(request, pk: int):
             "escalated": escalated,
             "alerts": alerts,
             "staff": list(client.responsible_staff.all()),
+            "contacts": list(client.contacts.order_by("-is_active", "name")),
             "chart": chart(fig, "chart-client-monthly", height=300),
         },
     )

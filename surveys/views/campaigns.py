@@ -2,17 +2,18 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from msp_maturity.one_time_forms import one_time_form
 from msp_maturity.roles import manager_required
 
 from .. import metrics, services
 from ..csv_export import csv_response
 from ..forms import CampaignForm
-from ..models import Campaign, Invitation, InvitationStatus
+from ..models import Campaign, Invitation, InvitationStatus, Reminder
 from ..reports import invitation_counts
 
 
@@ -40,6 +41,7 @@ def campaign_list(request):
 
 
 @manager_required
+@one_time_form
 def campaign_create(request):
     if request.method == "POST":
         form = CampaignForm(request.POST)
@@ -76,8 +78,19 @@ def campaign_create(request):
 @manager_required
 def campaign_detail(request, pk: int):
     campaign = _get_campaign(pk)
-    invitations = campaign.invitations.select_related("contact__client", "technician").order_by(
-        "status", "id"
+    invitations = (
+        campaign.invitations.select_related("contact__client", "technician")
+        .prefetch_related(
+            Prefetch(
+                "reminders",
+                # Not those of invitees who answered: nobody misses those reminders.
+                queryset=Reminder.objects.exclude(status=InvitationStatus.SENT).exclude(
+                    invitation__status=InvitationStatus.ANSWERED
+                ),
+                to_attr="unsent_reminders",
+            )
+        )
+        .order_by("status", "id")
     )
     counts = {
         row["status"]: row["n"]
@@ -114,6 +127,7 @@ def campaign_detail(request, pk: int):
                 (value, label, counts.get(value, 0)) for value, label in InvitationStatus.choices
             ],
             "aggregate_only": campaign.survey.aggregate_only,
+            "failed_reminders": campaign.reminders.filter(status=InvitationStatus.FAILED).count(),
         },
     )
 

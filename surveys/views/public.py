@@ -51,8 +51,8 @@ def _spoken(language: str) -> dict:
 
 
 def link_problem(request, reason: str, language: str | None = None) -> HttpResponse:
-    """The friendly page for an unknown, tampered, expired or closed link."""
-    status = {"invalid": 404, "expired": 410, "closed": 410}[reason]
+    """The friendly page for an unknown, tampered or closed link."""
+    status = {"invalid": 404, "closed": 410}[reason]
     language = page_language(request, language or translation.get_language())
     with translation.override(language):
         html = render_to_string(

@@ -38,5 +38,6 @@ ACCESS = {
     "assessments:round_detail": Rule(LOGIN, 200, 200, 200, kwargs=_round),
     # Only members answer.
     "assessments:round_answer": Rule(LOGIN, 200, 404, 404, kwargs=_round),
+    "assessments:round_resend": Rule(LOGIN, 403, 302, 302, kwargs=_round, method="post"),
     "assessments:round_close": Rule(LOGIN, 403, 302, 302, kwargs=_round, method="post"),
 }

@@ -11,7 +11,7 @@ from django.utils import timezone
 from assessments.models import Assessment, TeamRound
 from assessments.services import open_round, round_result
 from tests.assessments.factories import WORKED_EXAMPLE, post_data, store, uniform
-from tests.helpers import make_user
+from tests.helpers import make_user, with_form_token
 
 
 @pytest.fixture
@@ -40,7 +40,13 @@ def test_a_manager_opens_a_round_and_invites_members(
     assert "outsider" not in form  # only technicians and managers can be invited
     response = manager_client.post(
         reverse("assessments:round_create"),
-        {"name": "Q4", "closes_on": "", "members": [technician_user.pk, other_technician_user.pk]},
+        with_form_token(
+            {
+                "name": "Q4",
+                "closes_on": "",
+                "members": [technician_user.pk, other_technician_user.pk],
+            }
+        ),
     )
     team_round = TeamRound.objects.get()
     assert response["Location"] == detail(team_round)
@@ -51,7 +57,7 @@ def test_a_manager_opens_a_round_and_invites_members(
 def test_a_round_needs_members_and_no_past_closing_date(manager_client, outsider):
     response = manager_client.post(
         reverse("assessments:round_create"),
-        {"name": "Q4", "closes_on": "2000-01-01", "members": [outsider.pk]},
+        with_form_token({"name": "Q4", "closes_on": "2000-01-01", "members": [outsider.pk]}),
     )
     html = response.content.decode()
     assert response.status_code == 200

@@ -7,6 +7,7 @@ import pytest
 from kpis import rollups
 from kpis.models import Client, KpiSettings, Ticket
 from kpis.ticket_fields import derived_values
+from tests.helpers import with_form_token
 
 ZONE = zoneinfo.ZoneInfo("Europe/Berlin")
 _counter = {"n": 0}
@@ -91,7 +92,9 @@ def upload(client, kind: str, data: str | bytes, name: str | None = None, follow
     file = io.BytesIO(data.encode() if isinstance(data, str) else data)
     file.name = name or f"{kind}.csv"
     with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(reverse("kpis:import"), {"kind": kind, "file": file})
+        response = client.post(
+            reverse("kpis:import"), with_form_token({"kind": kind, "file": file})
+        )
     if follow and response.status_code == 302:
         return client.get(response["Location"])
     return response

@@ -7,13 +7,17 @@ import smtplib
 import pytest
 import time_machine
 from django.core.mail.backends.base import BaseEmailBackend
+from django.test import TestCase
 from django.urls import reverse
 
 from kpis import alerting, rollups, tasks, thresholds
-from kpis.models import AlertState, TeamSatisfactionAlert, ThresholdAlert, Ticket
+from kpis.models import AlertEmail, AlertState, TeamSatisfactionAlert, ThresholdAlert, Ticket
 from kpis.periods import month_to_date
-from tests.helpers import make_user
+from msp_maturity import delivery
+from tests.helpers import make_user, refused
 from tests.kpis.conftest import make_client, tickets
+
+THRESHOLD = alerting.THRESHOLD_ALERT_EMAILS.name
 
 TODAY = datetime.date(2026, 3, 20)
 NOW = datetime.datetime(2026, 3, 20, 11, tzinfo=datetime.UTC)
@@ -41,7 +45,14 @@ def set_escalated(client, count):
 
 
 def check():
-    return tasks.check_thresholds.apply().get()
+    """The hourly check, as beat runs it: the e-mails it stores are sent once it commits."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return tasks.check_thresholds.apply().get()
+
+
+def check_team():
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return tasks.check_team_satisfaction.apply().get()
 
 
 def test_an_ok_client_raises_nothing(acme, mailoutbox):
@@ -133,7 +144,8 @@ def test_an_alert_is_emailed_once_even_if_the_task_runs_twice(acme, mailoutbox):
     tickets(acme, datetime.date(2026, 3, 2), 50, escalated=9)
     rollups.rebuild_all()
     [alert_id] = check()
-    assert tasks.send_threshold_alert.apply(args=[alert_id]).get() is False
+    assert check() == []
+    assert delivery.deliver.apply(args=[THRESHOLD, alert_id]).get() == {"sent": 0, "failed": 0}
     assert len(mailoutbox) == 1
     assert ThresholdAlert.objects.get().emailed_at is not None
 
@@ -143,17 +155,48 @@ class RefusingBackend(BaseEmailBackend):
         raise smtplib.SMTPResponseException(451, b"Try again later")
 
 
-def test_a_transient_smtp_error_releases_the_claim_for_a_retry(acme, settings, mailoutbox):
+def test_a_transient_smtp_error_keeps_the_alert_queued_for_a_retry(acme, settings, mailoutbox):
     tickets(acme, datetime.date(2026, 3, 2), 50, escalated=9)
     rollups.rebuild_all()
     [alert_id] = thresholds.record_alerts(TODAY)
     settings.MAILERS = {"default": {"BACKEND": "tests.kpis.test_alerts.RefusingBackend"}}
-    with pytest.raises(alerting.TransientSendError):
-        alerting.send_threshold_alert(alert_id)
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        alerting.email_threshold_alerts(TODAY)
+    with pytest.raises(delivery.TransientSendError):
+        delivery.send_batch(THRESHOLD, alert_id)
+    email = AlertEmail.objects.get()
+    assert email.status == "queued" and "451" in email.failure_reason
     assert ThresholdAlert.objects.get().emailed_at is None
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-    assert alerting.send_threshold_alert(alert_id) is True
+    assert delivery.send_batch(THRESHOLD, alert_id) == {"sent": 1, "failed": 0}
     assert ThresholdAlert.objects.get().emailed_at is not None
+
+
+def test_each_recipient_gets_their_own_email_and_a_refusal_fails_that_one_alone(
+    acme, manager, manager_client, mailoutbox
+):
+    """One message to all used to fail for all (or silently skip the refused address)."""
+    colleague = make_user("colleague", "manager")
+    acme.responsible_staff.add(colleague)
+    tickets(acme, datetime.date(2026, 3, 2), 50, escalated=9)
+    rollups.rebuild_all()
+    with refused(colleague.email):
+        check()
+    assert [m.to for m in mailoutbox] == [[manager.email]]
+    email = AlertEmail.objects.get(email=colleague.email)
+    assert email.status == "failed" and "550" in email.failure_reason
+    page = manager_client.get(reverse("kpis:alerts")).content.decode()
+    assert 'data-testid="alert-email"' in page and "No such user" in page
+    check()  # a later check does not try again
+    assert len(mailoutbox) == 1
+
+
+def test_an_alert_whose_emails_were_never_stored_is_emailed_by_the_next_check(acme, mailoutbox):
+    tickets(acme, datetime.date(2026, 3, 2), 50, escalated=9)
+    rollups.rebuild_all()
+    thresholds.record_alerts(TODAY)  # the process stopped before the e-mails were stored
+    assert check() == []
+    assert len(mailoutbox) == 1
 
 
 def test_the_check_uses_a_fixed_number_of_queries(db, kpi_settings, django_assert_max_num_queries):
@@ -254,8 +297,8 @@ def test_managers_are_emailed_once_when_satisfaction_is_below_the_benchmark(
     boss = make_user("boss", "manager")
     # Q4 2025, published: (8 + 8 + 8 + 8 + 9) / 5 = 8.2, below the benchmark of 9.
     _published_job_satisfaction(datetime.date(2025, 11, 10), [8, 8, 8, 8, 9])
-    tasks.check_team_satisfaction.apply().get()
-    tasks.check_team_satisfaction.apply().get()
+    check_team()
+    check_team()
     alert = TeamSatisfactionAlert.objects.get()
     assert alert.period_start == datetime.date(2025, 10, 1)
     assert alert.average == 8.2 and alert.benchmark == 9.0 and alert.responses == 5
@@ -268,7 +311,7 @@ def test_managers_are_emailed_once_when_satisfaction_is_below_the_benchmark(
 def test_no_team_alert_at_or_above_the_benchmark(db, kpi_settings, mailoutbox):
     make_user("boss", "manager")
     _published_job_satisfaction(datetime.date(2025, 11, 10), [9, 9, 9, 9, 9])
-    tasks.check_team_satisfaction.apply().get()
+    check_team()
     assert not TeamSatisfactionAlert.objects.exists() and not mailoutbox
 
 
@@ -278,7 +321,7 @@ def test_the_current_quarter_is_never_judged_from_live_answers(db, kpi_settings,
     make_user("boss", "manager")
     _camp, decided = _published_job_satisfaction(datetime.date(2026, 2, 10), [1] * 10)
     assert decided == {"published": 0, "withheld": 0}
-    tasks.check_team_satisfaction.apply().get()
+    check_team()
     assert not TeamSatisfactionAlert.objects.exists() and not mailoutbox
 
 
@@ -292,11 +335,11 @@ def test_the_previous_quarter_is_judged_once_it_is_published(db, kpi_settings, m
         datetime.date(2025, 12, 20), [7, 8, 7, 8, 7, 8], status=Campaign.Status.OPEN
     )
     assert decided == {"published": 0, "withheld": 0}
-    tasks.check_team_satisfaction.apply().get()
+    check_team()
     assert not TeamSatisfactionAlert.objects.exists()
     Campaign.objects.filter(pk=camp.pk).update(status=Campaign.Status.CLOSED)
     assert publish_quarters(TODAY) == {"published": 1, "withheld": 0}
-    tasks.check_team_satisfaction.apply().get()
+    check_team()
     # (7 + 8 + 7 + 8 + 7 + 8) / 6 = 7.5
     alert = TeamSatisfactionAlert.objects.get()
     assert alert.period_start == datetime.date(2025, 10, 1) and alert.average == 7.5
@@ -307,5 +350,5 @@ def test_the_benchmark_is_configurable(db, kpi_settings, mailoutbox):
     kpi_settings.satisfaction_benchmark = 8
     kpi_settings.save()
     _published_job_satisfaction(datetime.date(2025, 11, 10), [8, 8, 8, 8, 9])
-    tasks.check_team_satisfaction.apply().get()
+    check_team()
     assert not TeamSatisfactionAlert.objects.exists()

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from kpis import import_jobs, importing, tasks
 from kpis.models import Client, ImportChunk, ImportJob, Ticket
+from tests.helpers import with_form_token
 
 from .conftest import upload
 
@@ -49,13 +50,31 @@ def test_the_upload_page_imports_in_a_task_and_shows_the_result(manager_client, 
     assert not ImportChunk.objects.exists()  # the stored file is gone
 
 
+def test_a_double_click_on_import_stores_and_imports_the_file_once(
+    manager_client, acme, django_capture_on_commit_callbacks
+):
+    data = with_form_token({"kind": "tickets"})
+    responses = []
+    for _ in range(2):
+        file = io.BytesIO(GOOD.encode())
+        file.name = "tickets.csv"
+        with django_capture_on_commit_callbacks(execute=True):
+            responses.append(manager_client.post(reverse("kpis:import"), {**data, "file": file}))
+    job = ImportJob.objects.get()
+    assert [r.status_code for r in responses] == [302, 302]
+    assert {r["Location"] for r in responses} == {job.get_absolute_url()}
+    assert job.state == "done" and Ticket.objects.count() == 1
+
+
 def test_the_task_is_queued_only_when_the_upload_is_stored(manager_client, acme):
     file = io.BytesIO(GOOD.encode())
     file.name = "tickets.csv"
     from django.test import TestCase
 
     with TestCase.captureOnCommitCallbacks() as callbacks:
-        manager_client.post(reverse("kpis:import"), {"kind": "tickets", "file": file})
+        manager_client.post(
+            reverse("kpis:import"), with_form_token({"kind": "tickets", "file": file})
+        )
     job = ImportJob.objects.get()
     assert job.state == "queued" and job.chunks.exists() and len(callbacks) == 1
     page = manager_client.get(job.get_absolute_url()).content.decode()

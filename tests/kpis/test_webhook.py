@@ -5,9 +5,18 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from kpis.models import Client, ThresholdAlert, Ticket, TicketDailyRollup, WebhookIntegration
+from kpis.models import (
+    Client,
+    KpiSettings,
+    ThresholdAlert,
+    Ticket,
+    TicketDailyRollup,
+    WebhookIntegration,
+)
 from kpis.models.integrations import hash_token
+from tests.helpers import assert_one_line_headers
 
 URL = "/kpis/webhook/tickets/"
 TICKET = {
@@ -178,3 +187,30 @@ def test_a_webhook_that_breaches_a_threshold_raises_an_alert(
     alert = ThresholdAlert.objects.get()
     assert alert.state == "breach" and alert.client == acme
     assert len(mailoutbox) == 1 and mailoutbox[0].to == [manager.email]
+
+
+def test_an_alert_for_a_client_named_with_a_line_break_goes_out_with_a_one_line_subject(
+    client, acme, token, manager, sink_mailer, django_capture_on_commit_callbacks
+):
+    """Tickets from the webhook push a client over its threshold; its name was stored
+    with a line break (before forms refused one). The alert is sent, its subject on one
+    line; a line break in a ticket's external id becomes a space."""
+    KpiSettings.objects.get_or_create(pk=1)
+    Client.objects.filter(pk=acme.pk).update(name="Acme\nBcc: attacker@evil.example")
+    acme.responsible_staff.add(manager)
+    opened = (timezone.now() - datetime.timedelta(hours=1)).isoformat()
+    tickets = [
+        {**TICKET, "external_id": f"W-{i}", "opened_at": opened, "escalated": i < 10}
+        for i in range(30)
+    ]
+    tickets[0]["external_id"] = "W-first\nline"
+    for ticket in tickets:
+        ticket.pop("first_response_at")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client, {"tickets": tickets}, token=token)
+    assert response.status_code == 200, response.content
+    assert Ticket.objects.filter(external_id="W-first line").exists()
+    [message] = sink_mailer.parsed()
+    assert_one_line_headers(message)
+    assert "Acme Bcc: attacker@evil.example" in message["Subject"]
+    assert sink_mailer.recipients() == {manager.email: 1}

@@ -4,7 +4,6 @@ when the worker is killed in the middle of a batch.
 
 Alerts are sent by the KPI app; their SMTP behaviour is tested there."""
 
-import asyncio
 import contextlib
 import datetime
 import signal
@@ -15,12 +14,12 @@ import pytest
 from django.utils import timezone
 
 from kpis.models import Client, Contact
+from msp_maturity import delivery
 from msp_maturity.celery import app as celery_app
-from surveys import tasks
 from surveys.models import Campaign, Invitation, InvitationStatus, Survey
 from surveys.services import create_campaign
 from tests.conftest import SmtpSink
-from tests.helpers import make_user
+from tests.helpers import make_user, with_form_token
 
 pytestmark = [
     pytest.mark.services,
@@ -33,8 +32,8 @@ UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
 @pytest.fixture
 def fast_retries(monkeypatch, settings):
     # Read by the worker process when it starts: the first retry after ~1 s, not 30 s.
-    monkeypatch.setenv("SURVEY_RETRY_BASE_SECONDS", "1")
-    settings.SURVEY_RETRY_BASE_SECONDS = 1
+    monkeypatch.setenv("EMAIL_RETRY_BASE_SECONDS", "1")
+    settings.EMAIL_RETRY_BASE_SECONDS = 1
 
 
 def _contacts(n, prefix="c"):
@@ -135,13 +134,15 @@ def test_a_campaign_started_while_the_broker_is_down_is_stored_and_sent_by_the_s
     with unreachable_broker():
         response = client.post(
             "/surveys/campaigns/new/",
-            {
-                "survey": Survey.objects.get(kind="client_onboarding").pk,
-                "name": "Broker down",
-                "contacts": [c.pk for c in contacts],
-                "closes_on": (timezone.localdate() + datetime.timedelta(days=7)).isoformat(),
-                "max_reminders": "0",
-            },
+            with_form_token(
+                {
+                    "survey": Survey.objects.get(kind="client_onboarding").pk,
+                    "name": "Broker down",
+                    "contacts": [c.pk for c in contacts],
+                    "closes_on": (timezone.localdate() + datetime.timedelta(days=7)).isoformat(),
+                    "max_reminders": "0",
+                }
+            ),
         )
         assert response.status_code == 302
         page = client.get(response["Location"])
@@ -159,29 +160,99 @@ def test_a_campaign_started_while_the_broker_is_down_is_stored_and_sent_by_the_s
     Invitation.objects.filter(campaign=campaign).update(
         created_at=timezone.now() - datetime.timedelta(minutes=3)
     )
-    tasks.sweep_unsent.delay()
+    delivery.sweep_unsent.delay()
     assert _wait(lambda: _statuses(campaign) == Counter({InvitationStatus.SENT: 3}))
-    tasks.sweep_unsent.delay()  # a second sweep finds nothing to do
+    delivery.sweep_unsent.delay()  # a second sweep finds nothing to do
     time.sleep(2)
     assert _recipients(sink) == Counter({f"b{i}@fault.example": 1 for i in range(3)})
 
 
-class SlowHandler:
-    """Takes its time over each message, like a busy mail server."""
+# --- Team rounds: the same guarantees (they used to re-send or drop the whole batch) --------
 
-    def __init__(self, inner, seconds):
-        self.inner, self.seconds = inner, seconds
 
-    async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(self.seconds)
-        return await self.inner.handle_DATA(server, session, envelope)
+def _round_members(n, prefix):
+    return [make_user(f"{prefix}{i}", "technician") for i in range(n)]
+
+
+def _open_round(client, members, name):
+    client.force_login(make_user(f"manager-{name}", "manager"))
+    return client.post(
+        "/assessment/rounds/new/",
+        with_form_token({"name": name, "members": [m.pk for m in members], "closes_on": ""}),
+    )
+
+
+def _round_page(client, response) -> str:
+    return client.get(response["Location"]).content.decode()
+
+
+def _member_row(html, member) -> str:
+    return html.split(f'data-member="{member.pk}"')[1].split("</tr>")[0]
+
+
+def test_a_451_for_one_round_member_sends_every_member_exactly_one_email(
+    client, fast_retries, celery_worker_process
+):
+    sink = celery_worker_process.sink
+    members = _round_members(3, "r451-")
+    sink.defer_once = {members[1].email}
+    response = _open_round(client, members, "Greylisted")
+    assert response.status_code == 302
+    assert _wait(lambda: len(sink.messages) >= 3, timeout=60)
+    time.sleep(3)  # a duplicate of the batch would arrive now
+    assert _recipients(sink) == Counter({m.email: 1 for m in members})
+    html = _round_page(client, response)
+    assert all('data-status="sent"' in _member_row(html, m) for m in members)
+
+
+def test_a_550_for_one_round_member_fails_that_one_and_invites_the_others(
+    client, celery_worker_process
+):
+    sink = celery_worker_process.sink
+    members = _round_members(3, "r550-")
+    sink.reject = {members[0].email}
+    response = _open_round(client, members, "Refused")
+    assert response.status_code == 302
+    assert _wait(lambda: len(sink.messages) >= 2)
+    time.sleep(2)
+    assert _recipients(sink) == Counter({m.email: 1 for m in members[1:]})
+
+    def shown_failed():
+        row = _member_row(_round_page(client, response), members[0])
+        return 'data-status="failed"' in row and "No such user" in row
+
+    assert _wait(shown_failed)
+
+
+def test_a_round_opened_while_the_broker_is_down_is_stored_and_invited_by_the_sweep(
+    client, celery_worker_process
+):
+    """It used to answer the manager with a 500, and nobody was ever invited."""
+    sink = celery_worker_process.sink
+    members = _round_members(2, "rdown-")
+    with unreachable_broker():
+        response = _open_round(client, members, "Broker down")
+        assert response.status_code == 302
+        html = _round_page(client, response)
+    assert all('data-status="queued"' in _member_row(html, m) for m in members)
+    time.sleep(1)
+    assert sink.messages == []
+
+    from assessments.models import RoundInvitation
+
+    RoundInvitation.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=3))
+    delivery.sweep_unsent.delay()
+    assert _wait(lambda: len(sink.messages) >= 2)
+    delivery.sweep_unsent.delay()  # a second sweep finds nothing to do
+    time.sleep(2)
+    assert _recipients(sink) == Counter({m.email: 1 for m in members})
 
 
 @pytest.fixture
 def smtp_sink():
     """The worker fixture's SMTP server, slowed down to 0.15 s per message."""
     sink = SmtpSink()
-    sink.controller.handler = SlowHandler(sink.controller.handler, 0.15)
+    sink.delay = 0.15
     sink.start()
     yield sink
     with contextlib.suppress(Exception):
@@ -189,14 +260,14 @@ def smtp_sink():
 
 
 BATCH = 40
-CHUNK = 10  # invitations claimed and recorded together (SURVEY_SEND_CHUNK)
+CHUNK = 10  # invitations claimed and recorded together (EMAIL_SEND_CHUNK)
 
 
 @pytest.fixture
 def small_chunks(monkeypatch, settings):
     # Read by the worker process when it starts: four chunks in the batch of 40.
-    monkeypatch.setenv("SURVEY_SEND_CHUNK", str(CHUNK))
-    settings.SURVEY_SEND_CHUNK = CHUNK
+    monkeypatch.setenv("EMAIL_SEND_CHUNK", str(CHUNK))
+    settings.EMAIL_SEND_CHUNK = CHUNK
 
 
 def test_a_worker_killed_mid_batch_sends_the_rest_once_and_nothing_twice(
@@ -222,7 +293,7 @@ def test_a_worker_killed_mid_batch_sends_the_rest_once_and_nothing_twice(
     Invitation.objects.filter(campaign=campaign, status=InvitationStatus.SENDING).update(
         claimed_at=timezone.now() - datetime.timedelta(minutes=16)
     )
-    tasks.sweep_unsent.delay()
+    delivery.sweep_unsent.delay()
 
     def settled():
         counts = _statuses(campaign)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from kpis import columns, importing, ticket_fields
 from kpis.models import Client, Technician, Ticket, TicketDailyRollup, WebhookIntegration
+from tests.helpers import with_form_token
 
 FUZZ = settings(
     max_examples=60,
@@ -316,7 +317,9 @@ def test_the_upload_page_answers_any_file_with_a_page(manager_client, known, dat
     upload = io.BytesIO(data)
     upload.name = name or "upload"
     before = counts()
-    response = manager_client.post(reverse("kpis:import"), {"kind": kind, "file": upload})
+    response = manager_client.post(
+        reverse("kpis:import"), with_form_token({"kind": kind, "file": upload})
+    )
     assert response.status_code in (200, 302), response.status_code
     if response.status_code == 200:  # the form again, with the reason
         body = response.content.decode()

@@ -12,6 +12,7 @@ from django.utils import translation
 
 from kpis import import_jobs, importing
 from kpis.models import Client, ImportChunk, ImportJob, Ticket, TicketDailyRollup
+from tests.helpers import with_form_token
 
 HEADER = "external_id,client,priority,opened_at,source,escalated\n"
 
@@ -58,7 +59,7 @@ def test_a_file_above_the_limit_is_refused_at_the_field_before_reading(
     data = (HEADER + _ticket_lines(60)).encode()
     assert len(data) > 1024
     response = manager_client.post(
-        reverse("kpis:import"), {"kind": "tickets", "file": _upload(data)}
+        reverse("kpis:import"), with_form_token({"kind": "tickets", "file": _upload(data)})
     )
     assert response.status_code == 200
     # The page speaks German unless the visitor switched.
@@ -100,7 +101,7 @@ def test_a_60_mb_upload_over_the_default_limit_is_refused_without_importing(
     line = b"T-1,C-1,low,2025-03-01T10:00:00+01:00,client,false\n"
     data = HEADER.encode() + line * (60 * 1024 * 1024 // len(line) + 1)
     response = manager_client.post(
-        reverse("kpis:import"), {"kind": "tickets", "file": _upload(data)}
+        reverse("kpis:import"), with_form_token({"kind": "tickets", "file": _upload(data)})
     )
     del data
     assert response.status_code == 200
@@ -124,7 +125,9 @@ def test_a_binary_file_is_refused_with_a_message(manager_client, acme, kind):
     before = (Ticket.objects.count(), TicketDailyRollup.objects.count())
     response = manager_client.post(
         reverse("kpis:import"),
-        {"kind": "tickets", "file": _upload(BINARY_FILES[kind], f"tickets.{kind}")},
+        with_form_token(
+            {"kind": "tickets", "file": _upload(BINARY_FILES[kind], f"tickets.{kind}")}
+        ),
     )
     assert response.status_code == 200
     [error] = response.context["errors"]
@@ -136,7 +139,8 @@ def test_a_binary_file_is_refused_with_a_message(manager_client, acme, kind):
 def test_the_message_is_english_for_english_readers(manager_client, acme, settings):
     manager_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = manager_client.post(
-        reverse("kpis:import"), {"kind": "tickets", "file": _upload(BINARY_FILES["png"])}
+        reverse("kpis:import"),
+        with_form_token({"kind": "tickets", "file": _upload(BINARY_FILES["png"])}),
     )
     assert response.context["errors"] == [
         "This is not a CSV text file (perhaps an Excel workbook, an archive or an image). "
@@ -220,7 +224,7 @@ def test_a_large_upload_is_stored_chunk_by_chunk_from_its_file_on_disk(
     assert len(data) > 2 * settings.FILE_UPLOAD_MAX_MEMORY_SIZE
     # Outside a commit the queued task does not run yet: the job waits with its file.
     response = manager_client.post(
-        reverse("kpis:import"), {"kind": "tickets", "file": _upload(data)}
+        reverse("kpis:import"), with_form_token({"kind": "tickets", "file": _upload(data)})
     )
     assert response.status_code == 302
     assert isinstance(seen["uploaded"], TemporaryUploadedFile)

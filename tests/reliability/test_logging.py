@@ -59,7 +59,10 @@ def test_sending_and_answering_log_no_token_no_address_and_no_answer(
 
     messages = [record.getMessage() for record in all_records.records]
     assert any(
-        m.startswith(f"survey.send_batch campaign={campaign.pk} queued=1 sent=1") for m in messages
+        m.startswith(
+            f"email.send_batch kind=surveys.invitation batch={campaign.pk} claimed=1 sent=1"
+        )
+        for m in messages
     )
     assert any(m.startswith(f"survey.answered campaign={campaign.pk}") for m in messages)
     assert any(m.startswith("survey.campaign_created ") for m in messages)

@@ -6,8 +6,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from surveys import tasks
+from msp_maturity import delivery
 from surveys.models import Survey, SurveyKind
+from surveys.sending import INVITATIONS
 from surveys.services import create_campaign
 from tests.conftest import SmtpSink
 from tests.surveys.helpers import make_client, make_contact
@@ -49,15 +50,12 @@ def _campaign(n):
 
 def test_a_batch_uses_one_smtp_connection(db, counting_sink):
     campaign = _campaign(6)  # on_commit not run: all queued
-    assert tasks.send_campaign.apply(args=[campaign.pk]).get() == {"sent": 6, "failed": 0}
+    assert delivery.deliver.apply(args=[INVITATIONS, campaign.pk]).get() == {"sent": 6, "failed": 0}
     assert len(counting_sink.messages) == 6
     assert len(counting_sink.counter.sessions) == 1
 
 
-def test_a_refusal_mid_batch_keeps_the_rest_queued_and_sends_each_once(db, counting_sink):
-    from msp_maturity.celery import app
-
-    app.conf.task_eager_propagates = False  # follow retries in-process
+def test_a_refusal_mid_batch_is_retried_and_each_is_sent_once(db, counting_sink, retries_followed):
     campaign = _campaign(4)
     counting_sink.refuse = 0
     sent_first = {"n": 0}
@@ -70,8 +68,8 @@ def test_a_refusal_mid_batch_keeps_the_rest_queued_and_sends_each_once(db, count
         return await original(server, session, envelope)
 
     counting_sink.controller.handler.inner.handle_DATA = refuse_third
-    result = tasks.send_campaign.apply(args=[campaign.pk]).get()
-    assert result == {"sent": 2, "failed": 0}  # the retry sent the last two
+    result = delivery.deliver.apply(args=[INVITATIONS, campaign.pk]).get()
+    assert result == {"sent": 1, "failed": 0}  # the retry sent the one refused
     recipients = sorted(r for m in counting_sink.messages for r in m.rcpt_tos)
     assert recipients == sorted(campaign.invitations.values_list("email", flat=True))
     assert set(campaign.invitations.values_list("status", flat=True)) == {"sent"}

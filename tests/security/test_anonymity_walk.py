@@ -22,6 +22,7 @@ from surveys import publication, tasks
 from surveys.metrics import day_start
 from surveys.models import Answer, Campaign, Question, Survey, SurveyKind
 from surveys.services import create_campaign
+from tests.helpers import with_form_token
 from tests.surveys.helpers import (
     answer,
     campaign,
@@ -142,7 +143,8 @@ def manager_urls(cast: dict, quarters: dict) -> list[str]:
     return urls
 
 
-CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
+# Per-render tokens (CSRF, the one-time token of a creating form) differ on every page view.
+CSRF = re.compile(rb'name="(?:csrfmiddlewaretoken|form_token)" value="[^"]+"')
 
 
 def body(response) -> bytes:
@@ -216,13 +218,15 @@ def test_differencing_two_aggregates_of_one_quarter_reveals_nothing(
     closes = D(2026, 5, 30).isoformat()
     refused = manager_client.post(
         "/surveys/campaigns/new/",
-        {
-            "survey": survey.pk,
-            "name": "Nur Zielperson",
-            "technicians": [target.pk],
-            "closes_on": closes,
-            "max_reminders": "0",
-        },
+        with_form_token(
+            {
+                "survey": survey.pk,
+                "name": "Nur Zielperson",
+                "technicians": [target.pk],
+                "closes_on": closes,
+                "max_reminders": "0",
+            }
+        ),
     )
     assert "braucht mindestens 5 Empfänger" in refused.content.decode()
     # Even a one-person campaign (as the schedules may start for a small client) changes

@@ -16,6 +16,7 @@ from kpis.models import Client, Contact
 from surveys import publication
 from surveys.models import Campaign, Survey, SurveyKind
 from surveys.services import create_campaign
+from tests.helpers import with_form_token
 from tests.surveys.helpers import make_technician, publish_quarters
 
 SCRIPT = "<script>alert(1)</script>"
@@ -134,13 +135,15 @@ def test_a_hostile_campaign_name_from_the_form_is_stored_verbatim_and_shown_esca
     with django_capture_on_commit_callbacks(execute=True):
         response = manager_client.post(
             "/surveys/campaigns/new/",
-            {
-                "survey": Survey.objects.get(kind=SurveyKind.CLIENT_ONBOARDING).pk,
-                "name": SCRIPT + FORMULAS[0],
-                "clients": [client_company.pk],
-                "closes_on": (timezone.localdate() + datetime.timedelta(days=5)).isoformat(),
-                "max_reminders": "0",
-            },
+            with_form_token(
+                {
+                    "survey": Survey.objects.get(kind=SurveyKind.CLIENT_ONBOARDING).pk,
+                    "name": SCRIPT + FORMULAS[0],
+                    "clients": [client_company.pk],
+                    "closes_on": (timezone.localdate() + datetime.timedelta(days=5)).isoformat(),
+                    "max_reminders": "0",
+                }
+            ),
         )
     assert response.status_code == 302
     camp = Campaign.objects.get()
@@ -213,7 +216,7 @@ def test_open_answers_of_aggregate_surveys_are_escaped(
 def test_a_hostile_team_round_name_is_escaped(manager_client, technician_user):
     response = manager_client.post(
         "/assessment/rounds/new/",
-        {"name": SCRIPT, "closes_on": "", "members": [technician_user.pk]},
+        with_form_token({"name": SCRIPT, "closes_on": "", "members": [technician_user.pk]}),
     )
     assert response.status_code == 302
     for url in (response["Location"], "/assessment/rounds/"):

@@ -17,6 +17,7 @@ from surveys.models import Answer, Campaign, Invitation, InvitationToken, Respon
 from surveys.services import create_campaign
 from surveys.tokens import issue_token
 from tests.assessments.factories import content
+from tests.helpers import with_form_token
 from tests.surveys.helpers import make_client, make_contact, make_technician
 
 FUZZ = settings(
@@ -273,7 +274,7 @@ def test_the_campaign_form_survives_arbitrary_input(manager_client, client_compa
     @given(data=st.one_of(sensible, post_strategy(CAMPAIGN_FIELDS)))
     def check(data):
         before = _campaign_state()
-        response = manager_client.post("/surveys/campaigns/new/", data)
+        response = manager_client.post("/surveys/campaigns/new/", with_form_token(data))
         assert_page_or_clear_error(response)
         after = _campaign_state()
         if response.status_code == 302:
@@ -308,7 +309,7 @@ def test_the_team_round_form_survives_arbitrary_input(manager_client, technician
     )
     def check(data):
         before = TeamRound.objects.count()
-        response = manager_client.post("/assessment/rounds/new/", data)
+        response = manager_client.post("/assessment/rounds/new/", with_form_token(data))
         assert_page_or_clear_error(response)
         assert TeamRound.objects.count() == before + (response.status_code == 302)
 

@@ -8,6 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from surveys.models import Campaign, Invitation, Survey
+from tests.helpers import with_form_token
 from tests.surveys.helpers import make_technician
 
 
@@ -19,14 +20,16 @@ def test_a_manager_starts_a_client_campaign_and_each_contact_is_mailed(
     with django_capture_on_commit_callbacks(execute=True):
         response = manager_client.post(
             "/surveys/campaigns/new/",
-            {
-                "survey": survey.pk,
-                "name": "Acme Q4",
-                "clients": [client_company.pk],
-                "closes_on": closes,
-                "reminder_after_days": "3",
-                "max_reminders": "2",
-            },
+            with_form_token(
+                {
+                    "survey": survey.pk,
+                    "name": "Acme Q4",
+                    "clients": [client_company.pk],
+                    "closes_on": closes,
+                    "reminder_after_days": "3",
+                    "max_reminders": "2",
+                }
+            ),
         )
     campaign = Campaign.objects.get()
     assert (
@@ -43,13 +46,15 @@ def test_recipients_must_match_the_survey(manager_client, client_company, techni
     closes = (timezone.localdate() + datetime.timedelta(days=10)).isoformat()
     page = manager_client.post(
         "/surveys/campaigns/new/",
-        {
-            "survey": survey.pk,
-            "name": "Wrong",
-            "clients": [client_company.pk],
-            "closes_on": closes,
-            "max_reminders": "0",
-        },
+        with_form_token(
+            {
+                "survey": survey.pk,
+                "name": "Wrong",
+                "clients": [client_company.pk],
+                "closes_on": closes,
+                "max_reminders": "0",
+            }
+        ),
     )
     assert page.status_code == 200
     html = page.content.decode()
@@ -65,14 +70,16 @@ def test_a_start_years_ahead_is_a_form_error_not_a_500(manager_client, client_co
     for send_at in ("9999-12-31T23:59", "2100-01-01T10:00"):
         page = manager_client.post(
             "/surveys/campaigns/new/",
-            {
-                "survey": survey.pk,
-                "name": "Far ahead",
-                "clients": [client_company.pk],
-                "send_at": send_at,
-                "closes_on": closes,
-                "max_reminders": "0",
-            },
+            with_form_token(
+                {
+                    "survey": survey.pk,
+                    "name": "Far ahead",
+                    "clients": [client_company.pk],
+                    "send_at": send_at,
+                    "closes_on": closes,
+                    "max_reminders": "0",
+                }
+            ),
         )
         assert page.status_code == 200
         assert "innerhalb eines Jahres" in page.content.decode()
@@ -89,7 +96,9 @@ def test_a_technician_campaign_without_a_choice_goes_to_everyone_employed(
     with django_capture_on_commit_callbacks(execute=True):
         manager_client.post(
             "/surveys/campaigns/new/",
-            {"survey": survey.pk, "name": "Q4", "closes_on": closes, "max_reminders": "2"},
+            with_form_token(
+                {"survey": survey.pk, "name": "Q4", "closes_on": closes, "max_reminders": "2"}
+            ),
         )
     assert set(Invitation.objects.values_list("technician", flat=True)) == {
         technician.pk,
@@ -101,14 +110,16 @@ def _technician_campaign(manager_client, kind, technicians, **extra):
     closes = (timezone.localdate() + datetime.timedelta(days=10)).isoformat()
     return manager_client.post(
         "/surveys/campaigns/new/",
-        {
-            "survey": Survey.objects.get(kind=kind).pk,
-            "name": "Nur eine Person",
-            "technicians": [t.pk for t in technicians],
-            "closes_on": closes,
-            "max_reminders": "0",
-            **extra,
-        },
+        with_form_token(
+            {
+                "survey": Survey.objects.get(kind=kind).pk,
+                "name": "Nur eine Person",
+                "technicians": [t.pk for t in technicians],
+                "closes_on": closes,
+                "max_reminders": "0",
+                **extra,
+            }
+        ),
     )
 
 
@@ -134,7 +145,9 @@ def test_everyone_employed_is_not_enough_when_fewer_than_five_are(manager_client
     closes = (timezone.localdate() + datetime.timedelta(days=10)).isoformat()
     page = manager_client.post(
         "/surveys/campaigns/new/",
-        {"survey": survey.pk, "name": "Q4", "closes_on": closes, "max_reminders": "2"},
+        with_form_token(
+            {"survey": survey.pk, "name": "Q4", "closes_on": closes, "max_reminders": "2"}
+        ),
     )
     assert ANONYMITY_ERROR in page.content.decode()
     assert not Campaign.objects.exists()
@@ -178,14 +191,16 @@ def test_a_scheduled_campaign_waits(
     with django_capture_on_commit_callbacks(execute=True):
         manager_client.post(
             "/surveys/campaigns/new/",
-            {
-                "survey": survey.pk,
-                "name": "Later",
-                "contacts": [client_company.contacts.first().pk],
-                "send_at": later.strftime("%Y-%m-%dT%H:%M"),
-                "closes_on": (later.date() + datetime.timedelta(days=7)).isoformat(),
-                "max_reminders": "0",
-            },
+            with_form_token(
+                {
+                    "survey": survey.pk,
+                    "name": "Later",
+                    "contacts": [client_company.contacts.first().pk],
+                    "send_at": later.strftime("%Y-%m-%dT%H:%M"),
+                    "closes_on": (later.date() + datetime.timedelta(days=7)).isoformat(),
+                    "max_reminders": "0",
+                }
+            ),
         )
     campaign = Campaign.objects.get()
     assert campaign.status == "scheduled" and mail.outbox == []

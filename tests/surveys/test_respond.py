@@ -136,14 +136,17 @@ def test_a_token_signed_for_another_purpose_is_rejected(client, client_campaign)
     assert client.get(f"/surveys/r/{other}/").status_code == 404
 
 
-def test_an_expired_token_gets_410(client, client_campaign, settings):
+def test_a_link_works_as_long_as_its_campaign_is_open(client, client_campaign):
+    """Day 200 of a campaign open for 300 days: links used to expire after 120 days."""
     path = token_path_for("clara@acme.example")
-    settings.SURVEY_TOKEN_MAX_AGE_DAYS = 30
-    Campaign.objects.update(closes_at=timezone.now() + datetime.timedelta(days=90))
-    with time_machine.travel(timezone.now() + datetime.timedelta(days=31)):
+    Campaign.objects.update(closes_at=timezone.now() + datetime.timedelta(days=300))
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=200)):
+        assert client.get(path).status_code == 200
+        assert client.post(path, CLIENT_ANSWER).status_code == 302
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=301)):
         page = client.get(path)
     assert page.status_code == 410
-    assert b"expired" in page.content or b"abgelaufen" in page.content
+    assert "Diese Umfrage ist geschlossen" in page.content.decode()
 
 
 def test_a_link_reused_after_close_gets_410(client, client_campaign):

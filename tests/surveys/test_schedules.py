@@ -8,6 +8,7 @@ import time_machine
 from django.core import mail
 
 from kpis.models import Client, Contact
+from msp_maturity import delivery
 from surveys import tasks
 from surveys.models import Campaign, Invitation, SurveySettings
 from tests.surveys.helpers import make_technician
@@ -134,7 +135,7 @@ def test_a_scheduled_campaign_starts_when_due_and_closes_at_its_date(
         )
         assert campaign.status == "scheduled"
         dispatch()
-        tasks.sweep_unsent.apply()
+        delivery.sweep_unsent.apply()
     assert mail.outbox == []
     with time_machine.travel(at(2026, 11, 3, 9, 5)):
         dispatch()

@@ -1,6 +1,6 @@
-"""Sending in chunks: a fixed number of queries per chunk, whatever its size; at most once
-per chunk; an SMTP error or a stopped worker mid-chunk loses nothing and sends nothing
-twice."""
+"""Sending in chunks (msp_maturity/delivery.py, with survey invitations): a fixed number
+of queries per chunk, whatever its size; at most once per chunk; an SMTP error or a
+stopped worker mid-chunk loses nothing and sends nothing twice."""
 
 import datetime
 import smtplib
@@ -14,15 +14,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from surveys import sending, tasks
+from msp_maturity import delivery
 from surveys.models import InvitationToken, Survey, SurveyKind
+from surveys.sending import INVITATIONS
 from surveys.services import create_campaign
 from tests.surveys.helpers import make_technician
 
 
 @pytest.fixture
 def chunk(settings):
-    settings.SURVEY_SEND_CHUNK = 5
+    settings.EMAIL_SEND_CHUNK = 5
     return 5
 
 
@@ -35,18 +36,22 @@ def _pulse(n):
     )  # on_commit not run: all queued
 
 
+def send_queued(campaign) -> dict:
+    return delivery.send_batch(INVITATIONS, campaign.pk)
+
+
 def _statuses(campaign) -> Counter:
     return Counter(campaign.invitations.values_list("status", flat=True))
 
 
 def _queries_to_send(campaign) -> list[str]:
     with CaptureQueriesContext(connection) as ctx:
-        assert sending.send_queued(campaign.pk)["failed"] == 0
+        assert send_queued(campaign)["failed"] == 0
     return [q["sql"] for q in ctx.captured_queries]
 
 
 def test_a_chunk_costs_the_same_queries_for_one_invitation_as_for_fifty(db, settings):
-    settings.SURVEY_SEND_CHUNK = 51  # both campaigns fit in one chunk
+    settings.EMAIL_SEND_CHUNK = 51  # both campaigns fit in one chunk
     one = _queries_to_send(_pulse(1))
     fifty = _queries_to_send(_pulse(50))
     assert len(one) == len(fifty)
@@ -85,23 +90,23 @@ def _failing_on(nth: int, exc: BaseException):
     return mock.patch.object(EmailBackend, "send_messages", send)
 
 
-def test_an_smtp_error_mid_chunk_marks_the_delivered_sent_and_queues_the_rest(db, chunk):
+def test_a_lost_connection_mid_chunk_marks_the_delivered_sent_and_queues_the_rest(db, chunk):
     campaign = _pulse(2 * chunk + 2)
     ordered = list(campaign.invitations.order_by("pk"))
     with (
-        _failing_on(3, smtplib.SMTPResponseException(451, b"Try again later")),
-        pytest.raises(sending.TransientSendError),
+        _failing_on(3, smtplib.SMTPServerDisconnected("Connection unexpectedly closed")),
+        pytest.raises(delivery.TransientSendError),
     ):
-        sending.send_queued(campaign.pk)
+        send_queued(campaign)
     states = {
         inv.pk: (inv.status, inv.attempts, inv.claimed_at is None, inv.failure_reason)
         for inv in campaign.invitations.all()
     }
     # The first two were delivered and are marked sent.
     assert [states[inv.pk][0] for inv in ordered[:2]] == ["sent", "sent"]
-    # The one refused goes back to the queue with the reason and its attempt counted.
+    # The one that failed goes back to the queue with the reason and its attempt counted.
     status, attempts, unclaimed, reason = states[ordered[2].pk]
-    assert (status, attempts, unclaimed) == ("queued", 1, True) and "451" in reason
+    assert (status, attempts, unclaimed) == ("queued", 1, False) and "closed" in reason
     # The untried rest of the chunk and the later chunks: queued, as if never claimed.
     for inv in ordered[3:]:
         assert states[inv.pk] == ("queued", 0, True, ""), inv.pk
@@ -114,16 +119,34 @@ def test_an_smtp_error_mid_chunk_marks_the_delivered_sent_and_queues_the_rest(db
     assert [m.to[0] for m in mail.outbox] == [inv.email for inv in ordered[:2]]
 
     # The retry sends the rest, each once.
-    assert sending.send_queued(campaign.pk) == {"sent": len(ordered) - 2, "failed": 0}
+    assert send_queued(campaign) == {"sent": len(ordered) - 2, "failed": 0}
     assert Counter(m.to[0] for m in mail.outbox) == Counter(inv.email for inv in ordered)
     assert _statuses(campaign) == Counter({"sent": len(ordered)})
+
+
+def test_a_4xx_for_one_message_defers_it_and_the_others_go_on(db, chunk):
+    """A server that says "try later" for one recipient (greylisting) holds nobody else
+    up: the others are sent now, that one by the retry."""
+    campaign = _pulse(2 * chunk)
+    ordered = list(campaign.invitations.order_by("pk"))
+    with (
+        _failing_on(3, smtplib.SMTPRecipientsRefused({"x": (451, b"Greylisted")})),
+        pytest.raises(delivery.TransientSendError),
+    ):
+        send_queued(campaign)
+    statuses = {inv.pk: (inv.status, inv.failure_reason) for inv in campaign.invitations.all()}
+    deferred = ordered[2]
+    assert statuses[deferred.pk][0] == "queued" and "451" in statuses[deferred.pk][1]
+    assert {statuses[inv.pk][0] for inv in ordered if inv != deferred} == {"sent"}
+    assert send_queued(campaign) == {"sent": 1, "failed": 0}
+    assert Counter(m.to[0] for m in mail.outbox) == Counter(inv.email for inv in ordered)
 
 
 def test_a_worker_stopped_mid_send_leaves_only_the_message_in_flight_in_doubt(db, chunk):
     campaign = _pulse(2 * chunk)
     ordered = list(campaign.invitations.order_by("pk"))
     with _failing_on(3, SystemExit()), pytest.raises(SystemExit):
-        sending.send_queued(campaign.pk)
+        send_queued(campaign)
     statuses = {inv.pk: inv.status for inv in campaign.invitations.all()}
     assert [statuses[inv.pk] for inv in ordered[:3]] == ["sent", "sent", "sending"]
     assert {statuses[inv.pk] for inv in ordered[3:]} == {"queued"}
@@ -135,20 +158,20 @@ def test_a_worker_killed_mid_chunk_leaves_at_most_one_chunk_in_doubt(db, chunk):
     sent once."""
     campaign = _pulse(3 * chunk)
     with (
-        mock.patch.object(sending._Chunk, "settle", lambda self: None),
+        mock.patch.object(delivery._Chunk, "settle", lambda self, kind, batch_id: None),
         _failing_on(3, SystemExit()),
         pytest.raises(SystemExit),
     ):
-        sending.send_queued(campaign.pk)
+        send_queued(campaign)
     delivered = [m.to[0] for m in mail.outbox]
     assert len(delivered) == 2
     assert _statuses(campaign) == Counter({"sending": chunk, "queued": 2 * chunk})
 
     # The redelivered task sends the queued rest; the chunk in doubt is left alone.
-    assert sending.send_queued(campaign.pk) == {"sent": 2 * chunk, "failed": 0}
-    later = timezone.now() + sending.SEND_CLAIM_TIMEOUT + datetime.timedelta(minutes=1)
+    assert send_queued(campaign) == {"sent": 2 * chunk, "failed": 0}
+    later = timezone.now() + delivery.SEND_CLAIM_TIMEOUT + datetime.timedelta(minutes=1)
     with mock.patch("django.utils.timezone.now", return_value=later):
-        assert tasks.sweep_unsent.apply().get()["stale"] == chunk
+        assert delivery.sweep_unsent.apply().get()["stale"] == chunk
     statuses = _statuses(campaign)
     assert statuses == Counter({"sent": 2 * chunk, "failed": chunk})
     received = Counter(m.to[0] for m in mail.outbox)

@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from kpis.models import Client, Contact
-from surveys import tasks
+from msp_maturity import delivery
 from surveys.models import Invitation, Survey
+from surveys.sending import INVITATIONS
 from surveys.services import create_campaign
 
 pytestmark = [
@@ -20,8 +21,8 @@ pytestmark = [
 @pytest.fixture
 def fast_retries(monkeypatch, settings):
     # Read by the worker process at start: the first retry comes after ~1 s, not 30 s.
-    monkeypatch.setenv("SURVEY_RETRY_BASE_SECONDS", "1")
-    settings.SURVEY_RETRY_BASE_SECONDS = 1
+    monkeypatch.setenv("EMAIL_RETRY_BASE_SECONDS", "1")
+    settings.EMAIL_RETRY_BASE_SECONDS = 1
 
 
 def _contacts(n):
@@ -64,8 +65,8 @@ def test_a_campaign_sends_each_invitation_once_through_the_worker(
     sink = celery_worker_process.sink
     assert _wait_for_status(campaign, "sent", 4)
     # The same task again, twice: nothing is sent twice.
-    tasks.send_campaign.delay(campaign.pk)
-    tasks.send_campaign.delay(campaign.pk)
+    delivery.deliver.delay(INVITATIONS, campaign.pk)
+    delivery.deliver.delay(INVITATIONS, campaign.pk)
     time.sleep(3)
     assert len(sink.messages) == 4
     assert sorted(m.rcpt_tos[0] for m in sink.messages) == [
