@@ -52,7 +52,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .mail import BOUNCED, DEFERRED, REFUSED, UNREACHABLE, failure_reason, smtp_failure
+from .mail import (
+    BOUNCED,
+    DEFERRED,
+    REFUSED,
+    UNCERTAIN,
+    UNREACHABLE,
+    failure_reason,
+    smtp_failure,
+)
 
 logger = logging.getLogger("msp_maturity.delivery")
 
@@ -65,9 +73,13 @@ RETRY_BACKOFF_MAX = 3600  # seconds
 # queued this long after its attempt lost its retry (the worker and broker were reset).
 RETRY_LOST_AFTER = datetime.timedelta(seconds=RETRY_BACKOFF_MAX, minutes=10)
 NO_ADDRESS = "No e-mail address."
-UNCERTAIN = (
+UNCERTAIN_STOPPED = (
     "Delivery uncertain: the sending worker stopped. Not re-sent automatically to avoid a "
     "duplicate; use 'Send again' if needed."
+)
+UNCERTAIN_BROKEN = (
+    "Delivery uncertain: the connection broke while this message was being sent. Not "
+    "re-sent automatically to avoid a duplicate; use 'Send again' if needed."
 )
 
 
@@ -401,6 +413,10 @@ def _send(connection, kind: Kind, batch, chunk: _Chunk) -> None:
             if verdict == UNREACHABLE:
                 chunk.requeued[row.pk] = chunk.stopped = reason
                 return
+            if verdict == UNCERTAIN:  # this one visibly not re-sent; the rest later
+                chunk.failed[row.pk] = f"{UNCERTAIN_BROKEN} ({reason})"[:300]
+                chunk.stopped = reason
+                return
             if verdict == DEFERRED:
                 chunk.requeued[row.pk] = reason
             else:
@@ -436,7 +452,7 @@ def send_batch(kind_name: str, batch_id: int, *, last_try: bool = False) -> dict
     if batch is None:
         return counts
     size = send_chunk_size()
-    claimed, requeued = 0, {}
+    claimed, requeued, stopped = 0, {}, None
     # One SMTP connection for the whole batch (Django 6.1 mailers).
     connection = mailers.default
     try:
@@ -454,6 +470,7 @@ def send_batch(kind_name: str, batch_id: int, *, last_try: bool = False) -> dict
                 counts["failed"] += len(chunk.failed)
                 requeued.update(chunk.requeued)
             if chunk.stopped or len(chunk.rows) < size:
+                stopped = chunk.stopped
                 break  # no connection, or nothing left that another task has not locked
     finally:
         # Closing a connection the server already dropped may fail; nothing to do then.
@@ -468,8 +485,8 @@ def send_batch(kind_name: str, batch_id: int, *, last_try: bool = False) -> dict
             counts["failed"],
             len(requeued),
         )
-    if requeued:
-        reason = next(iter(requeued.values()))
+    if requeued or stopped:  # a broken connection leaves the untried rows to the retry
+        reason = next(iter(requeued.values()), stopped)
         if not last_try:
             raise TransientSendError(reason)
         counts["failed"] += fail_queued(kind, batch_id, f"Gave up after retries: {reason}")
@@ -513,7 +530,7 @@ def fail_stale_claims(now: datetime.datetime | None = None) -> int:
     return sum(
         kind.rows()
         .filter(status=Status.SENDING, claimed_at__lt=now - SEND_CLAIM_TIMEOUT)
-        .update(status=Status.FAILED, failure_reason=UNCERTAIN)
+        .update(status=Status.FAILED, failure_reason=UNCERTAIN_STOPPED)
         for kind in _kinds.values()
     )
 

@@ -34,22 +34,26 @@ BOUNCED = "bounced"  # the server refused this recipient for good (5xx at RCPT)
 REFUSED = "refused"  # refused for good otherwise (5xx), or the message cannot be sent
 DEFERRED = "deferred"  # refused for now (4xx): try this one again later, go on with others
 UNREACHABLE = "unreachable"  # no usable connection: try again later, nobody gets anything now
+# The connection broke or timed out while this message was on its way: the server may have
+# taken it (its answer to the message got lost). Not re-sent, so nobody gets it twice.
+UNCERTAIN = "uncertain"
 
 
 def smtp_failure(exc: Exception) -> str:
-    """BOUNCED, REFUSED, DEFERRED or UNREACHABLE for an exception raised while sending
-    one message to one recipient."""
+    """BOUNCED, REFUSED, DEFERRED or UNCERTAIN for an exception raised while sending one
+    message to one recipient over an open connection (UNREACHABLE: the server said it is
+    closing, 421, so it took nothing)."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _message in exc.recipients.values()]
         return DEFERRED if all(400 <= code < 500 for code in codes) else BOUNCED
     if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return UNREACHABLE
+        return UNCERTAIN
     if isinstance(exc, smtplib.SMTPResponseException):
         if exc.smtp_code == 421:  # the server is closing the connection
             return UNREACHABLE
         return DEFERRED if 400 <= exc.smtp_code < 500 else REFUSED
-    if isinstance(exc, (smtplib.SMTPException, OSError)):
-        return UNREACHABLE
+    if isinstance(exc, (smtplib.SMTPException, OSError)):  # e.g. a time-out mid-message
+        return UNCERTAIN
     return REFUSED  # e.g. an address the backend cannot parse
 
 

@@ -104,7 +104,10 @@ def answer_page(
                 return private_headers(done) if token_page else done
             status = 400
         else:
-            stored = current_values(invitation)
+            # An anonymous survey never shows what was answered: whoever holds a link
+            # (a forwarded e-mail, a second link sent to a changed address) must not read
+            # one person's answers. Sending again replaces them.
+            stored = {} if survey.aggregate_only else current_values(invitation)
             initial = {field_name(q): stored[q.key] for q in questions if q.key in stored}
             initial.update(_preselected_face(request, questions))
             form = ResponseForm(initial=initial, questions=questions)

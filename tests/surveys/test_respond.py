@@ -217,3 +217,22 @@ def test_a_respondent_switches_the_pages_language_with_a_plain_link(db, client):
     assert "Thank you!" in client.get("/surveys/thanks/", {"lang": "en"}).content.decode()
     gone = client.get("/surveys/r/not-a-token/", {"lang": "en"})
     assert gone.status_code == 404 and "This link does not work" in gone.content.decode()
+
+
+def test_an_anonymous_survey_never_shows_a_stored_answer_again(db, client):
+    """Whoever holds a second link (a reminder sent to a changed address, a forwarded
+    e-mail) must not read one person's answers; a named survey keeps showing them."""
+    from surveys.tokens import issue_token
+    from tests.surveys.helpers import answer, campaign, invite, make_technician
+
+    technician = make_technician()
+    secret = "Mein Teamleiter ist das Problem"
+    anonymous = invite(campaign("in_depth"), technician)
+    answer(anonymous, {"job_satisfaction": 0}, texts={"improve_first": secret})
+    page = client.get(f"/surveys/r/{issue_token(anonymous)}/").content.decode()
+    assert 'data-testid="already-answered"' in page
+    assert secret not in page and "checked" not in page
+    named = invite(campaign("pulse"), technician)
+    answer(named, {"week": 2})
+    page = client.get(f"/surveys/r/{issue_token(named)}/").content.decode()
+    assert 'value="2" autocomplete="off" checked' in page
