@@ -168,7 +168,7 @@ def test_through_nginx_slow_clients_do_not_delay_a_normal_request(nginx):
             assert _seconds_for(f"http://127.0.0.1:{port}/healthz", timeout=3) < 1
 
 
-def test_nginx_passes_the_client_address_and_redacts_survey_links_in_its_log(nginx):
+def test_nginx_redacts_survey_links_in_its_log(nginx):
     port, access_log = nginx
     with pytest.raises(urllib.error.HTTPError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/surveys/r/secret-token-123/", timeout=5)
@@ -176,3 +176,47 @@ def test_nginx_passes_the_client_address_and_redacts_survey_links_in_its_log(ngi
     log = access_log.read_text()
     assert "/surveys/r/[redacted]/" in log
     assert "secret-token-123" not in log
+
+
+def test_the_container_health_check_passes_as_production_is_configured(tmp_path):
+    """docker-compose starts nginx once web is healthy: the check must pass with a real
+    host name in ALLOWED_HOSTS and the HTTPS redirect on, where a plain request to
+    127.0.0.1 gets 400 (and nginx would never start)."""
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+        "DEBUG": "0",
+        "SECRET_KEY": "healthcheck-test-" + "x" * 40,
+        "ALLOWED_HOSTS": "msp.example.com,.example.org",
+        "SECURE_SSL_REDIRECT": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'health.sqlite3'}",
+    }
+    gunicorn = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "msp_maturity.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    check = [sys.executable, "-m", "msp_maturity.healthcheck"]
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            result = subprocess.run(  # noqa: S603 - our own module
+                check, cwd=ROOT, env={**env, "HEALTHCHECK_PORT": str(port)}, capture_output=True
+            )
+            if result.returncode == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert result.returncode == 0, result.stderr.decode()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        assert refused.value.code == 400
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=20)
