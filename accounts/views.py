@@ -109,8 +109,13 @@ def two_factor_setup(request):
         now = time.time()
         step = totp.matching_step(key, form.cleaned_data["code"], now)
         if step is not None:
-            confirmed = TwoFactor.objects.create(user=request.user, key=key, last_step=step)
-            del request.session[two_factor.SETUP_KEY]
+            # A double click sends the confirmation twice: the second finds it on already.
+            confirmed, created = TwoFactor.objects.get_or_create(
+                user=request.user, defaults={"key": key, "last_step": step}
+            )
+            request.session.pop(two_factor.SETUP_KEY, None)
+            if not created:
+                return redirect("security")
             return render(
                 request,
                 "accounts/recovery_codes.html",

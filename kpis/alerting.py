@@ -82,7 +82,8 @@ class _AlertEmail(delivery.Kind):
         )
         addressed = 0
         for alert in alerts:
-            users = {user.email: user for user in self.recipients(alert)}
+            # One e-mail per mailbox: addresses differ only in case for the same person.
+            users = {user.email.strip().lower(): user for user in self.recipients(alert)}
             if not users:
                 logger.warning(
                     "kpis.alert_without_recipients kind=%s alert=%s", self.name, alert.pk

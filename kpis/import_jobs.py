@@ -20,6 +20,7 @@ the result or the errors. Without Redis the task runs at once, in the request.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import io
 import logging
@@ -28,6 +29,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from msp_maturity.caches import CACHE_ERRORS
 
 from . import importing
 from .models import ImportChunk, ImportJob
@@ -119,7 +122,11 @@ class StoredFile(io.RawIOBase):
 
 def progress(job: ImportJob) -> dict:
     """{"rows": rows read so far, "percent": of the file's bytes} of a running job."""
-    return cache.get(_progress_key(job.pk)) or {"rows": 0, "percent": 0}
+    try:
+        return cache.get(_progress_key(job.pk)) or {"rows": 0, "percent": 0}
+    except CACHE_ERRORS as exc:  # progress is a nicety: the page shows the job without it
+        logger.warning("kpis.import_progress_unavailable error=%s", type(exc).__name__)
+        return {"rows": 0, "percent": 0}
 
 
 def _finish(job_id: int, state: str, **values) -> bool:
@@ -150,7 +157,9 @@ def run(job_id: int) -> str:
 
     def report(rows: int) -> None:
         percent = min(99, stored.tell() * 100 // max(1, job.size))
-        cache.set(_progress_key(job.pk), {"rows": rows, "percent": percent}, PROGRESS_SECONDS)
+        # A lost cache costs the progress display, never the import.
+        with contextlib.suppress(*CACHE_ERRORS):
+            cache.set(_progress_key(job.pk), {"rows": rows, "percent": percent}, PROGRESS_SECONDS)
 
     state = ImportJob.State.FAILED
     with translation.override(job.language):
@@ -169,7 +178,8 @@ def run(job_id: int) -> str:
             # The type only: an exception's message may quote cells.
             logger.error("kpis.import_job_failed job=%s error=%s", job.pk, type(exc).__name__)
             _finish(job.pk, state, errors=[_unexpected(type(exc).__name__)])
-    cache.delete(_progress_key(job.pk))
+    with contextlib.suppress(*CACHE_ERRORS):
+        cache.delete(_progress_key(job.pk))
     return state
 
 

@@ -30,12 +30,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from redis.exceptions import RedisError
+
+from .caches import CACHE_ERRORS
 
 log = logging.getLogger("msp_maturity.auth")
 
 # What a cache backend raises when its server is down or slow.
-CACHE_ERRORS = (RedisError, OSError)
 
 LOCKED = "locked"
 WAIT = "wait"

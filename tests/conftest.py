@@ -183,6 +183,18 @@ def _local_cache(settings):
     cache.clear()
 
 
+@pytest.fixture
+def cache_down(settings):
+    """The shared cache is Redis at an address where nothing listens."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+
 class SmtpSink:
     """A local SMTP server that records messages. It can misbehave as mail servers do:
 

@@ -11,19 +11,6 @@ from django.core.management import call_command
 from tests.accounts.helpers import sign_in, signed_in
 from tests.helpers import PASSWORD
 
-UNREACHABLE = "redis://127.0.0.1:1/0"
-
-
-@pytest.fixture
-def cache_down(settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": UNREACHABLE,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
-
 
 def test_sign_in_works_while_the_cache_is_down(client, manager, cache_down, caplog):
     caplog.set_level(logging.WARNING, logger="msp_maturity.auth")

@@ -101,6 +101,27 @@ def test_a_manager_turns_it_on_with_a_first_code_and_sees_the_recovery_codes_onc
         assert RFC_KEY not in manager_client.get(reverse("security")).content.decode()
 
 
+def test_a_double_click_on_confirm_turns_it_on_once(manager_client, manager, monkeypatch):
+    """Two confirmations racing past the "already on?" check: the second finds it on
+    instead of failing on the unique user (was a 500)."""
+    from accounts import two_factor
+
+    monkeypatch.setattr(two_factor, "two_factor_of", lambda user: None)  # the race window
+    session = manager_client.session
+    session[SETUP_KEY] = RFC_KEY
+    session.save()
+    with _at(1111111111):
+        first = manager_client.post(reverse("two_factor_setup"), {"code": LATER})
+        session = manager_client.session
+        session[SETUP_KEY] = RFC_KEY
+        session.save()
+        second = manager_client.post(reverse("two_factor_setup"), {"code": LATER})
+    assert first.status_code == 200
+    assert second.status_code == 302 and second["Location"] == reverse("security")
+    assert TwoFactor.objects.filter(user=manager).count() == 1
+    assert RecoveryCode.objects.count() == 10
+
+
 def test_sign_in_asks_for_the_code_after_the_password(client, manager_2fa):
     with _at(1111111111):
         response = sign_in(client, "manager", PASSWORD)

@@ -83,6 +83,17 @@ def test_one_email_per_change_of_state_never_repeated(acme, mailoutbox):
     assert ThresholdAlert.objects.count() == 2 and len(mailoutbox) == 2
 
 
+def test_one_mailbox_gets_one_alert_whatever_the_case_of_its_address(acme, mailoutbox, manager):
+    twin = make_user("twin", "manager")
+    twin.email = manager.email.upper()
+    twin.save(update_fields=["email"])
+    acme.responsible_staff.add(twin)
+    tickets(acme, datetime.date(2026, 3, 2), 100)
+    set_escalated(acme, 12)
+    check()
+    assert [m.to[0].lower() for m in mailoutbox] == [manager.email.lower()]
+
+
 def test_ok_straight_to_breach_raises_one_breach_alert(acme, mailoutbox, manager):
     tickets(acme, datetime.date(2026, 3, 2), 50, escalated=9)
     rollups.rebuild_all()

@@ -255,3 +255,20 @@ def test_the_stored_file_reads_across_chunk_borders(monkeypatch):
     assert binary.read() == data
     binary.seek(700)
     assert binary.read(500) == data[700:]
+
+
+def test_an_upload_imports_and_its_page_shows_while_the_cache_is_down(
+    manager_client, acme, cache_down, django_capture_on_commit_callbacks
+):
+    """Progress lives in the cache; without it the import still runs and the page shows."""
+    file = io.BytesIO(GOOD.encode())
+    file.name = "tickets.csv"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager_client.post(
+            reverse("kpis:import"), with_form_token({"kind": "tickets", "file": file})
+        )
+    job = ImportJob.objects.get()
+    assert job.state == "done" and Ticket.objects.count() == 1
+    assert manager_client.get(response["Location"]).status_code == 200
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.RUNNING)
+    assert manager_client.get(response["Location"]).status_code == 200
