@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from msp_maturity.one_time_forms import one_time_form
+from msp_maturity.one_time_forms import FIELD, new_token, one_time_form
 from msp_maturity.roles import is_manager, manager_required
 
 from . import charts, services
@@ -84,9 +84,14 @@ def _result_context(request, content, result, on_date) -> dict:
 # --- The self-assessment ------------------------------------------------------------------
 
 
+@one_time_form
 def start(request):
     """The questionnaire on one page. Signed-in users' results are stored; a visitor's
-    result is kept only in a signed cookie in their browser."""
+    result is kept only in a signed cookie in their browser.
+
+    A signed-in user's form carries a one-time token, so a double click stores one result
+    and the second click is shown it. A visitor's form has none: nothing is stored on the
+    server, and the result the browser keeps is the one of the response it shows."""
     if request.method == "POST":
         content = services.load_content(_questionnaire_for_submission(request))
         form = AssessmentForm(content, request.POST)
@@ -114,7 +119,13 @@ def start(request):
     return render(
         request,
         "assessments/form.html",
-        {"form": form, "content": content, "questionnaire": content.questionnaire},
+        {
+            "form": form,
+            "content": content,
+            "questionnaire": content.questionnaire,
+            "form_token": new_token() if request.user.is_authenticated else None,
+            "form_token_field": FIELD,
+        },
     )
 
 

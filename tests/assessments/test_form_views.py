@@ -175,3 +175,25 @@ def test_query_counts_of_the_form_and_result_are_bounded(
     # medians per priority); none of it grows with the data.
     with django_assert_max_num_queries(27):
         manager_client.get(location)
+
+
+def test_a_double_click_stores_a_signed_in_users_result_once(client, full):
+    """The second sending of the same rendered form is shown the first result."""
+    import re
+
+    user = make_user("doubleclick")
+    client.force_login(user)
+    page = client.get(reverse(START)).content.decode()
+    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    first = client.post(reverse(START), {**full, "form_token": token})
+    second = client.post(reverse(START), {**full, "form_token": token})
+    assessment = Assessment.objects.get(user=user)
+    assert first.status_code == second.status_code == 302
+    expected = reverse("assessments:result", kwargs={"public_id": assessment.public_id})
+    assert first["Location"] == second["Location"] == expected
+
+
+def test_a_visitors_form_carries_no_token_and_works_as_before(client, full):
+    assert 'name="form_token"' not in client.get(reverse(START)).content.decode()
+    assert client.post(reverse(START), full).status_code == 302
+    assert not Assessment.objects.exists()
