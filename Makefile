@@ -54,7 +54,7 @@ test-fast: $(STAMP)
 TEST_DATES ?= 2026-12-05 12:00:00|2028-02-29 12:00:00|2026-12-31 23:30:00
 test-dates: $(STAMP)
 	@command -v faketime >/dev/null || { echo "make test-dates needs faketime (apt-get install faketime)"; exit 1; }
-	@IFS='|'; for moment in $(TEST_DATES); do \
+	@dates='$(TEST_DATES)'; IFS='|'; for moment in $$dates; do \
 		echo "== the fast suite at $$moment UTC"; \
 		env -u CI -u DATABASE_URL -u REDIS_URL TZ=UTC faketime "$$moment" \
 			$(PY) -m pytest -q -p no:cacheprovider -n 2 -m "not e2e and not services" || exit 1; \

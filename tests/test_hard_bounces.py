@@ -44,7 +44,7 @@ def test_a_550_at_sending_marks_the_contact_undeliverable_with_date_and_reason(b
     campaign, bad, good = bounced
     assert bad.email_undeliverable
     assert bad.undeliverable_email == bad.email
-    assert bad.undeliverable_since.date() == timezone.localdate()
+    assert timezone.localtime(bad.undeliverable_since).date() == timezone.localdate()
     assert "550" in bad.undeliverable_reason and "No such user" in bad.undeliverable_reason
     assert not Contact.objects.get(pk=good.pk).email_undeliverable
     invitation = campaign.invitations.get(contact=bad)

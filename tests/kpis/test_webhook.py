@@ -198,7 +198,9 @@ def test_an_alert_for_a_client_named_with_a_line_break_goes_out_with_a_one_line_
     KpiSettings.objects.get_or_create(pk=1)
     Client.objects.filter(pk=acme.pk).update(name="Acme\nBcc: attacker@evil.example")
     acme.responsible_staff.add(manager)
-    opened = (timezone.now() - datetime.timedelta(hours=1)).isoformat()
+    # An hour ago, but inside this (local) month: alerts judge the current month.
+    month_start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    opened = max(timezone.now() - datetime.timedelta(hours=1), month_start).isoformat()
     tickets = [
         {**TICKET, "external_id": f"W-{i}", "opened_at": opened, "escalated": i < 10}
         for i in range(30)
