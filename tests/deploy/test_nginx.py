@@ -38,20 +38,21 @@ def _wait_for(url: str, timeout: float = 30) -> None:
     raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
-@pytest.fixture
-def gunicorn(tmp_path):
-    """gunicorn as the Dockerfile starts it, on an empty SQLite file (/healthz needs no
-    tables) and without a broker."""
-    port = free_port()
-    env = {
+def _production_env(tmp_path, **overrides) -> dict:
+    """The environment of a production web process, on an empty SQLite file (/healthz
+    needs no tables) and without a broker."""
+    return {
         **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
         "DEBUG": "0",
-        "SECRET_KEY": "nginx-test-" + "x" * 40,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "0",
+        "SECRET_KEY": "front-test-" + "x" * 40,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'front.sqlite3'}",
+        **overrides,
     }
-    process = subprocess.Popen(
+
+
+def _start_gunicorn(port: int, env: dict) -> subprocess.Popen:
+    """gunicorn as the Dockerfile starts it."""
+    return subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
             "msp_maturity.wsgi",
@@ -67,6 +68,13 @@ def gunicorn(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    port = free_port()
+    env = _production_env(tmp_path, ALLOWED_HOSTS="127.0.0.1,localhost", SECURE_SSL_REDIRECT="0")
+    process = _start_gunicorn(port, env)
     try:
         _wait_for(f"http://127.0.0.1:{port}/healthz")
         yield port
@@ -183,26 +191,10 @@ def test_the_container_health_check_passes_as_production_is_configured(tmp_path)
     host name in ALLOWED_HOSTS and the HTTPS redirect on, where a plain request to
     127.0.0.1 gets 400 (and nginx would never start)."""
     port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
-        "DEBUG": "0",
-        "SECRET_KEY": "healthcheck-test-" + "x" * 40,
-        "ALLOWED_HOSTS": "msp.example.com,.example.org",
-        "SECURE_SSL_REDIRECT": "1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'health.sqlite3'}",
-    }
-    gunicorn = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "msp_maturity.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    env = _production_env(
+        tmp_path, ALLOWED_HOSTS="msp.example.com,.example.org", SECURE_SSL_REDIRECT="1"
     )
+    gunicorn = _start_gunicorn(port, env)
     check = [sys.executable, "-m", "msp_maturity.healthcheck"]
     try:
         deadline = time.monotonic() + 30
