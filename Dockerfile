@@ -15,4 +15,4 @@ RUN SECRET_KEY=collectstatic ALLOWED_HOSTS=localhost python manage.py collectsta
 RUN useradd --system --uid 1000 app && chown -R app /app
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "msp_maturity.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--logger-class", "msp_maturity.gunicorn_logging.RedactingLogger"]
+CMD ["gunicorn", "msp_maturity.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--logger-class", "core.gunicorn_logging.RedactingLogger"]

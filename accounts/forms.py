@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from msp_maturity.login_throttle import LOCKED, Refusal
+from accounts.login_throttle import LOCKED, Refusal
 
 
 def refusal_message(refusal: Refusal) -> str:

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from msp_maturity.reference_data import reference_model
+from core.reference_data import reference_model
 
 from . import totp
 

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 
-from msp_maturity import login_throttle
-from msp_maturity.roles import is_manager
+from accounts import login_throttle
+from accounts.roles import is_manager
 
 from .models import SignInPolicy, TwoFactor
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from msp_maturity.login_throttle import Refusal
+from accounts.login_throttle import Refusal
 
 from . import totp, two_factor
 from .forms import CodeForm, ConfirmKeyForm, SignInForm, TurnOffForm, refusal_message

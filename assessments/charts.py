@@ -1,10 +1,10 @@
-"""Plotly figures of the self-assessment pages (drawn through msp_maturity.charts)."""
+"""Plotly figures of the self-assessment pages (drawn through core.charts)."""
 
 import plotly.graph_objects as go
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from msp_maturity.charts import BRAND_COLORS, base_layout, chart
+from core.charts import BRAND_COLORS, base_layout, chart
 
 from . import scoring
 

@@ -5,9 +5,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from msp_maturity.form_fields import IdMultipleChoiceField
-from msp_maturity.one_time_forms import OneTimeFormMixin
-from msp_maturity.roles import MANAGER, TECHNICIAN
+from accounts.roles import MANAGER, TECHNICIAN
+from core.form_fields import IdMultipleChoiceField
+from core.one_time_forms import OneTimeFormMixin
 
 from .models import SCALE_MAX, SCALE_MIN, TeamRound
 from .services import Content

@@ -1,5 +1,5 @@
 """The e-mail inviting each member of a team round, a kind of per-recipient e-mail sent by
-``msp_maturity.delivery`` (claimed in chunks, each at most once, retried with backoff,
+``core.delivery`` (claimed in chunks, each at most once, retried with backoff,
 swept; see there): each member's invitation is a RoundInvitation row whose status the
 round page shows. Invitations go out only while the round is open."""
 
@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from msp_maturity import delivery
-from msp_maturity.mail import compose
+from core import delivery
+from core.mail import compose
 
 from .models import RoundInvitation, TeamRound
 

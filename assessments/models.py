@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from msp_maturity.delivery import Delivery
-from msp_maturity.single_line import SingleLineCharField
+from core.delivery import Delivery
+from core.single_line import SingleLineCharField
 
 SCALE_MIN = 1
 SCALE_MAX = 5
@@ -382,7 +382,7 @@ class TeamRound(models.Model):
 
 
 class RoundInvitation(Delivery):
-    """The e-mail inviting one member to a team round (sent by msp_maturity.delivery)."""
+    """The e-mail inviting one member to a team round (sent by core.delivery)."""
 
     team_round = models.ForeignKey(
         TeamRound,

@@ -12,7 +12,7 @@ from django.apps import apps as global_apps
 from django.db import transaction
 from django.utils import timezone
 
-from msp_maturity.reference_data import reference_model
+from core.reference_data import reference_model
 
 TITLE = ("Self-Assessment zur MSP-Reife", "MSP maturity self-assessment")
 SOURCE = (

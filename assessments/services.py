@@ -12,7 +12,7 @@ from fractions import Fraction
 from django.db import transaction
 from django.db.models import Count, Prefetch, Sum
 
-from msp_maturity import delivery
+from core import delivery
 
 from . import scoring
 from .invitations import ROUND_INVITATIONS

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from msp_maturity.one_time_forms import FIELD, new_token, one_time_form
-from msp_maturity.roles import is_manager, manager_required
+from accounts.roles import is_manager, manager_required
+from core.one_time_forms import FIELD, new_token, one_time_form
 
 from . import charts, services
 from .evidence import measured_evidence

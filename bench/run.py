@@ -87,7 +87,7 @@ def setup_django(env: dict[str, str]) -> None:
 def prepare(plan: Plan, force_seed: bool) -> dict:
     from django.core.management import call_command
 
-    from msp_maturity import demo_large
+    from bench import large as demo_large
 
     log("migrate")
     call_command("migrate", verbosity=0, interactive=False)
@@ -163,8 +163,8 @@ def page_targets() -> list[dict]:
     )
     largest, segment, largest_tickets = by_size[0]
     smallest, _segment, smallest_tickets = by_size[-1]
-    dashboard = reverse("kpis:dashboard")
-    tickets = reverse("kpis:ticket_list")
+    dashboard = reverse("insights:dashboard")
+    tickets = reverse("insights:ticket_list")
     return [
         {"key": "dashboard", "label": "Dashboard, default filters", "path": dashboard},
         {
@@ -186,12 +186,12 @@ def page_targets() -> list[dict]:
         {
             "key": "client_page",
             "label": f"Client page, largest client ({largest_tickets} tickets)",
-            "path": reverse("kpis:client_detail", kwargs={"pk": largest}),
+            "path": reverse("insights:client_detail", kwargs={"pk": largest}),
         },
         {
             "key": "client_page_small",
             "label": f"Client page, smallest client ({smallest_tickets} tickets)",
-            "path": reverse("kpis:client_detail", kwargs={"pk": smallest}),
+            "path": reverse("insights:client_detail", kwargs={"pk": smallest}),
             "same_queries_as": "client_page",
         },
         {
@@ -407,8 +407,8 @@ def measure_fanout(plan: Plan, env: dict[str, str]) -> dict:
     from django.db.models import Count
     from django.utils import timezone
 
+    from core.delivery import deliver
     from kpis.models import Technician
-    from msp_maturity.delivery import deliver
     from surveys.models import Campaign, Invitation, InvitationStatus, Survey, SurveyKind
     from surveys.sending import INVITATIONS
 

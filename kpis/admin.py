@@ -3,96 +3,17 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from msp_maturity import delivery
-from msp_maturity.admin_privacy import HidesConfidentialRows
-from msp_maturity.admin_read_only import ReadOnlyAdmin
+from core.admin_read_only import ReadOnlyAdmin
 
 from .models import (
-    Client,
-    Contact,
     KpiSettings,
     SLATarget,
     TeamSatisfactionAlert,
-    Technician,
     ThresholdAlert,
     Ticket,
     TicketDailyRollup,
     WebhookIntegration,
 )
-
-
-class UndeliverableFilter(admin.SimpleListFilter):
-    title = _("e-mail address")
-    parameter_name = "undeliverable"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("undeliverable"))]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(delivery.undeliverable()) if self.value() == "yes" else queryset
-
-
-@admin.display(boolean=True, description=_("undeliverable"))
-def undeliverable_address(obj) -> bool:
-    return obj.email_undeliverable
-
-
-class ContactInline(admin.TabularInline):
-    model = Contact
-    extra = 0
-    readonly_fields = [undeliverable_address]
-
-
-class AddresseeAdmin(admin.ModelAdmin):
-    """Shows whether an address bounced (msp_maturity.delivery.Addressee): a column, a
-    filter, and the date and server reply on the form. Changing the address clears it."""
-
-    readonly_fields = ["undeliverable_email", "undeliverable_since", "undeliverable_reason"]
-
-
-# Deleting a client or a technician cascades to survey answers: their delete confirmations
-# must not list the anonymous ones.
-@admin.register(Client)
-class ClientAdmin(HidesConfidentialRows, admin.ModelAdmin):
-    list_display = [
-        "name",
-        "external_id",
-        "segment",
-        "contract_start",
-        "escalation_threshold",
-        "is_active",
-    ]
-    list_filter = ["segment", "is_active"]
-    search_fields = ["name", "external_id", "contacts__email"]
-    filter_horizontal = ["responsible_staff"]
-    inlines = [ContactInline]
-    date_hierarchy = "contract_start"
-
-
-@admin.register(Contact)
-class ContactAdmin(AddresseeAdmin):
-    list_display = ["name", "email", undeliverable_address, "client", "language", "is_active"]
-    list_filter = [UndeliverableFilter, "language", "is_active"]
-    search_fields = ["name", "email", "client__name"]
-    list_select_related = ["client"]
-
-
-@admin.register(Technician)
-class TechnicianAdmin(HidesConfidentialRows, AddresseeAdmin):
-    list_display = [
-        "name",
-        "email",
-        undeliverable_address,
-        "role",
-        "hire_date",
-        "leave_date",
-        "language",
-        "user",
-    ]
-    list_filter = [UndeliverableFilter, "role", "language", "leave_date"]
-    search_fields = ["name", "email", "external_id"]
-    list_select_related = ["user"]
-    raw_id_fields = ["user"]
 
 
 @admin.register(Ticket)

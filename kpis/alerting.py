@@ -1,7 +1,7 @@
 """E-mails about alerts: a threshold alert to each of the client's responsible staff (the
 managers when nobody is responsible), a team satisfaction alert to each manager.
 
-Each recipient's e-mail is an AlertEmail row sent by ``msp_maturity.delivery`` (claimed
+Each recipient's e-mail is an AlertEmail row sent by ``core.delivery`` (claimed
 in chunks, each at most once, retried with backoff, swept; see there): a refusal for one
 recipient fails that one alone and the others are e-mailed. The rows are stored by
 ``email_unaddressed`` (run by the periodic checks) for every alert that has none yet, so
@@ -22,12 +22,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from msp_maturity import delivery
-from msp_maturity.mail import compose
-from msp_maturity.roles import MANAGER
+from accounts.roles import MANAGER
+from core import delivery
+from core.mail import compose
 
-from .models import AlertEmail, KpiSettings, TeamSatisfactionAlert, ThresholdAlert
-from .periods import Period, month_to_date, quarter_start
+from .models import AlertEmail, TeamSatisfactionAlert, ThresholdAlert
+from .periods import month_to_date
 
 logger = logging.getLogger("kpis.alerting")
 
@@ -123,7 +123,7 @@ class ThresholdAlertEmail(_AlertEmail):
             "client": alert.client,
             "share_percent": alert.share * 100,
             "threshold_percent": alert.threshold * 100,
-            "url": settings.SITE_URL + reverse("kpis:client_detail", args=[alert.client_id]),
+            "url": settings.SITE_URL + reverse("insights:client_detail", args=[alert.client_id]),
         }
         return {"subject": subject, "template": "kpis/email/threshold_alert", "context": context}
 
@@ -140,7 +140,7 @@ class TeamAlertEmail(_AlertEmail):
         return {
             "subject": _("Team job satisfaction below the benchmark"),
             "template": "kpis/email/team_satisfaction",
-            "context": {"alert": alert, "url": settings.SITE_URL + reverse("kpis:turnover")},
+            "context": {"alert": alert, "url": settings.SITE_URL + reverse("insights:turnover")},
         }
 
 
@@ -159,35 +159,3 @@ def email_threshold_alerts(today: datetime.date | None = None) -> int:
 def email_team_alerts() -> int:
     """E-mail the team satisfaction alerts that have not been addressed yet."""
     return TEAM_ALERT_EMAILS.email_unaddressed(TeamSatisfactionAlert.objects.all())
-
-
-# --- Team satisfaction -----------------------------------------------------------------
-
-
-def judged_quarter(today: datetime.date) -> tuple[Period, float | None, int]:
-    """The quarter to judge: the previous whole quarter, by its published figures. Job
-    satisfaction comes from the anonymous in-depth survey, whose quarters are published
-    only after they end (surveys.publication), so the current quarter is never judged and
-    the previous one from the day it is published. Returns (quarter, average 0..10 |
-    None, people)."""
-    from surveys import metrics as survey_metrics
-
-    previous = Period(
-        quarter_start(quarter_start(today) - datetime.timedelta(days=1)), quarter_start(today)
-    )
-    [row] = survey_metrics.job_satisfaction_by_period(previous.start, previous.end, "quarter")
-    return previous, row["average"], row["responses"]
-
-
-def record_team_satisfaction_alert(today: datetime.date) -> int | None:
-    """Store an alert when the judged quarter's average is below the benchmark (once per
-    quarter); returns its id, or None."""
-    benchmark = float(KpiSettings.load().satisfaction_benchmark)
-    quarter, average, responses = judged_quarter(today)
-    if average is None or average >= benchmark:
-        return None
-    alert, _created = TeamSatisfactionAlert.objects.get_or_create(
-        period_start=quarter.start,
-        defaults={"average": average, "benchmark": benchmark, "responses": responses},
-    )
-    return alert.pk

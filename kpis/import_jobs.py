@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from msp_maturity.caches import CACHE_ERRORS
+from core.caches import CACHE_ERRORS
 
 from . import importing
 from .models import ImportChunk, ImportJob

@@ -41,8 +41,10 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from organisation.models import Client, Technician
+
 from . import bulk, columns, rollups, ticket_fields
-from .models import Client, Technician, Ticket
+from .models import Ticket
 from .ticket_fields import RowError
 
 logger = logging.getLogger("kpis.importing")

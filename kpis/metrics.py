@@ -23,7 +23,9 @@ from collections.abc import Sequence
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
-from .models import PRIORITIES, AlertState, Client, SegmentDailyRollup, TicketDailyRollup
+from organisation.models import Client
+
+from .models import PRIORITIES, AlertState, SegmentDailyRollup, TicketDailyRollup
 from .models.tickets import COUNT_FIELDS, SEGMENT_COUNT_FIELDS
 from .periods import Period
 

@@ -3,7 +3,7 @@ none (edit them in the back office; an edited target is never overwritten)."""
 
 from django.apps import apps as global_apps
 
-from msp_maturity.reference_data import reference_model
+from core.reference_data import reference_model
 
 DEFAULT_SLA_TARGETS = {
     # priority: (first response minutes, resolution minutes)

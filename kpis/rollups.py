@@ -19,17 +19,10 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
 
+from organisation.models import ONBOARDING_DAYS, Client
+
 from . import bulk
-from .models import (
-    ONBOARDING_DAYS,
-    PRIORITIES,
-    Client,
-    SegmentDailyRollup,
-    SLATarget,
-    Source,
-    Ticket,
-    TicketDailyRollup,
-)
+from .models import PRIORITIES, SegmentDailyRollup, SLATarget, Source, Ticket, TicketDailyRollup
 from .models.tickets import COUNT_FIELDS
 
 BATCH_SIZE = 2000

@@ -7,8 +7,10 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
+from organisation.models import Client
+
 from . import rollups
-from .models import Client, KpiSettings, SLATarget, Ticket
+from .models import KpiSettings, SLATarget, Ticket
 
 _pending = threading.local()
 

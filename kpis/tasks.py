@@ -39,14 +39,6 @@ def check_thresholds() -> list[int]:
     return new_ids
 
 
-@shared_task(name="kpis.tasks.check_team_satisfaction")
-def check_team_satisfaction() -> int | None:
-    """Alert managers once per quarter when job satisfaction is below the benchmark."""
-    alert_id = alerting.record_team_satisfaction_alert(timezone.localdate())
-    alerting.email_team_alerts()
-    return alert_id
-
-
 def queue_threshold_check() -> None:
     """Queue the threshold check once the current transaction commits."""
     transaction.on_commit(_queue_check)

@@ -21,10 +21,11 @@ from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from msp_maturity.form_fields import EARLIEST_DATE, LATEST_DATE
-from msp_maturity.single_line import one_line
+from core.form_fields import EARLIEST_DATE, LATEST_DATE
+from core.single_line import one_line
+from organisation.models import Client, Technician
 
-from .models import Client, Priority, Source, Technician, Ticket
+from .models import Priority, Source, Ticket
 
 TRUE_WORDS = {"1", "true", "yes", "y", "ja", "j", "x", "wahr"}
 FALSE_WORDS = {"0", "false", "no", "n", "nein", "falsch", ""}

@@ -22,8 +22,8 @@ app.conf.beat_schedule = {
     },
     "email-sweep": {
         # E-mails stored while the broker was down are sent from here, and a chunk left
-        # "sending" by a killed worker is marked failed (msp_maturity/delivery.py).
-        "task": "msp_maturity.delivery.sweep",
+        # "sending" by a killed worker is marked failed (core/delivery.py).
+        "task": "core.delivery.sweep",
         "schedule": crontab(minute="*/5"),
     },
     "kpis-refresh-rollups": {
@@ -40,7 +40,7 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/5"),
     },
     "kpis-check-team-satisfaction": {
-        "task": "kpis.tasks.check_team_satisfaction",
+        "task": "insights.tasks.check_team_satisfaction",
         "schedule": crontab(minute=30, hour=7),
     },
 }

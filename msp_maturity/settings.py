@@ -78,19 +78,24 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
-    "msp_maturity",
+    # The floors, bottom up: the shared core; sign-in and the organisation; the subject
+    # apps; insights, which combine them; demo data (docs/architecture.md).
+    "core",
     "accounts",
+    "organisation",
     "assessments",
     "surveys",
     "kpis",
+    "insights",
+    "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "msp_maturity.middleware.PrivateCacheMiddleware",
+    "core.middleware.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "msp_maturity.middleware.LanguageMiddleware",
+    "core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -114,7 +119,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "msp_maturity.roles.role_context",
+                "accounts.roles.role_context",
             ],
         },
     },
@@ -174,7 +179,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 # The throttle refuses attempts before any password is checked (msp_maturity/login_throttle.py).
 AUTHENTICATION_BACKENDS = [
-    "msp_maturity.login_throttle.ThrottleBackend",
+    "accounts.login_throttle.ThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # An (account, address) pair is refused for LOGIN_LOCKOUT_SECONDS after LOGIN_MAX_FAILURES
@@ -302,7 +307,7 @@ LOGGING = {
         }
     },
     # Survey links are credentials: no log line may carry one (msp_maturity/log_redaction.py).
-    "filters": {"redact_tokens": {"()": "msp_maturity.log_redaction.RedactSurveyTokens"}},
+    "filters": {"redact_tokens": {"()": "core.log_redaction.RedactSurveyTokens"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

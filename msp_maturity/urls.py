@@ -2,19 +2,19 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from . import views
-
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", include("core.urls")),
     path("", include("accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("assessment/", include("assessments.urls")),
     path("surveys/", include("surveys.urls")),
+    # The KPI pages: tickets, imports and alerts (kpis) and the pages that combine the
+    # subjects (insights) share one address space, as they always have.
+    path("kpis/", include("insights.urls")),
     path("kpis/", include("kpis.urls")),
 ]
 
 # Styled error pages (templates/403.html, 404.html, 500.html, 503.html); a database that
 # cannot be reached answers 503 with Retry-After.
-handler500 = "msp_maturity.views.server_error"
+handler500 = "core.views.server_error"

@@ -11,9 +11,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kpis.models import Contact, Technician
-from msp_maturity.admin_privacy import HidesConfidentialRows
-from msp_maturity.admin_read_only import ReadOnlyAdmin
+from core.admin_privacy import HidesConfidentialRows
+from core.admin_read_only import ReadOnlyAdmin
+from organisation.models import Contact, Technician
 
 from . import services
 from .models import (

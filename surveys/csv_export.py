@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from msp_maturity import csv_export
+from core import csv_export
 
 neutralise = partial(csv_export.neutralise, decimals=1)
 csv_response = partial(csv_export.csv_response, decimals=1)

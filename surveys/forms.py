@@ -6,10 +6,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kpis.models import Contact, Technician
-from msp_maturity.form_fields import IdChoiceField, IdMultipleChoiceField
-from msp_maturity.one_time_forms import OneTimeFormMixin
-from msp_maturity.single_line import SingleLineFormField
+from core.form_fields import IdChoiceField, IdMultipleChoiceField
+from core.one_time_forms import OneTimeFormMixin
+from core.single_line import SingleLineFormField
+from organisation.models import Client, Contact, Technician
 
 from .models import Metric, Question, Survey, SurveySettings
 from .publication import campaign_problems
@@ -119,8 +119,6 @@ class CampaignForm(OneTimeFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from kpis.models import Client
-
         self.fields["clients"].queryset = Client.objects.active()
         self.fields["contacts"].queryset = Contact.objects.filter(is_active=True).select_related(
             "client"

@@ -26,8 +26,8 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from msp_maturity.delivery import Delivery
-from msp_maturity.single_line import SingleLineCharField
+from core.delivery import Delivery
+from core.single_line import SingleLineCharField
 
 
 class SurveyKind(models.TextChoices):
@@ -307,7 +307,7 @@ class Campaign(models.Model):
     # schedule that runs twice creates nothing twice.
     auto_key = models.CharField(max_length=80, null=True, blank=True, unique=True, editable=False)
     client = models.ForeignKey(
-        "kpis.Client",
+        "organisation.Client",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -369,7 +369,7 @@ class InvitationQuerySet(models.QuerySet):
 
 
 class InvitationStatus(models.TextChoices):
-    # The delivery states (msp_maturity.delivery.Status), then "answered".
+    # The delivery states (core.delivery.Status), then "answered".
     QUEUED = "queued", _("queued")
     SENDING = "sending", _("sending")
     SENT = "sent", _("sent")
@@ -386,7 +386,7 @@ class Invitation(Delivery):
         Campaign, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("campaign")
     )
     contact = models.ForeignKey(
-        "kpis.Contact",
+        "organisation.Contact",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -394,7 +394,7 @@ class Invitation(Delivery):
         verbose_name=_("contact"),
     )
     technician = models.ForeignKey(
-        "kpis.Technician",
+        "organisation.Technician",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -546,7 +546,7 @@ class Response(models.Model):
         Campaign, on_delete=models.CASCADE, related_name="responses", verbose_name=_("campaign")
     )
     client = models.ForeignKey(
-        "kpis.Client",
+        "organisation.Client",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -575,7 +575,7 @@ class Response(models.Model):
     @classmethod
     def confidential_in_admin(cls, objs) -> set:
         """The primary keys among ``objs`` that the back office never lists (see
-        msp_maturity.admin_privacy): responses to anonymous surveys. One query."""
+        core.admin_privacy): responses to anonymous surveys. One query."""
         return set(
             cls.objects.filter(
                 pk__in=[obj.pk for obj in objs], survey__kind__in=AGGREGATE_ONLY_KINDS

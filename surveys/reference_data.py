@@ -6,7 +6,7 @@ afterwards; only what is missing is created, so an edited text is never overwrit
 
 from django.apps import apps as global_apps
 
-from msp_maturity.reference_data import reference_model
+from core.reference_data import reference_model
 
 # The in-depth survey's promise, in the words of the publication rule
 # (surveys/publication.py): per quarter, from five different people.

@@ -14,7 +14,7 @@ from django.db.models import Avg, Count, Q
 from django.db.models.functions import TruncQuarter, TruncWeek
 from django.utils import timezone
 
-from kpis.models import Client, Technician
+from organisation.models import Client, Technician
 
 from . import metrics
 from .models import (

@@ -1,5 +1,5 @@
 """Survey e-mails: the invitation and the reminders, each a kind of per-recipient e-mail
-sent by ``msp_maturity.delivery`` (claimed in chunks, at most once, retried with backoff,
+sent by ``core.delivery`` (claimed in chunks, at most once, retried with backoff,
 swept; see there).
 
 Both carry a personal link: a fresh token per e-mail, stored (hashed) when its chunk is
@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from msp_maturity import delivery
-from msp_maturity.mail import compose
+from core import delivery
+from core.mail import compose
 
 from .forms import FACES
 from .metrics import minimum_respondents

@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from kpis.models import Client, Contact, Technician
-from msp_maturity import delivery
+from core import delivery
+from organisation.models import Client, Contact, Technician
 
 from .models import (
     Answer,

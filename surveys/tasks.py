@@ -1,5 +1,5 @@
 """Celery tasks of the surveys app. Each is safe to run twice. The e-mails themselves are
-sent by msp_maturity.delivery (see surveys/sending.py)."""
+sent by core.delivery (see surveys/sending.py)."""
 
 import logging
 

@@ -109,7 +109,7 @@ def outsider(db):
 
 @pytest.fixture
 def technician(db, technician_user):
-    from kpis.models import Technician
+    from organisation.models import Technician
 
     return Technician.objects.create(
         external_id="T-1",
@@ -122,7 +122,7 @@ def technician(db, technician_user):
 
 @pytest.fixture
 def client_company(db):
-    from kpis.models import Client, Contact
+    from organisation.models import Client, Contact
 
     company = Client.objects.create(
         external_id="C-1", name="Acme GmbH", contract_start=datetime.date(2026, 9, 1), segment="KMU"

@@ -60,7 +60,7 @@ def refused(address: str, code: int = 550, text: bytes = b"5.1.1 No such user"):
 
 def with_form_token(data: dict) -> dict:
     """``data`` as a rendered creating form sends it: with a fresh one-time token
-    (msp_maturity/one_time_forms.py)."""
-    from msp_maturity.one_time_forms import FIELD, new_token
+    (core/one_time_forms.py)."""
+    from core.one_time_forms import FIELD, new_token
 
     return {**data, FIELD: new_token()}

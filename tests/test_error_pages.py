@@ -6,7 +6,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.urls import include, path
 
-from msp_maturity.views import RETRY_AFTER_SECONDS
+from core.views import RETRY_AFTER_SECONDS
 from surveys.tokens import issue_token
 from tests.surveys.helpers import campaign, invite, make_client, make_contact
 
@@ -17,7 +17,7 @@ def _boom(request):
 
 # This module doubles as a URLconf: the product's URLs plus one view with a bug.
 urlpatterns = [path("boom/", _boom), path("", include("msp_maturity.urls"))]
-handler500 = "msp_maturity.views.server_error"
+handler500 = "core.views.server_error"
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from django.utils import timezone
 from assessments.invitations import ROUND_INVITATIONS
 from assessments.models import RoundInvitation
 from assessments.services import open_round
-from kpis.models import Contact, Technician
-from msp_maturity import delivery
+from core import delivery
+from organisation.models import Contact, Technician
 from surveys.models import Survey, SurveyKind
 from surveys.sending import INVITATIONS
 from surveys.services import create_campaign, requeue_failed
@@ -53,7 +53,7 @@ def test_a_550_at_sending_marks_the_contact_undeliverable_with_date_and_reason(b
 
 def test_the_manager_sees_it_on_the_client_page_and_the_campaign_page(bounced, manager_client):
     campaign, bad, good = bounced
-    page = manager_client.get(reverse("kpis:client_detail", args=[bad.client_id]))
+    page = manager_client.get(reverse("insights:client_detail", args=[bad.client_id]))
     row = page.content.decode().split(f'data-contact="{bad.pk}"')[1].split("</li>")[0]
     assert 'data-testid="undeliverable"' in row and "No such user" in row
     assert "undeliverable" not in page.content.decode().split(f'data-contact="{good.pk}"')[1][:300]
@@ -81,7 +81,7 @@ def test_a_corrected_address_clears_the_mark_and_send_again_uses_it(
     campaign, bad, good = bounced
     client.force_login(staff_user)
     response = client.post(
-        reverse("admin:kpis_contact_change", args=[bad.pk]),
+        reverse("admin:organisation_contact_change", args=[bad.pk]),
         {
             "client": bad.client_id,
             "name": bad.name,
@@ -110,7 +110,7 @@ def test_a_technician_refused_for_a_round_invitation_is_marked_and_listed(
     assert RoundInvitation.objects.get().status == "failed"
     assert Technician.objects.get(pk=technician.pk).email_undeliverable
     client.force_login(staff_user)
-    listed = client.get(reverse("admin:kpis_technician_changelist") + "?undeliverable=yes")
+    listed = client.get(reverse("admin:organisation_technician_changelist") + "?undeliverable=yes")
     assert technician.name in listed.content.decode()
 
 

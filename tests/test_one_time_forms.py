@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import TeamRound
-from msp_maturity.models import SubmittedForm
-from msp_maturity.one_time_forms import FIELD, forget_old, new_token
+from core.models import SubmittedForm
+from core.one_time_forms import FIELD, forget_old, new_token
 from surveys import services
 from surveys.models import Campaign, Survey, SurveyKind
 from tests.helpers import make_user

@@ -63,7 +63,7 @@ def test_a_due_task_runs_on_the_next_check(db, ran, time_machine, monkeypatch):
         if next(checks):
             raise SystemExit  # stop the loop after the second check
 
-    monkeypatch.setattr("msp_maturity.management.commands.run_schedules.time.sleep", sleep)
+    monkeypatch.setattr("core.management.commands.run_schedules.time.sleep", sleep)
     with pytest.raises(SystemExit):
         call_command("run_schedules", "--interval", "30")
-    assert "msp_maturity.delivery.sweep" in ran
+    assert "core.delivery.sweep" in ran

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from assessments.models import TeamRound
 from assessments.services import open_round
+from core.single_line import one_line
 from kpis import importing
-from kpis.models import Client
-from msp_maturity.single_line import one_line
+from organisation.models import Client
 from surveys.models import Campaign, Survey, SurveyKind
 from tests.helpers import assert_one_line_headers, with_form_token
 

@@ -1,6 +1,5 @@
 """The MSP's own data and its figures, importable as ``kpis.models``.
 
-- organisation: clients, contacts, technicians (the foundation's rows)
 - tickets: tickets as a PSA exports them, SLA targets, daily per-client rollups
 - config: the organisation's KPI settings (thresholds, benchmark)
 - alerts: threshold and team satisfaction alerts
@@ -12,15 +11,6 @@ from .alerts import AlertEmail, AlertState, TeamSatisfactionAlert, ThresholdAler
 from .config import KpiSettings
 from .imports import ImportChunk, ImportJob
 from .integrations import WebhookIntegration
-from .organisation import (
-    ONBOARDING_DAYS,
-    Client,
-    ClientQuerySet,
-    Contact,
-    Language,
-    Technician,
-    TechnicianQuerySet,
-)
 from .tickets import (
     PRIORITIES,
     Priority,
@@ -32,24 +22,17 @@ from .tickets import (
 )
 
 __all__ = [
-    "ONBOARDING_DAYS",
     "PRIORITIES",
     "AlertEmail",
     "AlertState",
-    "Client",
-    "ClientQuerySet",
-    "Contact",
     "ImportChunk",
     "ImportJob",
     "KpiSettings",
-    "Language",
     "Priority",
     "SLATarget",
     "SegmentDailyRollup",
     "Source",
     "TeamSatisfactionAlert",
-    "Technician",
-    "TechnicianQuerySet",
     "Ticket",
     "TicketDailyRollup",
     "ThresholdAlert",

@@ -7,9 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from msp_maturity.delivery import Delivery
-
-from .organisation import Client
+from core.delivery import Delivery
+from organisation.models import Client
 
 
 class AlertState(models.TextChoices):

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .organisation import Client, Technician
+from organisation.models import Client, Technician
 
 
 class Priority(models.TextChoices):

@@ -1,26 +1,6 @@
-"""Views of the KPI app; every one except the webhook is for managers only."""
+"""Data in: the import pages (managers) and the ticket webhook (a token, no login)."""
 
-from .alerts import alert_acknowledge, alert_list
-from .clients import client_detail, ticket_list
-from .dashboard import dashboard
-from .details import escalations, proactive, satisfaction, sla, turnover
-from .exports import export
 from .imports import import_job, import_upload
 from .webhook import webhook
 
-__all__ = [
-    "alert_acknowledge",
-    "alert_list",
-    "client_detail",
-    "dashboard",
-    "escalations",
-    "export",
-    "import_job",
-    "import_upload",
-    "proactive",
-    "satisfaction",
-    "sla",
-    "ticket_list",
-    "turnover",
-    "webhook",
-]
+__all__ = ["import_job", "import_upload", "webhook"]

@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from msp_maturity.one_time_forms import one_time_form
-from msp_maturity.roles import manager_required
+from accounts.roles import manager_required
+from core.one_time_forms import one_time_form
 
 from .. import columns, import_jobs, importing
 from ..forms import ImportForm
@@ -22,7 +22,7 @@ RECENT_JOBS = 10
 REFRESH_SECONDS = 2
 
 
-# A double click on "Import" stores and imports the file once (msp_maturity/one_time_forms.py).
+# A double click on "Import" stores and imports the file once (core/one_time_forms.py).
 @manager_required
 @one_time_form
 def import_upload(request):

@@ -24,8 +24,10 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from organisation.models import Client, Technician
+
 from .. import columns, importing, ticket_fields
-from ..models import Client, Technician, WebhookIntegration
+from ..models import WebhookIntegration
 from ..ticket_fields import RowError
 
 logger = logging.getLogger("kpis.webhook")

@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from msp_maturity.one_time_forms import one_time_form
-from msp_maturity.roles import manager_required
+from accounts.roles import manager_required
+from core.one_time_forms import one_time_form
 
 from .. import metrics, services
 from ..csv_export import csv_response

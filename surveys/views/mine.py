@@ -6,8 +6,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
-from msp_maturity.charts import base_layout, chart
-from msp_maturity.roles import is_technician
+from accounts.roles import is_technician
+from core.charts import base_layout, chart
 
 from ..models import Campaign, Invitation
 from ..reports import technician_pulse_history

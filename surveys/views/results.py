@@ -11,11 +11,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kpis.models import Client
-from msp_maturity.charts import base_layout, chart
-from msp_maturity.csv_export import refused_filter_response
-from msp_maturity.form_fields import BoundedDateField, IdChoiceField
-from msp_maturity.roles import manager_required
+from accounts.roles import manager_required
+from core.charts import base_layout, chart
+from core.csv_export import refused_filter_response
+from core.form_fields import BoundedDateField, IdChoiceField
+from organisation.models import Client
 
 from ..csv_export import csv_response
 from ..models import SurveyKind

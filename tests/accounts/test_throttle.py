@@ -9,7 +9,7 @@ import time_machine
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from msp_maturity import login_throttle
+from accounts import login_throttle
 from tests.accounts.helpers import sign_in, signed_in
 from tests.helpers import PASSWORD
 

@@ -4,7 +4,7 @@ import io
 
 from django.core.management import call_command
 
-from msp_maturity import login_throttle
+from accounts import login_throttle
 from tests.accounts.helpers import sign_in
 from tests.helpers import PASSWORD
 

@@ -5,9 +5,9 @@ import random
 
 from django.utils import timezone
 
-from assessments import demo
 from assessments.models import Assessment, TeamRound
-from msp_maturity.demo_org import seed_organisation
+from demo import assessments as demo
+from demo.organisation import seed_organisation
 
 
 def test_the_demo_shows_two_years_of_improvement_and_two_rounds(db):

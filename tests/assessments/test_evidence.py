@@ -1,8 +1,7 @@
-"""Measured figures beside statements (the hook the KPI work fills later)."""
+"""Measured figures beside statements: the assessment asks through its signal and knows
+nothing of the apps that answer (insights does, in the product)."""
 
-import sys
-import types
-
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,45 +14,55 @@ FIGURES = {
 }
 
 
-def test_there_is_no_evidence_without_a_kpi_module(manager, monkeypatch):
-    # A None entry makes `import kpis.evidence` raise ImportError, as a missing module does.
-    monkeypatch.setitem(sys.modules, "kpis.evidence", None)
+@pytest.fixture
+def only_receiver():
+    """The product's receiver is disconnected for the test; ``connect`` adds one."""
+    signal = evidence.evidence_requested
+    saved = signal.receivers[:]
+    signal.receivers.clear()
+    signal.sender_receivers_cache.clear()
+
+    def connect(function):
+        signal.connect(function, weak=False)
+
+    yield connect
+    signal.receivers[:] = saved
+    signal.sender_receivers_cache.clear()
+
+
+def test_there_is_no_evidence_without_a_receiver(manager, only_receiver):
     assert evidence.measured_evidence(manager, timezone.localdate()) == {}
 
 
-def test_the_kpi_module_is_asked_when_it_exists(manager, monkeypatch):
+def test_the_receivers_are_asked_for_the_day(manager, only_receiver):
     calls = []
-    module = types.ModuleType("kpis.evidence")
 
-    def evidence_for_statements(on_date):
+    def receiver(sender, on_date, **kwargs):
         calls.append(on_date)
         return FIGURES
 
-    module.evidence_for_statements = evidence_for_statements
-    monkeypatch.setitem(sys.modules, "kpis.evidence", module)
+    only_receiver(receiver)
     today = timezone.localdate()
     assert evidence.measured_evidence(manager, today) == FIGURES
     assert calls == [today]
 
 
-def test_visitors_never_see_the_organisations_figures(monkeypatch):
+def test_visitors_never_see_the_organisations_figures(only_receiver):
     from django.contrib.auth.models import AnonymousUser
 
-    module = types.ModuleType("kpis.evidence")
-    module.evidence_for_statements = lambda on_date: FIGURES
-    monkeypatch.setitem(sys.modules, "kpis.evidence", module)
+    only_receiver(lambda sender, on_date, **kwargs: FIGURES)
     assert evidence.measured_evidence(AnonymousUser(), timezone.localdate()) == {}
 
 
-def test_a_failing_kpi_module_does_not_break_the_result(manager, monkeypatch):
-    module = types.ModuleType("kpis.evidence")
-
-    def broken(on_date):
+def test_a_failing_receiver_does_not_break_the_result(manager, only_receiver):
+    def broken(sender, on_date, **kwargs):
         raise RuntimeError("no data")
 
-    module.evidence_for_statements = broken
-    monkeypatch.setitem(sys.modules, "kpis.evidence", module)
-    assert evidence.measured_evidence(manager, timezone.localdate()) == {}
+    only_receiver(broken)
+    only_receiver(lambda sender, on_date, **kwargs: {"x": {"label": "X", "value": "1"}, "bad": 1})
+    assert evidence.measured_evidence(manager, timezone.localdate()) == {
+        "x": {"label": "X", "value": "1"}
+    }
 
 
 def test_result_and_history_pages_show_the_evidence(manager_client, manager, monkeypatch):

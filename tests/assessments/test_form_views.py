@@ -171,7 +171,7 @@ def test_query_counts_of_the_form_and_result_are_bounded(
     with django_assert_max_num_queries(20):
         location = manager_client.post(reverse(START), full)["Location"]
     # 14 for the result itself, plus at most 13 for the measured evidence beside the
-    # statements (kpis.evidence: totals, survey figures, SLA targets, clients, and two
+    # statements (insights.evidence: totals, survey figures, SLA targets, clients, and two
     # medians per priority); none of it grows with the data.
     with django_assert_max_num_queries(27):
         manager_client.get(location)

@@ -1,5 +1,5 @@
 """Team-round invitations: one e-mail per member, each sent once or visibly not at all
-(msp_maturity/delivery.py); the round page shows each member's delivery."""
+(core/delivery.py); the round page shows each member's delivery."""
 
 import datetime
 from collections import Counter
@@ -14,8 +14,8 @@ from django.utils import timezone
 from assessments.invitations import ROUND_INVITATIONS
 from assessments.models import RoundInvitation, TeamRound
 from assessments.services import open_round
-from kpis.models import Technician
-from msp_maturity import delivery
+from core import delivery
+from organisation.models import Technician
 from tests.helpers import make_user, refused, with_form_token
 
 

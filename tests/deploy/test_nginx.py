@@ -61,7 +61,7 @@ def _start_gunicorn(port: int, env: dict) -> subprocess.Popen:
             "--workers",
             "3",
             "--logger-class",
-            "msp_maturity.gunicorn_logging.RedactingLogger",
+            "core.gunicorn_logging.RedactingLogger",
         ],
         cwd=ROOT,
         env=env,
@@ -195,7 +195,7 @@ def test_the_container_health_check_passes_as_production_is_configured(tmp_path)
         tmp_path, ALLOWED_HOSTS="msp.example.com,.example.org", SECURE_SSL_REDIRECT="1"
     )
     gunicorn = _start_gunicorn(port, env)
-    check = [sys.executable, "-m", "msp_maturity.healthcheck"]
+    check = [sys.executable, "-m", "core.healthcheck"]
     try:
         deadline = time.monotonic() + 30
         while True:

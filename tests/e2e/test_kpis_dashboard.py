@@ -21,7 +21,7 @@ pytestmark = [
 def data(transactional_db):
     from django.contrib.auth.models import Group
 
-    from msp_maturity.roles import MANAGER, TECHNICIAN
+    from accounts.roles import MANAGER, TECHNICIAN
 
     for name in (MANAGER, TECHNICIAN):
         Group.objects.get_or_create(name=name)

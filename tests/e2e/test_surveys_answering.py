@@ -154,7 +154,7 @@ def test_a_manager_starts_a_pulse_campaign_in_the_browser(page, console_errors, 
 
 
 def test_a_manager_sees_the_results_with_charts(page, console_errors, site, manager, technician):
-    from kpis.models import Client, Contact
+    from organisation.models import Client, Contact
     from tests.surveys.helpers import answer, campaign, client_answer, invite
 
     acme = Client.objects.create(

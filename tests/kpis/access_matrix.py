@@ -35,19 +35,19 @@ def _import_job(cast):
 
 
 ACCESS = {
-    "kpis:dashboard": managers_only(),
-    "kpis:escalations": managers_only(),
-    "kpis:proactive": managers_only(),
-    "kpis:sla": managers_only(),
-    "kpis:satisfaction": managers_only(),
-    "kpis:turnover": managers_only(),
-    "kpis:client_detail": managers_only(kwargs=_client_pk),
-    "kpis:ticket_list": managers_only(),
-    "kpis:alerts": managers_only(),
-    "kpis:alert_acknowledge": Rule(LOGIN, 403, 302, 302, kwargs=_alert, method="post"),
+    "insights:dashboard": managers_only(),
+    "insights:escalations": managers_only(),
+    "insights:proactive": managers_only(),
+    "insights:sla": managers_only(),
+    "insights:satisfaction": managers_only(),
+    "insights:turnover": managers_only(),
+    "insights:client_detail": managers_only(kwargs=_client_pk),
+    "insights:ticket_list": managers_only(),
+    "insights:alerts": managers_only(),
+    "insights:alert_acknowledge": Rule(LOGIN, 403, 302, 302, kwargs=_alert, method="post"),
     "kpis:import": managers_only(),
     # Every manager sees every upload: managers share the organisation's data.
     "kpis:import_job": managers_only(kwargs=_import_job),
-    "kpis:export": managers_only(kwargs=lambda cast: {"table": "escalations"}),
+    "insights:export": managers_only(kwargs=lambda cast: {"table": "escalations"}),
     "kpis:webhook": Rule(405, 405, 405, 405),
 }

@@ -5,8 +5,9 @@ import zoneinfo
 import pytest
 
 from kpis import rollups
-from kpis.models import Client, KpiSettings, Ticket
+from kpis.models import KpiSettings, Ticket
 from kpis.ticket_fields import derived_values
+from organisation.models import Client
 from tests.helpers import with_form_token
 
 ZONE = zoneinfo.ZoneInfo("Europe/Berlin")

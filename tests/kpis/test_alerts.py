@@ -10,10 +10,11 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.test import TestCase
 from django.urls import reverse
 
+from core import delivery
+from insights import team_alerts
 from kpis import alerting, rollups, tasks, thresholds
 from kpis.models import AlertEmail, AlertState, TeamSatisfactionAlert, ThresholdAlert, Ticket
 from kpis.periods import month_to_date
-from msp_maturity import delivery
 from tests.helpers import make_user, refused
 from tests.kpis.conftest import make_client, tickets
 
@@ -52,7 +53,7 @@ def check():
 
 def check_team():
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return tasks.check_team_satisfaction.apply().get()
+        return team_alerts.check_team_satisfaction.apply().get()
 
 
 def test_an_ok_client_raises_nothing(acme, mailoutbox):
@@ -196,7 +197,7 @@ def test_each_recipient_gets_their_own_email_and_a_refusal_fails_that_one_alone(
     assert [m.to for m in mailoutbox] == [[manager.email]]
     email = AlertEmail.objects.get(email=colleague.email)
     assert email.status == "failed" and "550" in email.failure_reason
-    page = manager_client.get(reverse("kpis:alerts")).content.decode()
+    page = manager_client.get(reverse("insights:alerts")).content.decode()
     assert 'data-testid="alert-email"' in page and "No such user" in page
     check()  # a later check does not try again
     assert len(mailoutbox) == 1
@@ -231,9 +232,9 @@ def test_acknowledged_alerts_stay_acknowledged(acme, manager_client, manager, ma
     rollups.rebuild_all()
     check()
     alert = ThresholdAlert.objects.get()
-    url = reverse("kpis:alert_acknowledge", args=[alert.pk])
-    response = manager_client.post(url, {"next": reverse("kpis:dashboard")})
-    assert response.status_code == 302 and response["Location"] == reverse("kpis:dashboard")
+    url = reverse("insights:alert_acknowledge", args=[alert.pk])
+    response = manager_client.post(url, {"next": reverse("insights:dashboard")})
+    assert response.status_code == 302 and response["Location"] == reverse("insights:dashboard")
     alert.refresh_from_db()
     first = alert.acknowledged_at
     assert first is not None and alert.acknowledged_by == manager
@@ -244,9 +245,9 @@ def test_acknowledged_alerts_stay_acknowledged(acme, manager_client, manager, ma
     alert.refresh_from_db()
     assert alert.acknowledged_at == first and alert.acknowledged_by == manager
     assert len(mailoutbox) == 1
-    listed = manager_client.get(reverse("kpis:alerts"))
+    listed = manager_client.get(reverse("insights:alerts"))
     assert alert not in listed.context["page"].object_list
-    everything = manager_client.get(reverse("kpis:alerts") + "?show=all")
+    everything = manager_client.get(reverse("insights:alerts") + "?show=all")
     assert alert in everything.context["page"].object_list
 
 
@@ -261,9 +262,9 @@ def test_acknowledging_rejects_a_foreign_redirect(acme, manager_client):
         threshold=0.1,
     )
     response = manager_client.post(
-        reverse("kpis:alert_acknowledge", args=[alert.pk]), {"next": "https://evil.example/"}
+        reverse("insights:alert_acknowledge", args=[alert.pk]), {"next": "https://evil.example/"}
     )
-    assert response["Location"] == reverse("kpis:alerts")
+    assert response["Location"] == reverse("insights:alerts")
 
 
 def test_acknowledging_needs_post_and_a_manager(acme, technician_client, client):
@@ -276,7 +277,7 @@ def test_acknowledging_needs_post_and_a_manager(acme, technician_client, client)
         escalated=8,
         threshold=0.1,
     )
-    url = reverse("kpis:alert_acknowledge", args=[alert.pk])
+    url = reverse("insights:alert_acknowledge", args=[alert.pk])
     assert technician_client.get(url).status_code == 405
     assert technician_client.post(url).status_code == 403
     alert.refresh_from_db()

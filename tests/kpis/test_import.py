@@ -8,9 +8,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from kpis import importing, metrics, ticket_fields
-from kpis.models import Client, Technician, Ticket, TicketDailyRollup
+from kpis.models import Ticket, TicketDailyRollup
 from kpis.periods import Period
 from kpis.rollups import _aggregates, sla_targets
+from organisation.models import Client, Technician
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 HEADER = "external_id,client,priority,opened_at,source,escalated\n"

@@ -9,7 +9,8 @@ import pytest
 from django.utils import translation
 
 from kpis import columns, importing
-from kpis.models import Client, Ticket
+from kpis.models import Ticket
+from organisation.models import Client
 
 from .conftest import send_tickets
 

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kpis import import_jobs, importing, tasks
-from kpis.models import Client, ImportChunk, ImportJob, Ticket
+from kpis.models import ImportChunk, ImportJob, Ticket
+from organisation.models import Client
 from tests.helpers import with_form_token
 
 from .conftest import upload

@@ -10,8 +10,9 @@ import pytest
 from django.utils import translation
 
 from kpis import importing, metrics
-from kpis.models import Client, Technician, Ticket
+from kpis.models import Ticket
 from kpis.periods import Period
+from organisation.models import Client, Technician
 
 from .conftest import ZONE, send_tickets
 

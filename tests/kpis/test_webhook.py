@@ -7,15 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from kpis.models import (
-    Client,
-    KpiSettings,
-    ThresholdAlert,
-    Ticket,
-    TicketDailyRollup,
-    WebhookIntegration,
-)
+from kpis.models import KpiSettings, ThresholdAlert, Ticket, TicketDailyRollup, WebhookIntegration
 from kpis.models.integrations import hash_token
+from organisation.models import Client
 from tests.helpers import assert_one_line_headers
 
 URL = "/kpis/webhook/tickets/"

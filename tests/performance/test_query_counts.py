@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kpis import rollups
-from kpis.models import Client, Technician, ThresholdAlert, Ticket
+from kpis.models import ThresholdAlert, Ticket
+from organisation.models import Client, Technician
 
 ZONE = zoneinfo.ZoneInfo("Europe/Berlin")
 
@@ -69,14 +70,14 @@ def _load(tickets: int, clients: int) -> list[Client]:
 
 def _pages(clients: list[Client]) -> dict[str, str]:
     first = clients[0].pk
-    dashboard = reverse("kpis:dashboard")
-    tickets = reverse("kpis:ticket_list")
+    dashboard = reverse("insights:dashboard")
+    tickets = reverse("insights:ticket_list")
     return {
         "dashboard": dashboard,
         "dashboard, 12 months": f"{dashboard}?period=year",
         "dashboard, client": f"{dashboard}?client={first}",
         "dashboard, segment": f"{dashboard}?segment=Handel",
-        "client page": reverse("kpis:client_detail", kwargs={"pk": first}),
+        "client page": reverse("insights:client_detail", kwargs={"pk": first}),
         "ticket list": f"{tickets}?client={first}",
         "ticket list, page 2": f"{tickets}?page=2",
     }

@@ -18,7 +18,6 @@ import pytest
 from kpis import importing, metrics, rollups, thresholds
 from kpis.models import (
     PRIORITIES,
-    Client,
     KpiSettings,
     SegmentDailyRollup,
     SLATarget,
@@ -27,6 +26,7 @@ from kpis.models import (
     WebhookIntegration,
 )
 from kpis.periods import Period, month_to_date
+from organisation.models import Client
 
 ZONE = zoneinfo.ZoneInfo("Europe/Berlin")
 PERIOD = Period(datetime.date(2026, 1, 5), datetime.date(2026, 4, 6))

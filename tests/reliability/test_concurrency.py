@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.utils import timezone
 
-from kpis.models import Client, Contact
+from organisation.models import Client, Contact
 from surveys.models import Answer, Campaign, Invitation, Response, Survey
 from surveys.tokens import issue_token
 

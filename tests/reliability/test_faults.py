@@ -13,9 +13,9 @@ from collections import Counter
 import pytest
 from django.utils import timezone
 
-from kpis.models import Client, Contact
-from msp_maturity import delivery
+from core import delivery
 from msp_maturity.celery import app as celery_app
+from organisation.models import Client, Contact
 from surveys.models import Campaign, Invitation, InvitationStatus, Survey
 from surveys.services import create_campaign
 from tests.conftest import SmtpSink

@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpis import columns, importing, ticket_fields
-from kpis.models import Client, Technician, Ticket, TicketDailyRollup, WebhookIntegration
+from kpis.models import Ticket, TicketDailyRollup, WebhookIntegration
+from organisation.models import Client, Technician
 from tests.helpers import with_form_token
 
 FUZZ = settings(

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from kpis import importing, rollups
-from kpis.models import Client, Technician, Ticket, TicketDailyRollup
+from kpis.models import Ticket, TicketDailyRollup
+from organisation.models import Client, Technician
 
 HEADER = "external_id,client,priority,opened_at,source,escalated\n"
 DB_MESSAGE = (

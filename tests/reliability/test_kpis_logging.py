@@ -12,7 +12,8 @@ from django.db import OperationalError
 from django.urls import reverse
 
 from kpis import importing
-from kpis.models import Client, WebhookIntegration
+from kpis.models import WebhookIntegration
+from organisation.models import Client
 
 SECRET_NAME = "Geheimkunde Vertraulich GmbH"
 SECRET_TICKET = "PSA-SECRET-4711"

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from kpis import import_jobs, importing
-from kpis.models import Client, ImportChunk, ImportJob, Ticket, TicketDailyRollup
+from kpis.models import ImportChunk, ImportJob, Ticket, TicketDailyRollup
+from organisation.models import Client
 from tests.helpers import with_form_token
 
 HEADER = "external_id,client,priority,opened_at,source,escalated\n"

@@ -108,7 +108,7 @@ def test_a_failing_token_page_logs_the_path_without_the_token(db, monkeypatch, t
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(public, "save_response", broken)
-    from msp_maturity.log_redaction import RedactSurveyTokens
+    from core.log_redaction import RedactSurveyTokens
 
     logger = logging.getLogger("django.request")
     console = logger.handlers[0]  # the configured console handler (settings.LOGGING)
@@ -169,7 +169,7 @@ def test_the_gunicorn_access_log_carries_no_token(tmp_path):
             sys.executable, "-m", "gunicorn", "msp_maturity.wsgi",
             "--bind", f"127.0.0.1:{port}", "--workers", "1",
             "--access-logfile", str(log),
-            "--logger-class", "msp_maturity.gunicorn_logging.RedactingLogger",
+            "--logger-class", "core.gunicorn_logging.RedactingLogger",
         ],
         cwd=root,
         env=env,

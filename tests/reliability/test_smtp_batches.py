@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from msp_maturity import delivery
+from core import delivery
 from surveys.models import Survey, SurveyKind
 from surveys.sending import INVITATIONS
 from surveys.services import create_campaign

@@ -130,7 +130,7 @@ def manager_urls(cast: dict, quarters: dict) -> list[str]:
         urls.append(f"/surveys/results/clients/{table}.csv")
     for table in ("heatmap", "team", "check-in"):
         urls.append(f"/surveys/results/pulse/{table}.csv?weeks=52")
-    exports = importlib.import_module("kpis.views.exports").TABLES
+    exports = importlib.import_module("insights.views.exports").TABLES
     for preset in ("30d", "90d", "quarter", "year"):
         for page in ("", "escalations/", "proactive/", "sla/", "satisfaction/"):
             urls.append(f"/kpis/{page}?period={preset}")

@@ -4,7 +4,7 @@ never a 500 (a day before or after them does not exist)."""
 
 import pytest
 
-from kpis.models import Client
+from organisation.models import Client
 
 PAGES = [
     "/kpis/",

@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from kpis.models import Client, Contact
+from organisation.models import Client, Contact
 from surveys import publication
 from surveys.models import Campaign, Survey, SurveyKind
 from surveys.services import create_campaign
@@ -267,7 +267,7 @@ def test_markup_in_a_name_is_plain_text_in_every_chart(manager_client, client, d
 
 
 def test_plain_text_escapes_values_and_keeps_templates_and_line_breaks():
-    from msp_maturity.charts import plain_text
+    from core.charts import plain_text
 
     spec = {
         "data": [

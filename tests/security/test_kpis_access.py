@@ -16,8 +16,9 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from kpis.models import Client, ThresholdAlert, Ticket, TicketDailyRollup
-from kpis.views.exports import TABLES
+from insights.views.exports import TABLES
+from kpis.models import ThresholdAlert, Ticket, TicketDailyRollup
+from organisation.models import Client
 from tests.helpers import make_user
 
 TICKETS = (
@@ -87,13 +88,13 @@ def test_no_import_by_post(visitor, acme):
 
 @pytest.mark.parametrize("table", sorted(TABLES))
 def test_no_export(visitor, acme, table):
-    response = visitor.get(reverse("kpis:export", args=[table]))
+    response = visitor.get(reverse("insights:export", args=[table]))
     assert_refused(response, visitor.role)
     assert "text/csv" not in response.get("Content-Type", "")
 
 
 def test_no_acknowledgement(visitor, alert):
-    url = reverse("kpis:alert_acknowledge", args=[alert.pk])
+    url = reverse("insights:alert_acknowledge", args=[alert.pk])
     assert_refused(visitor.post(url, {"next": "/kpis/"}), visitor.role)
     alert.refresh_from_db()
     assert alert.acknowledged_at is None and alert.acknowledged_by is None
@@ -101,10 +102,10 @@ def test_no_acknowledgement(visitor, alert):
 
 def test_a_client_page_and_its_tickets_stay_closed(visitor, acme, alert):
     for url in (
-        reverse("kpis:client_detail", args=[acme.pk]),
-        reverse("kpis:ticket_list") + f"?client={acme.pk}",
-        reverse("kpis:alerts") + "?show=all",
-        reverse("kpis:export", args=["tickets"]) + f"?client={acme.pk}",
+        reverse("insights:client_detail", args=[acme.pk]),
+        reverse("insights:ticket_list") + f"?client={acme.pk}",
+        reverse("insights:alerts") + "?show=all",
+        reverse("insights:export", args=["tickets"]) + f"?client={acme.pk}",
     ):
         assert_refused(visitor.get(url), visitor.role)
 
@@ -121,9 +122,11 @@ def test_a_signed_in_manager_is_no_webhook_caller(manager_client, acme):
     assert not Ticket.objects.exists()
 
 
-@pytest.mark.parametrize("model", ["ticket", "webhookintegration", "kpisettings", "client"])
+@pytest.mark.parametrize(
+    "model", ["kpis_ticket", "kpis_webhookintegration", "kpis_kpisettings", "organisation_client"]
+)
 def test_the_back_office_is_for_staff_only(client, manager, technician_user, model):
-    url = reverse(f"admin:kpis_{model}_changelist")
+    url = reverse(f"admin:{model}_changelist")
     for user in (technician_user, manager):
         client.force_login(user)
         response = client.get(url)

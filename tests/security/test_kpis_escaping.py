@@ -19,8 +19,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from kpis.models import Client, KpiSettings, ThresholdAlert, Ticket, WebhookIntegration
-from kpis.views.exports import TABLES
+from insights.views.exports import TABLES
+from kpis.models import KpiSettings, ThresholdAlert, Ticket, WebhookIntegration
+from organisation.models import Client
 from tests.kpis.conftest import upload
 
 SCRIPT = "<script>alert(1)</script>"
@@ -96,18 +97,18 @@ def hostile(manager_client, manager, django_capture_on_commit_callbacks):
 
 def _pages(client_pk: int) -> list[str]:
     return [
-        reverse("kpis:dashboard"),
-        reverse("kpis:dashboard") + f"?client={client_pk}",
-        reverse("kpis:escalations"),
-        reverse("kpis:proactive"),
-        reverse("kpis:sla"),
-        reverse("kpis:satisfaction"),
-        reverse("kpis:turnover"),
-        reverse("kpis:client_detail", args=[client_pk]),
-        reverse("kpis:ticket_list"),
-        reverse("kpis:ticket_list") + f"?client={client_pk}",
-        reverse("kpis:ticket_list") + "?q=%3Cscript%3E",
-        reverse("kpis:alerts") + "?show=all",
+        reverse("insights:dashboard"),
+        reverse("insights:dashboard") + f"?client={client_pk}",
+        reverse("insights:escalations"),
+        reverse("insights:proactive"),
+        reverse("insights:sla"),
+        reverse("insights:satisfaction"),
+        reverse("insights:turnover"),
+        reverse("insights:client_detail", args=[client_pk]),
+        reverse("insights:ticket_list"),
+        reverse("insights:ticket_list") + f"?client={client_pk}",
+        reverse("insights:ticket_list") + "?q=%3Cscript%3E",
+        reverse("insights:alerts") + "?show=all",
     ]
 
 
@@ -119,11 +120,11 @@ def test_every_kpi_page_escapes_the_hostile_text(manager_client, hostile):
         assert SCRIPT not in body, url
         assert "<script>alert" not in body.lower(), url
     # the names are there, escaped: on the client page as text, in charts as JSON
-    detail = manager_client.get(reverse("kpis:client_detail", args=[hostile.pk]))
+    detail = manager_client.get(reverse("insights:client_detail", args=[hostile.pk]))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in detail.content.decode()
-    escalations = manager_client.get(reverse("kpis:escalations")).content.decode()
+    escalations = manager_client.get(reverse("insights:escalations")).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in escalations
-    tickets = manager_client.get(reverse("kpis:ticket_list")).content.decode()
+    tickets = manager_client.get(reverse("insights:ticket_list")).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;0" in tickets
     assert "=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)" in tickets
 
@@ -140,7 +141,9 @@ def test_chart_data_of_every_page_keeps_hostile_text_inside_its_json(manager_cli
 
 def test_the_acknowledge_message_escapes_the_name(manager_client, hostile):
     alert = ThresholdAlert.objects.filter(client=hostile).first()
-    response = manager_client.post(reverse("kpis:alert_acknowledge", args=[alert.pk]), follow=True)
+    response = manager_client.post(
+        reverse("insights:alert_acknowledge", args=[alert.pk]), follow=True
+    )
     body = response.content.decode()
     assert SCRIPT not in body
     assert "&lt;script&gt;" in body
@@ -172,7 +175,7 @@ def test_import_errors_quoting_hostile_cells_are_escaped(manager_client, hostile
 
 
 def _export_rows(manager_client, table: str) -> list[list[str]]:
-    response = manager_client.get(reverse("kpis:export", args=[table]))
+    response = manager_client.get(reverse("insights:export", args=[table]))
     assert response.status_code == 200, table
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text)))

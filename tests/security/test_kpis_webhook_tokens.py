@@ -19,8 +19,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kpis.models import Client, Ticket, WebhookIntegration
+from kpis.models import Ticket, WebhookIntegration
 from kpis.models import integrations as integrations_module
+from organisation.models import Client
 
 URL = "/kpis/webhook/tickets/"
 TICKET = {

@@ -4,7 +4,7 @@ import datetime
 
 from django.utils import timezone
 
-from kpis.models import Client, Contact, Technician
+from organisation.models import Client, Contact, Technician
 from surveys.metrics import day_start
 from surveys.models import (
     Answer,

@@ -94,7 +94,7 @@ def test_delete_confirmations_list_no_anonymous_answer(
 def test_deleting_many_at_once_lists_no_anonymous_answer(client, staff_user, anonymous_answers):
     client.force_login(staff_user)
     for model, ids in (
-        ("kpis/technician", [anonymous_answers["ole"].pk]),
+        ("organisation/technician", [anonymous_answers["ole"].pk]),
         ("surveys/campaign", [anonymous_answers["in_depth"].pk]),
         ("surveys/invitation", [anonymous_answers["invitation"].pk]),
     ):
@@ -108,7 +108,7 @@ def test_deleting_many_at_once_lists_no_anonymous_answer(client, staff_user, ano
 def test_deleting_a_technician_logs_no_answer(client, staff_user, anonymous_answers):
     client.force_login(staff_user)
     ole = anonymous_answers["ole"]
-    page = client.post(f"/admin/kpis/technician/{ole.pk}/delete/", {"post": "yes"})
+    page = client.post(f"/admin/organisation/technician/{ole.pk}/delete/", {"post": "yes"})
     assert page.status_code == 302
     for entry in LogEntry.objects.all():
         assert SECRET not in entry.object_repr + entry.change_message

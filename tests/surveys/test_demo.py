@@ -7,8 +7,9 @@ import time
 
 from django.utils import timezone
 
-from msp_maturity.demo_org import seed_organisation
-from surveys import demo, metrics
+from demo import surveys as demo
+from demo.organisation import seed_organisation
+from surveys import metrics
 from surveys.models import Campaign, Invitation, Response
 
 

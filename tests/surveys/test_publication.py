@@ -288,7 +288,7 @@ def test_a_deleted_technician_does_not_change_a_published_quarter(db):
     publish_quarters(JULY)
     published = PublishedQuarter.objects.get()
     before = figure(published, "overall_onboarding").average
-    from kpis.models import Technician
+    from organisation.models import Technician
 
     Technician.objects.filter(survey_invitations__campaign__publication=published).first().delete()
     published.refresh_from_db()

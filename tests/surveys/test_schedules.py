@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.core import mail
 
-from kpis.models import Client, Contact
-from msp_maturity import delivery
+from core import delivery
+from organisation.models import Client, Contact
 from surveys import tasks
 from surveys.models import Campaign, Invitation, SurveySettings
 from tests.surveys.helpers import make_technician

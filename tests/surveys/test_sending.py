@@ -8,7 +8,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from msp_maturity import delivery
+from core import delivery
 from surveys import tasks
 from surveys.models import Campaign, Invitation, InvitationToken, Reminder, Survey, SurveyKind
 from surveys.sending import INVITATIONS
@@ -187,7 +187,7 @@ def test_failed_invitations_can_be_sent_again(
 
 def test_the_log_lines_carry_counts_and_ids_but_no_tokens(db, client_company, caplog):
     campaign = _campaign(client_company)
-    with caplog.at_level("INFO", logger="msp_maturity.delivery"):
+    with caplog.at_level("INFO", logger="core.delivery"):
         send(campaign)
     assert (
         f"email.send_batch kind=surveys.invitation batch={campaign.pk} claimed=3 sent=3 "

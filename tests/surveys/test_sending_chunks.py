@@ -1,4 +1,4 @@
-"""Sending in chunks (msp_maturity/delivery.py, with survey invitations): a fixed number
+"""Sending in chunks (core/delivery.py, with survey invitations): a fixed number
 of queries per chunk, whatever its size; at most once per chunk; an SMTP error or a
 stopped worker mid-chunk loses nothing and sends nothing twice."""
 
@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from msp_maturity import delivery
+from core import delivery
 from surveys.models import InvitationToken, Survey, SurveyKind
 from surveys.sending import INVITATIONS
 from surveys.services import create_campaign

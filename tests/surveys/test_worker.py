@@ -6,8 +6,8 @@ import time
 import pytest
 from django.utils import timezone
 
-from kpis.models import Client, Contact
-from msp_maturity import delivery
+from core import delivery
+from organisation.models import Client, Contact
 from surveys.models import Invitation, Survey
 from surveys.sending import INVITATIONS
 from surveys.services import create_campaign

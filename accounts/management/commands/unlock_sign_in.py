@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from msp_maturity import login_throttle
+from accounts import login_throttle
 
 
 class Command(BaseCommand):

@@ -1,0 +1,124 @@
+"""A client's page and the ticket list."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import manager_required
+from core.charts import base_layout, chart
+from insights import reports
+from insights.forms import TicketFilterForm
+from kpis import metrics, thresholds
+from kpis.models import Ticket
+from kpis.periods import trend_window
+from surveys import metrics as survey_metrics
+
+from .common import filter_query, filters_from_request, get_client
+
+PAGE_SIZE = 50
+RECENT = 10
+
+
+def _ticket_rows(tickets):
+    return tickets.select_related("client", "technician").only(
+        "external_id",
+        "priority",
+        "opened_at",
+        "first_response_at",
+        "resolved_at",
+        "escalated",
+        "source",
+        "proactive",
+        "auto_remediated",
+        "client__name",
+        "technician__name",
+    )
+
+
+@manager_required
+def client_detail(request, pk: int):
+    client = get_client(pk)
+    form, filters = filters_from_request(request, period_only=True)
+    period = filters.period
+    today = timezone.localdate()
+    ids = [client.pk]
+    current = metrics.totals(period, ids)
+    summary = metrics.escalation_summary(current)
+    state = thresholds.client_states(period, ids)
+    # The client's trend over at least the last twelve months.
+    monthly = metrics.series(trend_window(period, "month", 365), ids, "month")
+    survey = survey_metrics.client_onboarding_summary(period.start, period.end, ids)
+    # Survey answers are few: show the whole relationship, month by month.
+    survey_months = survey_metrics.client_onboarding_by_month(
+        client.contract_start, period.end, ids
+    )
+    recent = list(_ticket_rows(Ticket.objects.for_client(client)).order_by("-opened_at")[:RECENT])
+    escalated = list(
+        _ticket_rows(Ticket.objects.for_client(client).escalated()).order_by("-opened_at")[:RECENT]
+    )
+    alerts = list(client.alerts.select_related("acknowledged_by").order_by("-created_at")[:12])
+    fig = go.Figure()
+    x = [row["start"].isoformat() for row in monthly]
+    fig.add_trace(go.Bar(x=x, y=[row["tickets"] for row in monthly], name=_("Tickets")))
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=[None if row["share"] is None else round(row["share"] * 100, 2) for row in monthly],
+            name=_("Escalation share (%)"),
+            mode="lines+markers",
+            yaxis="y2",
+        )
+    )
+    fig.update_layout(
+        **base_layout(
+            yaxis={"title": _("Tickets")},
+            yaxis2={"title": "%", "overlaying": "y", "side": "right", "rangemode": "tozero"},
+        )
+    )
+    return render(
+        request,
+        "insights/client_detail.html",
+        {
+            "client": client,
+            "form": form,
+            "filters": filters,
+            "query": filter_query(request),
+            "summary": summary,
+            "state": state[0] if state else None,
+            "sla": metrics.sla_attainment(current),
+            "proactive": metrics.proactive_shares(current),
+            "survey": survey,
+            "survey_months": [m for m in survey_months if m["responses"] or m["invited"]],
+            "onboarding": reports.onboarding_status(client, today),
+            "recent": recent,
+            "escalated": escalated,
+            "alerts": alerts,
+            "staff": list(client.responsible_staff.all()),
+            "contacts": list(client.contacts.order_by("-is_active", "name")),
+            "chart": chart(fig, "chart-client-monthly", height=300),
+        },
+    )
+
+
+def filtered_tickets(request) -> tuple[TicketFilterForm, object]:
+    form = TicketFilterForm(request.GET or None)
+    tickets = form.apply(Ticket.objects.all()) if form.is_bound else Ticket.objects.all()
+    return form, tickets
+
+
+@manager_required
+def ticket_list(request):
+    form, tickets = filtered_tickets(request)
+    paginator = Paginator(_ticket_rows(tickets).order_by("-opened_at", "-pk"), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "insights/ticket_list.html",
+        {"form": form, "page": page, "query": params.urlencode()},
+    )

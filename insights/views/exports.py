@@ -1,0 +1,276 @@
+"""CSV export of every table on the KPI pages: /kpis/export/<table>.csv with the page's
+filters in the query string."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import manager_required
+from core.csv_export import RefusedFilter, refused_filter_response, require_valid_filter
+from insights import reports
+from insights.csv_export import csv_response
+from kpis import metrics
+from kpis.models import ThresholdAlert
+
+from .clients import _ticket_rows, filtered_tickets
+from .common import filters_from_request
+
+
+def _pct(value):
+    return None if value is None else round(value * 100, 2)
+
+
+def _escalations(request):
+    form, filters = filters_from_request(request)
+    require_valid_filter(form)
+    report = reports.escalation_report(filters)
+    header = [
+        _("Client"),
+        _("Tickets"),
+        _("Escalated"),
+        _("Share (%)"),
+        _("Threshold (%)"),
+        _("State"),
+        _("Early support share (%)"),
+        _("Ongoing share (%)"),
+    ]
+    rows = (
+        [
+            r["state"].name,
+            r["state"].tickets,
+            r["state"].escalated,
+            _pct(r["state"].share),
+            _pct(r["state"].threshold),
+            r["state"].state,
+            _pct(r["onboarding_share"]),
+            _pct(r["ongoing_share"]),
+        ]
+        for r in report["rows"]
+    )
+    return header, rows
+
+
+def _series(request, by):
+    form, filters = filters_from_request(request)
+    require_valid_filter(form)
+    series = metrics.series(filters.period, by=by, **filters.rollup_scope)
+    header = [
+        _("Week") if by == "week" else _("Month"),
+        _("Tickets"),
+        _("Escalated"),
+        _("Share (%)"),
+        _("Early support share (%)"),
+        _("Ongoing share (%)"),
+        _("Resolved before a failure (%)"),
+        _("Monitoring and automation (%)"),
+        _("Auto-remediated (%)"),
+        _("Self-service (%)"),
+        _("SLA attainment (%)"),
+    ]
+    rows = (
+        [
+            r["start"].isoformat(),
+            r["tickets"],
+            r["escalated"],
+            _pct(r["share"]),
+            _pct(r["onboarding_share"]),
+            _pct(r["ongoing_share"]),
+            _pct(r["proactive_share"]),
+            _pct(r["monitoring_automation_share"]),
+            _pct(r["auto_remediated_share"]),
+            _pct(r["self_service_share"]),
+            _pct(r["sla"]["overall"]),
+        ]
+        for r in series
+    )
+    return header, rows
+
+
+def _sla(request):
+    form, filters = filters_from_request(request)
+    require_valid_filter(form)
+    report = reports.sla_report(filters)
+    header = [
+        _("Priority"),
+        _("First response target (min)"),
+        _("Resolution target (min)"),
+        _("First response within target (%)"),
+        _("Measured"),
+        _("Resolution within target (%)"),
+        _("Measured"),
+    ]
+    rows = (
+        [
+            str(r["label"]),
+            r["target"].first_response_minutes if r["target"] else None,
+            r["target"].resolution_minutes if r["target"] else None,
+            _pct(r["first_response"]),
+            r["first_response_measured"],
+            _pct(r["resolution"]),
+            r["resolution_measured"],
+        ]
+        for r in report["rows"]
+    )
+    return header, rows
+
+
+def _satisfaction(request):
+    form, filters = filters_from_request(request)
+    require_valid_filter(form)
+    report = reports.satisfaction_report(filters)
+    header = [
+        _("Client"),
+        _("CSAT (%)"),
+        _("NPS"),
+        _("CES"),
+        _("Responses"),
+        _("Invited"),
+        _("Response rate (%)"),
+        _("Escalation share in early support (%)"),
+    ]
+    rows = (
+        [
+            r["client"].name,
+            r["survey"].get("csat"),
+            r["survey"].get("nps"),
+            r["survey"].get("ces"),
+            r["survey"].get("responses", 0),
+            r["survey"].get("invited", 0),
+            r["survey"].get("response_rate"),
+            _pct(r["escalation"].get("onboarding_share")),
+        ]
+        for r in report["rows"]
+    )
+    return header, rows
+
+
+def _turnover(request):
+    report = reports.turnover_report(timezone.localdate())
+    header = [
+        _("Period"),
+        _("Headcount at start"),
+        _("Headcount at end"),
+        _("Average headcount"),
+        _("Leavers"),
+        _("Turnover (%)"),
+        _("Job satisfaction (0-10)"),
+        _("Pulse (1-5)"),
+    ]
+    rows = (
+        [
+            r["label"],
+            r["headcount_start"],
+            r["headcount_end"],
+            float(r["average_headcount"]),
+            r["leavers"],
+            _pct(r["rate"]),
+            r["job_satisfaction"],
+            r["pulse"],
+        ]
+        for r in [*report["quarters"], *report["years"]]
+    )
+    return header, rows
+
+
+def _tickets(request):
+    form, tickets = filtered_tickets(request)
+    require_valid_filter(form)
+    header = [
+        _("Ticket"),
+        _("Client"),
+        _("Priority"),
+        _("Opened"),
+        _("First response"),
+        _("Resolved"),
+        _("Escalated"),
+        _("Source"),
+        _("Resolved before a failure"),
+        _("Auto-remediated"),
+        _("Technician"),
+    ]
+
+    def iso(moment):
+        return timezone.localtime(moment).isoformat() if moment else ""
+
+    rows = (
+        [
+            t.external_id,
+            t.client.name,
+            t.priority,
+            iso(t.opened_at),
+            iso(t.first_response_at),
+            iso(t.resolved_at),
+            t.escalated,
+            t.source,
+            t.proactive,
+            t.auto_remediated,
+            t.technician.name if t.technician else "",
+        ]
+        for t in _ticket_rows(tickets).order_by("-opened_at", "-pk").iterator(chunk_size=2000)
+    )
+    return header, rows
+
+
+def _alerts(request):
+    alerts = ThresholdAlert.objects.select_related("client", "acknowledged_by").order_by(
+        "-created_at"
+    )
+    header = [
+        _("Client"),
+        _("Month"),
+        _("State"),
+        _("Share (%)"),
+        _("Threshold (%)"),
+        _("Tickets"),
+        _("Escalated"),
+        _("Raised"),
+        _("E-mailed"),
+        _("Acknowledged"),
+    ]
+
+    def iso(moment):
+        return timezone.localtime(moment).isoformat(timespec="minutes") if moment else ""
+
+    rows = (
+        [
+            a.client.name,
+            a.period_start.strftime("%Y-%m"),
+            a.state,
+            _pct(a.share),
+            _pct(a.threshold),
+            a.tickets,
+            a.escalated,
+            iso(a.created_at),
+            iso(a.emailed_at),
+            iso(a.acknowledged_at),
+        ]
+        for a in alerts.iterator(chunk_size=500)
+    )
+    return header, rows
+
+
+TABLES = {
+    "escalations": _escalations,
+    "escalations-weekly": lambda r: _series(r, "week"),
+    "monthly": lambda r: _series(r, "month"),
+    "sla": _sla,
+    "satisfaction": _satisfaction,
+    "turnover": _turnover,
+    "tickets": _tickets,
+    "alerts": _alerts,
+}
+
+
+@manager_required
+def export(request, table: str):
+    builder = TABLES.get(table)
+    if builder is None:
+        raise Http404
+    try:
+        header, rows = builder(request)
+    except RefusedFilter as refused:
+        return refused_filter_response(refused.form)
+    filename = f"{table}-{timezone.localdate().isoformat()}.csv"
+    return csv_response(filename, header, rows)

@@ -1,0 +1,162 @@
+"""The organisation, the bottom floor: the MSP's clients with their contacts, and its
+technicians. Surveys, assessments and tickets refer to these rows.
+
+The tables keep the names they had in the KPI app (``kpis_client`` …)."""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.delivery import Addressee
+from core.single_line import SingleLineCharField
+
+# A client is "in onboarding" (early support) for this many days from contract start:
+# day 0 to day 89 inclusive are the first 90 days; day 90 is ongoing support.
+ONBOARDING_DAYS = 90
+
+
+class Language(models.TextChoices):
+    GERMAN = "de", _("German")
+    ENGLISH = "en", _("English")
+
+
+class ClientQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def in_onboarding(self, on: datetime.date):
+        """Clients whose first 90 days of contract include ``on``."""
+        return self.filter(
+            contract_start__lte=on,
+            contract_start__gt=on - datetime.timedelta(days=ONBOARDING_DAYS),
+        )
+
+
+class Client(models.Model):
+    external_id = models.CharField(_("external id"), max_length=100, unique=True)
+    name = SingleLineCharField(_("name"), max_length=200)
+    contract_start = models.DateField(_("contract start"))
+    segment = SingleLineCharField(
+        _("segment"), max_length=100, blank=True, help_text=_("Size or industry, for filters.")
+    )
+    responsible_staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="responsible_for_clients",
+        verbose_name=_("responsible staff"),
+        help_text=_("They receive the escalation alerts for this client."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    escalation_threshold = models.DecimalField(
+        _("escalation threshold (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Overrides the default escalation threshold for this client; empty: default."),
+    )
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        db_table = "kpis_client"
+        ordering = ["name"]
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+
+    def __str__(self):
+        return self.name
+
+    def onboarding_day(self, on: datetime.date) -> int:
+        """Days since contract start: 0 on the start date itself."""
+        return (on - self.contract_start).days
+
+    def is_in_onboarding(self, on: datetime.date) -> bool:
+        return 0 <= self.onboarding_day(on) < ONBOARDING_DAYS
+
+    @property
+    def onboarding_end(self) -> datetime.date:
+        """The first day of ongoing support."""
+        return self.contract_start + datetime.timedelta(days=ONBOARDING_DAYS)
+
+
+class Contact(Addressee):
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("client")
+    )
+    name = SingleLineCharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language.choices, default=Language.GERMAN
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        db_table = "kpis_contact"
+        ordering = ["client__name", "name"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "email"], name="contact_unique_email_per_client"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+
+class TechnicianQuerySet(models.QuerySet):
+    def employed_on(self, day: datetime.date):
+        """Technicians on the payroll on ``day`` (hired on or before, not yet left)."""
+        return self.filter(hire_date__lte=day).filter(
+            Q(leave_date__isnull=True) | Q(leave_date__gt=day)
+        )
+
+    def active(self):
+        return self.filter(leave_date__isnull=True)
+
+
+class Technician(Addressee):
+    external_id = models.CharField(_("external id"), max_length=100, unique=True)
+    name = SingleLineCharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    role = SingleLineCharField(
+        _("role"), max_length=100, blank=True, help_text=_("e.g. Level 1, Level 2")
+    )
+    hire_date = models.DateField(_("hire date"))
+    leave_date = models.DateField(
+        _("leave date"), null=True, blank=True, help_text=_("First day no longer employed.")
+    )
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language.choices, default=Language.GERMAN
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="technician",
+        verbose_name=_("login"),
+    )
+
+    objects = TechnicianQuerySet.as_manager()
+
+    class Meta:
+        db_table = "kpis_technician"
+        ordering = ["name"]
+        verbose_name = _("technician")
+        verbose_name_plural = _("technicians")
+
+    def __str__(self):
+        return self.name
+
+    def is_employed_on(self, day: datetime.date) -> bool:
+        return self.hire_date <= day and (self.leave_date is None or self.leave_date > day)
