@@ -23,11 +23,9 @@ from collections.abc import Sequence
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
-from organisation.models import Client
-
 from .models import PRIORITIES, AlertState, SegmentDailyRollup, TicketDailyRollup
 from .models.tickets import COUNT_FIELDS, SEGMENT_COUNT_FIELDS
-from .periods import Period
+from .periods import Period, month_start, next_month
 
 # --- Formulas --------------------------------------------------------------------------
 
@@ -65,13 +63,6 @@ def threshold_state(
     if scaled >= round(threshold * warning_fraction * 1_000_000) * tickets:
         return AlertState.WARNING
     return AlertState.OK
-
-
-def change(current: float | None, previous: float | None) -> float | None:
-    """current - previous; None if either is missing."""
-    if current is None or previous is None:
-        return None
-    return current - previous
 
 
 def proactive_shares(totals: dict) -> dict:
@@ -249,8 +240,6 @@ def _as_date(value) -> datetime.date:
 
 
 def _buckets(period: Period, by: str) -> list[datetime.date]:
-    from .periods import month_start, next_month
-
     starts = []
     if by == "week":
         current = period.start - datetime.timedelta(days=period.start.weekday())
@@ -263,12 +252,3 @@ def _buckets(period: Period, by: str) -> list[datetime.date]:
             starts.append(current)
             current = next_month(current)
     return starts
-
-
-def client_ids_for(segment: str = "", client_id: int | None = None) -> list[int] | None:
-    """The client filter of the dashboard as a list of ids (None: all clients)."""
-    if client_id:
-        return [client_id]
-    if segment:
-        return list(Client.objects.filter(segment=segment).values_list("pk", flat=True))
-    return None

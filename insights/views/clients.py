@@ -23,22 +23,6 @@ PAGE_SIZE = 50
 RECENT = 10
 
 
-def _ticket_rows(tickets):
-    return tickets.select_related("client", "technician").only(
-        "external_id",
-        "priority",
-        "opened_at",
-        "first_response_at",
-        "resolved_at",
-        "escalated",
-        "source",
-        "proactive",
-        "auto_remediated",
-        "client__name",
-        "technician__name",
-    )
-
-
 @manager_required
 def client_detail(request, pk: int):
     client = get_client(pk)
@@ -56,9 +40,9 @@ def client_detail(request, pk: int):
     survey_months = survey_metrics.client_onboarding_by_month(
         client.contract_start, period.end, ids
     )
-    recent = list(_ticket_rows(Ticket.objects.for_client(client)).order_by("-opened_at")[:RECENT])
+    recent = list(Ticket.objects.for_client(client).listed().order_by("-opened_at")[:RECENT])
     escalated = list(
-        _ticket_rows(Ticket.objects.for_client(client).escalated()).order_by("-opened_at")[:RECENT]
+        Ticket.objects.for_client(client).escalated().listed().order_by("-opened_at")[:RECENT]
     )
     alerts = list(client.alerts.select_related("acknowledged_by").order_by("-created_at")[:12])
     fig = go.Figure()
@@ -113,7 +97,7 @@ def filtered_tickets(request) -> tuple[TicketFilterForm, object]:
 @manager_required
 def ticket_list(request):
     form, tickets = filtered_tickets(request)
-    paginator = Paginator(_ticket_rows(tickets).order_by("-opened_at", "-pk"), PAGE_SIZE)
+    paginator = Paginator(tickets.listed().order_by("-opened_at", "-pk"), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)

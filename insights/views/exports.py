@@ -14,7 +14,7 @@ from insights.csv_export import csv_response
 from kpis import metrics
 from kpis.models import ThresholdAlert
 
-from .clients import _ticket_rows, filtered_tickets
+from .clients import filtered_tickets
 from .common import filters_from_request
 
 
@@ -208,7 +208,7 @@ def _tickets(request):
             t.auto_remediated,
             t.technician.name if t.technician else "",
         ]
-        for t in _ticket_rows(tickets).order_by("-opened_at", "-pk").iterator(chunk_size=2000)
+        for t in tickets.listed().order_by("-opened_at", "-pk").iterator(chunk_size=2000)
     )
     return header, rows
 

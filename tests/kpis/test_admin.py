@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from kpis.models import KpiSettings, Ticket, TicketDailyRollup, WebhookIntegration
 from kpis.models.integrations import hash_token
-from tests.kpis.conftest import make_client, ticket
+from tests.kpis.conftest import admin_form, make_client, ticket
 
 
 @pytest.fixture
@@ -100,6 +100,9 @@ def test_editing_a_ticket_in_the_admin_updates_the_rollups(
     rollups.rebuild_all()
     stored = Ticket.objects.get(pk=made.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        stored.escalated = True
-        stored.save()
+        response = admin_client.post(
+            reverse("admin:kpis_ticket_change", args=[stored.pk]),
+            admin_form(stored, escalated=True, escalated_at=stored.opened_at),
+        )
+    assert response.status_code == 302
     assert TicketDailyRollup.objects.get().escalated == 1

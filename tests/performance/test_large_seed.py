@@ -13,8 +13,8 @@ from django.utils import timezone
 from bench import large as demo_large
 from kpis import metrics
 from kpis.models import Ticket, TicketDailyRollup
+from kpis.models.tickets import derived_values
 from kpis.periods import Period
-from kpis.ticket_fields import derived_values
 from organisation.models import Client, Contact, Technician
 from surveys.models import Answer, Campaign, Response, SurveyKind
 
