@@ -279,7 +279,8 @@ class Importer:
 
     kind: str
     columns: list[columns.Column]
-    upsert = staticmethod(upsert_tickets)
+    # (numbered rows, max_errors=, progress=) -> Written (kpis.upsert)
+    upsert: Callable
 
     def lookups(self) -> dict:
         """What the columns' parsers look up (external ids -> ids), read once."""

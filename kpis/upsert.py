@@ -292,6 +292,10 @@ class ClientUpsert(Upsert):
         # {client id: segment before the import} of clients whose segment or contract
         # start changes (a later batch may change it again: the first is kept).
         self.regrouped: dict[int, str] = {}
+        # Per batch: {external id: user ids} of clients whose responsible staff changes,
+        # and {client id: user ids} stored.
+        self._staff_batch: dict[str, list[int]] = {}
+        self._stored_staff: dict[int, set[int]] = {}
 
     def related_change(self, key, values, old, pk) -> bool:
         if "responsible_staff" not in values:
@@ -303,9 +307,7 @@ class ClientUpsert(Upsert):
         return True
 
     def batch(self, pending, write=True):
-        # {external id: user ids} of clients whose responsible staff changes.
-        self._staff_batch: dict[str, list[int]] = {}
-        self._stored_staff: dict[int, set[int]] = {}
+        self._staff_batch, self._stored_staff = {}, {}
         if any("responsible_staff" in p.values for p in pending.values()):
             through = Client.responsible_staff.through
             rows = through.objects.filter(client__external_id__in=list(pending)).values_list(
