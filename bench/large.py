@@ -45,6 +45,16 @@ from kpis import thresholds
 from kpis.models import SLATarget, ThresholdAlert, Ticket, TicketDailyRollup
 from kpis.upsert import upsert_tickets
 from organisation.models import Client, Contact, Technician
+from surveys.models import (
+    Answer,
+    Campaign,
+    Invitation,
+    InvitationStatus,
+    InvitationToken,
+    Response,
+    Survey,
+    SurveyKind,
+)
 
 PREFIX = "LG-"
 CAMPAIGN_PREFIX = "large:"
@@ -141,8 +151,6 @@ def _table(model) -> str:
 def delete_large() -> None:
     """Remove the large data set (and bench campaigns that point at its people) with
     set-based SQL; the ORM's cascade would load a million tickets first."""
-    from surveys.models import Answer, Campaign, Invitation, InvitationToken, Response
-
     clients = f"SELECT id FROM {_table(Client)} WHERE external_id LIKE %s"
     technicians = f"SELECT id FROM {_table(Technician)} WHERE external_id LIKE %s"
     contacts = f"SELECT id FROM {_table(Contact)} WHERE client_id IN ({clients})"
@@ -428,8 +436,6 @@ class _SurveyWriter:
     """Campaigns, invitations, responses and answers written with bulk_create."""
 
     def __init__(self, now):
-        from surveys.models import Survey
-
         self.now = now
         self.surveys = {s.kind: s for s in Survey.objects.all()}
         self.questions = {
@@ -439,8 +445,6 @@ class _SurveyWriter:
         self.plan = []
 
     def campaign(self, kind, name, send_at, open_days, auto_key, client=None):
-        from surveys.models import Campaign
-
         closes_at = send_at + datetime.timedelta(days=open_days)
         closed = closes_at <= self.now
         campaign = Campaign(
@@ -477,8 +481,6 @@ class _SurveyWriter:
         return values
 
     def write(self) -> dict[str, int]:
-        from surveys.models import Answer, Campaign, Invitation, Response
-
         campaigns = Campaign.objects.bulk_create([c for c, _rows in self.plan], batch_size=1000)
         invitations = []
         for campaign, (_c, rows) in zip(campaigns, self.plan, strict=True):
@@ -520,8 +522,6 @@ class _SurveyWriter:
 
 
 def _invitation(recipient, answered_at, sent_at):
-    from surveys.models import Invitation, InvitationStatus
-
     field = "technician" if isinstance(recipient, Technician) else "contact"
     return Invitation(
         email=recipient.email,
@@ -535,8 +535,6 @@ def _invitation(recipient, answered_at, sent_at):
 
 
 def _seed_surveys(scale: Scale, people: People, rng, today) -> dict[str, int]:
-    from surveys.models import SurveyKind
-
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     now = timezone.now()
     writer = _SurveyWriter(now)

@@ -15,6 +15,7 @@ import zoneinfo
 from collections import defaultdict
 
 from django.conf import settings
+from django.db.models import Sum
 from django.utils import timezone
 
 from insights import team_alerts
@@ -26,6 +27,7 @@ from kpis.models import (
     TeamSatisfactionAlert,
     ThresholdAlert,
     Ticket,
+    TicketDailyRollup,
     WebhookIntegration,
 )
 from kpis.periods import month_start, next_month
@@ -183,10 +185,6 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
 def _past_alerts(org, today: datetime.date, kpi_settings: KpiSettings) -> None:
     """Alerts of the last twelve months from the rollups, e-mailed at the month's end;
     all but the latest two acknowledged by the manager."""
-    from django.db.models import Sum
-
-    from kpis.models import TicketDailyRollup
-
     default = float(kpi_settings.default_threshold) / 100
     warning = float(kpi_settings.warning_percent) / 100
     month = month_start(today)
