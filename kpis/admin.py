@@ -34,9 +34,8 @@ class TicketAdmin(admin.ModelAdmin):
     show_full_result_count = False  # no COUNT(*) over all tickets per page
     readonly_fields = ["opened_on", "first_response_seconds", "resolution_seconds"]
 
-    # Every change refreshes the rollups of the ticket's old and new client and day in
-    # the admin's transaction (the periodic refresh mends edits made elsewhere).
-
+    # Every change below refreshes the rollups of the ticket's old and new client and
+    # day in the admin's transaction (the periodic refresh mends edits made elsewhere).
     def save_model(self, request, obj, form, change):
         touched = rollups.Touched()
         if change:

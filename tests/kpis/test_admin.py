@@ -55,6 +55,29 @@ def test_settings_open_as_one_row(admin_client):
     assert admin_client.get(response["Location"]).status_code == 200
 
 
+def test_changed_settings_queue_the_threshold_check_once_saved(
+    admin_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kpis import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.check_thresholds, "delay", lambda: queued.append(1))
+    settings, _created = KpiSettings.objects.get_or_create(pk=1)
+    data = {
+        "default_threshold": "8",
+        "warning_percent": settings.warning_percent,
+        "minimum_tickets": settings.minimum_tickets,
+        "satisfaction_benchmark": settings.satisfaction_benchmark,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:kpis_kpisettings_change", args=[settings.pk]), data
+        )
+    assert response.status_code == 302
+    assert KpiSettings.load().default_threshold == 8
+    assert queued == [1]
+
+
 @pytest.mark.parametrize(
     "name",
     [
