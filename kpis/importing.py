@@ -278,7 +278,8 @@ class Importer:
     """Reads the rows of one kind through its columns and writes them with its upsert."""
 
     kind: str
-    columns: list[columns.Column]
+    # The kind's columns (kpis.columns), each with its parser.
+    kind_columns: list[columns.Column]
     # (numbered rows, max_errors=, progress=) -> Written (kpis.upsert)
     upsert: Callable
 
@@ -292,14 +293,14 @@ class Importer:
         with contextlib.closing(_rows(binary, self.kind, ignored)) as rows:
             for number, row in rows:
                 try:
-                    yield number, columns.clean_row(self.columns, row, lookups)
+                    yield number, columns.clean_row(self.kind_columns, row, lookups)
                 except RowError as exc:
                     yield number, exc
 
 
 class ClientImporter(Importer):
     kind = "clients"
-    columns = columns.CLIENT_COLUMNS
+    kind_columns = columns.CLIENT_COLUMNS
     upsert = staticmethod(upsert_clients)
 
     def lookups(self) -> dict:
@@ -317,13 +318,13 @@ class ClientImporter(Importer):
 
 class TechnicianImporter(Importer):
     kind = "technicians"
-    columns = columns.TECHNICIAN_COLUMNS
+    kind_columns = columns.TECHNICIAN_COLUMNS
     upsert = staticmethod(upsert_technicians)
 
 
 class TicketImporter(Importer):
     kind = "tickets"
-    columns = columns.TICKET_COLUMNS
+    kind_columns = columns.TICKET_COLUMNS
     upsert = staticmethod(upsert_tickets)
 
     def lookups(self) -> dict:
