@@ -5,10 +5,11 @@ the tickets say.
 day range from the tickets (one aggregate query, one delete, batched inserts), then the
 segment rows of those clients' segments and days from the client rows
 (``refresh_segments``: one delete, one ``INSERT … SELECT … GROUP BY``); imports, the
-webhook and admin edits call it for what they touched, the periodic task for the last
-days, and ``rebuild_all()`` for everything (after SLA targets change). A client's change
-of segment or contract start and a client's deletion recompute the segment rows of its
-days (``client_changed``, ``segments_of_clients_days``).
+webhook and the ticket admin call it for what they touched (``Touched``), the periodic
+task for the last days, and ``rebuild_all()`` for everything (after SLA targets change).
+A client's change of segment or contract start and a client's deletion recompute the
+segment rows of its days (``client_changed``, ``day_range`` with ``refresh_segments``;
+see kpis/signals.py).
 """
 
 from __future__ import annotations
@@ -234,36 +235,27 @@ def update_onboarding_flags(client_ids: Iterable[int]) -> None:
 
 
 class Touched:
-    """Collects which clients and days a write touched, in constant memory per client;
-    and segments whose rows need recomputing for clients that no longer exist."""
+    """Collects which clients and days a write touched, in constant memory per client."""
 
     def __init__(self):
         self.ranges: dict[int, tuple[datetime.date, datetime.date]] = {}
-        self.segments: dict[str, tuple[datetime.date, datetime.date]] = {}
 
     def add(self, client_id: int, day: datetime.date) -> None:
         low, high = self.ranges.get(client_id, (day, day))
         self.ranges[client_id] = (min(low, day), max(high, day))
 
-    def add_segment(self, segment: str, first: datetime.date, last: datetime.date) -> None:
-        low, high = self.segments.get(segment, (first, last))
-        self.segments[segment] = (min(low, first), max(high, last))
-
     def __bool__(self):
-        return bool(self.ranges or self.segments)
+        return bool(self.ranges)
 
     @property
     def client_ids(self) -> list[int]:
         return sorted(self.ranges)
 
     def refresh(self) -> int:
-        """Recompute the touched clients over the widest touched day range, then the
-        segment rows of the extra segments."""
-        written = 0
-        if self.ranges:
-            first = min(low for low, _high in self.ranges.values())
-            last = max(high for _low, high in self.ranges.values())
-            written = refresh(self.client_ids, first, last)
-        for segment, (first, last) in sorted(self.segments.items()):
-            refresh_segments([segment], first, last)
-        return written
+        """Recompute the touched clients (and their segments) over the widest touched
+        day range; returns the number of rollup rows written."""
+        if not self.ranges:
+            return 0
+        first = min(low for low, _high in self.ranges.values())
+        last = max(high for _low, high in self.ranges.values())
+        return refresh(self.client_ids, first, last)
