@@ -200,7 +200,7 @@ class Choice:
 
 def language(row, column, lookups: dict) -> str:
     """A language of the field's choices; an empty cell is the field's default."""
-    value = cell(row, column.name).lower() or column.default
+    value = cell(row, column.name).lower() or str(column.default)
     if value not in column.choices:
         raise RowError(column.name, _("must be de or en"))
     return value
