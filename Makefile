@@ -92,7 +92,8 @@ commas = $(subst $() ,$(comma),$(strip $(1)))
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/vulture $(VULTURE_PATHS) vulture_whitelist.py --exclude '*/migrations/*' \
+	@echo "vulture $(VULTURE_PATHS) (options: Makefile, vulture_whitelist.py)"
+	@$(VENV)/bin/vulture $(VULTURE_PATHS) vulture_whitelist.py --exclude '*/migrations/*' \
 		--ignore-names '$(call commas,$(VULTURE_HOOKS))' \
 		--ignore-decorators '$(call commas,$(VULTURE_REGISTERED))'
 
