@@ -19,7 +19,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from kpis.periods import Period
+from core.periods import Period
 from organisation.models import Technician
 
 Employment = tuple[datetime.date, datetime.date | None]  # (hire date, leave date)

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import manager_required
 from core.csv_export import RefusedFilter, refused_filter_response, require_valid_filter
+from core.units import as_percent
+from insights import formatting as fmt
 from insights import reports
 from insights.csv_export import csv_response
 from kpis import metrics
@@ -16,10 +18,6 @@ from kpis.models import ThresholdAlert
 
 from .clients import _ticket_rows, filtered_tickets
 from .common import filters_from_request
-
-
-def _pct(value):
-    return None if value is None else round(value * 100, 2)
 
 
 def _escalations(request):
@@ -41,11 +39,11 @@ def _escalations(request):
             r["state"].name,
             r["state"].tickets,
             r["state"].escalated,
-            _pct(r["state"].share),
-            _pct(r["state"].threshold),
+            fmt.percent_value(r["state"].share),
+            fmt.percent_value(r["state"].threshold),
             r["state"].state,
-            _pct(r["onboarding_share"]),
-            _pct(r["ongoing_share"]),
+            fmt.percent_value(r["onboarding_share"]),
+            fmt.percent_value(r["ongoing_share"]),
         ]
         for r in report["rows"]
     )
@@ -74,14 +72,14 @@ def _series(request, by):
             r["start"].isoformat(),
             r["tickets"],
             r["escalated"],
-            _pct(r["share"]),
-            _pct(r["onboarding_share"]),
-            _pct(r["ongoing_share"]),
-            _pct(r["proactive_share"]),
-            _pct(r["monitoring_automation_share"]),
-            _pct(r["auto_remediated_share"]),
-            _pct(r["self_service_share"]),
-            _pct(r["sla"]["overall"]),
+            fmt.percent_value(r["share"]),
+            fmt.percent_value(r["onboarding_share"]),
+            fmt.percent_value(r["ongoing_share"]),
+            fmt.percent_value(r["proactive_share"]),
+            fmt.percent_value(r["monitoring_automation_share"]),
+            fmt.percent_value(r["auto_remediated_share"]),
+            fmt.percent_value(r["self_service_share"]),
+            fmt.percent_value(r["sla"]["overall"]),
         ]
         for r in series
     )
@@ -106,9 +104,9 @@ def _sla(request):
             str(r["label"]),
             r["target"].first_response_minutes if r["target"] else None,
             r["target"].resolution_minutes if r["target"] else None,
-            _pct(r["first_response"]),
+            fmt.percent_value(r["first_response"]),
             r["first_response_measured"],
-            _pct(r["resolution"]),
+            fmt.percent_value(r["resolution"]),
             r["resolution_measured"],
         ]
         for r in report["rows"]
@@ -133,13 +131,13 @@ def _satisfaction(request):
     rows = (
         [
             r["client"].name,
-            r["survey"].get("csat"),
+            as_percent(r["survey"].get("csat")),
             r["survey"].get("nps"),
             r["survey"].get("ces"),
             r["survey"].get("responses", 0),
             r["survey"].get("invited", 0),
-            r["survey"].get("response_rate"),
-            _pct(r["escalation"].get("onboarding_share")),
+            as_percent(r["survey"].get("response_rate")),
+            fmt.percent_value(r["escalation"].get("onboarding_share")),
         ]
         for r in report["rows"]
     )
@@ -165,7 +163,7 @@ def _turnover(request):
             r["headcount_end"],
             float(r["average_headcount"]),
             r["leavers"],
-            _pct(r["rate"]),
+            fmt.percent_value(r["rate"]),
             r["job_satisfaction"],
             r["pulse"],
         ]
@@ -238,8 +236,8 @@ def _alerts(request):
             a.client.name,
             a.period_start.strftime("%Y-%m"),
             a.state,
-            _pct(a.share),
-            _pct(a.threshold),
+            fmt.percent_value(a.share),
+            fmt.percent_value(a.threshold),
             a.tickets,
             a.escalated,
             iso(a.created_at),
