@@ -1,7 +1,7 @@
 """Survey figures as plain functions.
 
-The score formulas (``nps``, ``csat``, ``ces``) take plain numbers; the ``*_summary`` and
-``*_by_*`` functions aggregate in the database and use the same formulas on the counts.
+The ``*_summary`` and ``*_by_*`` functions count in the database and apply the formulas
+(``nps_from_counts``, ``share``) to the counts; CES is the database's average.
 Every figure is ``None`` when nothing was answered: templates render ``None`` as "—".
 
 Units, as everywhere the figures leave an app: shares (CSAT, response rate) 0..1, NPS in
@@ -48,29 +48,6 @@ def share(part: int, whole: int) -> float | None:
     if not whole:
         return None
     return part / whole
-
-
-def nps(scores: Iterable[int]) -> float | None:
-    """% promoters (9-10) minus % detractors (0-6) of 0..10 answers, in percentage points
-    -100..100; None for no answers."""
-    values = list(scores)
-    promoters = sum(1 for v in values if v >= PROMOTER_MIN)
-    detractors = sum(1 for v in values if v <= DETRACTOR_MAX)
-    return nps_from_counts(promoters, detractors, len(values))
-
-
-def csat(scores: Iterable[int]) -> float | None:
-    """The share (0..1) of 1..5 answers that are 4 or 5; None for no answers."""
-    values = list(scores)
-    return share(sum(1 for v in values if v >= CSAT_SATISFIED_MIN), len(values))
-
-
-def ces(scores: Iterable[int]) -> float | None:
-    """Customer Effort Score: the mean of 1..7 answers; None for no answers."""
-    values = list(scores)
-    if not values:
-        return None
-    return sum(values) / len(values)
 
 
 # --- Grouping ------------------------------------------------------------------------

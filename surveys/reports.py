@@ -21,7 +21,6 @@ from .models import (
     Answer,
     Campaign,
     Invitation,
-    InvitationStatus,
     Metric,
     PublishedFigure,
     PublishedQuarter,
@@ -345,12 +344,3 @@ def invitation_counts(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
         counts[row["campaign_id"]][row["status"]] = row["n"]
         counts[row["campaign_id"]]["total"] += row["n"]
     return counts
-
-
-__all__ = [
-    "InvitationStatus",
-    "aggregate_report",
-    "check_in_reasons",
-    "client_report",
-    "pulse_report",
-]

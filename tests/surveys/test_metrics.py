@@ -22,43 +22,22 @@ D = datetime.date
 P = Period
 
 
-# --- Formulas on plain numbers --------------------------------------------------------
+# --- Formulas on counts -------------------------------------------------------------
 
 
-def test_nps_is_share_of_promoters_minus_share_of_detractors():
-    # 10, 9, 9 promoters (3); 8, 7 passives; 6, 0 detractors (2); 7 answers
-    # (3 - 2) / 7 * 100 = 14.2857...
-    assert metrics.nps([10, 9, 9, 8, 7, 6, 0]) == pytest.approx(100 / 7)
+def test_nps_is_share_of_promoters_minus_share_of_detractors_in_points():
+    # 3 promoters, 2 detractors of 7 answers: (3 - 2) / 7 * 100 = 14.2857...
+    assert metrics.nps_from_counts(3, 2, 7) == pytest.approx(100 / 7)
+    assert metrics.nps_from_counts(1, 0, 1) == 100
+    assert metrics.nps_from_counts(0, 1, 1) == -100
+    assert metrics.nps_from_counts(0, 0, 0) is None
 
 
-def test_nps_boundaries_and_extremes():
-    assert metrics.nps([9]) == 100
-    assert metrics.nps([6]) == -100
-    assert metrics.nps([7, 8]) == 0
-    assert metrics.nps([10, 0]) == 0
-
-
-def test_nps_of_an_empty_set_is_none():
-    assert metrics.nps([]) is None
-    assert metrics.nps(iter([])) is None
-
-
-def test_csat_counts_four_and_five_as_satisfied():
-    # 5, 4 satisfied of 1, 2, 3, 4, 5 -> a share of 0.4
-    assert metrics.csat([1, 2, 3, 4, 5]) == pytest.approx(0.4)
-    assert metrics.csat([4, 5, 5]) == 1
-    assert metrics.csat([3]) == 0
-    assert metrics.csat([]) is None
-
-
-def test_ces_is_the_mean_effort():
-    assert metrics.ces([7, 6, 2]) == pytest.approx(5)
-    assert metrics.ces([1]) == 1
-    assert metrics.ces([]) is None
-
-
-def test_nps_accepts_a_generator():
-    assert metrics.nps(v for v in (10, 10, 5, 8)) == pytest.approx(25)
+def test_a_share_is_part_of_whole_between_0_and_1():
+    assert metrics.share(2, 5) == pytest.approx(0.4)
+    assert metrics.share(3, 3) == 1
+    assert metrics.share(0, 1) == 0
+    assert metrics.share(0, 0) is None
 
 
 # --- Database aggregates ----------------------------------------------------------------
