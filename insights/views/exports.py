@@ -20,9 +20,7 @@ from .clients import _ticket_rows, filtered_tickets
 from .common import filters_from_request
 
 
-def _escalations(request):
-    form, filters = filters_from_request(request)
-    require_valid_filter(form)
+def _escalations(filters):
     report = reports.escalation_report(filters)
     header = [
         _("Client"),
@@ -50,9 +48,7 @@ def _escalations(request):
     return header, rows
 
 
-def _series(request, by):
-    form, filters = filters_from_request(request)
-    require_valid_filter(form)
+def _series(filters, by):
     series = metrics.series(filters.period, by=by, **filters.rollup_scope)
     header = [
         _("Week") if by == "week" else _("Month"),
@@ -86,9 +82,7 @@ def _series(request, by):
     return header, rows
 
 
-def _sla(request):
-    form, filters = filters_from_request(request)
-    require_valid_filter(form)
+def _sla(filters):
     report = reports.sla_report(filters)
     header = [
         _("Priority"),
@@ -114,9 +108,7 @@ def _sla(request):
     return header, rows
 
 
-def _satisfaction(request):
-    form, filters = filters_from_request(request)
-    require_valid_filter(form)
+def _satisfaction(filters):
     report = reports.satisfaction_report(filters)
     header = [
         _("Client"),
@@ -249,12 +241,24 @@ def _alerts(request):
     return header, rows
 
 
+def _filtered(build):
+    """A table of the dashboard filter: ``build(filters)``; refused when the filter is not
+    valid, since a CSV cannot show the page's correction."""
+
+    def table(request):
+        form, filters = filters_from_request(request)
+        require_valid_filter(form)
+        return build(filters)
+
+    return table
+
+
 TABLES = {
-    "escalations": _escalations,
-    "escalations-weekly": lambda r: _series(r, "week"),
-    "monthly": lambda r: _series(r, "month"),
-    "sla": _sla,
-    "satisfaction": _satisfaction,
+    "escalations": _filtered(_escalations),
+    "escalations-weekly": _filtered(lambda filters: _series(filters, "week")),
+    "monthly": _filtered(lambda filters: _series(filters, "month")),
+    "sla": _filtered(_sla),
+    "satisfaction": _filtered(_satisfaction),
     "turnover": _turnover,
     "tickets": _tickets,
     "alerts": _alerts,
