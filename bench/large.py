@@ -571,7 +571,7 @@ def _seed_surveys(scale: Scale, people: People, rng, today) -> dict[str, int]:
         answered = values if (rng.random() < rate and when < now) else None
         rows.append((_invitation(recipient, when if answered else None, send_at), answered, when))
 
-    monday = first_day - datetime.timedelta(days=first_day.weekday())
+    monday = step_start(first_day, "week")
     while monday + datetime.timedelta(days=4) < today:
         friday = monday + datetime.timedelta(days=4)
         send_at = at(friday, 13)
@@ -589,7 +589,7 @@ def _seed_surveys(scale: Scale, people: People, rng, today) -> dict[str, int]:
             if technician.leave_date and (technician.leave_date - friday).days < 90:
                 level -= 0.25  # a slide before someone leaves
             respond(rows, technician, send_at, 0.85, writer.answers("pulse", rng, level, 0.08))
-        monday += datetime.timedelta(days=7)
+        monday = next_step(monday, "week")
 
     contacts = {}
     for contact in Contact.objects.filter(client__in=people.clients).order_by("pk"):

@@ -159,7 +159,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
     mood = {t.pk: rng.uniform(3.3, 4.4) for t in technicians}
 
     # Weekly pulse: Friday 13:00, open for six days.
-    monday = first_day - datetime.timedelta(days=first_day.weekday())
+    monday = step_start(first_day, "week")
     while monday + datetime.timedelta(days=4) < today:
         friday = monday + datetime.timedelta(days=4)
         key = f"pulse:{monday.isoformat()}"
@@ -206,7 +206,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
                         when,
                     )
                 )
-        monday += datetime.timedelta(days=7)
+        monday = next_step(monday, "week")
 
     # Client onboarding: days 14, 45 and 85 of each client's first 90 days, to the
     # organisation's contact plus two more per client (IT lead and managing director).

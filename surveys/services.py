@@ -302,7 +302,7 @@ def dispatch_schedules(now: datetime.datetime | None = None) -> dict[str, int]:
     today = local_now.date()
 
     if config.pulse_enabled and SurveyKind.PULSE in surveys:
-        week_start = today - datetime.timedelta(days=today.weekday())
+        week_start = step_start(today, "week")
         slot = datetime.datetime.combine(
             week_start + datetime.timedelta(days=config.pulse_weekday),
             config.pulse_time,
