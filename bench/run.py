@@ -650,9 +650,9 @@ def measure_thresholds(plan: Plan) -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
+    from core.periods import month_to_date
     from kpis import thresholds
     from kpis.models import Client, ThresholdAlert
-    from kpis.periods import month_to_date
 
     today = timezone.localdate()
     RESULTS.joinpath("alerts_before.txt").write_text(

@@ -17,6 +17,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.utils import timezone
 
+from core.periods import next_step, step_start
 from insights import team_alerts
 from kpis import rollups, thresholds
 from kpis.metrics import threshold_state
@@ -28,7 +29,6 @@ from kpis.models import (
     Ticket,
     WebhookIntegration,
 )
-from kpis.periods import month_start, next_month
 from kpis.ticket_fields import derived_values
 
 DAYS = 730
@@ -129,7 +129,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
     targets = rollups.sla_targets()
 
     first_day = today - datetime.timedelta(days=DAYS)
-    this_month = month_start(today)
+    this_month = step_start(today, "month")
     technicians = list(org.technicians)
     number = 0
     pending: list[Ticket] = []
@@ -193,13 +193,13 @@ def _past_alerts(org, today: datetime.date, kpi_settings: KpiSettings) -> None:
 
     default = float(kpi_settings.default_threshold) / 100
     warning = float(kpi_settings.warning_percent) / 100
-    month = month_start(today)
+    month = step_start(today, "month")
     months = []
     for _ in range(12):
-        month = month_start(month - datetime.timedelta(days=1))
+        month = step_start(month - datetime.timedelta(days=1), "month")
         months.append(month)
     rows = (
-        TicketDailyRollup.objects.filter(day__gte=months[-1], day__lt=month_start(today))
+        TicketDailyRollup.objects.filter(day__gte=months[-1], day__lt=step_start(today, "month"))
         .values("client_id", "day__year", "day__month")
         .order_by()
         .annotate(t=Sum("tickets"), e=Sum("escalated"))
@@ -223,7 +223,7 @@ def _past_alerts(org, today: datetime.date, kpi_settings: KpiSettings) -> None:
             continue
         start = datetime.date(row["day__year"], row["day__month"], 1)
         sent = datetime.datetime.combine(
-            next_month(start) - datetime.timedelta(days=3), datetime.time(9), tzinfo=zone
+            next_step(start, "month") - datetime.timedelta(days=3), datetime.time(9), tzinfo=zone
         )
         alerts.append(
             ThresholdAlert(
@@ -243,5 +243,5 @@ def _past_alerts(org, today: datetime.date, kpi_settings: KpiSettings) -> None:
         alert.acknowledged_by = org.manager
     ThresholdAlert.objects.bulk_create(alerts, ignore_conflicts=True)
     # created_at is auto_now_add: date them to the month they belong to.
-    for alert in ThresholdAlert.objects.filter(period_start__lt=month_start(today)):
+    for alert in ThresholdAlert.objects.filter(period_start__lt=step_start(today, "month")):
         ThresholdAlert.objects.filter(pk=alert.pk).update(created_at=alert.emailed_at)

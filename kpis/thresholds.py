@@ -17,11 +17,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.periods import Period, month_to_date
 from organisation.models import Client
 
 from . import metrics
 from .models import AlertState, KpiSettings, ThresholdAlert, TicketDailyRollup
-from .periods import Period, month_to_date
 
 LEVELS = {AlertState.WARNING: 1, AlertState.BREACH: 2}
 

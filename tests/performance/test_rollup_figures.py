@@ -15,6 +15,7 @@ from collections import defaultdict
 
 import pytest
 
+from core.periods import Period, month_to_date
 from kpis import importing, metrics, rollups, thresholds
 from kpis.models import (
     PRIORITIES,
@@ -25,7 +26,6 @@ from kpis.models import (
     TicketDailyRollup,
     WebhookIntegration,
 )
-from kpis.periods import Period, month_to_date
 from organisation.models import Client
 
 ZONE = zoneinfo.ZoneInfo("Europe/Berlin")
