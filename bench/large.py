@@ -39,12 +39,13 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.periods import next_step, quarter_label, step_start
 from demo import assessments as demo_assessments
 from demo.organisation import DemoOrg, _user
 from kpis import thresholds
 from kpis.models import SLATarget, ThresholdAlert, Ticket, TicketDailyRollup
 from kpis.upsert import upsert_tickets
-from organisation.models import Client, Contact, Technician
+from organisation.models import Client, Contact, Technician, onboarding_end
 from surveys.models import (
     Answer,
     Campaign,
@@ -55,6 +56,7 @@ from surveys.models import (
     Survey,
     SurveyKind,
 )
+from surveys.services import in_depth_key
 
 PREFIX = "LG-"
 CAMPAIGN_PREFIX = "large:"
@@ -346,7 +348,7 @@ def _tickets(scale: Scale, people: People, rng, today, now_local, targets):
     for client in people.clients:
         start, days = windows[client.pk]
         base = people.profile[client.pk][1]
-        onboarding_end = client.contract_start + datetime.timedelta(days=90)
+        ends_onboarding = onboarding_end(client.contract_start)
         day_list = [start + datetime.timedelta(days=i) for i in range(days)]
         cum, total = [], 0.0
         for day in day_list:
@@ -375,7 +377,7 @@ def _tickets(scale: Scale, people: People, rng, today, now_local, targets):
                 fr = None
             if res > age or rng.random() < 0.004:  # a few stay open a long time
                 res = None
-            rate = base * (1.8 if day < onboarding_end else 1.0)
+            rate = base * (1.8 if day < ends_onboarding else 1.0)
             esc = None
             if rng.random() < rate:
                 esc = int(rng.uniform(0.2, 0.9) * (res or fr_target * 2))
@@ -549,7 +551,7 @@ def _seed_surveys(scale: Scale, people: People, rng, today) -> dict[str, int]:
         answered = values if (rng.random() < rate and when < now) else None
         rows.append((_invitation(recipient, when if answered else None, send_at), answered, when))
 
-    monday = first_day - datetime.timedelta(days=first_day.weekday())
+    monday = step_start(first_day, "week")
     while monday + datetime.timedelta(days=4) < today:
         friday = monday + datetime.timedelta(days=4)
         send_at = at(friday, 13)
@@ -567,7 +569,7 @@ def _seed_surveys(scale: Scale, people: People, rng, today) -> dict[str, int]:
             if technician.leave_date and (technician.leave_date - friday).days < 90:
                 level -= 0.25  # a slide before someone leaves
             respond(rows, technician, send_at, 0.85, writer.answers("pulse", rng, level, 0.08))
-        monday += datetime.timedelta(days=7)
+        monday = next_step(monday, "week")
 
     contacts = {}
     for contact in Contact.objects.filter(client__in=people.clients).order_by("pk"):
@@ -598,18 +600,17 @@ def _seed_surveys(scale: Scale, people: People, rng, today) -> dict[str, int]:
                     writer.answers(SurveyKind.CLIENT_ONBOARDING, rng, level, 0.4),
                 )
 
-    quarter = datetime.date(first_day.year, (first_day.month - 1) // 3 * 3 + 1, 1)
+    quarter = step_start(first_day, "quarter")
     while quarter <= today:
         day = quarter + datetime.timedelta(days=14)
-        label = f"{quarter.year}-Q{(quarter.month - 1) // 3 + 1}"
         if first_day <= day < today:
             send_at = at(day, 9)
             rows = writer.campaign(
                 SurveyKind.IN_DEPTH,
-                f"Mitarbeiterbefragung · {label}",
+                f"Mitarbeiterbefragung · {quarter_label(quarter)}",
                 send_at,
                 21,
-                f"{CAMPAIGN_PREFIX}in-depth:{label}",
+                f"{CAMPAIGN_PREFIX}{in_depth_key(quarter)}",
             )
             for technician in people.technicians:
                 if technician.is_employed_on(day):
@@ -623,8 +624,7 @@ def _seed_surveys(scale: Scale, people: People, rng, today) -> dict[str, int]:
                         0.88,
                         writer.answers(SurveyKind.IN_DEPTH, rng, level, 0.5),
                     )
-        month = quarter.month + 3
-        quarter = datetime.date(quarter.year + (month > 12), (month - 1) % 12 + 1, 1)
+        quarter = next_step(quarter, "quarter")
     return writer.write()
 
 

@@ -638,9 +638,9 @@ def measure_thresholds(plan: Plan) -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
+    from core.periods import month_to_date
     from kpis import thresholds
     from kpis.models import ThresholdAlert
-    from kpis.periods import month_to_date
     from organisation.models import Client
 
     today = timezone.localdate()

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.periods import next_step, step_start
 from insights import team_alerts
 from kpis import rollups, thresholds
 from kpis.metrics import threshold_state
@@ -30,7 +31,6 @@ from kpis.models import (
     TicketDailyRollup,
     WebhookIntegration,
 )
-from kpis.periods import month_start, next_month
 from kpis.upsert import upsert_tickets
 
 DAYS = 730
@@ -123,7 +123,7 @@ def _force_share(tickets: list[dict], share: float, rng) -> None:
 def _tickets(org, rng, today, targets, zone):
     """(number, field values) of every demo ticket, client by client."""
     first_day = today - datetime.timedelta(days=DAYS)
-    this_month = month_start(today)
+    this_month = step_start(today, "month")
     technicians = list(org.technicians)
     number = 0
     this_month_tickets: dict[str, list[dict]] = defaultdict(list)
@@ -187,13 +187,13 @@ def _past_alerts(org, today: datetime.date, kpi_settings: KpiSettings) -> None:
     all but the latest two acknowledged by the manager."""
     default = float(kpi_settings.default_threshold) / 100
     warning = float(kpi_settings.warning_percent) / 100
-    month = month_start(today)
+    month = step_start(today, "month")
     months = []
     for _ in range(12):
-        month = month_start(month - datetime.timedelta(days=1))
+        month = step_start(month - datetime.timedelta(days=1), "month")
         months.append(month)
     rows = (
-        TicketDailyRollup.objects.filter(day__gte=months[-1], day__lt=month_start(today))
+        TicketDailyRollup.objects.filter(day__gte=months[-1], day__lt=step_start(today, "month"))
         .values("client_id", "day__year", "day__month")
         .order_by()
         .annotate(t=Sum("tickets"), e=Sum("escalated"))
@@ -217,7 +217,7 @@ def _past_alerts(org, today: datetime.date, kpi_settings: KpiSettings) -> None:
             continue
         start = datetime.date(row["day__year"], row["day__month"], 1)
         sent = datetime.datetime.combine(
-            next_month(start) - datetime.timedelta(days=3), datetime.time(9), tzinfo=zone
+            next_step(start, "month") - datetime.timedelta(days=3), datetime.time(9), tzinfo=zone
         )
         alerts.append(
             ThresholdAlert(
@@ -237,5 +237,5 @@ def _past_alerts(org, today: datetime.date, kpi_settings: KpiSettings) -> None:
         alert.acknowledged_by = org.manager
     ThresholdAlert.objects.bulk_create(alerts, ignore_conflicts=True)
     # created_at is auto_now_add: date them to the month they belong to.
-    for alert in ThresholdAlert.objects.filter(period_start__lt=month_start(today)):
+    for alert in ThresholdAlert.objects.filter(period_start__lt=step_start(today, "month")):
         ThresholdAlert.objects.filter(pk=alert.pk).update(created_at=alert.emailed_at)

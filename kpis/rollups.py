@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
 
-from organisation.models import ONBOARDING_DAYS, Client
+from organisation.models import Client, in_onboarding, onboarding_end
 
 from . import bulk
 from .models import PRIORITIES, SegmentDailyRollup, SLATarget, Source, Ticket, TicketDailyRollup
@@ -69,11 +69,6 @@ def sla_targets() -> dict[str, tuple[int, int]]:
     }
 
 
-def is_onboarding_day(contract_start: datetime.date, day: datetime.date) -> bool:
-    """Day 0..ONBOARDING_DAYS-1 after contract start (as Client.is_in_onboarding)."""
-    return 0 <= (day - contract_start).days < ONBOARDING_DAYS
-
-
 _TOTALS = {
     "fr_measured": "first_response_measured",
     "fr_met": "first_response_met",
@@ -92,7 +87,7 @@ def _row(client_id: int, day: datetime.date, contract_start, values: dict) -> tu
     return (
         client_id,
         day,
-        is_onboarding_day(contract_start, day),
+        in_onboarding(contract_start, day),
         *(counts[name] for name in COUNT_FIELDS),
     )
 
@@ -227,8 +222,7 @@ def update_onboarding_flags(client_ids: Iterable[int]) -> None:
     for client_id, contract_start in Client.objects.filter(pk__in=list(client_ids)).values_list(
         "pk", "contract_start"
     ):
-        end = contract_start + datetime.timedelta(days=ONBOARDING_DAYS)
-        window = Q(day__gte=contract_start, day__lt=end)
+        window = Q(day__gte=contract_start, day__lt=onboarding_end(contract_start))
         rows = TicketDailyRollup.objects.filter(client_id=client_id)
         rows.filter(window).exclude(onboarding=True).update(onboarding=True)
         rows.exclude(window).exclude(onboarding=False).update(onboarding=False)

@@ -19,11 +19,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.periods import Period, month_to_date
 from organisation.models import Client
 
 from . import alerting, metrics
 from .models import AlertState, KpiSettings, ThresholdAlert, TicketDailyRollup
-from .periods import Period, month_to_date
 
 logger = logging.getLogger("kpis.tasks")
 

@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import manager_required
 from core.charts import base_layout, chart
+from core.periods import Period, trend_window
+from insights import formatting as fmt
 from insights import reports
 from insights.forms import TicketFilterForm
 from kpis import metrics, thresholds
 from kpis.models import Ticket
-from kpis.periods import trend_window
 from surveys import metrics as survey_metrics
 
 from .common import filter_query, filters_from_request, get_client
@@ -35,10 +36,10 @@ def client_detail(request, pk: int):
     state = thresholds.client_states(period, ids)
     # The client's trend over at least the last twelve months.
     monthly = metrics.series(trend_window(period, "month", 365), ids, "month")
-    survey = survey_metrics.client_onboarding_summary(period.start, period.end, ids)
+    survey = survey_metrics.client_onboarding_summary(period, ids)
     # Survey answers are few: show the whole relationship, month by month.
     survey_months = survey_metrics.client_onboarding_by_month(
-        client.contract_start, period.end, ids
+        Period(client.contract_start, period.end), ids
     )
     recent = list(Ticket.objects.for_client(client).listed().order_by("-opened_at")[:RECENT])
     escalated = list(
@@ -51,7 +52,7 @@ def client_detail(request, pk: int):
     fig.add_trace(
         go.Scatter(
             x=x,
-            y=[None if row["share"] is None else round(row["share"] * 100, 2) for row in monthly],
+            y=[fmt.percent_value(row["share"]) for row in monthly],
             name=_("Escalation share (%)"),
             mode="lines+markers",
             yaxis="y2",

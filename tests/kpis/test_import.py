@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from core.periods import Period
 from kpis import columns, importing, metrics, upsert
 from kpis.models import Ticket, TicketDailyRollup
-from kpis.periods import Period
 from kpis.rollups import _aggregates, sla_targets
 from organisation.models import Client, Technician
 

@@ -10,10 +10,11 @@ import pytest
 from django.db.models import Count, Q
 from django.urls import reverse
 
+from core.periods import Period
 from kpis import importing, metrics, rollups
 from kpis.models import SLATarget, Ticket, TicketDailyRollup, WebhookIntegration
 from kpis.models.tickets import COUNT_FIELDS
-from kpis.periods import Period
+from organisation.models import in_onboarding
 from tests.kpis.conftest import admin_form, make_client, ticket
 
 PERIOD = Period(datetime.date(2026, 1, 1), datetime.date(2026, 4, 1))
@@ -32,7 +33,7 @@ def direct_onboarding(period=PERIOD):
     rows = Ticket.objects.opened_between(period.start, period.end).values_list(
         "client__contract_start", "opened_on", "escalated"
     )
-    early = [esc for start, day, esc in rows if rollups.is_onboarding_day(start, day)]
+    early = [esc for start, day, esc in rows if in_onboarding(start, day)]
     return len(early), sum(early)
 
 

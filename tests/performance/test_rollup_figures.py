@@ -17,6 +17,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from core.periods import Period, month_to_date
 from kpis import importing, metrics, rollups, tasks, thresholds
 from kpis.models import (
     PRIORITIES,
@@ -27,7 +28,6 @@ from kpis.models import (
     TicketDailyRollup,
     WebhookIntegration,
 )
-from kpis.periods import Period, month_to_date
 from organisation.models import Client
 from tests.kpis.conftest import admin_form
 
