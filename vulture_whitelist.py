@@ -79,6 +79,7 @@ _.form_method  # crispy-forms' FormHelper
 # --- Called by the standard library or other libraries ---------------------------------
 _.readable, _.seekable, _.readinto  # io.RawIOBase (kpis.import_jobs.StoredFile)
 _.msg  # logging.LogRecord, rewritten by core.log_redaction
+_._rollup_old  # kpis.signals: set before a client's save, popped from __dict__ after it
 # Arguments that framework signatures require.
 password  # ModelBackend-style authenticate(request, username, password)
 model_admin  # SimpleListFilter.lookups

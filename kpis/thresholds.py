@@ -38,7 +38,6 @@ class ClientState:
     escalated: int
     share: float | None
     threshold: float  # 0..1
-    warning_level: float  # 0..1, the share from which the client is "approaching"
     state: str
     threshold_overridden: bool
 
@@ -74,7 +73,6 @@ def client_states(
                 escalated=escalated,
                 share=metrics.escalation_share(escalated, tickets),
                 threshold=threshold,
-                warning_level=threshold * warning_fraction,
                 state=metrics.threshold_state(
                     tickets, escalated, threshold, warning_fraction, settings.minimum_tickets
                 ),
