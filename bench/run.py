@@ -48,6 +48,25 @@ class Plan:
         self.import_rows = (5_000, 20_000) if quick else (20_000, 100_000)
 
 
+
+def _open_campaign(survey, name: str, key: str, days: int):
+    """An open campaign of the benchmark's own (its auto key marks it for clean-up)."""
+    from django.utils import timezone
+
+    from surveys.models import Campaign
+
+    now = timezone.now()
+    return Campaign.objects.create(
+        survey=survey,
+        name=name,
+        status=Campaign.Status.OPEN,
+        send_at=now,
+        started_at=now,
+        closes_at=now + datetime.timedelta(days=days),
+        auto_key=f"{BENCH_PREFIX}{key}",
+    )
+
+
 def log(text: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {text}", flush=True)
 
@@ -271,7 +290,7 @@ def prepare_survey_links(plan: Plan) -> tuple[Path, str]:
 
     from organisation.models import Contact
     from surveys.forms import field_name
-    from surveys.models import Campaign, Invitation, InvitationStatus, Survey, SurveyKind
+    from surveys.models import Invitation, InvitationStatus, Survey, SurveyKind
     from surveys.services import questions_of
     from surveys.tokens import issue_token
 
@@ -283,15 +302,7 @@ def prepare_survey_links(plan: Plan) -> tuple[Path, str]:
         number = 0
         while len(tokens) < plan.tokens:
             number += 1
-            campaign = Campaign.objects.create(
-                survey=survey,
-                name=f"Benchmark {number}",
-                status=Campaign.Status.OPEN,
-                send_at=now,
-                started_at=now,
-                closes_at=now + datetime.timedelta(days=2),
-                auto_key=f"{BENCH_PREFIX}post:{number}",
-            )
+            campaign = _open_campaign(survey, f"Benchmark {number}", f"post:{number}", days=2)
             chunk = contacts[: plan.tokens - len(tokens)]
             invitations = Invitation.objects.bulk_create(
                 [
@@ -405,7 +416,6 @@ def measure_fanout(plan: Plan, env: dict[str, str]) -> dict:
     sent by one Celery worker on Redis to a local SMTP sink."""
     import redis
     from django.db.models import Count
-    from django.utils import timezone
 
     from core.delivery import deliver
     from organisation.models import Technician
@@ -417,20 +427,13 @@ def measure_fanout(plan: Plan, env: dict[str, str]) -> dict:
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()  # the benchmark's own Redis db
     survey = Survey.objects.get(kind=SurveyKind.PULSE)
     technicians = list(Technician.objects.filter(external_id__startswith="LG-").order_by("pk"))
-    now = timezone.now()
     campaign_ids = []
     remaining = plan.invitations
     number = 0
     while remaining > 0:
         number += 1
-        campaign = Campaign.objects.create(
-            survey=survey,
-            name=f"Benchmark fan-out {number}",
-            status=Campaign.Status.OPEN,
-            send_at=now,
-            started_at=now,
-            closes_at=now + datetime.timedelta(days=6),
-            auto_key=f"{BENCH_PREFIX}fanout:{number}",
+        campaign = _open_campaign(
+            survey, f"Benchmark fan-out {number}", f"fanout:{number}", days=6
         )
         batch = technicians[:remaining]
         Invitation.objects.bulk_create(
