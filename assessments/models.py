@@ -16,33 +16,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.delivery import Delivery
+from core.models import Bilingual
 from core.single_line import SingleLineCharField
 
 SCALE_MIN = 1
 SCALE_MAX = 5
-
-
-def _active_language() -> str:
-    return "en" if (get_language() or "de").startswith("en") else "de"
-
-
-class Bilingual(models.Model):
-    """Text fields exist as ``<name>_de`` (as published) and ``<name>_en``; ``localized``
-    returns the active language's text, falling back to German when English is empty."""
-
-    class Meta:
-        abstract = True
-
-    def localized(self, field: str) -> str:
-        if _active_language() == "en":
-            value = getattr(self, f"{field}_en", "")
-            if value:
-                return value
-        return getattr(self, f"{field}_de")
 
 
 class FrozenVersionError(ValidationError):
@@ -288,10 +269,10 @@ class Phase(FrozenWhenPublished):
 
     @property
     def display_name(self) -> str:
-        """The English name keeps the published German name beside it: "Proactive (Proaktiv)"."""
-        if _active_language() == "en" and self.name_en and self.name_en != self.name_de:
-            return f"{self.name_en} ({self.name_de})"
-        return self.name_de
+        """Another language's name keeps the published German name beside it: "Proactive
+        (Proaktiv)"."""
+        name = self.name
+        return f"{name} ({self.name_de})" if name != self.name_de else name
 
     @property
     def characteristics(self) -> str:

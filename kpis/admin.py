@@ -1,9 +1,8 @@
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_read_only import ReadOnlyAdmin
+from core.admin_singleton import SingletonAdmin
 
 from .models import (
     KpiSettings,
@@ -45,26 +44,7 @@ class SLATargetAdmin(admin.ModelAdmin):
     list_display = ["priority", "first_response_minutes", "resolution_minutes"]
 
 
-@admin.register(KpiSettings)
-class KpiSettingsAdmin(admin.ModelAdmin):
-    list_display = [
-        "__str__",
-        "default_threshold",
-        "warning_percent",
-        "minimum_tickets",
-        "satisfaction_benchmark",
-    ]
-
-    def has_add_permission(self, request):
-        return not KpiSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        # One row: go straight to it (created with the defaults on first visit).
-        settings, _created = KpiSettings.objects.get_or_create(pk=1)
-        return HttpResponseRedirect(reverse("admin:kpis_kpisettings_change", args=[settings.pk]))
+admin.site.register(KpiSettings, SingletonAdmin)
 
 
 @admin.register(ThresholdAlert)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_privacy import HidesConfidentialRows
 from core.admin_read_only import ReadOnlyAdmin
+from core.admin_singleton import SingletonAdmin
 from organisation.models import Contact, Technician
 
 from . import services
@@ -76,14 +77,7 @@ class SurveyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveySettings)
-class SurveySettingsAdmin(admin.ModelAdmin):
-    list_display = (
-        "__str__",
-        "pulse_weekday",
-        "pulse_time",
-        "pulse_timezone",
-        "client_onboarding_days",
-    )
+class SurveySettingsAdmin(SingletonAdmin):
     fieldsets = (
         (
             _("Weekly pulse"),
@@ -108,12 +102,6 @@ class SurveySettingsAdmin(admin.ModelAdmin):
         (_("In-depth survey"), {"fields": ("in_depth_quarterly", "in_depth_day_of_quarter")}),
         (_("All surveys"), {"fields": ("open_days", "reminder_after_days", "max_reminders")}),
     )
-
-    def has_add_permission(self, request):
-        return not SurveySettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class InvitationInline(admin.TabularInline):
