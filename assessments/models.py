@@ -50,8 +50,9 @@ class FrozenWhenPublished(Bilingual):
             raise FrozenVersionError(_("A published questionnaire version cannot change."))
         return super().delete(*args, **kwargs)
 
-    def owning_questionnaire_id(self) -> int:
-        raise NotImplementedError
+    def owning_questionnaire_id(self) -> int | None:
+        """The questionnaire version this content belongs to."""
+        return self.questionnaire_id
 
     def _is_frozen(self) -> bool:
         questionnaire_id = self.owning_questionnaire_id()
@@ -167,9 +168,6 @@ class ScaleLabel(FrozenWhenPublished):
     def __str__(self):
         return f"{self.value} – {self.label_de}"
 
-    def owning_questionnaire_id(self):
-        return self.questionnaire_id
-
     @property
     def label(self) -> str:
         return self.localized("label")
@@ -193,15 +191,26 @@ class Area(FrozenWhenPublished):
     def __str__(self):
         return self.name_de
 
-    def owning_questionnaire_id(self):
-        return self.questionnaire_id
-
     @property
     def name(self) -> str:
         return self.localized("name")
 
 
-class Statement(FrozenWhenPublished):
+class AreaContent(FrozenWhenPublished):
+    """Content that belongs to its version through an area."""
+
+    class Meta:
+        abstract = True
+
+    def owning_questionnaire_id(self) -> int | None:
+        if self.area_id is None:
+            return None
+        return (
+            Area.objects.filter(pk=self.area_id).values_list("questionnaire_id", flat=True).first()
+        )
+
+
+class Statement(AreaContent):
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="statements")
     # Stable across versions: measured evidence (KPIs) is attached by this key.
     key = models.SlugField(_("key"), max_length=50)
@@ -217,13 +226,6 @@ class Statement(FrozenWhenPublished):
 
     def __str__(self):
         return self.text_de
-
-    def owning_questionnaire_id(self):
-        if self.area_id is None:
-            return None
-        return (
-            Area.objects.filter(pk=self.area_id).values_list("questionnaire_id", flat=True).first()
-        )
 
     @property
     def text(self) -> str:
@@ -260,9 +262,6 @@ class Phase(FrozenWhenPublished):
     def __str__(self):
         return self.name_de
 
-    def owning_questionnaire_id(self):
-        return self.questionnaire_id
-
     @property
     def name(self) -> str:
         return self.localized("name")
@@ -279,7 +278,7 @@ class Phase(FrozenWhenPublished):
         return self.localized("characteristics")
 
 
-class Tip(FrozenWhenPublished):
+class Tip(AreaContent):
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="tips")
     phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="tips")
     text_de = models.TextField(_("text (German)"))
@@ -293,13 +292,6 @@ class Tip(FrozenWhenPublished):
 
     def __str__(self):
         return f"{self.area} / {self.phase}"
-
-    def owning_questionnaire_id(self):
-        if self.area_id is None:
-            return None
-        return (
-            Area.objects.filter(pk=self.area_id).values_list("questionnaire_id", flat=True).first()
-        )
 
     def clean(self):
         if (

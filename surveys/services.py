@@ -37,12 +37,6 @@ class CampaignClosed(Exception):
     """The campaign no longer takes answers."""
 
 
-def queue_after_commit(campaign_id: int) -> None:
-    """Send the campaign's queued invitations once the transaction commits (a broker
-    that is down leaves them queued for the sweep)."""
-    delivery.queue(INVITATIONS, campaign_id)
-
-
 def create_campaign(
     *,
     survey: Survey,
@@ -56,41 +50,46 @@ def create_campaign(
     client: Client | None = None,
     auto_key: str | None = None,
 ) -> Campaign:
-    """Store the campaign and one queued invitation per recipient, then (after commit)
-    queue the sending if the campaign starts now. Recipients must match the survey's
-    audience (contacts for the client survey, technicians otherwise)."""
-    now = timezone.now()
-    send_at = send_at or now
-    starts_now = send_at <= now
+    """Store the campaign with its invitations (``store_campaign``). Recipients must match
+    the survey's audience (contacts for the client survey, technicians otherwise)."""
     recipients = list(recipients)
     expected = Contact if survey.for_clients else Technician
     if any(not isinstance(r, expected) for r in recipients):
         raise ValueError(f"{survey.kind} goes to {expected.__name__} rows only")
+    campaign = Campaign(
+        survey=survey,
+        name=name,
+        send_at=send_at or timezone.now(),
+        closes_at=closes_at,
+        reminder_after_days=reminder_after_days,
+        max_reminders=min(max_reminders, 2),
+        created_by=created_by,
+        client=client,
+        auto_key=auto_key,
+    )
+    store_campaign(campaign, recipients)
+    return campaign
+
+
+def store_campaign(campaign: Campaign, recipients: Iterable[Contact | Technician]) -> None:
+    """Save a new campaign, open if it starts now (its sending queued after commit) or
+    else scheduled, with one queued invitation per recipient."""
+    now = timezone.now()
+    starts_now = campaign.send_at <= now
+    campaign.status = Campaign.Status.OPEN if starts_now else Campaign.Status.SCHEDULED
+    campaign.started_at = now if starts_now else None
     with transaction.atomic():
-        campaign = Campaign.objects.create(
-            survey=survey,
-            name=name,
-            status=Campaign.Status.OPEN if starts_now else Campaign.Status.SCHEDULED,
-            send_at=send_at,
-            started_at=now if starts_now else None,
-            closes_at=closes_at,
-            reminder_after_days=reminder_after_days,
-            max_reminders=min(max_reminders, 2),
-            created_by=created_by,
-            client=client,
-            auto_key=auto_key,
-        )
+        campaign.save()
         invitations = add_invitations(campaign, recipients)
         if starts_now:
-            queue_after_commit(campaign.pk)
+            delivery.queue(INVITATIONS, campaign.pk)
     logger.info(
         "survey.campaign_created campaign=%s survey=%s invitations=%s starts_now=%s",
         campaign.pk,
-        survey.kind,
+        campaign.survey.kind,
         len(invitations),
         starts_now,
     )
-    return campaign
 
 
 def add_invitations(campaign: Campaign, recipients: Iterable[Contact | Technician]) -> list:
@@ -136,7 +135,7 @@ def start_due_campaigns(now: datetime.datetime | None = None) -> list[int]:
         if Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SCHEDULED).update(
             status=Campaign.Status.OPEN, started_at=now
         ):
-            queue_after_commit(campaign_id)
+            delivery.queue(INVITATIONS, campaign_id)
             started.append(campaign_id)
     return started
 
