@@ -58,33 +58,23 @@ def result_radar(result: scoring.Result, chart_id: str = "result-radar") -> dict
 
 
 def round_radar(result: scoring.Result, chart_id: str = "round-radar") -> dict:
-    names = [_axis_label(area.area.name) for area in result.areas]
+    names = _closed([_axis_label(area.area.name) for area in result.areas])
     fig = go.Figure()
-    fig.add_trace(
-        go.Scatterpolar(
-            r=_closed([float(a.spread_max) for a in result.areas]),
-            theta=_closed(names),
-            name=_("Highest member"),
-            line={"dash": "dot", "color": BRAND_COLORS[1]},
+    # The team's filled polygon drawn between its highest and its lowest member.
+    for attribute, name, line, fill in (
+        ("spread_max", _("Highest member"), {"dash": "dot", "color": BRAND_COLORS[1]}, None),
+        ("shown", _("Team (mean answers)"), {"color": BRAND_COLORS[0]}, "toself"),
+        ("spread_min", _("Lowest member"), {"dash": "dot", "color": BRAND_COLORS[2]}, None),
+    ):
+        fig.add_trace(
+            go.Scatterpolar(
+                r=_closed([float(getattr(area, attribute)) for area in result.areas]),
+                theta=names,
+                fill=fill,
+                name=name,
+                line=line,
+            )
         )
-    )
-    fig.add_trace(
-        go.Scatterpolar(
-            r=_closed([float(a.shown) for a in result.areas]),
-            theta=_closed(names),
-            fill="toself",
-            name=_("Team (mean answers)"),
-            line={"color": BRAND_COLORS[0]},
-        )
-    )
-    fig.add_trace(
-        go.Scatterpolar(
-            r=_closed([float(a.spread_min) for a in result.areas]),
-            theta=_closed(names),
-            name=_("Lowest member"),
-            line={"dash": "dot", "color": BRAND_COLORS[2]},
-        )
-    )
     fig.update_layout(**_radar_layout(showlegend=True))
     return chart(fig, chart_id, height=420)
 

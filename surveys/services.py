@@ -281,6 +281,30 @@ def _technicians_for_client(client: Client, day: datetime.date):
     return Technician.objects.employed_on(day).filter(user__in=client.responsible_staff.all())
 
 
+def _onboarding_due(config: SurveySettings, client: Client, today: datetime.date):
+    """(survey kind, auto key, end of the name, recipients) of each onboarding campaign
+    the schedules call for in the client's onboarding on ``today``."""
+    day = client.onboarding_day(today)
+    # The latest milestone reached in the last week; a client entered late gets today's
+    # milestone, not a burst of all the missed ones.
+    due = [d for d in config.onboarding_days() if d <= day < d + 7]
+    if config.client_onboarding_enabled and due:
+        yield (
+            SurveyKind.CLIENT_ONBOARDING,
+            f"client-onboarding:{client.pk}:{due[-1]}",
+            f" · {due[-1]}",
+            client.contacts.filter(is_active=True),
+        )
+    milestone = config.technician_onboarding_day
+    if config.technician_onboarding_enabled and milestone <= day < milestone + 7:
+        yield (
+            SurveyKind.TECHNICIAN_ONBOARDING,
+            f"technician-onboarding:{client.pk}",
+            "",
+            _technicians_for_client(client, today),
+        )
+
+
 def dispatch_schedules(now: datetime.datetime | None = None) -> dict[str, int]:
     """Create the campaigns the schedules call for at ``now``; each at most once.
 
@@ -310,69 +334,41 @@ def dispatch_schedules(now: datetime.datetime | None = None) -> dict[str, int]:
             )
             counts["pulse"] += bool(created)
 
-    open_until = now + datetime.timedelta(days=config.open_days)
-    reminder = config.reminder_after_days if config.max_reminders else None
+    # The other schedules' campaigns stay open for open_days, with the configured reminders.
+    follow_up = {
+        "closes_at": now + datetime.timedelta(days=config.open_days),
+        "reminder_after_days": config.reminder_after_days if config.max_reminders else None,
+        "max_reminders": config.max_reminders,
+    }
 
-    if config.client_onboarding_enabled and SurveyKind.CLIENT_ONBOARDING in surveys:
-        survey = surveys[SurveyKind.CLIENT_ONBOARDING]
-        for client in Client.objects.active().in_onboarding(on=today):
-            day = client.onboarding_day(today)
-            # The latest milestone reached in the last week; a client entered late gets
-            # today's milestone, not a burst of all the missed ones.
-            due = [d for d in config.onboarding_days() if d <= day < d + 7]
-            for milestone in due[-1:]:
-                contacts = client.contacts.filter(is_active=True)
-                if not contacts.exists():
-                    continue
-                created = create_auto_campaign(
-                    f"client-onboarding:{client.pk}:{milestone}",
-                    survey=survey,
-                    name=f"{survey.title()} · {client.name} · {milestone}",
-                    recipients=contacts,
-                    closes_at=open_until,
-                    reminder_after_days=reminder,
-                    max_reminders=config.max_reminders,
-                    client=client,
+    for client in Client.objects.active().in_onboarding(on=today):
+        for kind, key, suffix, recipients in _onboarding_due(config, client, today):
+            if kind in surveys and recipients.exists():
+                counts[kind] += bool(
+                    create_auto_campaign(
+                        key,
+                        survey=surveys[kind],
+                        name=f"{surveys[kind].title()} · {client.name}{suffix}",
+                        recipients=recipients,
+                        client=client,
+                        **follow_up,
+                    )
                 )
-                counts["client_onboarding"] += bool(created)
-
-    if config.technician_onboarding_enabled and SurveyKind.TECHNICIAN_ONBOARDING in surveys:
-        survey = surveys[SurveyKind.TECHNICIAN_ONBOARDING]
-        milestone = config.technician_onboarding_day
-        for client in Client.objects.active().in_onboarding(on=today):
-            day = client.onboarding_day(today)
-            if not milestone <= day < milestone + 7:
-                continue
-            technicians = _technicians_for_client(client, today)
-            if not technicians.exists():
-                continue
-            created = create_auto_campaign(
-                f"technician-onboarding:{client.pk}",
-                survey=survey,
-                name=f"{survey.title()} · {client.name}",
-                recipients=technicians,
-                closes_at=open_until,
-                reminder_after_days=reminder,
-                max_reminders=config.max_reminders,
-                client=client,
-            )
-            counts["technician_onboarding"] += bool(created)
 
     if config.in_depth_quarterly and SurveyKind.IN_DEPTH in surveys:
         quarter = (today.month - 1) // 3
         quarter_start = datetime.date(today.year, quarter * 3 + 1, 1)
         if today >= quarter_start + datetime.timedelta(days=config.in_depth_day_of_quarter - 1):
             survey = surveys[SurveyKind.IN_DEPTH]
-            created = create_auto_campaign(
-                f"in-depth:{today.year}-Q{quarter + 1}",
-                survey=survey,
-                name=f"{survey.title()} · {today.year}-Q{quarter + 1}",
-                recipients=Technician.objects.employed_on(today).exclude(email=""),
-                closes_at=open_until,
-                reminder_after_days=reminder,
-                max_reminders=config.max_reminders,
+            counts["in_depth"] += bool(
+                create_auto_campaign(
+                    f"in-depth:{today.year}-Q{quarter + 1}",
+                    survey=survey,
+                    name=f"{survey.title()} · {today.year}-Q{quarter + 1}",
+                    recipients=Technician.objects.employed_on(today).exclude(email=""),
+                    **follow_up,
+                )
             )
-            counts["in_depth"] += bool(created)
     return counts
 
 
