@@ -42,6 +42,7 @@ def step_at(unix_seconds: float) -> int:
 
 
 def code_at(key: str, unix_seconds: float, digits: int = DIGITS) -> str:
+    """The code an authenticator app shows at ``unix_seconds``."""
     return hotp(_key_bytes(key), step_at(unix_seconds), digits)
 
 
@@ -53,7 +54,7 @@ def matching_step(key: str, code: str, unix_seconds: float) -> int | None:
         return None
     now = step_at(unix_seconds)
     for step in range(now - WINDOW, now + WINDOW + 1):
-        if hmac.compare_digest(hotp(_key_bytes(key), step), code):
+        if hmac.compare_digest(code_at(key, step * STEP_SECONDS), code):
             return step
     return None
 

@@ -60,21 +60,29 @@ def result_radar(result: scoring.Result, chart_id: str = "result-radar") -> dict
 def round_radar(result: scoring.Result, chart_id: str = "round-radar") -> dict:
     names = _closed([_axis_label(area.area.name) for area in result.areas])
     fig = go.Figure()
+
+    def outline(values, name: str, **style):
+        r = _closed([float(value) for value in values])
+        fig.add_trace(go.Scatterpolar(r=r, theta=names, name=name, **style))
+
     # The team's filled polygon drawn between its highest and its lowest member.
-    for attribute, name, line, fill in (
-        ("spread_max", _("Highest member"), {"dash": "dot", "color": BRAND_COLORS[1]}, None),
-        ("shown", _("Team (mean answers)"), {"color": BRAND_COLORS[0]}, "toself"),
-        ("spread_min", _("Lowest member"), {"dash": "dot", "color": BRAND_COLORS[2]}, None),
-    ):
-        fig.add_trace(
-            go.Scatterpolar(
-                r=_closed([float(getattr(area, attribute)) for area in result.areas]),
-                theta=names,
-                fill=fill,
-                name=name,
-                line=line,
-            )
-        )
+    dotted = {"dash": "dot"}
+    outline(
+        [a.spread_max for a in result.areas],
+        _("Highest member"),
+        line={**dotted, "color": BRAND_COLORS[1]},
+    )
+    outline(
+        [a.shown for a in result.areas],
+        _("Team (mean answers)"),
+        fill="toself",
+        line={"color": BRAND_COLORS[0]},
+    )
+    outline(
+        [a.spread_min for a in result.areas],
+        _("Lowest member"),
+        line={**dotted, "color": BRAND_COLORS[2]},
+    )
     fig.update_layout(**_radar_layout(showlegend=True))
     return chart(fig, chart_id, height=420)
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import is_manager, manager_required
 from core.one_time_forms import FIELD, one_time_form
+from core.periods import quarter_label
 from core.tokens import new_token
 
 from . import charts, services
@@ -220,10 +221,7 @@ def _team_context() -> dict:
         .annotate(average=Avg("overall_score"), count=Count("id"))
         .order_by("quarter")
     )
-    rows = [
-        (f"{q['quarter'].year} Q{(q['quarter'].month - 1) // 3 + 1}", q["average"])
-        for q in quarters
-    ]
+    rows = [(quarter_label(q["quarter"]), q["average"]) for q in quarters]
     return {"team_members": members, "team_chart": charts.team_lines(rows) if rows else None}
 
 

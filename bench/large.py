@@ -12,10 +12,9 @@ Shapes: escalation shares of 3-7.5 % for most clients, 7.5-9.5 % for some (appro
 self-service; proactive and auto-remediated work mostly from monitoring and automation;
 first responses and resolutions mostly within the SLA targets of their priority.
 
-Speed: tickets are generated in Python and streamed with ``COPY`` (psycopg 3) into a
-temporary table, then moved into ``kpis_ticket`` with one ``INSERT ... SELECT`` that
-derives the timestamps, the local day and the durations exactly as
-``kpis.ticket_fields.derived_values`` does. Rollups come from ``kpis.rollups``.
+Tickets are generated in Python and written as every ticket is, through
+``kpis.upsert.upsert_tickets`` (``COPY`` on PostgreSQL, the derived fields as the
+product derives them, then the rollups of the clients and days written).
 
 Idempotent: everything is written in one transaction and recognised by its external ids
 (prefix ``LG-``); a second run returns at once unless ``force`` is given, which deletes
@@ -40,9 +39,24 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.periods import next_step, quarter_label, step_start
+from demo import assessments as demo_assessments
 from demo.organisation import DemoOrg, _user
+from kpis import thresholds
 from kpis.models import SLATarget, ThresholdAlert, Ticket, TicketDailyRollup
-from organisation.models import Client, Contact, Technician
+from kpis.upsert import upsert_tickets
+from organisation.models import Client, Contact, Technician, onboarding_end
+from surveys.models import (
+    Answer,
+    Campaign,
+    Invitation,
+    InvitationStatus,
+    InvitationToken,
+    Response,
+    Survey,
+    SurveyKind,
+)
+from surveys.services import in_depth_key
 
 PREFIX = "LG-"
 CAMPAIGN_PREFIX = "large:"
@@ -139,8 +153,6 @@ def _table(model) -> str:
 def delete_large() -> None:
     """Remove the large data set (and bench campaigns that point at its people) with
     set-based SQL; the ORM's cascade would load a million tickets first."""
-    from surveys.models import Answer, Campaign, Invitation, InvitationToken, Response
-
     clients = f"SELECT id FROM {_table(Client)} WHERE external_id LIKE %s"
     technicians = f"SELECT id FROM {_table(Technician)} WHERE external_id LIKE %s"
     contacts = f"SELECT id FROM {_table(Contact)} WHERE client_id IN ({clients})"
@@ -287,12 +299,6 @@ def _seed_people(scale: Scale, rng: random.Random, today: datetime.date) -> Peop
 
 # --- Tickets ----------------------------------------------------------------------------
 
-STAGE_COLUMNS = (
-    "n integer, client_id bigint, priority varchar(10), opened_local timestamp, "
-    "fr integer, res integer, esc integer, source varchar(20), proactive boolean, "
-    "auto boolean, technician_id bigint"
-)
-
 
 def _sources(progress: float):
     """Source weights: from 56 % client-raised two years ago to 40 % now."""
@@ -310,9 +316,10 @@ def _duration(rng: random.Random, target_seconds: int, within: float) -> int:
     return int(rng.uniform(1.03, 3.0) * target_seconds)
 
 
-def _ticket_lines(scale: Scale, people: People, rng, today, now_local, targets):
-    """Tab-separated lines for the staging table, in chunks. No queries in here: it runs
-    while the connection is busy with COPY."""
+def _tickets(scale: Scale, people: People, rng, today, now_local, targets):
+    """(number, field values) of every ticket. No queries in here: it runs while the
+    connection may be busy with COPY."""
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     for priority, _w in PRIORITIES:
         targets.setdefault(priority, (3600, 24 * 3600))
     first_day = today - datetime.timedelta(days=scale.days - 1)
@@ -338,11 +345,10 @@ def _ticket_lines(scale: Scale, people: People, rng, today, now_local, targets):
         counts[pk] += 1
 
     number = 0
-    chunk = []
     for client in people.clients:
         start, days = windows[client.pk]
         base = people.profile[client.pk][1]
-        onboarding_end = client.contract_start + datetime.timedelta(days=90)
+        ends_onboarding = onboarding_end(client.contract_start)
         day_list = [start + datetime.timedelta(days=i) for i in range(days)]
         cum, total = [], 0.0
         for day in day_list:
@@ -371,7 +377,7 @@ def _ticket_lines(scale: Scale, people: People, rng, today, now_local, targets):
                 fr = None
             if res > age or rng.random() < 0.004:  # a few stay open a long time
                 res = None
-            rate = base * (1.8 if day < onboarding_end else 1.0)
+            rate = base * (1.8 if day < ends_onboarding else 1.0)
             esc = None
             if rng.random() < rate:
                 esc = int(rng.uniform(0.2, 0.9) * (res or fr_target * 2))
@@ -379,59 +385,45 @@ def _ticket_lines(scale: Scale, people: People, rng, today, now_local, targets):
             auto = (source == "automation" and rng.random() < 0.6) or (
                 source == "monitoring" and rng.random() < 0.15 + 0.1 * progress
             )
-            technician = "\\N"
+            technician = None
             if not (auto and rng.random() < 0.7):
                 technician = rng.choice(employed[offset // 7])
-            chunk.append(
-                f"{number}\t{client.pk}\t{priority}\t{opened:%Y-%m-%d %H:%M:%S}\t"
-                f"{'\\N' if fr is None else fr}\t{'\\N' if res is None else res}\t"
-                f"{'\\N' if esc is None else esc}\t{source}\t{'t' if proactive else 'f'}\t"
-                f"{'t' if auto else 'f'}\t{technician}\n"
+            # In UTC, so that adding seconds crosses a change of clocks correctly.
+            start = opened.replace(tzinfo=zone).astimezone(datetime.UTC)
+            yield (
+                number,
+                {
+                    "external_id": ticket_id(number),
+                    "client_id": client.pk,
+                    "priority": priority,
+                    "opened_at": start,
+                    "first_response_at": _after(start, fr),
+                    "resolved_at": _after(start, res),
+                    "escalated": esc is not None,
+                    "escalated_at": _after(start, esc),
+                    "source": source,
+                    "proactive": proactive,
+                    "auto_remediated": auto,
+                    "technician_id": technician,
+                },
             )
-            if len(chunk) >= 50_000:
-                yield "".join(chunk)
-                chunk = []
-    if chunk:
-        yield "".join(chunk)
+
+
+def _after(start: datetime.datetime, seconds: int | None) -> datetime.datetime | None:
+    return None if seconds is None else start + datetime.timedelta(seconds=seconds)
 
 
 def _load_tickets(scale: Scale, people: People, rng, today, now_local) -> int:
-    zone = settings.TIME_ZONE
-    ticket = _table(Ticket)
-    column = {f.name: connection.ops.quote_name(f.column) for f in Ticket._meta.concrete_fields}
+    """Write the tickets and their rollups; returns the number of tickets."""
     targets = {
         t.priority: (t.first_response_minutes * 60, t.resolution_minutes * 60)
         for t in SLATarget.objects.all()
     }
+    # The seeder judges the thresholds itself (seed_large).
+    tickets = _tickets(scale, people, rng, today, now_local, targets)
+    written = upsert_tickets(tickets, check=False).created
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE large_ticket_stage ({STAGE_COLUMNS}) ON COMMIT DROP")
-        raw = cursor.cursor  # the psycopg 3 cursor behind Django's wrapper
-        with raw.copy("COPY large_ticket_stage FROM STDIN") as copy:
-            for text in _ticket_lines(scale, people, rng, today, now_local, targets):
-                copy.write(text)
-        opened = "(s.opened_local AT TIME ZONE %(zone)s)"
-        cursor.execute(
-            f"""
-            INSERT INTO {ticket} ({column["external_id"]}, {column["client"]},
-                {column["priority"]}, {column["opened_at"]}, {column["opened_on"]},
-                {column["first_response_at"]}, {column["resolved_at"]},
-                {column["first_response_seconds"]}, {column["resolution_seconds"]},
-                {column["escalated"]}, {column["escalated_at"]}, {column["source"]},
-                {column["proactive"]}, {column["auto_remediated"]}, {column["technician"]})
-            SELECT %(prefix)s || lpad(s.n::text, 7, '0'), s.client_id, s.priority,
-                {opened}, s.opened_local::date,
-                {opened} + make_interval(secs => s.fr),
-                {opened} + make_interval(secs => s.res),
-                s.fr, s.res, s.esc IS NOT NULL,
-                {opened} + make_interval(secs => s.esc),
-                s.source, s.proactive, s.auto, s.technician_id
-            FROM large_ticket_stage s ORDER BY s.n
-            """,
-            {"zone": zone, "prefix": f"{PREFIX}TK"},
-        )
-        written = cursor.rowcount
-        cursor.execute("DROP TABLE large_ticket_stage")
-        cursor.execute(f"ANALYZE {ticket}")
+        cursor.execute(f"ANALYZE {_table(Ticket)}")
     return written
 
 
@@ -446,8 +438,6 @@ class _SurveyWriter:
     """Campaigns, invitations, responses and answers written with bulk_create."""
 
     def __init__(self, now):
-        from surveys.models import Survey
-
         self.now = now
         self.surveys = {s.kind: s for s in Survey.objects.all()}
         self.questions = {
@@ -457,8 +447,6 @@ class _SurveyWriter:
         self.plan = []
 
     def campaign(self, kind, name, send_at, open_days, auto_key, client=None):
-        from surveys.models import Campaign
-
         closes_at = send_at + datetime.timedelta(days=open_days)
         closed = closes_at <= self.now
         campaign = Campaign(
@@ -495,8 +483,6 @@ class _SurveyWriter:
         return values
 
     def write(self) -> dict[str, int]:
-        from surveys.models import Answer, Campaign, Invitation, Response
-
         campaigns = Campaign.objects.bulk_create([c for c, _rows in self.plan], batch_size=1000)
         invitations = []
         for campaign, (_c, rows) in zip(campaigns, self.plan, strict=True):
@@ -538,8 +524,6 @@ class _SurveyWriter:
 
 
 def _invitation(recipient, answered_at, sent_at):
-    from surveys.models import Invitation, InvitationStatus
-
     field = "technician" if isinstance(recipient, Technician) else "contact"
     return Invitation(
         email=recipient.email,
@@ -553,8 +537,6 @@ def _invitation(recipient, answered_at, sent_at):
 
 
 def _seed_surveys(scale: Scale, people: People, rng, today) -> dict[str, int]:
-    from surveys.models import SurveyKind
-
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     now = timezone.now()
     writer = _SurveyWriter(now)
@@ -569,7 +551,7 @@ def _seed_surveys(scale: Scale, people: People, rng, today) -> dict[str, int]:
         answered = values if (rng.random() < rate and when < now) else None
         rows.append((_invitation(recipient, when if answered else None, send_at), answered, when))
 
-    monday = first_day - datetime.timedelta(days=first_day.weekday())
+    monday = step_start(first_day, "week")
     while monday + datetime.timedelta(days=4) < today:
         friday = monday + datetime.timedelta(days=4)
         send_at = at(friday, 13)
@@ -587,7 +569,7 @@ def _seed_surveys(scale: Scale, people: People, rng, today) -> dict[str, int]:
             if technician.leave_date and (technician.leave_date - friday).days < 90:
                 level -= 0.25  # a slide before someone leaves
             respond(rows, technician, send_at, 0.85, writer.answers("pulse", rng, level, 0.08))
-        monday += datetime.timedelta(days=7)
+        monday = next_step(monday, "week")
 
     contacts = {}
     for contact in Contact.objects.filter(client__in=people.clients).order_by("pk"):
@@ -618,18 +600,17 @@ def _seed_surveys(scale: Scale, people: People, rng, today) -> dict[str, int]:
                     writer.answers(SurveyKind.CLIENT_ONBOARDING, rng, level, 0.4),
                 )
 
-    quarter = datetime.date(first_day.year, (first_day.month - 1) // 3 * 3 + 1, 1)
+    quarter = step_start(first_day, "quarter")
     while quarter <= today:
         day = quarter + datetime.timedelta(days=14)
-        label = f"{quarter.year}-Q{(quarter.month - 1) // 3 + 1}"
         if first_day <= day < today:
             send_at = at(day, 9)
             rows = writer.campaign(
                 SurveyKind.IN_DEPTH,
-                f"Mitarbeiterbefragung · {label}",
+                f"Mitarbeiterbefragung · {quarter_label(quarter)}",
                 send_at,
                 21,
-                f"{CAMPAIGN_PREFIX}in-depth:{label}",
+                f"{CAMPAIGN_PREFIX}{in_depth_key(quarter)}",
             )
             for technician in people.technicians:
                 if technician.is_employed_on(day):
@@ -643,8 +624,7 @@ def _seed_surveys(scale: Scale, people: People, rng, today) -> dict[str, int]:
                         0.88,
                         writer.answers(SurveyKind.IN_DEPTH, rng, level, 0.5),
                     )
-        month = quarter.month + 3
-        quarter = datetime.date(quarter.year + (month > 12), (month - 1) % 12 + 1, 1)
+        quarter = next_step(quarter, "quarter")
     return writer.write()
 
 
@@ -679,13 +659,8 @@ def seed_large(scale: Scale | str = "large", *, force=False, seed=2026, stdout=N
         mark = time.perf_counter()
         tickets = _load_tickets(scale, people, rng, today, now_local)
         timings["tickets"] = time.perf_counter() - mark
-        say(f"Large: {tickets} tickets in {timings['tickets']:.1f} s.")
-        mark = time.perf_counter()
-        from kpis import rollups, thresholds
-
-        rollup_rows = rollups.refresh([c.pk for c in people.clients])
-        timings["rollups"] = time.perf_counter() - mark
-        say(f"Large: {rollup_rows} rollup rows in {timings['rollups']:.1f} s.")
+        say(f"Large: {tickets} tickets and their rollups in {timings['tickets']:.1f} s.")
+        rollup_rows = TicketDailyRollup.objects.filter(client__in=people.clients).count()
         mark = time.perf_counter()
         survey_counts = _seed_surveys(scale, people, rng, today)
         timings["surveys"] = time.perf_counter() - mark
@@ -695,12 +670,7 @@ def seed_large(scale: Scale | str = "large", *, force=False, seed=2026, stdout=N
             + f" in {timings['surveys']:.1f} s."
         )
         mark = time.perf_counter()
-        try:
-            import demo.assessments
-
-            demo.assessments.seed(people.org, random.Random(seed), today, io.StringIO())
-        except ImportError:  # pragma: no cover - the app is part of the project
-            pass
+        demo_assessments.seed(people.org, random.Random(seed), today, io.StringIO())
         alerts = thresholds.record_alerts(today)
         timings["assessments_alerts"] = time.perf_counter() - mark
     with connection.cursor() as cursor:

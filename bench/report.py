@@ -89,7 +89,8 @@ def _which(name: str) -> bool:
 def data_counts() -> dict:
     from django.db.models import Count, Q
 
-    from kpis.models import Client, Contact, Technician, Ticket, TicketDailyRollup
+    from kpis.models import Ticket, TicketDailyRollup
+    from organisation.models import Client, Contact, Technician
     from surveys.models import Answer, Response
 
     answers = Answer.objects.aggregate(

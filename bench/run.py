@@ -153,7 +153,7 @@ def page_targets() -> list[dict]:
     from django.db.models import Count
     from django.urls import reverse
 
-    from kpis.models import Client
+    from organisation.models import Client
 
     by_size = list(
         Client.objects.filter(external_id__startswith="LG-")
@@ -269,7 +269,7 @@ def prepare_survey_links(plan: Plan) -> tuple[Path, str]:
     from django.db import transaction
     from django.utils import timezone
 
-    from kpis.models import Contact
+    from organisation.models import Contact
     from surveys.forms import field_name
     from surveys.models import Campaign, Invitation, InvitationStatus, Survey, SurveyKind
     from surveys.services import questions_of
@@ -408,7 +408,7 @@ def measure_fanout(plan: Plan, env: dict[str, str]) -> dict:
     from django.utils import timezone
 
     from core.delivery import deliver
-    from kpis.models import Technician
+    from organisation.models import Technician
     from surveys.models import Campaign, Invitation, InvitationStatus, Survey, SurveyKind
     from surveys.sending import INVITATIONS
 
@@ -525,7 +525,8 @@ def write_ticket_csv(path: Path, rows: int, seed: int = 7) -> None:
     tenth of the clients escalate a fifth of them (so the threshold check has work)."""
     from django.utils import timezone
 
-    from kpis.models import Client, Technician
+    from kpis.columns import TICKET_COLUMNS
+    from organisation.models import Client, Technician
 
     rng = random.Random(seed)
     clients = list(
@@ -540,21 +541,8 @@ def write_ticket_csv(path: Path, rows: int, seed: int = 7) -> None:
     now = timezone.localtime()
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "external_id",
-                "client",
-                "priority",
-                "opened_at",
-                "first_response_at",
-                "resolved_at",
-                "escalated",
-                "source",
-                "proactive",
-                "auto_remediated",
-                "technician",
-            ]
-        )
+        # Every ticket column but escalated_at (escalated tickets get none).
+        writer.writerow([c.name for c in TICKET_COLUMNS if c.name != "escalated_at"])
         for number in range(1, rows + 1):
             client = rng.choice(clients)
             opened = now - datetime.timedelta(minutes=rng.randint(600, 25 * 24 * 60))
@@ -650,9 +638,10 @@ def measure_thresholds(plan: Plan) -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
+    from core.periods import month_to_date
     from kpis import thresholds
-    from kpis.models import Client, ThresholdAlert
-    from kpis.periods import month_to_date
+    from kpis.models import ThresholdAlert
+    from organisation.models import Client
 
     today = timezone.localdate()
     RESULTS.joinpath("alerts_before.txt").write_text(

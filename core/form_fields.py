@@ -68,3 +68,22 @@ class BoundedDateField(forms.DateField):
                 code="out_of_range",
                 params={"earliest": EARLIEST_DATE.year, "latest": LATEST_DATE.year},
             )
+
+
+# Every date filter names its ends the same way: the first and the last day, both included
+# (core.periods.Period.through turns them into a period).
+FIRST_DAY_LABEL = _("From")
+LAST_DAY_LABEL = _("To (inclusive)")
+
+
+def day_field(label) -> BoundedDateField:
+    """An optional date filter field with the browser's date picker."""
+    return BoundedDateField(
+        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+def check_day_order(form: forms.Form, data: dict, first: str = "start", last: str = "end"):
+    """Adds an error at ``last`` when both days are given and it lies before ``first``."""
+    if data.get(first) and data.get(last) and data[last] < data[first]:
+        form.add_error(last, _("The last day lies before the first."))

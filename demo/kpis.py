@@ -15,8 +15,10 @@ import zoneinfo
 from collections import defaultdict
 
 from django.conf import settings
+from django.db.models import Sum
 from django.utils import timezone
 
+from core.periods import next_step, step_start
 from insights import team_alerts
 from kpis import rollups, thresholds
 from kpis.metrics import threshold_state
@@ -26,14 +28,13 @@ from kpis.models import (
     TeamSatisfactionAlert,
     ThresholdAlert,
     Ticket,
+    TicketDailyRollup,
     WebhookIntegration,
 )
-from kpis.periods import month_start, next_month
-from kpis.ticket_fields import derived_values
+from kpis.upsert import upsert_tickets
 
 DAYS = 730
 PREFIX = "DEMO-TK"
-BATCH = 5000
 # External id of a demo client -> base escalation share. C002 runs hot (over the 10 %
 # threshold), C006 close to it (warning level); the rest are comfortably below.
 ESCALATION_BASE = {"DEMO-C002": 0.12, "DEMO-C006": 0.085, "DEMO-C009": 0.07}
@@ -62,6 +63,7 @@ def _sources(progress: float):
 
 
 def _ticket(rng, number, client, day, technicians, targets, progress, escalation_rate, zone):
+    """The field values of one demo ticket (kpis.upsert derives the rest)."""
     hour = rng.choice([7, 8, 8, 9, 9, 10, 10, 11, 13, 14, 14, 15, 16, 17, 20])
     opened = datetime.datetime.combine(
         day, datetime.time(hour, rng.randrange(60), rng.randrange(60)), tzinfo=zone
@@ -91,7 +93,7 @@ def _ticket(rng, number, client, day, technicians, targets, progress, escalation
     auto = machine and rng.random() < 0.25 + 0.25 * progress
     escalated = rng.random() < escalation_rate
     employed = [t for t in technicians if t.is_employed_on(day)]
-    values = {
+    return {
         "external_id": f"{PREFIX}{number:07d}",
         "client_id": client.pk,
         "priority": priority,
@@ -105,42 +107,33 @@ def _ticket(rng, number, client, day, technicians, targets, progress, escalation
         "auto_remediated": auto,
         "technician_id": rng.choice(employed).pk if employed and not auto else None,
     }
-    values.update(derived_values(opened, first_at, resolved_at))
-    return Ticket(**values)
 
 
-def _force_share(tickets: list[Ticket], share: float, rng) -> None:
+def _force_share(tickets: list[dict], share: float, rng) -> None:
     """Set exactly round(len * share) of these tickets escalated."""
     wanted = round(len(tickets) * share)
     chosen = set(rng.sample(range(len(tickets)), wanted)) if tickets else set()
     for index, ticket in enumerate(tickets):
-        ticket.escalated = index in chosen
-        ticket.escalated_at = (
-            ticket.opened_at + datetime.timedelta(minutes=45) if ticket.escalated else None
+        ticket["escalated"] = index in chosen
+        ticket["escalated_at"] = (
+            ticket["opened_at"] + datetime.timedelta(minutes=45) if ticket["escalated"] else None
         )
 
 
-def seed(org, rng, today: datetime.date, stdout) -> None:
-    if Ticket.objects.filter(external_id__startswith=PREFIX).exists():
-        stdout.write("KPIs: demo tickets already present.")
-        return
-    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    kpi_settings, _ = KpiSettings.objects.get_or_create(pk=1)
-    targets = rollups.sla_targets()
-
+def _tickets(org, rng, today, targets, zone):
+    """(number, field values) of every demo ticket, client by client."""
     first_day = today - datetime.timedelta(days=DAYS)
-    this_month = month_start(today)
+    this_month = step_start(today, "month")
     technicians = list(org.technicians)
     number = 0
-    pending: list[Ticket] = []
-    this_month_tickets: dict[str, list[Ticket]] = defaultdict(list)
-    created = 0
+    this_month_tickets: dict[str, list[dict]] = defaultdict(list)
     for size_index, client in enumerate(org.clients):
         weekly = 15 + (size_index * 7) % 26  # 15..40 tickets a week, by client size
         base = ESCALATION_BASE.get(client.external_id, rng.uniform(0.03, 0.065))
         if client.external_id == "DEMO-C005":
             client.escalation_threshold = 8
             client.save(update_fields=["escalation_threshold"])
+        tickets = []
         day = max(first_day, client.contract_start)
         while day <= today:
             if day.weekday() < 5:
@@ -155,19 +148,24 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
                     )
                     if day >= this_month and client.external_id in THIS_MONTH:
                         this_month_tickets[client.external_id].append(ticket)
-                    pending.append(ticket)
+                    tickets.append((number, ticket))
             day += datetime.timedelta(days=1)
-        for key, tickets in this_month_tickets.items():
+        for key, forced in this_month_tickets.items():
             if key == client.external_id:
-                _force_share(tickets, THIS_MONTH[key], rng)
-        if len(pending) >= BATCH:
-            Ticket.objects.bulk_create(pending, batch_size=BATCH)
-            created += len(pending)
-            pending = []
-    if pending:
-        Ticket.objects.bulk_create(pending, batch_size=BATCH)
-        created += len(pending)
-    rollups.rebuild_all()
+                _force_share(forced, THIS_MONTH[key], rng)
+        yield from tickets
+
+
+def seed(org, rng, today: datetime.date, stdout) -> None:
+    if Ticket.objects.filter(external_id__startswith=PREFIX).exists():
+        stdout.write("KPIs: demo tickets already present.")
+        return
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    kpi_settings, _ = KpiSettings.objects.get_or_create(pk=1)
+    targets = rollups.sla_targets()
+
+    # The seeder judges the thresholds itself, below.
+    created = upsert_tickets(_tickets(org, rng, today, targets, zone), check=False).created
     _past_alerts(org, today, kpi_settings)
     # This month's alerts, as the periodic check would have raised them (already sent).
     new_ids = thresholds.record_alerts(today)
@@ -187,19 +185,15 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
 def _past_alerts(org, today: datetime.date, kpi_settings: KpiSettings) -> None:
     """Alerts of the last twelve months from the rollups, e-mailed at the month's end;
     all but the latest two acknowledged by the manager."""
-    from django.db.models import Sum
-
-    from kpis.models import TicketDailyRollup
-
     default = float(kpi_settings.default_threshold) / 100
     warning = float(kpi_settings.warning_percent) / 100
-    month = month_start(today)
+    month = step_start(today, "month")
     months = []
     for _ in range(12):
-        month = month_start(month - datetime.timedelta(days=1))
+        month = step_start(month - datetime.timedelta(days=1), "month")
         months.append(month)
     rows = (
-        TicketDailyRollup.objects.filter(day__gte=months[-1], day__lt=month_start(today))
+        TicketDailyRollup.objects.filter(day__gte=months[-1], day__lt=step_start(today, "month"))
         .values("client_id", "day__year", "day__month")
         .order_by()
         .annotate(t=Sum("tickets"), e=Sum("escalated"))
@@ -223,7 +217,7 @@ def _past_alerts(org, today: datetime.date, kpi_settings: KpiSettings) -> None:
             continue
         start = datetime.date(row["day__year"], row["day__month"], 1)
         sent = datetime.datetime.combine(
-            next_month(start) - datetime.timedelta(days=3), datetime.time(9), tzinfo=zone
+            next_step(start, "month") - datetime.timedelta(days=3), datetime.time(9), tzinfo=zone
         )
         alerts.append(
             ThresholdAlert(
@@ -243,5 +237,5 @@ def _past_alerts(org, today: datetime.date, kpi_settings: KpiSettings) -> None:
         alert.acknowledged_by = org.manager
     ThresholdAlert.objects.bulk_create(alerts, ignore_conflicts=True)
     # created_at is auto_now_add: date them to the month they belong to.
-    for alert in ThresholdAlert.objects.filter(period_start__lt=month_start(today)):
+    for alert in ThresholdAlert.objects.filter(period_start__lt=step_start(today, "month")):
         ThresholdAlert.objects.filter(pk=alert.pk).update(created_at=alert.emailed_at)

@@ -17,6 +17,7 @@ import zoneinfo
 from django.conf import settings
 from django.db.models import Max
 
+from core.periods import next_step, quarter_label, step_start
 from organisation.models import Contact
 from surveys.models import (
     Answer,
@@ -29,6 +30,7 @@ from surveys.models import (
     SurveyKind,
 )
 from surveys.publication import publish_due_quarters
+from surveys.services import in_depth_key
 
 MARKER = "demo:open-client-survey"
 DAYS = 730
@@ -170,7 +172,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
     mood = {t.pk: rng.uniform(3.3, 4.4) for t in technicians}
 
     # Weekly pulse: Friday 13:00, open for six days.
-    monday = first_day - datetime.timedelta(days=first_day.weekday())
+    monday = step_start(first_day, "week")
     while monday + datetime.timedelta(days=4) < today:
         friday = monday + datetime.timedelta(days=4)
         key = f"pulse:{monday.isoformat()}"
@@ -199,7 +201,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
                     if rng.random() < 0.08:
                         answers["comment"] = rng.choice(PULSE_COMMENTS)
                 rows.append(_reply(technician, send_at, answers, when))
-        monday += datetime.timedelta(days=7)
+        monday = next_step(monday, "week")
 
     # Client onboarding: days 14, 45 and 85 of each client's first 90 days, to the
     # organisation's contact plus two more per client (IT lead and managing director).
@@ -284,18 +286,17 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
             rows.append(_reply(technician, send_at, answers, when))
 
     # In-depth survey: day 15 of each quarter.
-    quarter = datetime.date(first_day.year, (first_day.month - 1) // 3 * 3 + 1, 1)
+    quarter = step_start(first_day, "quarter")
     while quarter <= today:
         day = quarter + datetime.timedelta(days=14)
-        label = f"{quarter.year}-Q{(quarter.month - 1) // 3 + 1}"
-        key = f"in-depth:{label}"
+        key = in_depth_key(quarter)
         if first_day <= day < today and key not in existing:
             send_at = _at(day, 9, zone)
             rows = batch.campaign(
                 SurveyKind.IN_DEPTH,
                 key,
                 send_at,
-                label,
+                quarter_label(quarter),
                 reminder_after_days=5,
                 max_reminders=2,
             )
@@ -326,8 +327,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
                     if rng.random() < 0.5:
                         answers["improve_first"] = rng.choice(IMPROVE)
                 rows.append(_reply(technician, send_at, answers, when))
-        month = quarter.month + 3
-        quarter = datetime.date(quarter.year + (month > 12), (month - 1) % 12 + 1, 1)
+        quarter = next_step(quarter, "quarter")
 
     # An open campaign started by hand, with every status a manager meets.
     send_at = now - datetime.timedelta(days=3)

@@ -12,9 +12,9 @@ import datetime
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from core.periods import Period
 from kpis import metrics
 from kpis.models import PRIORITIES, SLATarget, Ticket
-from kpis.periods import Period
 from organisation.models import Client
 from surveys import metrics as survey_metrics
 
@@ -70,73 +70,71 @@ def support_time_medians(period: Period, totals: dict) -> list[dict]:
     return rows
 
 
+def _entry(label: str, value: str | None, missing: str) -> dict:
+    """One statement's evidence: ``value``, or ``missing`` when there is nothing to show."""
+    return {"label": label, "value": missing if value is None else value}
+
+
 def evidence_for_statements(on_date: datetime.date) -> dict[str, dict]:
-    period = Period(
-        on_date - datetime.timedelta(days=WINDOW_DAYS - 1), on_date + datetime.timedelta(days=1)
-    )
+    period = Period.through(on_date - datetime.timedelta(days=WINDOW_DAYS - 1), on_date)
     totals = metrics.totals(period)
-    evidence: dict[str, dict] = {}
+    no_tickets_measured = _("No tickets measured")
 
     sla = metrics.sla_attainment(totals)
-    evidence["sla_targets_met"] = {
-        "label": _("SLA attainment, last 90 days"),
-        "value": (
-            _("%(share)s of %(n)d measurements within target")
-            % {"share": fmt.percent(sla["overall"]), "n": sla["measured"]}
-            if sla["overall"] is not None
-            else _("No tickets measured")
-        ),
-    }
-
-    survey = survey_metrics.client_onboarding_summary(period.start, period.end)
-    if survey["responses"]:
-        value = _("CSAT %(csat)s, NPS %(nps)s from %(n)d responses") % {
-            "csat": fmt.percent(None if survey["csat"] is None else survey["csat"] / 100, 0),
-            "nps": fmt.number(survey["nps"], 0),
-            "n": survey["responses"],
-        }
-    else:
-        value = _("No survey responses")
-    evidence["csat_nps_tracked"] = {"label": _("Onboarding survey, last 90 days"), "value": value}
-
-    medians = support_time_medians(period, totals)
+    survey = survey_metrics.client_onboarding_summary(period)
     checks = [
         ok
-        for row in medians
+        for row in support_time_medians(period, totals)
         for ok in (row["first_response_ok"], row["resolution_ok"])
         if ok is not None
     ]
-    evidence["support_times_benchmarks"] = {
-        "label": _("Median support times vs. targets, last 90 days"),
-        "value": (
-            _("%(ok)d of %(n)d medians within target (first response and resolution per priority)")
-            % {"ok": sum(checks), "n": len(checks)}
-            if checks
-            else _("No tickets measured")
-        ),
-    }
-
     counts = Client.objects.aggregate(
         total=Count("id"), inactive=Count("id", filter=Q(is_active=False))
     )
-    evidence["churn_tracked"] = {
-        "label": _("Clients lost (marked inactive)"),
-        "value": (
+    proactive = metrics.proactive_shares(totals)
+    return {
+        "sla_targets_met": _entry(
+            _("SLA attainment, last 90 days"),
+            _("%(share)s of %(n)d measurements within target")
+            % {"share": fmt.percent(sla["overall"]), "n": sla["measured"]}
+            if sla["overall"] is not None
+            else None,
+            no_tickets_measured,
+        ),
+        "csat_nps_tracked": _entry(
+            _("Onboarding survey, last 90 days"),
+            _("CSAT %(csat)s, NPS %(nps)s from %(n)d responses")
+            % {
+                "csat": fmt.percent(survey["csat"], 0),
+                "nps": fmt.number(survey["nps"], 0),
+                "n": survey["responses"],
+            }
+            if survey["responses"]
+            else None,
+            _("No survey responses"),
+        ),
+        "support_times_benchmarks": _entry(
+            _("Median support times vs. targets, last 90 days"),
+            _("%(ok)d of %(n)d medians within target (first response and resolution per priority)")
+            % {"ok": sum(checks), "n": len(checks)}
+            if checks
+            else None,
+            no_tickets_measured,
+        ),
+        "churn_tracked": _entry(
+            _("Clients lost (marked inactive)"),
             _("%(lost)d of %(total)d clients inactive")
             % {"lost": counts["inactive"], "total": counts["total"]}
             if counts["total"]
-            else _("Not tracked: no clients recorded")
+            else None,
+            _("Not tracked: no clients recorded"),
         ),
-    }
-
-    proactive = metrics.proactive_shares(totals)
-    evidence["proactive_resolution"] = {
-        "label": _("Resolved before a failure, last 90 days"),
-        "value": (
+        "proactive_resolution": _entry(
+            _("Resolved before a failure, last 90 days"),
             _("%(share)s of %(n)d tickets")
             % {"share": fmt.percent(proactive["proactive_share"]), "n": proactive["tickets"]}
             if proactive["tickets"]
-            else _("No tickets")
+            else None,
+            _("No tickets"),
         ),
     }
-    return evidence

@@ -15,6 +15,11 @@ def percent(value: float | None, digits: int = 1) -> str:
     return f"{number_format(value * 100, digits)} %"
 
 
+def percent_value(share: float | None) -> float | None:
+    """A share 0..1 as a percentage rounded to two decimals, for charts and exports."""
+    return None if share is None else round(share * 100, 2)
+
+
 def number(value: float | None, digits: int = 1) -> str:
     if value is None:
         return DASH

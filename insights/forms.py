@@ -13,9 +13,9 @@ from django.forms.utils import flatatt
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from core.form_fields import BoundedDateField
+from core.form_fields import FIRST_DAY_LABEL, LAST_DAY_LABEL, check_day_order, day_field
+from core.periods import DEFAULT_PRESET, PRESETS, Period, preset_period
 from kpis.models import Priority, Source
-from kpis.periods import DEFAULT_PRESET, PRESETS, Period, preset_period
 from organisation.models import Client
 
 MAX_CUSTOM_DAYS = 3 * 366
@@ -72,14 +72,24 @@ def client_field() -> forms.ModelChoiceField:
     )
 
 
+def filter_helper(submit: str, *columns: tuple[str, str]) -> FormHelper:
+    """A GET filter laid out in one row: (field, column class) pairs, then the button."""
+    helper = FormHelper()
+    helper.form_method = "get"
+    helper.form_class = "d-print-none"
+    helper.layout = Layout(
+        Row(
+            *(Column(name, css_class=css) for name, css in columns),
+            Column(Submit("", submit, css_class="mt-md-4"), css_class="col-md-1"),
+        )
+    )
+    return helper
+
+
 class FilterForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=list(PRESETS.items()), required=False)
-    start = BoundedDateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = BoundedDateField(
-        label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = day_field(FIRST_DAY_LABEL)
+    end = day_field(LAST_DAY_LABEL)
     segment = forms.ChoiceField(label=_("Segment"), required=False)
     client = client_field()
 
@@ -93,21 +103,13 @@ class FilterForm(forms.Form):
         else:
             self.fields["segment"].choices = [("", _("All segments"))] + [(s, s) for s in segments]
             self.fields["client"].queryset = Client.objects.only("pk", "name").order_by("name")
-            scope = [
-                Column("segment", css_class="col-md-2"),
-                Column("client", css_class="col-md-3"),
-            ]
-        self.helper = FormHelper()
-        self.helper.form_method = "get"
-        self.helper.form_class = "d-print-none"
-        self.helper.layout = Layout(
-            Row(
-                Column("period", css_class="col-md-2"),
-                Column("start", css_class="col-md-2"),
-                Column("end", css_class="col-md-2"),
-                *scope,
-                Column(Submit("", _("Apply"), css_class="mt-md-4"), css_class="col-md-1"),
-            )
+            scope = [("segment", "col-md-2"), ("client", "col-md-3")]
+        self.helper = filter_helper(
+            _("Apply"),
+            ("period", "col-md-2"),
+            ("start", "col-md-2"),
+            ("end", "col-md-2"),
+            *scope,
         )
 
     def clean(self):
@@ -118,18 +120,16 @@ class FilterForm(forms.Form):
                 self.add_error("start", _("Choose the first day."))
             if not end:
                 self.add_error("end", _("Choose the last day."))
-            if start and end:
-                if end < start:
-                    self.add_error("end", _("The last day lies before the first."))
-                elif (end - start).days > MAX_CUSTOM_DAYS:
-                    self.add_error("end", _("Choose at most three years."))
+            check_day_order(self, data)
+            if start and end and (end - start).days > MAX_CUSTOM_DAYS:
+                self.add_error("end", _("Choose at most three years."))
         return data
 
     def to_period(self, today: datetime.date) -> tuple[str, Period]:
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         preset = data.get("period") or DEFAULT_PRESET
         if preset == "custom" and data.get("start") and data.get("end"):
-            return preset, Period(data["start"], data["end"] + datetime.timedelta(days=1))
+            return preset, Period.through(data["start"], data["end"])
         if preset == "custom":
             preset = DEFAULT_PRESET
         return preset, preset_period(preset, today)
@@ -149,36 +149,26 @@ class TicketFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), ("yes", _("Escalated only")), ("no", _("Not escalated"))],
     )
-    start = BoundedDateField(
-        label=_("Opened from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = BoundedDateField(
-        label=_("Opened until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = day_field(_("Opened from"))
+    end = day_field(_("Opened to (inclusive)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = Client.objects.only("pk", "name").order_by("name")
-        self.helper = FormHelper()
-        self.helper.form_method = "get"
-        self.helper.form_class = "d-print-none"
-        self.helper.layout = Layout(
-            Row(
-                Column("q", css_class="col-md-2"),
-                Column("client", css_class="col-md-2"),
-                Column("priority", css_class="col-md-1"),
-                Column("source", css_class="col-md-2"),
-                Column("escalated", css_class="col-md-1"),
-                Column("start", css_class="col-md-1"),
-                Column("end", css_class="col-md-2"),
-                Column(Submit("", _("Filter"), css_class="mt-md-4"), css_class="col-md-1"),
-            )
+        self.helper = filter_helper(
+            _("Filter"),
+            ("q", "col-md-2"),
+            ("client", "col-md-2"),
+            ("priority", "col-md-1"),
+            ("source", "col-md-2"),
+            ("escalated", "col-md-1"),
+            ("start", "col-md-1"),
+            ("end", "col-md-2"),
         )
 
     def clean(self):
         data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", _("The last day lies before the first."))
+        check_day_order(self, data)
         return data
 
     def apply(self, tickets):

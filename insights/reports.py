@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from core.periods import Period, quarter_label
 from kpis import metrics, thresholds
 from kpis.models import KpiSettings, SLATarget
-from kpis.periods import Period, quarter_start, quarters, years
 from organisation.models import ONBOARDING_DAYS, Client
 from surveys import metrics as survey_metrics
 
@@ -116,9 +116,7 @@ def sla_report(filters: Filters) -> dict:
 
 def satisfaction_report(filters: Filters) -> dict:
     period = filters.period
-    by_client = survey_metrics.client_onboarding_by_client(
-        period.start, period.end, filters.client_ids
-    )
+    by_client = survey_metrics.client_onboarding_by_client(period, filters.client_ids)
     escalations = metrics.by_client(period, filters.client_ids)
     clients = Client.objects.all()
     if filters.client_ids is not None:
@@ -131,16 +129,10 @@ def satisfaction_report(filters: Filters) -> dict:
             continue
         rows.append({"client": client, "survey": survey or {}, "escalation": esc or {}})
     return {
-        "summary": survey_metrics.client_onboarding_summary(
-            period.start, period.end, filters.client_ids
-        ),
-        "previous": survey_metrics.client_onboarding_summary(
-            period.previous().start, period.previous().end, filters.client_ids
-        ),
+        "summary": survey_metrics.client_onboarding_summary(period, filters.client_ids),
+        "previous": survey_metrics.client_onboarding_summary(period.previous(), filters.client_ids),
         "rows": rows,
-        "monthly": survey_metrics.client_onboarding_by_month(
-            period.start, period.end, filters.client_ids
-        ),
+        "monthly": survey_metrics.client_onboarding_by_month(period, filters.client_ids),
     }
 
 
@@ -153,27 +145,23 @@ def turnover_report(today: datetime.date) -> dict:
     """The last HISTORY_QUARTERS quarters (the current one to date included) and the
     calendar years they touch: turnover, job satisfaction (0..10) and pulse (1..5), the
     inflection estimate from the whole quarters, and the benchmark."""
-    current_q = quarter_start(today)
-    first_q = current_q
+    first_q = Period.of(today, "quarter").start
     for _ in range(HISTORY_QUARTERS - 1):
-        first_q = quarter_start(first_q - datetime.timedelta(days=1))
-    end = today + datetime.timedelta(days=1)
+        first_q = Period.of(first_q - datetime.timedelta(days=1), "quarter").start
+    history = Period.through(first_q, today)
+    end = history.end
     employments = turnover.employments()
-    job = {
-        r["period_start"]: r
-        for r in survey_metrics.job_satisfaction_by_period(first_q, end, "quarter")
-    }
+    job = {r["period_start"]: r for r in survey_metrics.job_satisfaction_by_quarter(history)}
     pulse = {
-        r["period_start"]: r
-        for r in survey_metrics.pulse_average_by_period(first_q, end, "quarter")
+        r["period_start"]: r for r in survey_metrics.pulse_average_by_period(history, "quarter")
     }
     quarter_rows = []
-    for quarter in quarters(first_q, end):
+    for quarter in history.split("quarter"):
         partial = quarter.end > end
         judged = Period(quarter.start, min(quarter.end, end))
         row = turnover.turnover_row(employments, judged)
         row.update(
-            label=f"{quarter.start.year} Q{(quarter.start.month - 1) // 3 + 1}",
+            label=quarter_label(quarter.start),
             partial=partial,
             job_satisfaction=(job.get(quarter.start) or {}).get("average"),
             job_responses=(job.get(quarter.start) or {}).get("responses", 0),
@@ -181,14 +169,14 @@ def turnover_report(today: datetime.date) -> dict:
         )
         quarter_rows.append(row)
     year_rows = []
-    for year in years(first_q, end):
+    for year in history.split("year"):
         judged = Period(max(year.start, first_q), min(year.end, end))
         row = turnover.turnover_row(employments, judged)
         row.update(
             label=str(year.start.year),
             partial=judged != year,
-            job_satisfaction=survey_metrics.job_satisfaction_average(judged.start, judged.end),
-            pulse=survey_metrics.pulse_average(judged.start, judged.end),
+            job_satisfaction=survey_metrics.job_satisfaction_average(judged),
+            pulse=survey_metrics.pulse_average(judged),
         )
         year_rows.append(row)
     points = [

@@ -9,9 +9,9 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
+from core.periods import Period
 from kpis import alerting
 from kpis.models import KpiSettings, TeamSatisfactionAlert
-from kpis.periods import Period, quarter_start
 from surveys import metrics as survey_metrics
 
 
@@ -21,10 +21,8 @@ def judged_quarter(today: datetime.date) -> tuple[Period, float | None, int]:
     only after they end (surveys.publication), so the current quarter is never judged and
     the previous one from the day it is published. Returns (quarter, average 0..10 |
     None, people)."""
-    previous = Period(
-        quarter_start(quarter_start(today) - datetime.timedelta(days=1)), quarter_start(today)
-    )
-    [row] = survey_metrics.job_satisfaction_by_period(previous.start, previous.end, "quarter")
+    previous = Period.of(Period.of(today, "quarter").start - datetime.timedelta(days=1), "quarter")
+    [row] = survey_metrics.job_satisfaction_by_quarter(previous)
     return previous, row["average"], row["responses"]
 
 

@@ -19,7 +19,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from kpis.periods import Period
+from core.periods import Period
 from organisation.models import Technician
 
 Employment = tuple[datetime.date, datetime.date | None]  # (hire date, leave date)
@@ -54,9 +54,6 @@ def turnover_rate(rows: Sequence[Employment], period: Period) -> float | None:
 
 def turnover_row(rows: Sequence[Employment], period: Period) -> dict:
     return {
-        "start": period.start,
-        "end": period.end,
-        "last_day": period.last_day,
         "headcount_start": headcount(rows, period.start),
         "headcount_end": headcount(rows, period.last_day),
         "average_headcount": average_headcount(rows, period),

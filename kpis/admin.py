@@ -1,9 +1,13 @@
+from functools import partial
+
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_read_only import ReadOnlyAdmin
 from core.admin_singleton import SingletonAdmin
 
+from . import rollups
 from .models import (
     KpiSettings,
     SLATarget,
@@ -13,23 +17,14 @@ from .models import (
     TicketDailyRollup,
     WebhookIntegration,
 )
+from .models.tickets import LISTED_FIELDS
+from .tasks import refresh_rollups
+from .upsert import queue_threshold_check, refresh_after
 
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
-    list_display = [
-        "external_id",
-        "client",
-        "priority",
-        "opened_at",
-        "first_response_at",
-        "resolved_at",
-        "escalated",
-        "source",
-        "proactive",
-        "auto_remediated",
-        "technician",
-    ]
+    list_display = list(LISTED_FIELDS)
     list_filter = ["priority", "source", "escalated", "proactive", "auto_remediated", "client"]
     search_fields = ["external_id", "client__name", "technician__name"]
     list_select_related = ["client", "technician"]
@@ -38,13 +33,61 @@ class TicketAdmin(admin.ModelAdmin):
     show_full_result_count = False  # no COUNT(*) over all tickets per page
     readonly_fields = ["opened_on", "first_response_seconds", "resolution_seconds"]
 
+    # Every change below refreshes the rollups of the ticket's old and new client and
+    # day in the admin's transaction (the periodic refresh mends edits made elsewhere).
+    def save_model(self, request, obj, form, change):
+        touched = rollups.Touched()
+        if change:
+            for client_id, day in Ticket.objects.filter(pk=obj.pk).values_list(
+                "client_id", "opened_on"
+            ):
+                touched.add(client_id, day)
+        super().save_model(request, obj, form, change)
+        touched.add(obj.client_id, obj.opened_on)
+        refresh_after(touched)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        touched = rollups.Touched()
+        touched.add(obj.client_id, obj.opened_on)
+        refresh_after(touched)
+
+    def delete_queryset(self, request, queryset):
+        touched = rollups.Touched()
+        for client_id, day in queryset.values_list("client_id", "opened_on").order_by().distinct():
+            touched.add(client_id, day)
+        super().delete_queryset(request, queryset)
+        refresh_after(touched)
+
 
 @admin.register(SLATarget)
 class SLATargetAdmin(admin.ModelAdmin):
+    """Targets decide which tickets met their SLA: a change rebuilds every rollup."""
+
     list_display = ["priority", "first_response_minutes", "resolution_minutes"]
 
+    def _rebuild(self):
+        transaction.on_commit(partial(refresh_rollups.delay, full=True), robust=True)
 
-admin.site.register(KpiSettings, SingletonAdmin)
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._rebuild()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._rebuild()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self._rebuild()
+
+
+@admin.register(KpiSettings)
+class KpiSettingsAdmin(SingletonAdmin):
+    def save_model(self, request, obj, form, change):
+        # Thresholds changed: judge the clients again.
+        super().save_model(request, obj, form, change)
+        queue_threshold_check()
 
 
 @admin.register(ThresholdAlert)

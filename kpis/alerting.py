@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 from accounts.roles import MANAGER
 from core import delivery
 from core.mail import compose
+from core.periods import month_to_date
 
 from .models import AlertEmail, TeamSatisfactionAlert, ThresholdAlert
-from .periods import month_to_date
 
 logger = logging.getLogger("kpis.alerting")
 

@@ -9,7 +9,7 @@ class KpisConfig(AppConfig):
     verbose_name = _("KPIs")
 
     def ready(self):
-        # Registers the alert e-mails; connects the receivers.
+        # Registers the alert e-mails; connects the receivers of client changes.
         from . import alerting, signals  # noqa: F401
         from .reference_data import ensure_sla_targets
 

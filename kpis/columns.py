@@ -1,5 +1,6 @@
-"""The columns of the CSV import and the keys of the webhook: names, German aliases, and
-how a header row is read (docs/import.md lists the same).
+"""The columns of the CSV import and the keys of the webhook: names, German aliases, the
+parser of each (``kpis.ticket_fields``), and how a header row is read (docs/import.md
+lists the same). ``clean_row(columns, row, lookups)`` turns a row into field values.
 
 ``read_header(kind, names)`` maps each name of a header row (or each key of a webhook
 ticket) to its column. Names are compared without case, with spaces and hyphens read as
@@ -14,14 +15,35 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from organisation.models import Client, Technician
+
+from . import ticket_fields as parsers
+from .models import Priority, Source, Ticket
+
 # SequenceMatcher.ratio() from which an unknown name counts as a misspelt column.
 NEAR_MISS_RATIO = 0.8
 _SEPARATORS = re.compile(r"[\s\-]+")
+
+
+# A PSA may call priorities P1..P4 or 1..4.
+PRIORITY_ALIASES = {
+    "p1": Priority.CRITICAL,
+    "1": Priority.CRITICAL,
+    "p2": Priority.HIGH,
+    "2": Priority.HIGH,
+    "p3": Priority.MEDIUM,
+    "3": Priority.MEDIUM,
+    "p4": Priority.LOW,
+    "4": Priority.LOW,
+}
+SOURCE_ALIASES = {"self-service": Source.SELF_SERVICE, "selfservice": Source.SELF_SERVICE}
 
 
 @dataclass(frozen=True)
@@ -31,128 +53,219 @@ class Column:
     description: object  # a lazy translation
     # Other accepted names (German), written as normalise() returns them.
     aliases: tuple[str, ...] = ()
+    # (row, column, lookups) -> the field value, or RowError (kpis.ticket_fields).
+    parse: Callable = parsers.text
     # The model field the column fills (a foreign key's id for client and technician).
     field: str = ""
+    # The model of the field; set for every column of a kind by ``_of``.
+    model: type | None = None
 
     @property
     def field_name(self) -> str:
         return self.field or self.name
 
+    @cached_property
+    def model_field(self):
+        return self.model._meta.get_field(self.field_name)
 
-CLIENT_COLUMNS = [
-    Column(
-        "external_id",
-        True,
-        gettext_lazy("Client id in the PSA"),
-        ("externe_id", "kundennummer"),
-    ),
-    Column("name", True, gettext_lazy("Company name"), ("firma", "firmenname", "kundenname")),
-    Column(
-        "contract_start",
-        True,
-        gettext_lazy("YYYY-MM-DD or DD.MM.YYYY"),
-        ("vertragsbeginn", "vertragsstart"),
-    ),
-    Column("segment", False, gettext_lazy("Size or industry"), ("branche",)),
-    Column("is_active", False, gettext_lazy("true/false (default true)"), ("aktiv",)),
-    Column(
-        "escalation_threshold",
-        False,
-        gettext_lazy("Per-client threshold in %, empty: default"),
-        ("eskalationsschwelle", "schwellenwert"),
-    ),
-    Column(
-        "responsible_staff",
-        False,
-        gettext_lazy("Sign-in names or e-mails, separated by |"),
-        ("verantwortliche", "verantwortlich"),
-    ),
-]
-TECHNICIAN_COLUMNS = [
-    Column(
-        "external_id",
-        True,
-        gettext_lazy("Technician id in the PSA"),
-        ("externe_id", "personalnummer"),
-    ),
-    Column("name", True, gettext_lazy("Full name")),
-    Column("email", True, gettext_lazy("E-mail address"), ("e_mail",)),
-    Column("role", False, gettext_lazy("e.g. Level 1"), ("rolle",)),
-    Column(
-        "hire_date",
-        True,
-        gettext_lazy("YYYY-MM-DD or DD.MM.YYYY"),
-        ("eintrittsdatum", "eintritt"),
-    ),
-    Column(
-        "leave_date",
-        False,
-        gettext_lazy("First day no longer employed; empty if employed"),
-        ("austrittsdatum", "austritt"),
-    ),
-    Column("language", False, gettext_lazy("de or en (default de)"), ("sprache",)),
-]
-TICKET_COLUMNS = [
-    Column(
-        "external_id",
-        True,
-        gettext_lazy("Ticket number in the PSA"),
-        ("externe_id", "ticketnummer"),
-    ),
-    Column("client", True, gettext_lazy("The client's external_id"), ("kunde",), "client_id"),
-    Column(
-        "priority",
-        True,
-        gettext_lazy("critical, high, medium, low (or P1..P4)"),
-        ("priorität", "prioritaet"),
-    ),
-    Column(
-        "opened_at",
-        True,
-        gettext_lazy("ISO 8601, e.g. 2026-03-02T09:15:00+01:00; no offset: local time"),
-        ("geöffnet_am", "geoeffnet_am", "eröffnet_am", "eroeffnet_am"),
-    ),
-    Column(
-        "first_response_at",
-        False,
-        gettext_lazy("ISO 8601; empty if none yet"),
-        ("erste_antwort_am", "erstreaktion_am"),
-    ),
-    Column(
-        "resolved_at",
-        False,
-        gettext_lazy("ISO 8601; empty if open"),
-        ("gelöst_am", "geloest_am"),
-    ),
-    Column("escalated", False, gettext_lazy("true/false (default false)"), ("eskaliert",)),
-    Column(
-        "escalated_at",
-        False,
-        gettext_lazy("ISO 8601; only with escalated=true"),
-        ("eskaliert_am",),
-    ),
-    Column(
-        "source",
-        True,
-        gettext_lazy("client, monitoring, automation or self_service"),
-        ("quelle",),
-    ),
-    Column(
-        "proactive",
-        False,
-        gettext_lazy("Resolved before a failure: true/false"),
-        ("proaktiv",),
-    ),
-    Column("auto_remediated", False, gettext_lazy("true/false"), ("automatisch_behoben",)),
-    Column(
-        "technician",
-        False,
-        gettext_lazy("The technician's external_id; empty: unassigned"),
-        ("techniker",),
-        "technician_id",
-    ),
-]
+    @cached_property
+    def max_length(self) -> int | None:
+        """The field's max_length; of the external id for a foreign key."""
+        if self.model_field.is_relation:
+            return self.model_field.related_model._meta.get_field("external_id").max_length
+        return self.model_field.max_length
+
+    @cached_property
+    def default(self):
+        return self.model_field.get_default()
+
+    @cached_property
+    def choices(self) -> frozenset[str]:
+        return frozenset(str(value) for value, _label in self.model_field.choices)
+
+    def clean(self, row, lookups: dict):
+        return self.parse(row, self, lookups)
+
+
+def _of(model, columns: list[Column]) -> list[Column]:
+    return [replace(column, model=model) for column in columns]
+
+
+CLIENT_COLUMNS = _of(
+    Client,
+    [
+        Column(
+            "external_id",
+            True,
+            gettext_lazy("Client id in the PSA"),
+            ("externe_id", "kundennummer"),
+        ),
+        Column("name", True, gettext_lazy("Company name"), ("firma", "firmenname", "kundenname")),
+        Column(
+            "contract_start",
+            True,
+            gettext_lazy("YYYY-MM-DD or DD.MM.YYYY"),
+            ("vertragsbeginn", "vertragsstart"),
+            parsers.date,
+        ),
+        Column("segment", False, gettext_lazy("Size or industry"), ("branche",)),
+        Column(
+            "is_active",
+            False,
+            gettext_lazy("true/false (default true)"),
+            ("aktiv",),
+            parsers.boolean,
+        ),
+        Column(
+            "escalation_threshold",
+            False,
+            gettext_lazy("Per-client threshold in %, empty: default"),
+            ("eskalationsschwelle", "schwellenwert"),
+            parsers.percent,
+        ),
+        Column(
+            "responsible_staff",
+            False,
+            gettext_lazy("Sign-in names or e-mails, separated by |"),
+            ("verantwortliche", "verantwortlich"),
+            parsers.staff,
+        ),
+    ],
+)
+TECHNICIAN_COLUMNS = _of(
+    Technician,
+    [
+        Column(
+            "external_id",
+            True,
+            gettext_lazy("Technician id in the PSA"),
+            ("externe_id", "personalnummer"),
+        ),
+        Column("name", True, gettext_lazy("Full name")),
+        Column("email", True, gettext_lazy("E-mail address"), ("e_mail",), parsers.email),
+        Column("role", False, gettext_lazy("e.g. Level 1"), ("rolle",)),
+        Column(
+            "hire_date",
+            True,
+            gettext_lazy("YYYY-MM-DD or DD.MM.YYYY"),
+            ("eintrittsdatum", "eintritt"),
+            parsers.date,
+        ),
+        Column(
+            "leave_date",
+            False,
+            gettext_lazy("First day no longer employed; empty if employed"),
+            ("austrittsdatum", "austritt"),
+            parsers.date,
+        ),
+        Column(
+            "language", False, gettext_lazy("de or en (default de)"), ("sprache",), parsers.language
+        ),
+    ],
+)
+TICKET_COLUMNS = _of(
+    Ticket,
+    [
+        Column(
+            "external_id",
+            True,
+            gettext_lazy("Ticket number in the PSA"),
+            ("externe_id", "ticketnummer"),
+        ),
+        Column(
+            "client",
+            True,
+            gettext_lazy("The client's external_id"),
+            ("kunde",),
+            parsers.ExternalId("clients", gettext_lazy("no client with external id %(id)r")),
+            "client_id",
+        ),
+        Column(
+            "priority",
+            True,
+            gettext_lazy("critical, high, medium, low (or P1..P4)"),
+            ("priorität", "prioritaet"),
+            parsers.Choice(PRIORITY_ALIASES),
+        ),
+        Column(
+            "opened_at",
+            True,
+            gettext_lazy("ISO 8601, e.g. 2026-03-02T09:15:00+01:00; no offset: local time"),
+            ("geöffnet_am", "geoeffnet_am", "eröffnet_am", "eroeffnet_am"),
+            parsers.moment,
+        ),
+        Column(
+            "first_response_at",
+            False,
+            gettext_lazy("ISO 8601; empty if none yet"),
+            ("erste_antwort_am", "erstreaktion_am"),
+            parsers.moment,
+        ),
+        Column(
+            "resolved_at",
+            False,
+            gettext_lazy("ISO 8601; empty if open"),
+            ("gelöst_am", "geloest_am"),
+            parsers.moment,
+        ),
+        Column(
+            "escalated",
+            False,
+            gettext_lazy("true/false (default false)"),
+            ("eskaliert",),
+            parsers.boolean,
+        ),
+        Column(
+            "escalated_at",
+            False,
+            gettext_lazy("ISO 8601; only with escalated=true"),
+            ("eskaliert_am",),
+            parsers.moment,
+        ),
+        Column(
+            "source",
+            True,
+            gettext_lazy("client, monitoring, automation or self_service"),
+            ("quelle",),
+            parsers.Choice(SOURCE_ALIASES),
+        ),
+        Column(
+            "proactive",
+            False,
+            gettext_lazy("Resolved before a failure: true/false"),
+            ("proaktiv",),
+            parsers.boolean,
+        ),
+        Column(
+            "auto_remediated",
+            False,
+            gettext_lazy("true/false"),
+            ("automatisch_behoben",),
+            parsers.boolean,
+        ),
+        Column(
+            "technician",
+            False,
+            gettext_lazy("The technician's external_id; empty: unassigned"),
+            ("techniker",),
+            parsers.ExternalId(
+                "technicians", gettext_lazy("no technician with external id %(id)r")
+            ),
+            "technician_id",
+        ),
+    ],
+)
 COLUMNS = {"clients": CLIENT_COLUMNS, "technicians": TECHNICIAN_COLUMNS, "tickets": TICKET_COLUMNS}
+
+
+def clean_row(columns: list[Column], row, lookups: dict) -> dict:
+    """{field: value} of the columns the row names (and of the required ones, which an
+    incomplete webhook ticket may lack); raises RowError at the first bad value."""
+    return {
+        column.field_name: column.clean(row, lookups)
+        for column in columns
+        if column.required or column.name in row
+    }
 
 
 def quoted(names) -> str:

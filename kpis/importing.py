@@ -1,18 +1,18 @@
 """CSV import of clients, technicians and tickets (see docs/import.md).
 
-``import_csv(kind, binary)`` reads the file once, streaming, in one transaction:
-every row is validated and the valid rows are upserted by external id in batches. At
+``import_csv(kind, binary)`` reads the file once, streaming, in one transaction, with
+the importer of its kind (``ClientImporter``, ``TechnicianImporter``,
+``TicketImporter``): every row is read through the kind's columns (``kpis.columns``,
+each with its parser) and written by external id through ``kpis.upsert`` in batches. At
 the first bad row writing stops, the rest of the file is still checked (up to MAX_ERRORS
 problems are reported), and the transaction is rolled back: nothing is written if any
 row is bad. Memory stays flat whatever the file size: rows are parsed one at a time
-through ``csv.DictReader`` over a text wrapper and written in batches of BATCH_SIZE.
+through ``csv.DictReader`` over a text wrapper and written in batches.
 
-A row changes only what it names (``Upsert``, shared with the webhook): a stored record
-keeps the value of every optional column the file leaves out, checks across columns
-(``escalated_at`` needs ``escalated``) and derived values (durations) use those stored
-values, and a new record takes the model's defaults. Only records whose values change
-are written; the result counts new, updated and unchanged rows and tickets moved to
-another client.
+A row changes only what it names (``kpis.upsert``, shared with the webhook): a stored
+record keeps the value of every optional column the file leaves out. Only records whose
+values change are written; the result counts new, updated and unchanged rows and
+tickets moved to another client.
 
 Decisions:
 - Encoding: UTF-8, with or without byte order mark (Excel's "CSV UTF-8"). Anything else
@@ -28,7 +28,9 @@ Decisions:
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import dataclasses
 import io
 import logging
 import time
@@ -43,13 +45,12 @@ from django.utils.translation import ngettext
 
 from organisation.models import Client, Technician
 
-from . import bulk, columns, rollups, ticket_fields
-from .models import Ticket
+from . import columns
 from .ticket_fields import RowError
+from .upsert import RowsRejected, Written, upsert_clients, upsert_technicians, upsert_tickets
 
 logger = logging.getLogger("kpis.importing")
 
-BATCH_SIZE = 2000
 MAX_ERRORS = 20
 # A header longer than this has no line break where it should: reading on would load a
 # whole file without line breaks into memory.
@@ -66,18 +67,12 @@ class ImportRejected(Exception):
 
 
 @dataclass
-class ImportResult:
-    kind: str
-    rows: int = 0
-    created: int = 0
-    # Stored records whose values the file changed; the others are unchanged.
-    updated: int = 0
-    unchanged: int = 0
-    # Tickets now under another client than before.
-    moved: int = 0
+class ImportResult(Written):
+    """What an import did (the counts of ``Written``) and what it left out."""
+
+    kind: str = ""
     # Unknown header names, as written in the file.
     ignored_columns: list[str] = field(default_factory=list)
-    client_ids: list[int] = field(default_factory=list)
 
     COUNTS = ("rows", "created", "updated", "unchanged", "moved")
 
@@ -86,6 +81,10 @@ class ImportResult:
         data = {name: getattr(self, name) for name in self.COUNTS}
         data["ignored_columns"] = list(self.ignored_columns)
         return data
+
+    @classmethod
+    def from_written(cls, kind: str, written: Written, ignored_columns: list[str]):
+        return cls(kind=kind, ignored_columns=ignored_columns, **dataclasses.asdict(written))
 
     @classmethod
     def from_counts(cls, kind: str, data: dict) -> ImportResult:
@@ -272,16 +271,40 @@ def check_file(kind: str, binary) -> None:
         raise
 
 
-# --- Lookups ---------------------------------------------------------------------------
+# --- Importers ------------------------------------------------------------------------
 
 
-def _lookups(kind: str) -> dict:
-    if kind == "tickets":
-        return {
-            "clients": dict(Client.objects.values_list("external_id", "pk")),
-            "technicians": dict(Technician.objects.values_list("external_id", "pk")),
-        }
-    if kind == "clients":
+class Importer:
+    """Reads the rows of one kind through its columns and writes them with its upsert."""
+
+    kind: str
+    # The kind's columns (kpis.columns), each with its parser.
+    kind_columns: list[columns.Column]
+    # (numbered rows, max_errors=, progress=) -> Written (kpis.upsert)
+    upsert: Callable
+
+    def lookups(self) -> dict:
+        """What the columns' parsers look up (external ids -> ids), read once."""
+        return {}
+
+    def rows(self, binary, ignored: list[str]):
+        """(row number, field values or the RowError of a bad cell) for every data row."""
+        lookups = self.lookups()
+        with contextlib.closing(_rows(binary, self.kind, ignored)) as rows:
+            for number, row in rows:
+                try:
+                    yield number, columns.clean_row(self.kind_columns, row, lookups)
+                except RowError as exc:
+                    yield number, exc
+
+
+class ClientImporter(Importer):
+    kind = "clients"
+    kind_columns = columns.CLIENT_COLUMNS
+    upsert = staticmethod(upsert_clients)
+
+    def lookups(self) -> dict:
+        # Responsible staff by sign-in name or e-mail, compared without case.
         users = get_user_model().objects.filter(is_active=True)
         staff = {}
         for pk, username, email in users.annotate(
@@ -290,210 +313,31 @@ def _lookups(kind: str) -> dict:
             staff[username] = pk
             if email:
                 staff.setdefault(email, pk)
-        return {"staff_lookup": staff}
-    return {}
+        return {"staff": staff}
 
 
-def _clean(kind: str, row: dict, lookups: dict) -> dict:
-    if kind == "tickets":
-        return ticket_fields.clean_ticket_row(row, lookups["clients"], lookups["technicians"])
-    if kind == "clients":
-        return ticket_fields.clean_client_row(row, lookups["staff_lookup"])
-    return ticket_fields.clean_technician_row(row)
+class TechnicianImporter(Importer):
+    kind = "technicians"
+    kind_columns = columns.TECHNICIAN_COLUMNS
+    upsert = staticmethod(upsert_technicians)
 
 
-# --- Writing ---------------------------------------------------------------------------
+class TicketImporter(Importer):
+    kind = "tickets"
+    kind_columns = columns.TICKET_COLUMNS
+    upsert = staticmethod(upsert_tickets)
 
-MODEL = {"clients": Client, "technicians": Technician, "tickets": Ticket}
-COMPLETE = {
-    "clients": ticket_fields.complete_client,
-    "technicians": ticket_fields.complete_technician,
-    "tickets": ticket_fields.complete_ticket,
+    def lookups(self) -> dict:
+        return {
+            "clients": dict(Client.objects.values_list("external_id", "pk")),
+            "technicians": dict(Technician.objects.values_list("external_id", "pk")),
+        }
+
+
+IMPORTERS = {
+    importer.kind: importer for importer in (ClientImporter, TechnicianImporter, TicketImporter)
 }
-
-
-@dataclass
-class Pending:
-    """What the rows of one external id say, before it is written."""
-
-    # The row (CSV: as in a spreadsheet; webhook: the ticket's index) that named it last.
-    number: int
-    # The field values of the columns the rows name; a later row's values win.
-    values: dict
-
-
-def add_row(pending: dict[str, Pending], number: int, values: dict) -> None:
-    """Add a cleaned row to the batch ``pending``; a second row of the same external id
-    is applied on top of the first, as if they were imported one after the other."""
-    key = values["external_id"]
-    if key in pending:
-        pending[key].values.update(values)
-        pending[key].number = number
-    else:
-        pending[key] = Pending(number, values)
-
-
-@dataclass
-class _Settled:
-    """A batch compared with the stored records: what to write, and the counts."""
-
-    # (the complete field values, the stored ones or None, the fields the rows name)
-    writes: list[tuple[dict, dict | None, frozenset]] = field(default_factory=list)
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    moved: int = 0
-    # {client id: stored segment} of clients whose contract start or segment changes.
-    regrouped: dict[int, str] = field(default_factory=dict)
-    # {external id: user ids} of clients whose responsible staff changes.
-    staff: dict[str, list[int]] = field(default_factory=dict)
-
-
-def _stored_staff(client_ids) -> dict[int, set[int]]:
-    staff: dict[int, set[int]] = {}
-    through = Client.responsible_staff.through
-    for client_id, user_id in through.objects.filter(client_id__in=client_ids).values_list(
-        "client_id", "user_id"
-    ):
-        staff.setdefault(client_id, set()).add(user_id)
-    return staff
-
-
-def _settle(kind: str, pending: dict[str, Pending]) -> tuple[_Settled, list[tuple[int, RowError]]]:
-    """Apply each pending row to its stored record (read in one query): the complete
-    values, whether anything changes, and the rows that fail a check across columns."""
-    fields = ticket_fields.stored_fields(kind)
-    stored, pks = {}, {}
-    for pk, *values in (
-        MODEL[kind].objects.filter(external_id__in=list(pending)).values_list("pk", *fields)
-    ):
-        record = dict(zip(fields, values, strict=True))
-        stored[record["external_id"]] = record
-        pks[record["external_id"]] = pk
-    staff = {}
-    if kind == "clients" and any("responsible_staff" in p.values for p in pending.values()):
-        staff = _stored_staff(pks.values())
-    complete = COMPLETE[kind]
-    settled, problems = _Settled(), []
-    for key, row in pending.items():
-        old = stored.get(key)
-        try:
-            full = complete(row.values, old)
-        except RowError as exc:
-            problems.append((row.number, exc))
-            continue
-        changed = old is None or any(full[name] != old[name] for name in fields)
-        if "responsible_staff" in row.values and (
-            old is None or set(row.values["responsible_staff"]) != staff.get(pks[key], set())
-        ):
-            settled.staff[key] = row.values["responsible_staff"]
-        if old is None:
-            settled.created += 1
-        elif changed or key in settled.staff:
-            settled.updated += 1
-        else:
-            settled.unchanged += 1
-        if not changed:
-            continue
-        settled.writes.append((full, old, frozenset(row.values)))
-        if old is None:
-            continue
-        if kind == "tickets" and full["client_id"] != old["client_id"]:
-            settled.moved += 1
-        if kind == "clients" and (
-            full["contract_start"] != old["contract_start"] or full["segment"] != old["segment"]
-        ):
-            settled.regrouped[pks[key]] = old["segment"]
-    return settled, problems
-
-
-def _write_batch(kind: str, settled: _Settled, result: ImportResult, touched) -> None:
-    """Write the new and changed records of one batch: a new one whole, a stored one in
-    the fields its rows name (and the derived ones)."""
-    fields = ticket_fields.stored_fields(kind)
-    groups: dict[frozenset, list[dict]] = {}
-    for full, old, named in settled.writes:
-        groups.setdefault(named, []).append(full)
-        if kind == "tickets":
-            # The old client and day of a changed ticket: their rollups change too.
-            if old is not None:
-                touched.add(old["client_id"], old["opened_on"])
-            touched.add(full["client_id"], full["opened_on"])
-    model = MODEL[kind]
-    for named, records in groups.items():
-        # A ticket's derived fields follow its opened_at, which every row names.
-        derived = ticket_fields.DERIVED_TICKET_FIELDS if kind == "tickets" else ()
-        update_fields = sorted((named - {"external_id", "responsible_staff"}) | set(derived))
-        if kind == "tickets":  # COPY on PostgreSQL
-            rows = [tuple(record[name] for name in fields) for record in records]
-            bulk.upsert(Ticket, fields, rows, "external_id", update_fields, BATCH_SIZE)
-        else:
-            model.objects.bulk_create(
-                [model(**record) for record in records],
-                update_conflicts=True,
-                unique_fields=["external_id"],
-                update_fields=update_fields,
-                batch_size=BATCH_SIZE,
-            )
-    if settled.staff:
-        _write_staff(settled.staff)
-    result.created += settled.created
-    result.updated += settled.updated
-    result.unchanged += settled.unchanged
-    result.moved += settled.moved
-
-
-def _write_staff(staff: dict[str, list[int]]) -> None:
-    if not staff:
-        return
-    through = Client.responsible_staff.through
-    ids = dict(Client.objects.filter(external_id__in=list(staff)).values_list("external_id", "pk"))
-    wanted = {(ids[key], user_id) for key, users in staff.items() for user_id in users}
-    current = set(
-        through.objects.filter(client_id__in=ids.values()).values_list("client_id", "user_id")
-    )
-    for client_id, user_id in current - wanted:
-        through.objects.filter(client_id=client_id, user_id=user_id).delete()
-    through.objects.bulk_create(
-        [through(client_id=c, user_id=u) for c, u in wanted - current], ignore_conflicts=True
-    )
-
-
-class Upsert:
-    """Rows of one kind applied to the stored records batch by batch, inside the caller's
-    transaction; the CSV import and the webhook both write through this."""
-
-    def __init__(self, kind: str):
-        self.kind = kind
-        self.result = ImportResult(kind=kind)
-        self.touched = rollups.Touched()
-        # {client id: segment before the import} of clients whose segment or contract
-        # start changes (a later batch may change it again: the first is kept).
-        self.regrouped: dict[int, str] = {}
-
-    def batch(self, pending: dict[str, Pending], write: bool = True) -> list[tuple[int, RowError]]:
-        """Check the batch against the stored records and, if every row passes and
-        ``write`` is set, write it. Returns the failed rows as (number, RowError)."""
-        settled, problems = _settle(self.kind, pending)
-        if write and not problems:
-            for pk, segment in settled.regrouped.items():
-                self.regrouped.setdefault(pk, segment)
-            _write_batch(self.kind, settled, self.result, self.touched)
-        return problems
-
-    def finish(self) -> ImportResult:
-        """Refresh the rollups of what was written and, once the transaction commits,
-        queue the threshold check."""
-        if self.touched:
-            self.touched.refresh()
-        if self.regrouped:
-            rollups.client_changed(self.regrouped, set(self.regrouped.values()))
-        self.result.client_ids = self.touched.client_ids or sorted(self.regrouped)
-        if self.kind in ("tickets", "clients") and (self.result.created or self.result.updated):
-            from .tasks import queue_threshold_check
-
-            queue_threshold_check()
-        return self.result
+KINDS = tuple(IMPORTERS)
 
 
 def _log_rejected(kind: str, exc: ImportRejected, started: float) -> None:
@@ -557,49 +401,21 @@ def _write(kind: str, binary, progress) -> ImportResult:
 
 
 def _write_all(kind: str, binary, progress) -> ImportResult:
-    lookups = _lookups(kind)
-    upsert = Upsert(kind)
+    importer = IMPORTERS[kind]()
     ignored: list[str] = []
-    problems: list[tuple[int, str]] = []  # (row number, message)
-    cut_short = False
-
-    def check(pending) -> None:
-        # Once a row is bad nothing more is written; the rest is only checked.
-        for number, exc in upsert.batch(pending, write=not problems):
-            problems.append((number, row_message(number, exc.column, exc.reason)))
-
-    with transaction.atomic():
-        pending: dict[str, Pending] = {}
-        for row_number, row in _rows(binary, kind, ignored):
-            try:
-                values = _clean(kind, row, lookups)
-            except RowError as exc:
-                problems.append((row_number, row_message(row_number, exc.column, exc.reason)))
-                if len(problems) >= MAX_ERRORS:
-                    cut_short = True
-                    break
-                continue
-            upsert.result.rows += 1
-            add_row(pending, row_number, values)
-            if len(pending) >= BATCH_SIZE:
-                check(pending)
-                pending = {}
-                if progress:
-                    progress(upsert.result.rows)
-                if len(problems) >= MAX_ERRORS:
-                    cut_short = True
-                    break
-        if pending and not cut_short:
-            check(pending)
-        if problems:
-            # Rows failing a check across columns are found with their batch: sort.
-            problems.sort(key=lambda problem: problem[0])
-            errors = [message for _number, message in problems[:MAX_ERRORS]]
-            if cut_short or len(problems) > MAX_ERRORS:
-                errors.append(_("… further rows not checked."))
-            raise ImportRejected(errors)  # rolls back what earlier batches wrote
-        upsert.result.ignored_columns = ignored
-        return upsert.finish()
+    try:
+        # Closed before the caller closes the file, also when a bad row stops the import.
+        with transaction.atomic(), contextlib.closing(importer.rows(binary, ignored)) as rows:
+            written = importer.upsert(rows, max_errors=MAX_ERRORS, progress=progress)
+    except RowsRejected as exc:  # rolled back what earlier batches wrote
+        errors = [
+            row_message(number, error.column, error.reason)
+            for number, error in exc.problems[:MAX_ERRORS]
+        ]
+        if exc.cut_short or len(exc.problems) > MAX_ERRORS:
+            errors.append(_("… further rows not checked."))
+        raise ImportRejected(errors) from None
+    return ImportResult.from_written(kind, written, ignored)
 
 
 def open_upload(uploaded_file):

@@ -11,8 +11,8 @@ half-year trend of 500 clients reads about 183 x segments rows, not 91,000.
 Early support (onboarding) vs ongoing support: a ticket opened on day N after its
 client's contract start (day 0 = the contract start date) counts as early support when
 0 <= N < ONBOARDING_DAYS (90), i.e. days 0..89; day 90 and later are ongoing support.
-So a ticket on day 89 is early, on day 90 and day 91 ongoing (kpis.models.ONBOARDING_DAYS,
-Client.is_in_onboarding, kpis.rollups.is_onboarding_day agree on this).
+So a ticket on day 89 is early, on day 90 and day 91 ongoing (organisation.models
+ONBOARDING_DAYS and in_onboarding, the one rule).
 """
 
 from __future__ import annotations
@@ -23,11 +23,10 @@ from collections.abc import Sequence
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
-from organisation.models import Client
+from core.periods import Period
 
 from .models import PRIORITIES, AlertState, SegmentDailyRollup, TicketDailyRollup
 from .models.tickets import COUNT_FIELDS, SEGMENT_COUNT_FIELDS
-from .periods import Period
 
 # --- Formulas --------------------------------------------------------------------------
 
@@ -65,13 +64,6 @@ def threshold_state(
     if scaled >= round(threshold * warning_fraction * 1_000_000) * tickets:
         return AlertState.WARNING
     return AlertState.OK
-
-
-def change(current: float | None, previous: float | None) -> float | None:
-    """current - previous; None if either is missing."""
-    if current is None or previous is None:
-        return None
-    return current - previous
 
 
 def proactive_shares(totals: dict) -> dict:
@@ -225,7 +217,7 @@ def series(
         for row in source.annotate(bucket=trunc).values("bucket").order_by().annotate(**sums)
     }
     result = []
-    for start in _buckets(period, by):
+    for start in period.steps(by):
         row = dict(rows.get(start) or ZERO)
         row.pop("bucket", None)
         row["ongoing_tickets"] = row["tickets"] - row["onboarding_tickets"]
@@ -246,29 +238,3 @@ def _as_date(value) -> datetime.date:
     if isinstance(value, datetime.datetime):
         return value.date()
     return value
-
-
-def _buckets(period: Period, by: str) -> list[datetime.date]:
-    from .periods import month_start, next_month
-
-    starts = []
-    if by == "week":
-        current = period.start - datetime.timedelta(days=period.start.weekday())
-        while current < period.end:
-            starts.append(current)
-            current += datetime.timedelta(days=7)
-    else:
-        current = month_start(period.start)
-        while current < period.end:
-            starts.append(current)
-            current = next_month(current)
-    return starts
-
-
-def client_ids_for(segment: str = "", client_id: int | None = None) -> list[int] | None:
-    """The client filter of the dashboard as a list of ids (None: all clients)."""
-    if client_id:
-        return [client_id]
-    if segment:
-        return list(Client.objects.filter(segment=segment).values_list("pk", flat=True))
-    return None

@@ -5,10 +5,11 @@ the tickets say.
 day range from the tickets (one aggregate query, one delete, batched inserts), then the
 segment rows of those clients' segments and days from the client rows
 (``refresh_segments``: one delete, one ``INSERT … SELECT … GROUP BY``); imports, the
-webhook and admin edits call it for what they touched, the periodic task for the last
-days, and ``rebuild_all()`` for everything (after SLA targets change). A client's change
-of segment or contract start and a client's deletion recompute the segment rows of its
-days (``client_changed``, ``segments_of_clients_days``).
+webhook and the ticket admin call it for what they touched (``Touched``), the periodic
+task for the last days, and ``rebuild_all()`` for everything (after SLA targets change).
+A client's change of segment or contract start and a client's deletion recompute the
+segment rows of its days (``client_changed``, ``day_range`` with ``refresh_segments``;
+see kpis/signals.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
 
-from organisation.models import ONBOARDING_DAYS, Client
+from organisation.models import Client, in_onboarding, onboarding_end
 
 from . import bulk
 from .models import PRIORITIES, SegmentDailyRollup, SLATarget, Source, Ticket, TicketDailyRollup
@@ -68,11 +69,6 @@ def sla_targets() -> dict[str, tuple[int, int]]:
     }
 
 
-def is_onboarding_day(contract_start: datetime.date, day: datetime.date) -> bool:
-    """Day 0..ONBOARDING_DAYS-1 after contract start (as Client.is_in_onboarding)."""
-    return 0 <= (day - contract_start).days < ONBOARDING_DAYS
-
-
 _TOTALS = {
     "fr_measured": "first_response_measured",
     "fr_met": "first_response_met",
@@ -91,7 +87,7 @@ def _row(client_id: int, day: datetime.date, contract_start, values: dict) -> tu
     return (
         client_id,
         day,
-        is_onboarding_day(contract_start, day),
+        in_onboarding(contract_start, day),
         *(counts[name] for name in COUNT_FIELDS),
     )
 
@@ -226,44 +222,34 @@ def update_onboarding_flags(client_ids: Iterable[int]) -> None:
     for client_id, contract_start in Client.objects.filter(pk__in=list(client_ids)).values_list(
         "pk", "contract_start"
     ):
-        end = contract_start + datetime.timedelta(days=ONBOARDING_DAYS)
-        window = Q(day__gte=contract_start, day__lt=end)
+        window = Q(day__gte=contract_start, day__lt=onboarding_end(contract_start))
         rows = TicketDailyRollup.objects.filter(client_id=client_id)
         rows.filter(window).exclude(onboarding=True).update(onboarding=True)
         rows.exclude(window).exclude(onboarding=False).update(onboarding=False)
 
 
 class Touched:
-    """Collects which clients and days a write touched, in constant memory per client;
-    and segments whose rows need recomputing for clients that no longer exist."""
+    """Collects which clients and days a write touched, in constant memory per client."""
 
     def __init__(self):
         self.ranges: dict[int, tuple[datetime.date, datetime.date]] = {}
-        self.segments: dict[str, tuple[datetime.date, datetime.date]] = {}
 
     def add(self, client_id: int, day: datetime.date) -> None:
         low, high = self.ranges.get(client_id, (day, day))
         self.ranges[client_id] = (min(low, day), max(high, day))
 
-    def add_segment(self, segment: str, first: datetime.date, last: datetime.date) -> None:
-        low, high = self.segments.get(segment, (first, last))
-        self.segments[segment] = (min(low, first), max(high, last))
-
     def __bool__(self):
-        return bool(self.ranges or self.segments)
+        return bool(self.ranges)
 
     @property
     def client_ids(self) -> list[int]:
         return sorted(self.ranges)
 
     def refresh(self) -> int:
-        """Recompute the touched clients over the widest touched day range, then the
-        segment rows of the extra segments."""
-        written = 0
-        if self.ranges:
-            first = min(low for low, _high in self.ranges.values())
-            last = max(high for _low, high in self.ranges.values())
-            written = refresh(self.client_ids, first, last)
-        for segment, (first, last) in sorted(self.segments.items()):
-            refresh_segments([segment], first, last)
-        return written
+        """Recompute the touched clients (and their segments) over the widest touched
+        day range; returns the number of rollup rows written."""
+        if not self.ranges:
+            return 0
+        first = min(low for low, _high in self.ranges.values())
+        last = max(high for _low, high in self.ranges.values())
+        return refresh(self.client_ids, first, last)

@@ -1,5 +1,6 @@
 """Celery tasks of the KPI app. Each is safe to run twice; product code queues them with
-``transaction.on_commit`` (see ``queue_*``)."""
+``transaction.on_commit(partial(task.delay, …), robust=True)``: a broker outage is
+logged and the periodic tasks catch up."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ import datetime
 import logging
 
 from celery import shared_task
-from django.db import transaction
 from django.utils import timezone
 
-from . import alerting, import_jobs, rollups, thresholds
+from . import import_jobs, rollups
+from .thresholds import check_thresholds
+
+__all__ = ["check_thresholds", "refresh_rollups", "run_import", "sweep_imports"]
 
 logger = logging.getLogger("kpis.tasks")
 
 # The periodic refresh recomputes this many recent days: tickets of the last days change
-# most (responses, resolutions), and it mends anything a failed hook missed.
+# most (responses, resolutions), and it mends edits made outside the admin, the import
+# and the webhook (a shell, a script).
 REFRESH_DAYS = 3
 
 
@@ -26,41 +30,6 @@ def refresh_rollups(full: bool = False) -> int:
         return rollups.rebuild_all()
     today = timezone.localdate()
     return rollups.refresh(None, today - datetime.timedelta(days=REFRESH_DAYS), today)
-
-
-@shared_task(name="kpis.tasks.check_thresholds")
-def check_thresholds() -> list[int]:
-    """Judge every client for the month to date; store the new alerts and e-mail every
-    alert of the month not e-mailed yet (kpis/alerting.py)."""
-    new_ids = thresholds.record_alerts()
-    alerting.email_threshold_alerts()
-    if new_ids:
-        logger.info("kpis.alerts_raised count=%s", len(new_ids))
-    return new_ids
-
-
-def queue_threshold_check() -> None:
-    """Queue the threshold check once the current transaction commits."""
-    transaction.on_commit(_queue_check)
-
-
-def _queue_check() -> None:
-    try:
-        check_thresholds.delay()
-    except Exception:  # the periodic check will catch up
-        logger.exception("kpis.queue_failed task=check_thresholds")
-
-
-def queue_rollup_rebuild() -> None:
-    """Queue a full rebuild once the transaction commits (SLA targets changed)."""
-
-    def _queue():
-        try:
-            refresh_rollups.delay(full=True)
-        except Exception:
-            logger.exception("kpis.queue_failed task=refresh_rollups")
-
-    transaction.on_commit(_queue)
 
 
 @shared_task(name="kpis.tasks.run_import")
@@ -75,25 +44,12 @@ def sweep_imports() -> dict:
     """Queue again the uploads the broker lost, fail those whose worker died, forget old
     ones (import_jobs.sweep)."""
     swept = import_jobs.sweep()
-    queued = sum(_queue_import(job_id) for job_id in swept["queued"])
+    for job_id in swept["queued"]:
+        run_import.delay(job_id)
     logger.info(
         "kpis.import_sweep queued=%s failed=%s deleted=%s",
-        queued,
+        len(swept["queued"]),
         swept["failed"],
         swept["deleted"],
     )
-    return {**swept, "queued": queued}
-
-
-def queue_import(job_id: int) -> None:
-    """Queue the import of a stored upload once the current transaction commits."""
-    transaction.on_commit(lambda: _queue_import(job_id))
-
-
-def _queue_import(job_id: int) -> bool:
-    try:
-        run_import.delay(job_id)
-    except Exception:  # the sweep queues it again
-        logger.exception("kpis.queue_failed task=run_import job=%s", job_id)
-        return False
-    return True
+    return {**swept, "queued": len(swept["queued"])}

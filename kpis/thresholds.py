@@ -11,17 +11,21 @@ and falling back and rising again raises nothing new.
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 
+from celery import shared_task
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.periods import Period, month_to_date
 from organisation.models import Client
 
-from . import metrics
+from . import alerting, metrics
 from .models import AlertState, KpiSettings, ThresholdAlert, TicketDailyRollup
-from .periods import Period, month_to_date
+
+logger = logging.getLogger("kpis.tasks")
 
 LEVELS = {AlertState.WARNING: 1, AlertState.BREACH: 2}
 
@@ -34,7 +38,6 @@ class ClientState:
     escalated: int
     share: float | None
     threshold: float  # 0..1
-    warning_level: float  # 0..1, the share from which the client is "approaching"
     state: str
     threshold_overridden: bool
 
@@ -70,7 +73,6 @@ def client_states(
                 escalated=escalated,
                 share=metrics.escalation_share(escalated, tickets),
                 threshold=threshold,
-                warning_level=threshold * warning_fraction,
                 state=metrics.threshold_state(
                     tickets, escalated, threshold, warning_fraction, settings.minimum_tickets
                 ),
@@ -115,4 +117,17 @@ def record_alerts(today: datetime.date | None = None) -> list[int]:
         except IntegrityError:
             continue  # a concurrent check stored it first
         new_ids.append(alert.pk)
+    return new_ids
+
+
+# Defined beside its service so that every writer of tickets can queue it (kpis.upsert);
+# kpis.tasks imports it for the worker.
+@shared_task(name="kpis.tasks.check_thresholds")
+def check_thresholds() -> list[int]:
+    """Judge every client for the month to date; store the new alerts and e-mail every
+    alert of the month not e-mailed yet (kpis/alerting.py)."""
+    new_ids = record_alerts()
+    alerting.email_threshold_alerts()
+    if new_ids:
+        logger.info("kpis.alerts_raised count=%s", len(new_ids))
     return new_ids

@@ -16,8 +16,20 @@ from core.delivery import Addressee
 from core.single_line import SingleLineCharField
 
 # A client is "in onboarding" (early support) for this many days from contract start:
-# day 0 to day 89 inclusive are the first 90 days; day 90 is ongoing support.
+# day 0 to day 89 inclusive are the first 90 days; day 90 is ongoing support. Every rule
+# about the window goes through the names below.
 ONBOARDING_DAYS = 90
+LAST_ONBOARDING_DAY = ONBOARDING_DAYS - 1  # counted from 0, the contract start
+
+
+def onboarding_end(contract_start: datetime.date) -> datetime.date:
+    """The first day of ongoing support."""
+    return contract_start + datetime.timedelta(days=ONBOARDING_DAYS)
+
+
+def in_onboarding(contract_start: datetime.date, day: datetime.date) -> bool:
+    """Whether ``day`` is one of the first ONBOARDING_DAYS days of a contract."""
+    return contract_start <= day < onboarding_end(contract_start)
 
 
 class Language(models.TextChoices):
@@ -30,7 +42,7 @@ class ClientQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def in_onboarding(self, on: datetime.date):
-        """Clients whose first 90 days of contract include ``on``."""
+        """Clients whose first ONBOARDING_DAYS days of contract include ``on``."""
         return self.filter(
             contract_start__lte=on,
             contract_start__gt=on - datetime.timedelta(days=ONBOARDING_DAYS),
@@ -79,12 +91,12 @@ class Client(models.Model):
         return (on - self.contract_start).days
 
     def is_in_onboarding(self, on: datetime.date) -> bool:
-        return 0 <= self.onboarding_day(on) < ONBOARDING_DAYS
+        return in_onboarding(self.contract_start, on)
 
     @property
     def onboarding_end(self) -> datetime.date:
         """The first day of ongoing support."""
-        return self.contract_start + datetime.timedelta(days=ONBOARDING_DAYS)
+        return onboarding_end(self.contract_start)
 
 
 class Contact(Addressee):

@@ -1,22 +1,23 @@
 """Survey figures as plain functions.
 
-The score formulas (``nps``, ``csat``, ``ces``) take plain numbers; the ``*_summary`` and
-``*_by_*`` functions aggregate in the database and use the same formulas on the counts.
+The ``*_summary`` and ``*_by_*`` functions count in the database and apply the formulas
+(``nps_from_counts``, ``share``) to the counts; CES is the database's average.
 Every figure is ``None`` when nothing was answered: templates render ``None`` as "—".
 
-Periods are half-open, ``[start, end)``, in the project's time zone (settings.TIME_ZONE).
-This module is the interface the KPI dashboard calls; keep the signatures stable.
+Units, as everywhere the figures leave an app: shares (CSAT, response rate) 0..1, NPS in
+points -100..100, averages on their own scales (CES 1..7, pulse 1..5, job satisfaction
+0..10). Periods are ``core.periods.Period`` (half-open, local days).
 """
 
 from __future__ import annotations
 
-import datetime
-import zoneinfo
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek
+
+from core.periods import Period, local_day, moments_within, project_zone
 
 from .models import (
     Answer,
@@ -32,9 +33,6 @@ PROMOTER_MIN = 9  # NPS: 9 and 10 are promoters
 DETRACTOR_MAX = 6  # NPS: 0 to 6 are detractors
 CSAT_SATISFIED_MIN = 4  # CSAT: 4 and 5 count as satisfied
 
-PERIODS = ("week", "month", "quarter")
-
-
 # --- Formulas ------------------------------------------------------------------------
 
 
@@ -45,126 +43,58 @@ def nps_from_counts(promoters: int, detractors: int, total: int) -> float | None
     return (promoters - detractors) * 100.0 / total
 
 
-def csat_from_counts(satisfied: int, total: int) -> float | None:
-    """Share of satisfied answers as a percentage (0..100); None when total is 0."""
-    if not total:
-        return None
-    return satisfied * 100.0 / total
-
-
-def rate(part: int, whole: int) -> float | None:
-    """part / whole as a percentage (0..100); None when whole is 0."""
+def share(part: int, whole: int) -> float | None:
+    """part / whole as a share 0..1; None when whole is 0."""
     if not whole:
         return None
-    return part * 100.0 / whole
+    return part / whole
 
 
-def nps(scores: Iterable[int]) -> float | None:
-    """% promoters (9-10) minus % detractors (0-6) of 0..10 answers, in percentage points
-    -100..100; None for no answers."""
-    values = list(scores)
-    promoters = sum(1 for v in values if v >= PROMOTER_MIN)
-    detractors = sum(1 for v in values if v <= DETRACTOR_MAX)
-    return nps_from_counts(promoters, detractors, len(values))
+# --- Grouping ------------------------------------------------------------------------
+
+_TRUNCATIONS = {"week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter}
 
 
-def csat(scores: Iterable[int]) -> float | None:
-    """Percentage (0..100) of 1..5 answers that are 4 or 5; None for no answers."""
-    values = list(scores)
-    return csat_from_counts(sum(1 for v in values if v >= CSAT_SATISFIED_MIN), len(values))
+def truncated(field: str, by: str):
+    """``field`` (a moment) cut to the first local day of its week, month or quarter."""
+    if by not in _TRUNCATIONS:
+        raise ValueError(f"by must be one of {tuple(_TRUNCATIONS)}, not {by!r}")
+    return _TRUNCATIONS[by](field, tzinfo=project_zone())
 
 
-def ces(scores: Iterable[int]) -> float | None:
-    """Customer Effort Score: the mean of 1..7 answers; None for no answers."""
-    values = list(scores)
-    if not values:
-        return None
-    return sum(values) / len(values)
+def grouped(rows: QuerySet, group, aggregates: dict) -> dict:
+    """{group value: row with ``aggregates``} of ``rows`` grouped by the expression
+    ``group``; truncated moments come back as local days. One query."""
+    return {
+        local_day(row["group"]): row
+        for row in rows.annotate(group=group).values("group").order_by().annotate(**aggregates)
+    }
 
 
-# --- Periods -------------------------------------------------------------------------
-
-
-def project_zone() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
-def day_start(day: datetime.date) -> datetime.datetime:
-    """Midnight at the start of ``day`` in the project's time zone (aware)."""
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=project_zone())
-
-
-def period_start(day: datetime.date, period: str) -> datetime.date:
-    if period == "week":
-        return day - datetime.timedelta(days=day.weekday())
-    if period == "month":
-        return day.replace(day=1)
-    if period == "quarter":
-        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-    raise ValueError(f"period must be one of {PERIODS}, not {period!r}")
-
-
-def next_period(day: datetime.date, period: str) -> datetime.date:
-    if period == "week":
-        return day + datetime.timedelta(days=7)
-    months = 1 if period == "month" else 3
-    month = day.month - 1 + months
-    return datetime.date(day.year + month // 12, month % 12 + 1, 1)
-
-
-def period_starts(start: datetime.date, end: datetime.date, period: str) -> list[datetime.date]:
-    """The starts of all periods that overlap [start, end)."""
-    if end <= start:
-        return []
-    starts = []
-    current = period_start(start, period)
-    while current < end:
-        starts.append(current)
-        current = next_period(current, period)
-    return starts
-
-
-def _trunc(period: str, field: str):
-    zone = project_zone()
-    functions = {"week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter}
-    if period not in functions:
-        raise ValueError(f"period must be one of {PERIODS}, not {period!r}")
-    return functions[period](field, tzinfo=zone)
-
-
-def _as_date(value) -> datetime.date:
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(project_zone())
-        return value.date()
-    return value
+def _of_clients(rows: QuerySet, client_field: str, client_ids: list[int] | None) -> QuerySet:
+    if client_ids is None:
+        return rows
+    return rows.filter(**{f"{client_field}__in": client_ids})
 
 
 # --- Client onboarding ---------------------------------------------------------------
 
 
-def _client_answers(start, end, client_ids) -> QuerySet:
+def _client_answers(period: Period, client_ids: list[int] | None) -> QuerySet:
     answers = Answer.objects.filter(
         response__survey__kind=SurveyKind.CLIENT_ONBOARDING,
-        response__submitted_at__gte=day_start(start),
-        response__submitted_at__lt=day_start(end),
+        **moments_within("response__submitted_at", period),
     )
-    if client_ids is not None:
-        answers = answers.filter(response__client_id__in=list(client_ids))
-    return answers
+    return _of_clients(answers, "response__client_id", client_ids)
 
 
-def _client_invitations(start, end, client_ids) -> QuerySet:
+def _client_invitations(period: Period, client_ids: list[int] | None) -> QuerySet:
     # Invited: client onboarding invitations first sent in the period. The response rate
-    # is the share of those that were answered (whenever), so it never exceeds 100 %.
+    # is the share of those that were answered (whenever), so it never exceeds 1.
     invitations = Invitation.objects.filter(
-        campaign__survey__kind=SurveyKind.CLIENT_ONBOARDING,
-        sent_at__gte=day_start(start),
-        sent_at__lt=day_start(end),
+        campaign__survey__kind=SurveyKind.CLIENT_ONBOARDING, **moments_within("sent_at", period)
     )
-    if client_ids is not None:
-        invitations = invitations.filter(contact__client_id__in=list(client_ids))
-    return invitations
+    return _of_clients(invitations, "contact__client_id", client_ids)
 
 
 _CLIENT_AGGREGATES = {
@@ -193,116 +123,101 @@ def _client_figures(row: dict | None, invitations: dict | None) -> dict:
         "nps": nps_from_counts(
             row.get("nps_promoters") or 0, row.get("nps_detractors") or 0, row.get("nps_n") or 0
         ),
-        "csat": csat_from_counts(row.get("csat_satisfied") or 0, row.get("csat_n") or 0),
+        "csat": share(row.get("csat_satisfied") or 0, row.get("csat_n") or 0),
         "ces": float(row["ces_avg"]) if row.get("ces_avg") is not None else None,
         "responses": row.get("responses") or 0,
         "invited": invited,
-        "response_rate": rate(invitations.get("answered") or 0, invited),
+        "response_rate": share(invitations.get("answered") or 0, invited),
     }
 
 
-def client_onboarding_summary(
-    start: datetime.date, end: datetime.date, client_ids: Iterable[int] | None = None
-) -> dict:
-    """Client onboarding figures for responses submitted in [start, end).
+def _client_groups(
+    period: Period, client_ids: Iterable[int] | None, answers_by, invitations_by
+) -> tuple[dict, dict]:
+    """(answer counts, invitation counts) of the period, each grouped by its expression."""
+    ids = None if client_ids is None else list(client_ids)
+    return (
+        grouped(_client_answers(period, ids), answers_by, _CLIENT_AGGREGATES),
+        grouped(_client_invitations(period, ids), invitations_by, _INVITATION_AGGREGATES),
+    )
 
-    Returns {"nps": points -100..100 | None, "csat": % 0..100 | None, "ces": mean 1..7 |
+
+def client_onboarding_summary(period: Period, client_ids: Iterable[int] | None = None) -> dict:
+    """Client onboarding figures for responses submitted in the period.
+
+    Returns {"nps": points -100..100 | None, "csat": share 0..1 | None, "ces": mean 1..7 |
     None, "responses": int, "invited": int (invitations sent in the period),
-    "response_rate": % 0..100 of those invitations answered | None}. Two queries.
+    "response_rate": share 0..1 of those invitations answered | None}. Two queries.
     """
-    if client_ids is not None:
-        client_ids = list(client_ids)
-    row = _client_answers(start, end, client_ids).aggregate(**_CLIENT_AGGREGATES)
-    invitations = _client_invitations(start, end, client_ids).aggregate(**_INVITATION_AGGREGATES)
+    ids = None if client_ids is None else list(client_ids)
+    row = _client_answers(period, ids).aggregate(**_CLIENT_AGGREGATES)
+    invitations = _client_invitations(period, ids).aggregate(**_INVITATION_AGGREGATES)
     return _client_figures(row, invitations)
 
 
 def client_onboarding_by_client(
-    start: datetime.date, end: datetime.date, client_ids: Iterable[int] | None = None
+    period: Period, client_ids: Iterable[int] | None = None
 ) -> dict[int, dict]:
     """{client id: figures as in client_onboarding_summary} for every client with an
     invitation sent or a response submitted in the period. Two queries."""
-    if client_ids is not None:
-        client_ids = list(client_ids)
-    rows = {
-        row["response__client_id"]: row
-        for row in _client_answers(start, end, client_ids)
-        .values("response__client_id")
-        .order_by()
-        .annotate(**_CLIENT_AGGREGATES)
-    }
-    invitations = {
-        row["contact__client_id"]: row
-        for row in _client_invitations(start, end, client_ids)
-        .values("contact__client_id")
-        .order_by()
-        .annotate(**_INVITATION_AGGREGATES)
-    }
+    rows, invitations = _client_groups(
+        period, client_ids, F("response__client_id"), F("contact__client_id")
+    )
     ids = sorted({*rows, *invitations} - {None})
     return {cid: _client_figures(rows.get(cid), invitations.get(cid)) for cid in ids}
 
 
 def client_onboarding_by_month(
-    start: datetime.date, end: datetime.date, client_ids: Iterable[int] | None = None
+    period: Period, client_ids: Iterable[int] | None = None
 ) -> list[dict]:
-    """One dict per month overlapping [start, end), oldest first: {"month": date (first of
+    """One dict per month overlapping the period, oldest first: {"month": date (first of
     the month), plus the keys of client_onboarding_summary}. Months without data have
     None figures and zero counts. Two queries."""
-    if client_ids is not None:
-        client_ids = list(client_ids)
-    rows = {
-        _as_date(row["month"]): row
-        for row in _client_answers(start, end, client_ids)
-        .annotate(month=_trunc("month", "response__submitted_at"))
-        .values("month")
-        .order_by()
-        .annotate(**_CLIENT_AGGREGATES)
-    }
-    invitations = {
-        _as_date(row["month"]): row
-        for row in _client_invitations(start, end, client_ids)
-        .annotate(month=_trunc("month", "sent_at"))
-        .values("month")
-        .order_by()
-        .annotate(**_INVITATION_AGGREGATES)
-    }
+    rows, invitations = _client_groups(
+        period,
+        client_ids,
+        truncated("response__submitted_at", "month"),
+        truncated("sent_at", "month"),
+    )
     return [
         {"month": month, **_client_figures(rows.get(month), invitations.get(month))}
-        for month in period_starts(start, end, "month")
+        for month in period.steps("month")
     ]
 
 
 # --- Technicians ---------------------------------------------------------------------
 
 
-def _pulse_answers(start, end) -> QuerySet:
-    # The pulse is named by design, so its live answers may be read. Answers to the
-    # anonymous surveys are never read here: see the published quarters below.
+def pulse_answers() -> QuerySet:
+    """The answers to the weekly pulse's scale question. The pulse is named by design, so
+    its live answers may be read. Answers to the anonymous surveys are never read here:
+    see the published quarters below."""
     return Answer.objects.filter(
-        response__survey__kind=SurveyKind.PULSE,
-        question__metric=Metric.PULSE,
-        value__isnull=False,
-        response__submitted_at__gte=day_start(start),
-        response__submitted_at__lt=day_start(end),
+        response__survey__kind=SurveyKind.PULSE, question__metric=Metric.PULSE, value__isnull=False
     )
 
 
-def pulse_average(start: datetime.date, end: datetime.date) -> float | None:
-    """Mean (1..5) of weekly pulse answers submitted in [start, end); None if none."""
-    value = _pulse_answers(start, end).aggregate(avg=Avg("value"))["avg"]
+def pulse_average(period: Period) -> float | None:
+    """Mean (1..5) of weekly pulse answers submitted in the period; None if none."""
+    answers = pulse_answers().filter(**moments_within("response__submitted_at", period))
+    value = answers.aggregate(avg=Avg("value"))["avg"]
     return float(value) if value is not None else None
 
 
-def _by_period(answers: QuerySet, start, end, period: str) -> list[dict]:
-    rows = {
-        _as_date(row["p"]): row
-        for row in answers.annotate(p=_trunc(period, "response__submitted_at"))
-        .values("p")
-        .order_by()
-        .annotate(avg=Avg("value"), n=Count("response", distinct=True))
-    }
+def averages_by(
+    answers: QuerySet, field: str, period: Period, by: str, responses=None
+) -> list[dict]:
+    """[{"period_start": date, "average": float | None, "responses": int}] of ``answers``
+    for every week, month or quarter of ``field`` (a moment) overlapping the period, oldest
+    first; ``responses`` counts distinct responses unless another count is given. One
+    query."""
+    rows = grouped(
+        answers.filter(**moments_within(field, period)),
+        truncated(field, by),
+        {"avg": Avg("value"), "n": responses or Count("response", distinct=True)},
+    )
     result = []
-    for begin in period_starts(start, end, period):
+    for begin in period.steps(by):
         row = rows.get(begin) or {}
         average = row.get("avg")
         result.append(
@@ -315,12 +230,10 @@ def _by_period(answers: QuerySet, start, end, period: str) -> list[dict]:
     return result
 
 
-def pulse_average_by_period(
-    start: datetime.date, end: datetime.date, period: str = "month"
-) -> list[dict]:
+def pulse_average_by_period(period: Period, by: str = "month") -> list[dict]:
     """[{"period_start": date, "average": 1..5 | None, "responses": int}] for every week,
-    month or quarter overlapping [start, end), oldest first. One query."""
-    return _by_period(_pulse_answers(start, end), start, end, period)
+    month or quarter overlapping the period, oldest first. One query."""
+    return averages_by(pulse_answers(), "response__submitted_at", period, by)
 
 
 def minimum_respondents() -> int:
@@ -331,45 +244,41 @@ def minimum_respondents() -> int:
 # quarters only (surveys.publication): never from live answers, never split by date.
 
 
-def _published_job_satisfaction(start: datetime.date, end: datetime.date) -> dict:
-    """{quarter start: PublishedFigure} of the published quarters overlapping [start, end)."""
+def _published_job_satisfaction(period: Period) -> dict:
+    """{quarter start: PublishedFigure} of the published quarters overlapping the period."""
     return {
         figure.publication.quarter: figure
         for figure in PublishedFigure.objects.filter(
             publication__outcome=PublishedQuarter.Outcome.PUBLISHED,
             publication__survey__kind=SurveyKind.IN_DEPTH,
-            publication__quarter__gte=period_start(start, "quarter"),
-            publication__quarter__lt=end,
+            publication__quarter__gte=Period.of(period.start, "quarter").start,
+            publication__quarter__lt=period.end,
             question__metric=Metric.JOB_SATISFACTION,
         ).select_related("publication")
     }
 
 
-def job_satisfaction_average(start: datetime.date, end: datetime.date) -> float | None:
+def job_satisfaction_average(period: Period) -> float | None:
     """Mean (0..10) of overall job satisfaction over the published in-depth quarters
-    overlapping [start, end), each quarter weighted by its number of people: the pool of
+    overlapping the period, each quarter weighted by its number of people: the pool of
     figures already published, so it reveals nothing they do not. None when no such
     quarter has a published average. One query."""
-    figures = [f for f in _published_job_satisfaction(start, end).values() if f.average is not None]
+    figures = [f for f in _published_job_satisfaction(period).values() if f.average is not None]
     people = sum(f.respondents for f in figures)
     if not people:
         return None
     return float(sum(f.average * f.respondents for f in figures) / people)
 
 
-def job_satisfaction_by_period(
-    start: datetime.date, end: datetime.date, period: str = "quarter"
-) -> list[dict]:
+def job_satisfaction_by_quarter(period: Period) -> list[dict]:
     """[{"period_start": date, "average": 0..10 | None, "responses": int}] for every
-    quarter overlapping [start, end), oldest first, from published quarters: "responses"
+    quarter overlapping the period, oldest first, from published quarters: "responses"
     is the number of people behind the published average, and both are None/0 for a
     quarter not (or never) published. Quarters only: that is how the figure is published.
     One query."""
-    if period != "quarter":
-        raise ValueError("job satisfaction is published per quarter only")
-    figures = _published_job_satisfaction(start, end)
+    figures = _published_job_satisfaction(period)
     result = []
-    for begin in period_starts(start, end, "quarter"):
+    for begin in period.steps("quarter"):
         figure = figures.get(begin)
         shown = figure is not None and figure.average is not None
         result.append(
@@ -380,17 +289,3 @@ def job_satisfaction_by_period(
             }
         )
     return result
-
-
-__all__ = [
-    "ces",
-    "client_onboarding_by_client",
-    "client_onboarding_by_month",
-    "client_onboarding_summary",
-    "csat",
-    "job_satisfaction_average",
-    "job_satisfaction_by_period",
-    "nps",
-    "pulse_average",
-    "pulse_average_by_period",
-]

@@ -26,7 +26,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.delivery import Delivery
 from core.models import Bilingual, SingletonModel
+from core.periods import quarter_label
 from core.single_line import SingleLineCharField
+from organisation.models import LAST_ONBOARDING_DAY
 
 
 class SurveyKind(models.TextChoices):
@@ -155,7 +157,7 @@ def _validate_onboarding_days(value: str) -> None:
         days = parse_days(value)
     except ValueError:
         raise ValidationError(_("Enter whole days separated by commas, e.g. 14, 45, 85.")) from None
-    if any(day < 0 or day > 89 for day in days):
+    if any(day < 0 or day > LAST_ONBOARDING_DAY for day in days):
         raise ValidationError(_("Days must lie inside the first 90 days (0 to 89)."))
 
 
@@ -215,7 +217,7 @@ class SurveySettings(SingletonModel):
     technician_onboarding_day = models.PositiveSmallIntegerField(
         _("technician onboarding day"),
         default=60,
-        validators=[MaxValueValidator(89)],
+        validators=[MaxValueValidator(LAST_ONBOARDING_DAY)],
         help_text=_("Day after contract start; sent to the client's responsible technicians."),
     )
     in_depth_quarterly = models.BooleanField(_("send the in-depth survey quarterly"), default=True)
@@ -247,7 +249,11 @@ class SurveySettings(SingletonModel):
 
     def onboarding_days(self) -> list[int]:
         try:
-            return [day for day in parse_days(self.client_onboarding_days) if 0 <= day < 90]
+            return [
+                day
+                for day in parse_days(self.client_onboarding_days)
+                if 0 <= day <= LAST_ONBOARDING_DAY
+            ]
         except ValueError:
             return []
 
@@ -625,7 +631,7 @@ class PublishedQuarter(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.survey} · {self.quarter.year}-Q{(self.quarter.month - 1) // 3 + 1}"
+        return f"{self.survey} · {quarter_label(self.quarter)}"
 
     @property
     def is_published(self) -> bool:

@@ -26,9 +26,10 @@ from fractions import Fraction
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from core.periods import Period, day_start, local_day, moments_within
 
 from . import metrics
 from .models import (
@@ -49,13 +50,11 @@ AVERAGE_PLACES = Decimal("0.000001")  # PublishedFigure.average keeps six decima
 
 def quarter_of(moment: datetime.datetime) -> datetime.date:
     """The first day of the quarter ``moment`` lies in, in the project's time zone."""
-    return metrics.period_start(
-        timezone.localtime(moment, metrics.project_zone()).date(), "quarter"
-    )
+    return Period.of(local_day(moment), "quarter").start
 
 
 def quarter_has_ended(quarter: datetime.date, now: datetime.datetime) -> bool:
-    return metrics.day_start(metrics.next_period(quarter, "quarter")) <= now
+    return day_start(Period.of(quarter, "quarter").end) <= now
 
 
 def people_average(per_person: Iterable[tuple[int, int]]) -> Fraction | None:
@@ -135,8 +134,7 @@ def decide_quarter(
                 .filter(
                     survey=survey,
                     publication__isnull=True,
-                    send_at__gte=metrics.day_start(quarter),
-                    send_at__lt=metrics.day_start(metrics.next_period(quarter, "quarter")),
+                    **moments_within("send_at", Period.of(quarter, "quarter")),
                 )
                 .values_list("pk", "status")
             )
@@ -197,9 +195,9 @@ def publish_due_quarters(now: datetime.datetime | None = None) -> dict[str, int]
         Campaign.objects.filter(
             survey__kind__in=AGGREGATE_ONLY_KINDS,
             publication__isnull=True,
-            send_at__lt=metrics.day_start(current),
+            send_at__lt=day_start(current),
         )
-        .annotate(quarter=TruncQuarter("send_at", tzinfo=metrics.project_zone()))
+        .annotate(quarter=metrics.truncated("send_at", "quarter"))
         .values("survey_id", "quarter")
         .order_by("quarter", "survey_id")
         .annotate(unclosed=Count("id", filter=~Q(status=Campaign.Status.CLOSED)))
@@ -208,7 +206,7 @@ def publish_due_quarters(now: datetime.datetime | None = None) -> dict[str, int]
     surveys = {s.pk: s for s in Survey.objects.filter(kind__in=AGGREGATE_ONLY_KINDS)}
     counts = {PublishedQuarter.Outcome.PUBLISHED: 0, PublishedQuarter.Outcome.WITHHELD: 0}
     for row in due:
-        quarter = metrics._as_date(row["quarter"])
+        quarter = local_day(row["quarter"])
         if row["unclosed"] or (row["survey_id"], quarter) in decided:
             continue
         publication = decide_quarter(surveys[row["survey_id"]], quarter, now)

@@ -10,10 +10,10 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Q
-from django.db.models.functions import TruncQuarter, TruncWeek
+from django.db.models import Count, Q
 from django.utils import timezone
 
+from core.periods import Period, local_day, moments_within, quarter_label, step_start
 from organisation.models import Client, Technician
 
 from . import metrics
@@ -21,7 +21,6 @@ from .models import (
     Answer,
     Campaign,
     Invitation,
-    InvitationStatus,
     Metric,
     PublishedFigure,
     PublishedQuarter,
@@ -34,19 +33,16 @@ from .models import (
 
 @dataclass
 class ClientReport:
-    start: datetime.date
-    end: datetime.date
+    period: Period
     summary: dict
     by_client: list[dict]
     by_month: list[dict]
     comments: list[dict]
 
 
-def client_report(
-    start: datetime.date, end: datetime.date, client_ids: list[int] | None = None
-) -> ClientReport:
-    summary = metrics.client_onboarding_summary(start, end, client_ids)
-    per_client = metrics.client_onboarding_by_client(start, end, client_ids)
+def client_report(period: Period, client_ids: list[int] | None = None) -> ClientReport:
+    summary = metrics.client_onboarding_summary(period, client_ids)
+    per_client = metrics.client_onboarding_by_client(period, client_ids)
     names = dict(Client.objects.filter(pk__in=per_client).values_list("pk", "name"))
     by_client = sorted(
         (
@@ -55,13 +51,12 @@ def client_report(
         ),
         key=lambda row: row["client"].lower(),
     )
-    by_month = metrics.client_onboarding_by_month(start, end, client_ids)
+    by_month = metrics.client_onboarding_by_month(period, client_ids)
     comments_qs = (
         Answer.objects.filter(
             response__survey__kind=SurveyKind.CLIENT_ONBOARDING,
             question__type=Question.Type.TEXT,
-            response__submitted_at__gte=metrics.day_start(start),
-            response__submitted_at__lt=metrics.day_start(end),
+            **moments_within("response__submitted_at", period),
         )
         .exclude(text="")
         .order_by("-response__submitted_at")
@@ -77,7 +72,7 @@ def client_report(
         }
         for row in comments_qs[:200]
     ]
-    return ClientReport(start, end, summary, by_client, by_month, comments)
+    return ClientReport(period, summary, by_client, by_month, comments)
 
 
 # --- Pulse ---------------------------------------------------------------------------------
@@ -113,39 +108,30 @@ def pulse_report(weeks: int = 12, today: datetime.date | None = None) -> PulseRe
     """Heatmap (technician x week), team average per week and the check-in list over the
     last ``weeks`` weeks up to ``today``. Four queries."""
     today = today or timezone.localdate()
-    this_week = metrics.period_start(today, "week")
-    week_starts = [this_week - datetime.timedelta(days=7 * i) for i in range(weeks - 1, -1, -1)]
-    start = week_starts[0]
-    zone = metrics.project_zone()
+    this_week = Period.of(today, "week")
+    shown = Period(this_week.start - datetime.timedelta(days=7 * (weeks - 1)), this_week.end)
+    week_starts = shown.steps("week")
     invitations = (
         Invitation.objects.filter(
             campaign__survey__kind=SurveyKind.PULSE,
-            campaign__send_at__gte=metrics.day_start(start),
-            campaign__send_at__lt=metrics.day_start(this_week + datetime.timedelta(days=7)),
             campaign__status__in=[Campaign.Status.OPEN, Campaign.Status.CLOSED],
             technician__isnull=False,
+            **moments_within("campaign__send_at", shown),
         )
-        .annotate(week=TruncWeek("campaign__send_at", tzinfo=zone))
+        .annotate(week=metrics.truncated("campaign__send_at", "week"))
         .values("technician_id", "week", "status", "campaign__send_at")
     )
     values = {
-        (row["response__invitation__technician_id"], metrics._as_date(row["week"])): row["value"]
-        for row in Answer.objects.filter(
-            response__survey__kind=SurveyKind.PULSE,
-            question__metric=Metric.PULSE,
-            value__isnull=False,
-            response__campaign__send_at__gte=metrics.day_start(start),
-            response__campaign__send_at__lt=metrics.day_start(
-                this_week + datetime.timedelta(days=7)
-            ),
-        )
-        .annotate(week=TruncWeek("response__campaign__send_at", tzinfo=zone))
+        (row["response__invitation__technician_id"], local_day(row["week"])): row["value"]
+        for row in metrics.pulse_answers()
+        .filter(**moments_within("response__campaign__send_at", shown))
+        .annotate(week=metrics.truncated("response__campaign__send_at", "week"))
         .values("response__invitation__technician_id", "week", "value")
     }
     invited: dict[int, dict[datetime.date, str]] = defaultdict(dict)
     sent_on: dict[int, dict[datetime.date, datetime.datetime]] = defaultdict(dict)
     for row in invitations:
-        week = metrics._as_date(row["week"])
+        week = local_day(row["week"])
         invited[row["technician_id"]][week] = row["status"]
         sent_on[row["technician_id"]][week] = row["campaign__send_at"]
     technicians = Technician.objects.filter(pk__in=invited).order_by("name")
@@ -175,37 +161,14 @@ def pulse_report(weeks: int = 12, today: datetime.date | None = None) -> PulseRe
                     "previous": answered[-2] if len(answered) >= 2 else None,
                 }
             )
+    # Weeks of the pulse's start (not of the answers): a late answer counts for its week.
     team = [
         {"week": row["period_start"], "average": row["average"], "responses": row["responses"]}
-        for row in _team_weeks(start, this_week + datetime.timedelta(days=7))
+        for row in metrics.averages_by(
+            metrics.pulse_answers(), "response__campaign__send_at", shown, "week", Count("id")
+        )
     ]
     return PulseReport(week_starts, rows, team, check_in)
-
-
-def _team_weeks(start: datetime.date, end: datetime.date) -> list[dict]:
-    zone = metrics.project_zone()
-    rows = {
-        metrics._as_date(row["week"]): row
-        for row in Answer.objects.filter(
-            response__survey__kind=SurveyKind.PULSE,
-            question__metric=Metric.PULSE,
-            value__isnull=False,
-            response__campaign__send_at__gte=metrics.day_start(start),
-            response__campaign__send_at__lt=metrics.day_start(end),
-        )
-        .annotate(week=TruncWeek("response__campaign__send_at", tzinfo=zone))
-        .values("week")
-        .order_by()
-        .annotate(avg=Avg("value"), n=Count("id"))
-    }
-    return [
-        {
-            "period_start": week,
-            "average": float(rows[week]["avg"]) if week in rows else None,
-            "responses": rows[week]["n"] if week in rows else 0,
-        }
-        for week in metrics.period_starts(start, end, "week")
-    ]
 
 
 def technician_pulse_history(technician: Technician, weeks: int = 26) -> list[dict]:
@@ -266,20 +229,16 @@ HEADLINE_KEYS = {
 }
 
 
-def _quarter_label(day: datetime.date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
 def _pending_quarters(kind: str, decided: set[datetime.date]) -> dict[datetime.date, int]:
     """{quarter: campaigns not closed} of the quarters with campaigns and no decision."""
     rows = (
         Campaign.objects.filter(survey__kind=kind, publication__isnull=True)
-        .annotate(quarter=TruncQuarter("send_at", tzinfo=metrics.project_zone()))
+        .annotate(quarter=metrics.truncated("send_at", "quarter"))
         .values("quarter")
         .order_by()
         .annotate(unclosed=Count("id", filter=~Q(status=Campaign.Status.CLOSED)))
     )
-    pending = {metrics._as_date(row["quarter"]): row["unclosed"] for row in rows}
+    pending = {local_day(row["quarter"]): row["unclosed"] for row in rows}
     return {quarter: n for quarter, n in pending.items() if quarter not in decided}
 
 
@@ -310,7 +269,7 @@ def aggregate_report(kind: str, quarter: datetime.date | None = None) -> Aggrega
         quarters.append(
             {
                 "quarter": day,
-                "label": _quarter_label(day),
+                "label": quarter_label(day),
                 "state": state,
                 "respondents": publication.respondents if shown else None,
                 "shown": shown,
@@ -368,7 +327,7 @@ def aggregate_report(kind: str, quarter: datetime.date | None = None) -> Aggrega
         minimum=decided[quarter].minimum
         if selected and quarter in decided
         else metrics.minimum_respondents(),
-        ended=bool(selected) and quarter < metrics.period_start(timezone.localdate(), "quarter"),
+        ended=bool(selected) and quarter < step_start(timezone.localdate(), "quarter"),
         unclosed=pending.get(quarter, 0) if selected else 0,
     )
 
@@ -385,12 +344,3 @@ def invitation_counts(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
         counts[row["campaign_id"]][row["status"]] = row["n"]
         counts[row["campaign_id"]]["total"] += row["n"]
     return counts
-
-
-__all__ = [
-    "InvitationStatus",
-    "aggregate_report",
-    "check_in_reasons",
-    "client_report",
-    "pulse_report",
-]

@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core import delivery
+from core.periods import quarter_label, quarter_number, step_start
 from organisation.models import Client, Contact, Technician
 
 from .models import (
@@ -110,6 +111,12 @@ def add_invitations(campaign: Campaign, recipients: Iterable[Contact | Technicia
             )
         )
     return Invitation.objects.bulk_create(invitations)
+
+
+def in_depth_key(day: datetime.date) -> str:
+    """The schedules' key of the in-depth campaign of ``day``'s quarter, "in-depth:2026-Q4":
+    stored on the campaign so that each quarter gets one, so its format never changes."""
+    return f"in-depth:{day.year}-Q{quarter_number(day)}"
 
 
 def create_auto_campaign(auto_key: str, **kwargs) -> Campaign | None:
@@ -318,7 +325,7 @@ def dispatch_schedules(now: datetime.datetime | None = None) -> dict[str, int]:
     today = local_now.date()
 
     if config.pulse_enabled and SurveyKind.PULSE in surveys:
-        week_start = today - datetime.timedelta(days=today.weekday())
+        week_start = step_start(today, "week")
         slot = datetime.datetime.combine(
             week_start + datetime.timedelta(days=config.pulse_weekday),
             config.pulse_time,
@@ -356,15 +363,14 @@ def dispatch_schedules(now: datetime.datetime | None = None) -> dict[str, int]:
                 )
 
     if config.in_depth_quarterly and SurveyKind.IN_DEPTH in surveys:
-        quarter = (today.month - 1) // 3
-        quarter_start = datetime.date(today.year, quarter * 3 + 1, 1)
-        if today >= quarter_start + datetime.timedelta(days=config.in_depth_day_of_quarter - 1):
+        first_day = step_start(today, "quarter")
+        if today >= first_day + datetime.timedelta(days=config.in_depth_day_of_quarter - 1):
             survey = surveys[SurveyKind.IN_DEPTH]
             counts["in_depth"] += bool(
                 create_auto_campaign(
-                    f"in-depth:{today.year}-Q{quarter + 1}",
+                    in_depth_key(today),
                     survey=survey,
-                    name=f"{survey.title()} · {today.year}-Q{quarter + 1}",
+                    name=f"{survey.title()} · {quarter_label(today)}",
                     recipients=Technician.objects.employed_on(today).exclude(email=""),
                     **follow_up,
                 )

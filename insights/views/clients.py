@@ -10,33 +10,18 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import manager_required
 from core.charts import base_layout, chart
+from core.periods import Period, trend_window
+from insights import formatting as fmt
 from insights import reports
 from insights.forms import TicketFilterForm
 from kpis import metrics, thresholds
 from kpis.models import Ticket
-from kpis.periods import trend_window
 from surveys import metrics as survey_metrics
 
 from .common import filter_query, filters_from_request, get_client
 
 PAGE_SIZE = 50
 RECENT = 10
-
-
-def _ticket_rows(tickets):
-    return tickets.select_related("client", "technician").only(
-        "external_id",
-        "priority",
-        "opened_at",
-        "first_response_at",
-        "resolved_at",
-        "escalated",
-        "source",
-        "proactive",
-        "auto_remediated",
-        "client__name",
-        "technician__name",
-    )
 
 
 @manager_required
@@ -51,14 +36,14 @@ def client_detail(request, pk: int):
     state = thresholds.client_states(period, ids)
     # The client's trend over at least the last twelve months.
     monthly = metrics.series(trend_window(period, "month", 365), ids, "month")
-    survey = survey_metrics.client_onboarding_summary(period.start, period.end, ids)
+    survey = survey_metrics.client_onboarding_summary(period, ids)
     # Survey answers are few: show the whole relationship, month by month.
     survey_months = survey_metrics.client_onboarding_by_month(
-        client.contract_start, period.end, ids
+        Period(client.contract_start, period.end), ids
     )
-    recent = list(_ticket_rows(Ticket.objects.for_client(client)).order_by("-opened_at")[:RECENT])
+    recent = list(Ticket.objects.for_client(client).listed().order_by("-opened_at")[:RECENT])
     escalated = list(
-        _ticket_rows(Ticket.objects.for_client(client).escalated()).order_by("-opened_at")[:RECENT]
+        Ticket.objects.for_client(client).escalated().listed().order_by("-opened_at")[:RECENT]
     )
     alerts = list(client.alerts.select_related("acknowledged_by").order_by("-created_at")[:12])
     fig = go.Figure()
@@ -67,7 +52,7 @@ def client_detail(request, pk: int):
     fig.add_trace(
         go.Scatter(
             x=x,
-            y=[None if row["share"] is None else round(row["share"] * 100, 2) for row in monthly],
+            y=[fmt.percent_value(row["share"]) for row in monthly],
             name=_("Escalation share (%)"),
             mode="lines+markers",
             yaxis="y2",
@@ -113,7 +98,7 @@ def filtered_tickets(request) -> tuple[TicketFilterForm, object]:
 @manager_required
 def ticket_list(request):
     form, tickets = filtered_tickets(request)
-    paginator = Paginator(_ticket_rows(tickets).order_by("-opened_at", "-pk"), PAGE_SIZE)
+    paginator = Paginator(tickets.listed().order_by("-opened_at", "-pk"), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)

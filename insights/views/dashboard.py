@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -10,15 +9,15 @@ from django.utils.translation import gettext as _
 from accounts.roles import manager_required
 from assessments.models import Assessment
 from assessments.scoring import display_score
-from core.charts import base_layout, chart
+from core.periods import trend_window
+from core.units import as_percent
 from insights import formatting as fmt
 from insights import turnover
 from kpis import metrics
 from kpis.models import ThresholdAlert
-from kpis.periods import trend_window
 from surveys import metrics as survey_metrics
 
-from .common import filter_query, filters_from_request
+from .common import filter_query, filters_from_request, share_lines
 
 
 def _tile(key, label, value, url, change=("", ""), hint=""):
@@ -31,6 +30,27 @@ def _tile(key, label, value, url, change=("", ""), hint=""):
         "change_class": change[1],
         "hint": hint,
     }
+
+
+def _share_tile(key, label, figures, url, hint, higher_is_better=True):
+    """A tile for a share 0..1 (now, before): a percentage and its change in points."""
+    now, before = figures
+    return _tile(
+        key,
+        label,
+        fmt.percent(now),
+        url,
+        fmt.trend(now, before, higher_is_better, 100, _("pp")),
+        hint,
+    )
+
+
+def _number_tile(key, label, figures, url, hint, digits=2):
+    """A tile for an average or the NPS (now, before), higher is better."""
+    now, before = figures
+    return _tile(
+        key, label, fmt.number(now, digits), url, fmt.trend(now, before, True, digits=digits), hint
+    )
 
 
 def maturity_figures() -> dict:
@@ -52,41 +72,6 @@ def maturity_figures() -> dict:
     return {"value": current.phase.display_name, "hint": hint, "change": change}
 
 
-def _escalation_chart(weekly: list[dict]):
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=[row["start"].isoformat() for row in weekly],
-            y=[None if row["share"] is None else round(row["share"] * 100, 2) for row in weekly],
-            name=_("Escalation share (%)"),
-            mode="lines+markers",
-        )
-    )
-    fig.update_layout(**base_layout(yaxis={"title": "%", "rangemode": "tozero"}))
-    return chart(fig, "chart-escalation-weekly", height=280)
-
-
-def _proactive_chart(monthly: list[dict]):
-    fig = go.Figure()
-    months = [row["start"].isoformat() for row in monthly]
-    for key, label in (
-        ("proactive_share", _("Resolved before a failure")),
-        ("monitoring_automation_share", _("From monitoring and automation")),
-        ("auto_remediated_share", _("Auto-remediated")),
-        ("self_service_share", _("Self-service")),
-    ):
-        fig.add_trace(
-            go.Scatter(
-                x=months,
-                y=[None if row[key] is None else round(row[key] * 100, 2) for row in monthly],
-                name=label,
-                mode="lines+markers",
-            )
-        )
-    fig.update_layout(**base_layout(yaxis={"title": "%", "rangemode": "tozero"}))
-    return chart(fig, "chart-proactive-monthly", height=280)
-
-
 @manager_required
 def dashboard(request):
     form, filters = filters_from_request(request)
@@ -104,85 +89,84 @@ def dashboard(request):
     proactive_before = metrics.proactive_shares(before)
     sla_now = metrics.sla_attainment(current)["overall"]
     sla_before = metrics.sla_attainment(before)["overall"]
-    survey_now = survey_metrics.client_onboarding_summary(period.start, period.end, ids)
-    survey_before = survey_metrics.client_onboarding_summary(previous.start, previous.end, ids)
-    pulse_now = survey_metrics.pulse_average(period.start, period.end)
-    pulse_before = survey_metrics.pulse_average(previous.start, previous.end)
+    survey_now = survey_metrics.client_onboarding_summary(period, ids)
+    survey_before = survey_metrics.client_onboarding_summary(previous, ids)
+    pulse_now = survey_metrics.pulse_average(period)
+    pulse_before = survey_metrics.pulse_average(previous)
     employments = turnover.employments()
     turnover_now = turnover.turnover_rate(employments, period)
     turnover_before = turnover.turnover_rate(employments, previous)
     maturity = maturity_figures()
 
     satisfaction_url = reverse("insights:satisfaction") + suffix
+    turnover_url = reverse("insights:turnover")
     tiles = [
-        _tile(
+        _share_tile(
             "escalation",
             _("Escalation share"),
-            fmt.percent(escalation_now),
+            (escalation_now, escalation_before),
             reverse("insights:escalations") + suffix,
-            fmt.trend(escalation_now, escalation_before, False, 100, _("pp")),
             _("%(e)s of %(t)s tickets") % {"e": current["escalated"], "t": current["tickets"]},
+            higher_is_better=False,
         ),
         _tile(
             "csat",
             _("Onboarding CSAT"),
-            fmt.percent(None if survey_now["csat"] is None else survey_now["csat"] / 100, 0),
+            fmt.percent(survey_now["csat"], 0),
             satisfaction_url,
-            fmt.trend(survey_now["csat"], survey_before["csat"], True, 1, _("pp"), 0),
+            # In points of the percentages as shown, so the change adds up on the page.
+            fmt.trend(
+                as_percent(survey_now["csat"]),
+                as_percent(survey_before["csat"]),
+                True,
+                1,
+                _("pp"),
+                0,
+            ),
             _("%(n)s responses") % {"n": survey_now["responses"]},
         ),
-        _tile(
+        _number_tile(
             "nps",
             _("Onboarding NPS"),
-            fmt.number(survey_now["nps"], 0),
+            (survey_now["nps"], survey_before["nps"]),
             satisfaction_url,
-            fmt.trend(survey_now["nps"], survey_before["nps"], True, digits=0),
             _("-100 to 100"),
+            digits=0,
         ),
-        _tile(
+        _number_tile(
             "ces",
             _("Onboarding CES"),
-            fmt.number(survey_now["ces"], 2),
+            (survey_now["ces"], survey_before["ces"]),
             satisfaction_url,
-            fmt.trend(survey_now["ces"], survey_before["ces"], True, digits=2),
             _("1 (very difficult) to 7 (very easy)"),
         ),
-        _tile(
+        _number_tile(
             "pulse",
             _("Pulse average"),
-            fmt.number(pulse_now, 2),
-            reverse("insights:turnover"),
-            fmt.trend(pulse_now, pulse_before, True, digits=2),
+            (pulse_now, pulse_before),
+            turnover_url,
             _("1 to 5, whole team"),
         ),
-        _tile(
+        _share_tile(
             "turnover",
             _("Turnover"),
-            fmt.percent(turnover_now),
-            reverse("insights:turnover"),
-            fmt.trend(turnover_now, turnover_before, False, 100, _("pp")),
+            (turnover_now, turnover_before),
+            turnover_url,
             _("Leavers / average headcount in the period"),
+            higher_is_better=False,
         ),
-        _tile(
+        _share_tile(
             "proactive",
             _("Proactive share"),
-            fmt.percent(proactive_now["proactive_share"]),
+            (proactive_now["proactive_share"], proactive_before["proactive_share"]),
             reverse("insights:proactive") + suffix,
-            fmt.trend(
-                proactive_now["proactive_share"],
-                proactive_before["proactive_share"],
-                True,
-                100,
-                _("pp"),
-            ),
             _("Resolved before a failure"),
         ),
-        _tile(
+        _share_tile(
             "sla",
             _("SLA attainment"),
-            fmt.percent(sla_now),
+            (sla_now, sla_before),
             reverse("insights:sla") + suffix,
-            fmt.trend(sla_now, sla_before, True, 100, _("pp")),
             _("First response and resolution within target"),
         ),
         _tile(
@@ -209,8 +193,23 @@ def dashboard(request):
             "tiles": tiles,
             "alerts": alerts,
             "open_alert_count": ThresholdAlert.objects.open().count(),
-            "escalation_chart": _escalation_chart(weekly),
-            "proactive_chart": _proactive_chart(monthly),
+            "escalation_chart": share_lines(
+                weekly,
+                [("share", _("Escalation share (%)"))],
+                "chart-escalation-weekly",
+                height=280,
+            ),
+            "proactive_chart": share_lines(
+                monthly,
+                [
+                    ("proactive_share", _("Resolved before a failure")),
+                    ("monitoring_automation_share", _("From monitoring and automation")),
+                    ("auto_remediated_share", _("Auto-remediated")),
+                    ("self_service_share", _("Self-service")),
+                ],
+                "chart-proactive-monthly",
+                height=280,
+            ),
             "query": query,
         },
     )

@@ -9,32 +9,11 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import manager_required
 from core.charts import base_layout, chart
+from core.units import as_percent
 from insights import formatting as fmt
 from insights import reports
 
-from .common import filter_query, filters_from_request
-
-
-def _pct(value):
-    return None if value is None else round(value * 100, 2)
-
-
-def _lines(rows, x_key, series, chart_id, y_title="%", height=320, scale=100, extra_layout=None):
-    fig = go.Figure()
-    x = [row[x_key].isoformat() if hasattr(row[x_key], "isoformat") else row[x_key] for row in rows]
-    for key, label in series:
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=[None if row[key] is None else round(row[key] * scale, 2) for row in rows],
-                name=label,
-                mode="lines+markers",
-            )
-        )
-    fig.update_layout(
-        **base_layout(yaxis={"title": y_title, "rangemode": "tozero"}, **(extra_layout or {}))
-    )
-    return chart(fig, chart_id, height=height)
+from .common import filter_query, filters_from_request, share_lines
 
 
 def _context(request, form, filters, **extra):
@@ -45,9 +24,8 @@ def _context(request, form, filters, **extra):
 def escalations(request):
     form, filters = filters_from_request(request)
     report = reports.escalation_report(filters)
-    weekly_chart = _lines(
+    weekly_chart = share_lines(
         report["weekly"],
-        "start",
         [
             ("share", _("All tickets")),
             ("onboarding_share", _("Early support (first 90 days)")),
@@ -55,9 +33,8 @@ def escalations(request):
         ],
         "chart-escalations-weekly",
     )
-    monthly_chart = _lines(
+    monthly_chart = share_lines(
         report["monthly"],
-        "start",
         [
             ("share", _("Escalation share")),
             ("onboarding_share", _("Early support")),
@@ -71,14 +48,14 @@ def escalations(request):
     fig.add_trace(
         go.Bar(
             x=[r["state"].name for r in judged],
-            y=[_pct(r["state"].share) for r in judged],
+            y=[fmt.percent_value(r["state"].share) for r in judged],
             name=_("Escalation share (%)"),
         )
     )
     fig.add_trace(
         go.Scatter(
             x=[r["state"].name for r in judged],
-            y=[_pct(r["state"].threshold) for r in judged],
+            y=[fmt.percent_value(r["state"].threshold) for r in judged],
             name=_("Threshold (%)"),
             mode="markers",
             marker={"symbol": "line-ew-open", "size": 24, "line": {"width": 3}},
@@ -100,53 +77,46 @@ def escalations(request):
     )
 
 
+def _monthly_page(request, name: str, build, series, months=lambda rows: rows):
+    """A detail page of the dashboard filter with one chart of monthly shares: the
+    report ``build(filters)``, its "monthly" rows through ``months``, one line per series."""
+    form, filters = filters_from_request(request)
+    report = build(filters)
+    monthly_chart = share_lines(months(report["monthly"]), series, f"chart-{name}")
+    return render(
+        request,
+        f"insights/{name}.html",
+        _context(request, form, filters, report=report, monthly_chart=monthly_chart),
+    )
+
+
 @manager_required
 def proactive(request):
-    form, filters = filters_from_request(request)
-    report = reports.proactive_report(filters)
-    monthly_chart = _lines(
-        report["monthly"],
-        "start",
+    return _monthly_page(
+        request,
+        "proactive",
+        reports.proactive_report,
         [
             ("proactive_share", _("Resolved before a failure")),
             ("monitoring_automation_share", _("From monitoring and automation")),
             ("auto_remediated_share", _("Auto-remediated")),
             ("self_service_share", _("Self-service (shift left)")),
         ],
-        "chart-proactive",
-    )
-    return render(
-        request,
-        "insights/proactive.html",
-        _context(request, form, filters, report=report, monthly_chart=monthly_chart),
     )
 
 
 @manager_required
 def sla(request):
-    form, filters = filters_from_request(request)
-    report = reports.sla_report(filters)
-    rows = [
-        {
-            "start": r["start"],
-            **{k: r["sla"][k] for k in ("first_response", "resolution", "overall")},
-        }
-        for r in report["monthly"]
-    ]
-    monthly_chart = _lines(
-        rows,
-        "start",
+    return _monthly_page(
+        request,
+        "sla",
+        reports.sla_report,
         [
             ("first_response", _("First response within target")),
             ("resolution", _("Resolution within target")),
             ("overall", _("Overall")),
         ],
-        "chart-sla",
-    )
-    return render(
-        request,
-        "insights/sla.html",
-        _context(request, form, filters, report=report, monthly_chart=monthly_chart),
+        months=lambda rows: [{**r["sla"], "start": r["start"]} for r in rows],
     )
 
 
@@ -158,7 +128,12 @@ def satisfaction(request):
     fig = go.Figure()
     x = [row["month"].isoformat() for row in months]
     fig.add_trace(
-        go.Scatter(x=x, y=[row["csat"] for row in months], name=_("CSAT (%)"), mode="lines+markers")
+        go.Scatter(
+            x=x,
+            y=[as_percent(row["csat"]) for row in months],
+            name=_("CSAT (%)"),
+            mode="lines+markers",
+        )
     )
     fig.add_trace(
         go.Scatter(x=x, y=[row["nps"] for row in months], name=_("NPS"), mode="lines+markers")
@@ -194,7 +169,9 @@ def turnover(request):
     trend = go.Figure()
     labels = [row["label"] for row in quarters]
     trend.add_trace(
-        go.Bar(x=labels, y=[_pct(row["rate"]) for row in quarters], name=_("Turnover (%)"))
+        go.Bar(
+            x=labels, y=[fmt.percent_value(row["rate"]) for row in quarters], name=_("Turnover (%)")
+        )
     )
     trend.add_trace(
         go.Scatter(
@@ -230,7 +207,7 @@ def turnover(request):
     scatter.add_trace(
         go.Scatter(
             x=[r["job_satisfaction"] for r in points],
-            y=[_pct(r["rate"]) for r in points],
+            y=[fmt.percent_value(r["rate"]) for r in points],
             text=[r["label"] for r in points],
             mode="markers+text",
             textposition="top center",

@@ -9,22 +9,18 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import manager_required
 from core.csv_export import RefusedFilter, refused_filter_response, require_valid_filter
+from core.units import as_percent
+from insights import formatting as fmt
 from insights import reports
 from insights.csv_export import csv_response
 from kpis import metrics
 from kpis.models import ThresholdAlert
 
-from .clients import _ticket_rows, filtered_tickets
+from .clients import filtered_tickets
 from .common import filters_from_request
 
 
-def _pct(value):
-    return None if value is None else round(value * 100, 2)
-
-
-def _escalations(request):
-    form, filters = filters_from_request(request)
-    require_valid_filter(form)
+def _escalations(filters):
     report = reports.escalation_report(filters)
     header = [
         _("Client"),
@@ -41,20 +37,18 @@ def _escalations(request):
             r["state"].name,
             r["state"].tickets,
             r["state"].escalated,
-            _pct(r["state"].share),
-            _pct(r["state"].threshold),
+            fmt.percent_value(r["state"].share),
+            fmt.percent_value(r["state"].threshold),
             r["state"].state,
-            _pct(r["onboarding_share"]),
-            _pct(r["ongoing_share"]),
+            fmt.percent_value(r["onboarding_share"]),
+            fmt.percent_value(r["ongoing_share"]),
         ]
         for r in report["rows"]
     )
     return header, rows
 
 
-def _series(request, by):
-    form, filters = filters_from_request(request)
-    require_valid_filter(form)
+def _series(filters, by):
     series = metrics.series(filters.period, by=by, **filters.rollup_scope)
     header = [
         _("Week") if by == "week" else _("Month"),
@@ -74,23 +68,21 @@ def _series(request, by):
             r["start"].isoformat(),
             r["tickets"],
             r["escalated"],
-            _pct(r["share"]),
-            _pct(r["onboarding_share"]),
-            _pct(r["ongoing_share"]),
-            _pct(r["proactive_share"]),
-            _pct(r["monitoring_automation_share"]),
-            _pct(r["auto_remediated_share"]),
-            _pct(r["self_service_share"]),
-            _pct(r["sla"]["overall"]),
+            fmt.percent_value(r["share"]),
+            fmt.percent_value(r["onboarding_share"]),
+            fmt.percent_value(r["ongoing_share"]),
+            fmt.percent_value(r["proactive_share"]),
+            fmt.percent_value(r["monitoring_automation_share"]),
+            fmt.percent_value(r["auto_remediated_share"]),
+            fmt.percent_value(r["self_service_share"]),
+            fmt.percent_value(r["sla"]["overall"]),
         ]
         for r in series
     )
     return header, rows
 
 
-def _sla(request):
-    form, filters = filters_from_request(request)
-    require_valid_filter(form)
+def _sla(filters):
     report = reports.sla_report(filters)
     header = [
         _("Priority"),
@@ -106,9 +98,9 @@ def _sla(request):
             str(r["label"]),
             r["target"].first_response_minutes if r["target"] else None,
             r["target"].resolution_minutes if r["target"] else None,
-            _pct(r["first_response"]),
+            fmt.percent_value(r["first_response"]),
             r["first_response_measured"],
-            _pct(r["resolution"]),
+            fmt.percent_value(r["resolution"]),
             r["resolution_measured"],
         ]
         for r in report["rows"]
@@ -116,9 +108,7 @@ def _sla(request):
     return header, rows
 
 
-def _satisfaction(request):
-    form, filters = filters_from_request(request)
-    require_valid_filter(form)
+def _satisfaction(filters):
     report = reports.satisfaction_report(filters)
     header = [
         _("Client"),
@@ -133,13 +123,13 @@ def _satisfaction(request):
     rows = (
         [
             r["client"].name,
-            r["survey"].get("csat"),
+            as_percent(r["survey"].get("csat")),
             r["survey"].get("nps"),
             r["survey"].get("ces"),
             r["survey"].get("responses", 0),
             r["survey"].get("invited", 0),
-            r["survey"].get("response_rate"),
-            _pct(r["escalation"].get("onboarding_share")),
+            as_percent(r["survey"].get("response_rate")),
+            fmt.percent_value(r["escalation"].get("onboarding_share")),
         ]
         for r in report["rows"]
     )
@@ -165,7 +155,7 @@ def _turnover(request):
             r["headcount_end"],
             float(r["average_headcount"]),
             r["leavers"],
-            _pct(r["rate"]),
+            fmt.percent_value(r["rate"]),
             r["job_satisfaction"],
             r["pulse"],
         ]
@@ -208,7 +198,7 @@ def _tickets(request):
             t.auto_remediated,
             t.technician.name if t.technician else "",
         ]
-        for t in _ticket_rows(tickets).order_by("-opened_at", "-pk").iterator(chunk_size=2000)
+        for t in tickets.listed().order_by("-opened_at", "-pk").iterator(chunk_size=2000)
     )
     return header, rows
 
@@ -238,8 +228,8 @@ def _alerts(request):
             a.client.name,
             a.period_start.strftime("%Y-%m"),
             a.state,
-            _pct(a.share),
-            _pct(a.threshold),
+            fmt.percent_value(a.share),
+            fmt.percent_value(a.threshold),
             a.tickets,
             a.escalated,
             iso(a.created_at),
@@ -251,12 +241,24 @@ def _alerts(request):
     return header, rows
 
 
+def _filtered(build):
+    """A table of the dashboard filter: ``build(filters)``; refused when the filter is not
+    valid, since a CSV cannot show the page's correction."""
+
+    def table(request):
+        form, filters = filters_from_request(request)
+        require_valid_filter(form)
+        return build(filters)
+
+    return table
+
+
 TABLES = {
-    "escalations": _escalations,
-    "escalations-weekly": lambda r: _series(r, "week"),
-    "monthly": lambda r: _series(r, "month"),
-    "sla": _sla,
-    "satisfaction": _satisfaction,
+    "escalations": _filtered(_escalations),
+    "escalations-weekly": _filtered(lambda filters: _series(filters, "week")),
+    "monthly": _filtered(lambda filters: _series(filters, "month")),
+    "sla": _filtered(_sla),
+    "satisfaction": _filtered(_satisfaction),
     "turnover": _turnover,
     "tickets": _tickets,
     "alerts": _alerts,

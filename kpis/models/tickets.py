@@ -2,10 +2,13 @@
 rollups the dashboard reads instead of the tickets."""
 
 import datetime
+import zoneinfo
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organisation.models import Client, Technician
@@ -28,6 +31,22 @@ class Source(models.TextChoices):
     SELF_SERVICE = "self_service", _("Self-service")
 
 
+# What every list of tickets shows (the admin, the client page, the ticket list).
+LISTED_FIELDS = (
+    "external_id",
+    "client",
+    "priority",
+    "opened_at",
+    "first_response_at",
+    "resolved_at",
+    "escalated",
+    "source",
+    "proactive",
+    "auto_remediated",
+    "technician",
+)
+
+
 class TicketQuerySet(models.QuerySet):
     def escalated(self):
         return self.filter(escalated=True)
@@ -39,20 +58,34 @@ class TicketQuerySet(models.QuerySet):
         """Tickets opened on a local day in [start, end)."""
         return self.filter(opened_on__gte=start, opened_on__lt=end)
 
-    def proactive(self):
-        return self.filter(proactive=True)
+    def listed(self):
+        """The tickets with only what a list shows loaded (LISTED_FIELDS, the names of
+        the client and the technician)."""
+        own = [name for name in LISTED_FIELDS if name not in ("client", "technician")]
+        return self.select_related("client", "technician").only(
+            *own, "client__name", "technician__name"
+        )
 
-    def from_monitoring_or_automation(self):
-        return self.filter(source__in=[Source.MONITORING, Source.AUTOMATION])
 
-    def auto_remediated(self):
-        return self.filter(auto_remediated=True)
+def _seconds(start: datetime.datetime, end: datetime.datetime | None) -> int | None:
+    if end is None:
+        return None
+    return max(0, int((end - start).total_seconds()))
 
-    def self_service(self):
-        return self.filter(source=Source.SELF_SERVICE)
 
-    def open(self):
-        return self.filter(resolved_at__isnull=True)
+def derived_values(opened_at, first_response_at, resolved_at) -> dict:
+    """A ticket's derived fields: opened_on (the local day of opening,
+    settings.TIME_ZONE) and the durations in whole seconds (None while not happened)."""
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return {
+        "opened_on": timezone.localtime(opened_at, zone).date(),
+        "first_response_seconds": _seconds(opened_at, first_response_at),
+        "resolution_seconds": _seconds(opened_at, resolved_at),
+    }
+
+
+# Computed from the timestamps on every write (derived_values).
+DERIVED_FIELDS = ("opened_on", "first_response_seconds", "resolution_seconds")
 
 
 class Ticket(models.Model):
@@ -117,18 +150,11 @@ class Ticket(models.Model):
         self.derive()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {
-                *update_fields,
-                "opened_on",
-                "first_response_seconds",
-                "resolution_seconds",
-            }
+            kwargs["update_fields"] = {*update_fields, *DERIVED_FIELDS}
         super().save(*args, **kwargs)
 
     def derive(self) -> None:
         """Set the derived fields (local day, durations) from the timestamps."""
-        from kpis.ticket_fields import derived_values
-
         for name, value in derived_values(
             self.opened_at, self.first_response_at, self.resolved_at
         ).items():
@@ -137,7 +163,7 @@ class Ticket(models.Model):
 
 class SLATarget(models.Model):
     """Targets per priority, in minutes from opening. Editing them changes which tickets
-    met their SLA, so saving one rebuilds the rollups (see kpis.signals)."""
+    met their SLA, so saving one in the admin rebuilds the rollups (kpis.admin)."""
 
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, unique=True)
     first_response_minutes = models.PositiveIntegerField(

@@ -5,6 +5,9 @@ sees every upload, not only their own."""
 
 from __future__ import annotations
 
+from functools import partial
+
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -15,7 +18,7 @@ from core.one_time_forms import one_time_form
 from .. import columns, import_jobs, importing
 from ..forms import ImportForm
 from ..models import ImportJob
-from ..tasks import queue_import
+from ..tasks import run_import
 
 RECENT_JOBS = 10
 # Seconds between reloads of the progress page while the job is queued or running.
@@ -41,7 +44,8 @@ def import_upload(request):
             except importing.ImportRejected as exc:
                 errors = exc.errors
             else:
-                queue_import(job.pk)
+                # A broker outage leaves the job queued: the sweep queues it again.
+                transaction.on_commit(partial(run_import.delay, job.pk), robust=True)
                 return redirect(job)
     else:
         kind = request.GET.get("kind")

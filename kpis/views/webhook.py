@@ -3,7 +3,7 @@
 POST /kpis/webhook/tickets/ with ``Authorization: Bearer <token>`` (or
 ``X-Webhook-Token: <token>``) and a JSON object with the ticket fields of the CSV import
 (docs/import.md), or ``{"tickets": [ ... ]}`` for up to MAX_TICKETS at once. A ticket
-changes only in the fields its object names, as a CSV row (``importing.Upsert``); keys
+changes only in the fields its object names, as a CSV row (``kpis.upsert``); keys
 are read as a CSV header is (German aliases; a key close to a field's name is refused,
 other unknown keys are ignored and listed).
 Responses: 200 {"created", "updated", "unchanged", "moved", "ignored_fields"}; 400
@@ -26,9 +26,10 @@ from django.views.decorators.csrf import csrf_exempt
 
 from organisation.models import Client, Technician
 
-from .. import columns, importing, ticket_fields
+from .. import columns, ticket_fields
 from ..models import WebhookIntegration
 from ..ticket_fields import RowError
+from ..upsert import RowsRejected, upsert_tickets
 
 logger = logging.getLogger("kpis.webhook")
 
@@ -49,7 +50,7 @@ def _token(request) -> str:
     return request.headers.get("X-Webhook-Token", "").strip()
 
 
-def _lookups(rows: list[dict]) -> tuple[dict, dict]:
+def _lookups(rows: list[dict]) -> dict:
     # Keys no column can hold (NUL, lone surrogates) cannot match and would break the
     # query; the row check names them.
     client_keys = {str(row.get("client", "")).strip() for row in rows}
@@ -62,7 +63,7 @@ def _lookups(rows: list[dict]) -> tuple[dict, dict]:
     technicians = dict(
         Technician.objects.filter(external_id__in=tech_keys).values_list("external_id", "pk")
     )
-    return clients, technicians
+    return {"clients": clients, "technicians": technicians}
 
 
 def _rows(items: list[dict]) -> tuple[list[dict | None], list[dict], set[str]]:
@@ -125,28 +126,25 @@ def webhook(request):
     if len(items) > MAX_TICKETS:
         return _error(400, f"At most {MAX_TICKETS} tickets per request.")
     rows, errors, ignored = _rows(items)
-    clients, technicians = _lookups([row for row in rows if row])
-    pending: dict[str, importing.Pending] = {}
+    lookups = _lookups([row for row in rows if row])
+    cleaned = []
     for index, row in enumerate(rows):
         if row is None:
             continue
         try:
-            importing.add_row(
-                pending, index, ticket_fields.clean_ticket_row(row, clients, technicians)
-            )
+            cleaned.append((index, columns.clean_row(columns.TICKET_COLUMNS, row, lookups)))
         except RowError as exc:
             errors.append({"index": index, "field": exc.column, "message": exc.reason})
     if errors:
         return _rejected(integration, items, sorted(errors, key=lambda e: e["index"]))
     started = time.monotonic()
-    with transaction.atomic():
-        upsert = importing.Upsert("tickets")
-        problems = upsert.batch(pending)
-        if problems:  # checks against the stored tickets; nothing was written
-            errors = [{"index": i, "field": e.column, "message": e.reason} for i, e in problems]
-            return _rejected(integration, items, sorted(errors, key=lambda e: e["index"]))
-        result = upsert.finish()
-        WebhookIntegration.objects.filter(pk=integration.pk).update(last_used_at=timezone.now())
+    try:
+        with transaction.atomic():
+            result = upsert_tickets(cleaned)
+            WebhookIntegration.objects.filter(pk=integration.pk).update(last_used_at=timezone.now())
+    except RowsRejected as exc:  # checks against the stored tickets; nothing was written
+        errors = [{"index": i, "field": e.column, "message": e.reason} for i, e in exc.problems]
+        return _rejected(integration, items, errors)
     logger.info(
         "kpis.webhook_stored integration=%s created=%s updated=%s unchanged=%s moved=%s "
         "seconds=%.3f",

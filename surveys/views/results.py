@@ -14,41 +14,34 @@ from django.utils.translation import gettext_lazy
 from accounts.roles import manager_required
 from core.charts import base_layout, chart
 from core.csv_export import refused_filter_response
-from core.form_fields import BoundedDateField, IdChoiceField
+from core.form_fields import FIRST_DAY_LABEL, LAST_DAY_LABEL, IdChoiceField, day_field
+from core.periods import Period, step_start
+from core.units import as_percent
 from organisation.models import Client
 
 from ..csv_export import csv_response
 from ..models import SurveyKind
 from ..reports import aggregate_report, client_report, pulse_report
 
+MAX_DAYS = 3700  # a ten-year monthly table is still fine, more is a typo
+
 
 class PeriodForm(forms.Form):
-    start = BoundedDateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = BoundedDateField(
-        label=gettext_lazy("Until (exclusive)"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    start = day_field(FIRST_DAY_LABEL)
+    end = day_field(LAST_DAY_LABEL)
     client = IdChoiceField(
         label=gettext_lazy("Client"), queryset=Client.objects.all(), required=False
     )
 
-    def period(self) -> tuple[datetime.date, datetime.date, Client | None]:
+    def period(self) -> tuple[Period, Client | None]:
+        """The chosen period (by default the months of the last year up to today) and
+        client; a last day before the first shows the first day alone."""
         today = timezone.localdate()
-        default_end = today + datetime.timedelta(days=1)
-        default_start = (default_end - datetime.timedelta(days=365)).replace(day=1)
-        if not self.is_valid():
-            return default_start, default_end, None
-        start = self.cleaned_data.get("start") or default_start
-        end = self.cleaned_data.get("end") or default_end
-        if end <= start:
-            end = start + datetime.timedelta(days=1)
-        # Bound the range: a ten-year monthly table is still fine, more is a typo.
-        if (end - start).days > 3700:
-            start = end - datetime.timedelta(days=3700)
-        return start, end, self.cleaned_data.get("client")
+        data = self.cleaned_data if self.is_valid() else {}
+        first = data.get("start") or step_start(today - datetime.timedelta(days=364), "month")
+        last = max(data.get("end") or today, first)
+        period = Period.through(max(first, last - datetime.timedelta(days=MAX_DAYS - 1)), last)
+        return period, data.get("client")
 
 
 @manager_required
@@ -58,8 +51,8 @@ def results_index(request):
 
 def _client_context(request):
     form = PeriodForm(request.GET or None)
-    start, end, client = form.period()
-    report = client_report(start, end, [client.pk] if client else None)
+    period, client = form.period()
+    report = client_report(period, [client.pk] if client else None)
     return form, report, client
 
 
@@ -76,7 +69,7 @@ def results_clients(request):
     trend.add_trace(
         go.Scatter(
             x=months,
-            y=[row["csat"] for row in report.by_month],
+            y=[as_percent(row["csat"]) for row in report.by_month],
             name="CSAT %",
             mode="lines+markers",
         )
@@ -87,7 +80,7 @@ def results_clients(request):
     effort.add_trace(
         go.Scatter(
             x=months,
-            y=[row["response_rate"] for row in report.by_month],
+            y=[as_percent(row["response_rate"]) for row in report.by_month],
             name=_("Response rate %"),
             yaxis="y2",
             mode="lines+markers",
@@ -223,11 +216,11 @@ def export(request, report: str, table: str):
         def cells(row):
             return [
                 row["nps"],
-                row["csat"],
+                as_percent(row["csat"]),
                 row["ces"],
                 row["responses"],
                 row["invited"],
-                row["response_rate"],
+                as_percent(row["response_rate"]),
             ]
 
         if table == "by-client":

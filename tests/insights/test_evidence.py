@@ -34,13 +34,13 @@ def test_measured_figures_over_the_last_90_days(db, monkeypatch):
     rollups.rebuild_all()
     monkeypatch.setattr(
         "surveys.metrics.client_onboarding_summary",
-        lambda start, end, client_ids=None: {
-            "csat": 75.0,
+        lambda period, client_ids=None: {
+            "csat": 0.75,
             "nps": 20.0,
             "ces": 5.0,
             "responses": 8,
             "invited": 10,
-            "response_rate": 80.0,
+            "response_rate": 0.8,
         },
     )
     evidence = evidence_for_statements(ON)

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from core.periods import Period
 from insights.turnover import (
     average_headcount,
     estimate_inflection,
@@ -11,7 +12,6 @@ from insights.turnover import (
     leavers,
     turnover_rate,
 )
-from kpis.periods import Period
 
 D = datetime.date
 Q1 = Period(D(2026, 1, 1), D(2026, 4, 1))

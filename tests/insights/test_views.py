@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from core.periods import Period
 from kpis import rollups
 from kpis.models import ThresholdAlert
 from tests.helpers import make_user
@@ -77,27 +78,27 @@ def test_the_dashboard_shows_shares_and_their_change(manager_client, kpi_setting
 def test_the_survey_tiles_use_the_surveys_metrics(manager_client, monkeypatch):
     calls = []
 
-    def summary(start, end, client_ids=None):
-        calls.append((start, end, client_ids))
+    def summary(period, client_ids=None):
+        calls.append((period, client_ids))
         return {
-            "csat": 80.0,
+            "csat": 0.8,
             "nps": 35.0,
             "ces": 5.5,
             "responses": 12,
             "invited": 20,
-            "response_rate": 60.0,
+            "response_rate": 0.6,
         }
 
     monkeypatch.setattr("surveys.metrics.client_onboarding_summary", summary)
-    monkeypatch.setattr("surveys.metrics.pulse_average", lambda start, end: 3.8)
+    monkeypatch.setattr("surveys.metrics.pulse_average", lambda period: 3.8)
     response = manager_client.get(reverse("insights:dashboard"))
     assert tile(response, "csat")["value"] == "80 %"
     assert tile(response, "nps")["value"] == "35"
     assert tile(response, "ces")["value"] == "5,50"
     assert tile(response, "pulse")["value"] == "3,80"
-    current, previous = calls
-    assert current[1] == datetime.date(2026, 3, 21) and current[0] == datetime.date(2026, 2, 19)
-    assert previous[1] == current[0]
+    (current, _ids), (previous, _ids) = calls
+    assert current == Period.through(datetime.date(2026, 2, 19), datetime.date(2026, 3, 20))
+    assert previous.end == current.start
 
 
 def test_the_maturity_tile_shows_the_latest_assessment(manager_client, manager):
@@ -171,13 +172,13 @@ def test_the_client_page_shows_onboarding_day_tickets_surveys_and_alerts(
     )
     monkeypatch.setattr(
         "surveys.metrics.client_onboarding_summary",
-        lambda start, end, client_ids=None: {
-            "csat": 90.0,
+        lambda period, client_ids=None: {
+            "csat": 0.9,
             "nps": 50.0,
             "ces": 6.0,
             "responses": 3,
             "invited": 4,
-            "response_rate": 75.0,
+            "response_rate": 0.75,
         },
     )
     response = manager_client.get(reverse("insights:client_detail", args=[fresh.pk]))

@@ -6,7 +6,8 @@ import pytest
 
 from kpis import rollups
 from kpis.models import KpiSettings, Ticket
-from kpis.ticket_fields import derived_values
+from kpis.models.tickets import DERIVED_FIELDS, derived_values
+from kpis.upsert import TicketUpsert
 from organisation.models import Client
 from tests.helpers import with_form_token
 
@@ -73,6 +74,28 @@ def ticket(
     if save:
         Ticket.objects.bulk_create([made])
     return made
+
+
+def admin_form(made: Ticket, **changes) -> dict:
+    """The admin change form of a ticket as a browser posts it, with ``changes``."""
+    values = {
+        field: getattr(made, field) for field in TicketUpsert.fields if field not in DERIVED_FIELDS
+    }
+    values.update(changes)
+    data = {}
+    for field, value in values.items():
+        name = field.removesuffix("_id") if field != "external_id" else field
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif isinstance(value, datetime.datetime):
+            local = value.astimezone(ZONE)
+            data[f"{name}_0"], data[f"{name}_1"] = f"{local:%Y-%m-%d}", f"{local:%H:%M:%S}"
+        elif value is None and field.endswith("_at"):
+            data[f"{name}_0"] = data[f"{name}_1"] = ""
+        else:
+            data[name] = "" if value is None else str(value)
+    return data
 
 
 def tickets(client, day, count, escalated=0, **extra) -> list[Ticket]:

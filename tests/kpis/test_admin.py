@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from kpis.models import KpiSettings, Ticket, TicketDailyRollup, WebhookIntegration
 from kpis.models.integrations import hash_token
-from tests.kpis.conftest import make_client, ticket
+from tests.kpis.conftest import admin_form, make_client, ticket
 
 
 @pytest.fixture
@@ -53,6 +53,29 @@ def test_settings_open_as_one_row(admin_client):
     assert response.status_code == 302
     assert KpiSettings.objects.count() == 1
     assert admin_client.get(response["Location"]).status_code == 200
+
+
+def test_changed_settings_queue_the_threshold_check_once_saved(
+    admin_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kpis import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.check_thresholds, "delay", lambda: queued.append(1))
+    settings, _created = KpiSettings.objects.get_or_create(pk=1)
+    data = {
+        "default_threshold": "8",
+        "warning_percent": settings.warning_percent,
+        "minimum_tickets": settings.minimum_tickets,
+        "satisfaction_benchmark": settings.satisfaction_benchmark,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:kpis_kpisettings_change", args=[settings.pk]), data
+        )
+    assert response.status_code == 302
+    assert KpiSettings.load().default_threshold == 8
+    assert queued == [1]
 
 
 @pytest.mark.parametrize(
@@ -100,6 +123,9 @@ def test_editing_a_ticket_in_the_admin_updates_the_rollups(
     rollups.rebuild_all()
     stored = Ticket.objects.get(pk=made.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        stored.escalated = True
-        stored.save()
+        response = admin_client.post(
+            reverse("admin:kpis_ticket_change", args=[stored.pk]),
+            admin_form(stored, escalated=True, escalated_at=stored.opened_at),
+        )
+    assert response.status_code == 302
     assert TicketDailyRollup.objects.get().escalated == 1

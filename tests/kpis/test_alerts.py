@@ -11,10 +11,10 @@ from django.test import TestCase
 from django.urls import reverse
 
 from core import delivery
+from core.periods import month_to_date
 from insights import team_alerts
 from kpis import alerting, rollups, tasks, thresholds
 from kpis.models import AlertEmail, AlertState, TeamSatisfactionAlert, ThresholdAlert, Ticket
-from kpis.periods import month_to_date
 from tests.helpers import make_user, refused
 from tests.kpis.conftest import make_client, tickets
 
@@ -291,7 +291,7 @@ def _published_job_satisfaction(quarter_day: datetime.date, values, status="clos
     """An in-depth campaign in the quarter of ``quarter_day`` answered by one new
     technician per value, and the quarters decided as the schedules would today (the
     frozen 20 March 2026). Returns the campaign and the decisions."""
-    from surveys.metrics import day_start
+    from core.periods import day_start
     from surveys.models import SurveyKind
     from tests.surveys.helpers import answer, campaign, invite, make_technician, publish_quarters
 

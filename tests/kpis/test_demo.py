@@ -6,11 +6,11 @@ import random
 
 from django.utils import timezone
 
+from core.periods import Period
 from demo import kpis as demo
 from demo.organisation import seed_organisation
 from kpis import metrics
 from kpis.models import ThresholdAlert, Ticket, TicketDailyRollup, WebhookIntegration
-from kpis.periods import Period
 
 
 def test_the_demo_fills_every_tile_and_runs_once(db, django_assert_max_num_queries):

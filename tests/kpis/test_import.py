@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from kpis import importing, metrics, ticket_fields
+from core.periods import Period
+from kpis import columns, importing, metrics, upsert
 from kpis.models import Ticket, TicketDailyRollup
-from kpis.periods import Period
 from kpis.rollups import _aggregates, sla_targets
 from organisation.models import Client, Technician
 
@@ -31,7 +31,7 @@ def _docs(kind):
 
 
 def _snapshot():
-    return sorted(Ticket.objects.values_list(*ticket_fields.TICKET_FIELDS))
+    return sorted(Ticket.objects.values_list(*upsert.TicketUpsert.fields))
 
 
 @pytest.fixture
@@ -220,7 +220,7 @@ def test_responsible_staff_by_sign_in_name_or_email(db, manager, staff_user):
 
 
 def test_batches_write_many_rows(acme, monkeypatch):
-    monkeypatch.setattr(importing, "BATCH_SIZE", 7)
+    monkeypatch.setattr(upsert, "BATCH_SIZE", 7)
     lines = [
         f"T-{i},C-1,low,2026-03-{1 + i % 28:02d}T10:00:00+01:00,client,{'true' if i % 10 == 0 else 'false'}"
         for i in range(60)
@@ -251,7 +251,7 @@ def test_the_management_command_reports_bad_rows(db, tmp_path):
 def test_bad_rows_after_written_batches_reject_the_whole_file(acme, monkeypatch):
     """One pass: batches before the first bad row are written, then rolled back; the
     rows after it are still checked and listed."""
-    monkeypatch.setattr(importing, "BATCH_SIZE", 5)
+    monkeypatch.setattr(upsert, "BATCH_SIZE", 5)
     _import("tickets", HEADER + "OLD-1,C-1,high,2026-02-01T09:00:00+01:00,client,false\n")
     before, rollups_before = _snapshot(), list(TicketDailyRollup.objects.values())
     lines = [
@@ -268,16 +268,14 @@ def test_bad_rows_after_written_batches_reject_the_whole_file(acme, monkeypatch)
 
 
 def test_each_row_is_parsed_once(acme, monkeypatch):
-    from kpis import ticket_fields
-
     calls = []
-    real = ticket_fields.clean_ticket_row
+    real = columns.clean_row
 
-    def counting(row, clients, technicians):
+    def counting(kind_columns, row, lookups):
         calls.append(row["external_id"])
-        return real(row, clients, technicians)
+        return real(kind_columns, row, lookups)
 
-    monkeypatch.setattr(ticket_fields, "clean_ticket_row", counting)
+    monkeypatch.setattr(columns, "clean_row", counting)
     lines = [f"T-{i},C-1,low,2026-03-0{1 + i % 9}T10:00:00+01:00,client,false" for i in range(12)]
     assert _import("tickets", HEADER + "\n".join(lines) + "\n").created == 12
     assert len(calls) == 12
@@ -286,7 +284,7 @@ def test_each_row_is_parsed_once(acme, monkeypatch):
 def test_an_import_updates_and_inserts_in_one_upsert_keeping_the_later_duplicate(acme, monkeypatch):
     """The upsert (COPY into a staging table on PostgreSQL) across batches, with the same
     ticket twice in one batch and again in a later one."""
-    monkeypatch.setattr(importing, "BATCH_SIZE", 3)
+    monkeypatch.setattr(upsert, "BATCH_SIZE", 3)
     _import("tickets", HEADER + "T-1,C-1,high,2026-02-01T09:00:00+01:00,client,false\n")
     text = HEADER + (
         "T-1,C-1,low,2026-02-02T09:00:00+01:00,client,false\n"

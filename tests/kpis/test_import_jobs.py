@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from kpis import import_jobs, importing, tasks
+from kpis import import_jobs, tasks, upsert
 from kpis.models import ImportChunk, ImportJob, Ticket
 from organisation.models import Client
 from tests.helpers import with_form_token
@@ -136,7 +136,7 @@ def test_a_job_is_imported_once_however_often_its_task_runs(acme):
 
 
 def test_the_progress_page_shows_the_rows_read_so_far(manager_client, acme, monkeypatch):
-    monkeypatch.setattr(importing, "BATCH_SIZE", 2)
+    monkeypatch.setattr(upsert, "BATCH_SIZE", 2)
     rows = "".join(f"T-{i},C-1,high,2026-02-01T09:00:00+01:00,client,false\n" for i in range(5))
     job = _store(text=HEADER + rows)
     seen = []
@@ -146,8 +146,8 @@ def test_the_progress_page_shows_the_rows_read_so_far(manager_client, acme, monk
         seen.append((page.context["progress"], 'http-equiv="refresh"' in page.content.decode()))
         return real(*args, **kwargs)
 
-    real = importing._write_batch
-    monkeypatch.setattr(importing, "_write_batch", looking)
+    real = upsert.TicketUpsert.write
+    monkeypatch.setattr(upsert.TicketUpsert, "write", looking)
     import_jobs.run(job.pk)
     assert [progress["rows"] for progress, _refresh in seen] == [0, 2, 4]
     assert all(refresh for _progress, refresh in seen)
@@ -160,7 +160,7 @@ def test_an_unexpected_error_fails_the_job_and_stores_nothing(acme, monkeypatch,
     def broken(*args, **kwargs):
         raise KeyError("T-1 secret cell")
 
-    monkeypatch.setattr(importing, "_write_batch", broken)
+    monkeypatch.setattr(upsert.TicketUpsert, "write", broken)
     job = _store()
     assert import_jobs.run(job.pk) == "failed"
     job.refresh_from_db()

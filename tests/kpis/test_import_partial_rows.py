@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from core.periods import Period
 from kpis import importing, metrics
 from kpis.models import Ticket
-from kpis.periods import Period
 from organisation.models import Client, Technician
 
 from .conftest import ZONE, send_tickets

@@ -4,11 +4,11 @@ import datetime
 
 import pytest
 
+from core.periods import Period
 from insights.formatting import percent
 from insights.templatetags.report_format import share
 from kpis import metrics, rollups
 from kpis.models import AlertState
-from kpis.periods import Period
 from tests.kpis.conftest import make_client, ticket, tickets
 
 JAN = Period(datetime.date(2026, 1, 1), datetime.date(2026, 2, 1))

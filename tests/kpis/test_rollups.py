@@ -8,12 +8,14 @@ import random
 
 import pytest
 from django.db.models import Count, Q
+from django.urls import reverse
 
+from core.periods import Period
 from kpis import importing, metrics, rollups
 from kpis.models import SLATarget, Ticket, TicketDailyRollup, WebhookIntegration
 from kpis.models.tickets import COUNT_FIELDS
-from kpis.periods import Period
-from tests.kpis.conftest import make_client, ticket
+from organisation.models import in_onboarding
+from tests.kpis.conftest import admin_form, make_client, ticket
 
 PERIOD = Period(datetime.date(2026, 1, 1), datetime.date(2026, 4, 1))
 
@@ -31,7 +33,7 @@ def direct_onboarding(period=PERIOD):
     rows = Ticket.objects.opened_between(period.start, period.end).values_list(
         "client__contract_start", "opened_on", "escalated"
     )
-    early = [esc for start, day, esc in rows if rollups.is_onboarding_day(start, day)]
+    early = [esc for start, day, esc in rows if in_onboarding(start, day)]
     return len(early), sum(early)
 
 
@@ -141,25 +143,56 @@ def test_after_webhook_updates(mixed, client):
     assert_rollups_match()
 
 
-def test_after_single_edits_and_deletions(mixed, django_capture_on_commit_callbacks):
+def test_after_edits_and_deletions_in_the_admin(
+    mixed, admin_client, django_capture_on_commit_callbacks
+):
+    first = Ticket.objects.order_by("pk").first()
+    escalated = not first.escalated
+    changes = {
+        "escalated": escalated,
+        "escalated_at": first.opened_at if escalated else None,
+        "client_id": mixed[3].pk,
+        "opened_at": first.opened_at - datetime.timedelta(days=3),
+        "first_response_at": None,
+        "resolved_at": None,
+    }
     with django_capture_on_commit_callbacks(execute=True):
-        first = Ticket.objects.order_by("pk").first()
-        first.escalated = not first.escalated
-        first.client = mixed[3]
-        first.opened_at = first.opened_at - datetime.timedelta(days=3)
-        first.save()
+        response = admin_client.post(
+            reverse("admin:kpis_ticket_change", args=[first.pk]), admin_form(first, **changes)
+        )
+    assert response.status_code == 302
+    assert_rollups_match()
     with django_capture_on_commit_callbacks(execute=True):
-        Ticket.objects.filter(
-            pk__in=list(Ticket.objects.order_by("pk").values_list("pk", flat=True)[5:40])
-        ).delete()
+        response = admin_client.post(
+            reverse("admin:kpis_ticket_delete", args=[first.pk]), {"post": "yes"}
+        )
+    assert response.status_code == 302
+    assert_rollups_match()
+    doomed = list(Ticket.objects.order_by("pk").values_list("pk", flat=True)[5:40])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:kpis_ticket_changelist"),
+            {"action": "delete_selected", "_selected_action": doomed, "post": "yes"},
+        )
+    assert response.status_code == 302
+    assert not Ticket.objects.filter(pk__in=doomed).exists()
     assert_rollups_match()
 
 
-def test_after_sla_targets_change(mixed, django_capture_on_commit_callbacks):
+def test_after_sla_targets_change_in_the_admin(
+    mixed, admin_client, django_capture_on_commit_callbacks
+):
+    target = SLATarget.objects.get(priority="medium")
     with django_capture_on_commit_callbacks(execute=True):
-        target = SLATarget.objects.get(priority="medium")
-        target.first_response_minutes = 20
-        target.save()
+        response = admin_client.post(
+            reverse("admin:kpis_slatarget_change", args=[target.pk]),
+            {
+                "priority": "medium",
+                "first_response_minutes": 20,
+                "resolution_minutes": target.resolution_minutes,
+            },
+        )
+    assert response.status_code == 302
     assert_rollups_match()
 
 

@@ -11,10 +11,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from bench import large as demo_large
+from core.periods import Period
 from kpis import metrics
 from kpis.models import Ticket, TicketDailyRollup
-from kpis.periods import Period
-from kpis.ticket_fields import derived_values
+from kpis.models.tickets import derived_values
 from organisation.models import Client, Contact, Technician
 from surveys.models import Answer, Campaign, Response, SurveyKind
 

@@ -14,8 +14,11 @@ import zoneinfo
 from collections import defaultdict
 
 import pytest
+import time_machine
+from django.urls import reverse
 
-from kpis import importing, metrics, rollups, thresholds
+from core.periods import Period, month_to_date
+from kpis import importing, metrics, rollups, tasks, thresholds
 from kpis.models import (
     PRIORITIES,
     KpiSettings,
@@ -25,8 +28,8 @@ from kpis.models import (
     TicketDailyRollup,
     WebhookIntegration,
 )
-from kpis.periods import Period, month_to_date
 from organisation.models import Client
+from tests.kpis.conftest import admin_form
 
 ZONE = zoneinfo.ZoneInfo("Europe/Berlin")
 PERIOD = Period(datetime.date(2026, 1, 5), datetime.date(2026, 4, 6))
@@ -213,21 +216,14 @@ def _row(rng, number: int, client: Client) -> dict:
     }
 
 
+def _admin_url(view: str, *args) -> str:
+    return reverse(f"admin:kpis_ticket_{view}", args=args)
+
+
 def _csv(rows: list[dict]) -> io.BytesIO:
     header = list(rows[0])
     lines = [",".join(header)] + [",".join(row[c] for c in header) for row in rows]
     return io.BytesIO(("\n".join(lines) + "\n").encode())
-
-
-@pytest.fixture(autouse=True)
-def no_refresh_left_over():
-    """kpis.signals remembers touched tickets per thread until the transaction commits;
-    start each test without anything an earlier one touched."""
-    import kpis.signals
-
-    kpis.signals._pending.touched = None
-    yield
-    kpis.signals._pending.touched = None
 
 
 @pytest.fixture
@@ -250,7 +246,7 @@ def history(db):
 
 
 def test_figures_from_rollups_equal_the_tickets_through_a_whole_history(
-    history, client, django_capture_on_commit_callbacks
+    history, client, admin_client, django_capture_on_commit_callbacks
 ):
     rng, clients, rows = history
     assert_everything_matches()
@@ -281,16 +277,31 @@ def test_figures_from_rollups_equal_the_tickets_through_a_whole_history(
         assert response.status_code == 200, response.content
     assert_everything_matches()
 
-    # Single edits and deletions (admin, shell): refreshed when the transaction commits.
+    # Single edits and deletions in the admin: refreshed in the admin's transaction.
+    edited = Ticket.objects.order_by("pk")[3]
+    escalated = not edited.escalated
+    form = admin_form(
+        edited,
+        escalated=escalated,
+        escalated_at=edited.opened_at if escalated else None,
+        opened_at=edited.opened_at - datetime.timedelta(days=9),
+        first_response_at=None,
+        resolved_at=None,
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        edited = Ticket.objects.order_by("pk")[3]
-        edited.escalated = not edited.escalated
-        edited.opened_at -= datetime.timedelta(days=9)
-        edited.save()
+        response = admin_client.post(_admin_url("change", edited.pk), form)
+    assert response.status_code == 302
+    doomed = list(Ticket.objects.order_by("-pk").values_list("pk", flat=True)[:30])
     with django_capture_on_commit_callbacks(execute=True):
-        doomed = list(Ticket.objects.order_by("-pk").values_list("pk", flat=True)[:30])
-        for ticket in Ticket.objects.filter(pk__in=doomed):
-            ticket.delete()
+        response = admin_client.post(_admin_url("delete", doomed[0]), {"post": "yes"})
+    assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            _admin_url("changelist"),
+            {"action": "delete_selected", "_selected_action": doomed[1:], "post": "yes"},
+        )
+    assert response.status_code == 302
+    assert not Ticket.objects.filter(pk__in=doomed).exists()
     assert_everything_matches()
 
     # Segment changes: in the admin (a save), with a new contract start too, and by a
@@ -358,60 +369,30 @@ def test_the_threshold_check_judges_the_month_to_date_from_the_tickets(history):
     assert len(thresholds.client_states(period)) == len(clients)
 
 
-def test_edits_after_a_rolled_back_transaction_still_refresh_the_rollups(
-    history, django_capture_on_commit_callbacks
+def test_an_admin_edit_the_form_refuses_changes_nothing(
+    history, admin_client, django_capture_on_commit_callbacks
 ):
-    from django.db import transaction
-
     first, second = Ticket.objects.order_by("pk")[:2]
-    try:
-        with transaction.atomic():
-            first.escalated = not first.escalated
-            first.save()
-            raise RuntimeError("a form error after the save, say")
-    except RuntimeError:
-        pass
     with django_capture_on_commit_callbacks(execute=True):
-        second.delete()
+        response = admin_client.post(
+            _admin_url("change", first.pk), admin_form(first, priority="urgent")
+        )
+    assert response.status_code == 200  # the form again, with the error
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(_admin_url("delete", second.pk), {"post": "yes"})
+    assert response.status_code == 302
     assert_everything_matches()
 
 
-def test_edits_after_a_rolled_back_savepoint_still_refresh_the_rollups(
-    history, django_capture_on_commit_callbacks
-):
-    from django.db import transaction
-
-    first, second = Ticket.objects.order_by("pk")[:2]
-    with django_capture_on_commit_callbacks(execute=True):
-        try:
-            with transaction.atomic():
-                first.escalated = not first.escalated
-                first.save()
-                raise RuntimeError("rolled back to the savepoint")
-        except RuntimeError:
-            pass
-        # The savepoint took the pending refresh with it; this edit registers a new one.
-        second.escalated = not second.escalated
-        second.opened_at -= datetime.timedelta(days=3)
-        second.save()
+def test_the_periodic_refresh_mends_an_edit_made_in_a_shell(history):
+    """Outside the admin, the import and the webhook nothing refreshes at once: the
+    periodic task recomputes the last days."""
+    edited = Ticket.objects.order_by("-opened_at").first()
+    edited.escalated = not edited.escalated
+    edited.escalated_at = edited.opened_at if edited.escalated else None
+    edited.save()
+    with time_machine.travel(
+        datetime.datetime.combine(edited.opened_on, datetime.time(12), tzinfo=ZONE)
+    ):
+        tasks.refresh_rollups.apply().get()
     assert_everything_matches()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_an_edit_outside_a_transaction_refreshes_its_old_and_new_day():
-    """Autocommit (a shell, a script): nothing to wait for, refreshed at once, and the
-    ticket's old day is recomputed after the ticket has left it."""
-    client = Client.objects.create(
-        external_id="AC-1", name="Autocommit", contract_start=datetime.date(2025, 1, 1)
-    )
-    opened = datetime.datetime(2026, 2, 10, 9, 0, tzinfo=ZONE)
-    ticket = Ticket.objects.create(
-        external_id="AC-T1", client=client, priority="high", opened_at=opened, source="client"
-    )
-    assert TicketDailyRollup.objects.get(client=client, day=opened.date()).tickets == 1
-    ticket.opened_at = opened + datetime.timedelta(days=2)
-    ticket.save()
-    days = dict(TicketDailyRollup.objects.filter(client=client).values_list("day", "tickets"))
-    assert days == {opened.date() + datetime.timedelta(days=2): 1}
-    ticket.delete()
-    assert not TicketDailyRollup.objects.filter(client=client).exists()

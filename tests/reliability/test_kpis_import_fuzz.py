@@ -16,7 +16,7 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpis import columns, importing, ticket_fields
+from kpis import columns, importing, ticket_fields, upsert
 from kpis.models import Ticket, TicketDailyRollup, WebhookIntegration
 from organisation.models import Client, Technician
 from tests.helpers import with_form_token
@@ -240,8 +240,9 @@ def test_a_valid_file_with_one_corrupted_cell_names_its_row_and_column(
     technicians = {"T-1": known[1].pk}
     # What the row checks shared with the webhook say of the row (a new ticket).
     try:
-        values = ticket_fields.clean_ticket_row(target, clients, technicians)
-        ticket_fields.complete_ticket(values, None)
+        lookups = {"clients": clients, "technicians": technicians}
+        values = columns.clean_row(columns.TICKET_COLUMNS, target, lookups)
+        upsert.TicketUpsert().complete(values, None)
         expected = None
     except ticket_fields.RowError as exc:
         expected = exc

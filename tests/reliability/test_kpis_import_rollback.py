@@ -11,7 +11,7 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import translation
 
-from kpis import importing, rollups
+from kpis import importing, rollups, upsert
 from kpis.models import Ticket, TicketDailyRollup
 from organisation.models import Client, Technician
 
@@ -102,7 +102,7 @@ def queued(monkeypatch):
 def test_an_integrity_error_in_the_second_batch_rolls_back_the_whole_file(
     stored, refusing_trigger, monkeypatch, queued, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(importing, "BATCH_SIZE", 5)
+    monkeypatch.setattr(upsert, "BATCH_SIZE", 5)
     before = snapshot()
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -115,8 +115,8 @@ def test_an_integrity_error_in_the_second_batch_rolls_back_the_whole_file(
 
 
 def test_an_error_after_the_first_batch_rolls_back(stored, monkeypatch, queued):
-    monkeypatch.setattr(importing, "BATCH_SIZE", 4)
-    real = importing._write_batch
+    monkeypatch.setattr(upsert, "BATCH_SIZE", 4)
+    real = upsert.TicketUpsert.write
     calls = {"n": 0}
 
     def failing_after_first(*args, **kwargs):
@@ -125,7 +125,7 @@ def test_an_error_after_the_first_batch_rolls_back(stored, monkeypatch, queued):
             raise OperationalError("server closed the connection unexpectedly")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(importing, "_write_batch", failing_after_first)
+    monkeypatch.setattr(upsert.TicketUpsert, "write", failing_after_first)
     before = snapshot()
     with pytest.raises(importing.ImportRejected) as exc:
         importing.import_csv("tickets", io.BytesIO(_file(10)))
@@ -147,11 +147,11 @@ def test_an_error_while_refreshing_the_rollups_rolls_back_the_tickets(stored, mo
 
 
 def test_a_client_file_is_rolled_back_with_its_staff_links(db, manager, monkeypatch):
-    monkeypatch.setattr(importing, "BATCH_SIZE", 2)
+    monkeypatch.setattr(upsert, "BATCH_SIZE", 2)
     monkeypatch.setattr(
-        importing,
+        upsert.ClientUpsert,
         "_write_staff",
-        lambda staff: (_ for _ in ()).throw(OperationalError("lock timeout")),
+        staticmethod(lambda staff: (_ for _ in ()).throw(OperationalError("lock timeout"))),
     )
     text = "external_id,name,contract_start,responsible_staff\n" + "".join(
         f"C-{i},Kunde {i},2025-01-01,manager\n" for i in range(5)
@@ -169,7 +169,7 @@ def test_the_page_shows_the_error_and_stores_nothing(
     from tests.kpis.conftest import upload
 
     manager_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    monkeypatch.setattr(importing, "BATCH_SIZE", 5)
+    monkeypatch.setattr(upsert, "BATCH_SIZE", 5)
     before = snapshot()
     response = upload(manager_client, "tickets", _file(12, boom_at=9))
     assert response.status_code == 200
@@ -184,7 +184,7 @@ def test_the_page_shows_the_error_and_stores_nothing(
 
 
 def test_the_command_exits_with_the_error(stored, refusing_trigger, monkeypatch, tmp_path):
-    monkeypatch.setattr(importing, "BATCH_SIZE", 5)
+    monkeypatch.setattr(upsert, "BATCH_SIZE", 5)
     path = tmp_path / "tickets.csv"
     path.write_bytes(_file(12, boom_at=6))
     before = snapshot()
@@ -198,7 +198,7 @@ def test_the_command_exits_non_zero(stored, refusing_trigger, monkeypatch, tmp_p
     """From the shell: status 1 and the message on stderr."""
     from django.core.management import ManagementUtility
 
-    monkeypatch.setattr(importing, "BATCH_SIZE", 5)
+    monkeypatch.setattr(upsert, "BATCH_SIZE", 5)
     path = tmp_path / "tickets.csv"
     path.write_bytes(_file(8, boom_at=6))
     with pytest.raises(SystemExit) as exit_info:

@@ -11,7 +11,7 @@ import pytest
 from django.db import OperationalError
 from django.urls import reverse
 
-from kpis import importing
+from kpis import importing, upsert
 from kpis.models import WebhookIntegration
 from organisation.models import Client
 
@@ -85,7 +85,7 @@ def test_a_failed_write_logs_the_error_kind_without_the_database_message(
     def failing(*args, **kwargs):
         raise OperationalError(f'duplicate key value (external_id)=("{SECRET_TICKET}")')
 
-    monkeypatch.setattr(importing, "_write_batch", failing)
+    monkeypatch.setattr(upsert.TicketUpsert, "write", failing)
     with pytest.raises(importing.ImportRejected):
         importing.import_csv("tickets", io.BytesIO(_tickets(SECRET_TICKET)))
     lines = [r.getMessage() for r in records.records if r.name == "kpis.importing"]

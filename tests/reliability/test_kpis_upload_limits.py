@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from kpis import import_jobs, importing
+from kpis import import_jobs, importing, upsert
 from kpis.models import ImportChunk, ImportJob, Ticket, TicketDailyRollup
 from organisation.models import Client
 from tests.helpers import with_form_token
@@ -188,7 +188,7 @@ class _ChunkedOnly(io.BytesIO):
 
 
 def test_the_import_streams_the_file_in_small_reads(acme, monkeypatch):
-    monkeypatch.setattr(importing, "BATCH_SIZE", 500)
+    monkeypatch.setattr(upsert, "BATCH_SIZE", 500)
     data = (HEADER + _ticket_lines(4000)).encode()
     assert len(data) > 200 * 1024
     binary = _ChunkedOnly(data)

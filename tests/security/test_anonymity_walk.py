@@ -18,8 +18,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from core.periods import day_start
 from surveys import publication, tasks
-from surveys.metrics import day_start
 from surveys.models import Answer, Campaign, Question, Survey, SurveyKind
 from surveys.services import create_campaign
 from tests.helpers import with_form_token

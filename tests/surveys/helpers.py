@@ -4,8 +4,8 @@ import datetime
 
 from django.utils import timezone
 
+from core.periods import day_start
 from organisation.models import Client, Contact, Technician
-from surveys.metrics import day_start
 from surveys.models import (
     Answer,
     Campaign,

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from surveys.metrics import day_start
+from core.periods import day_start
 from surveys.models import Answer, Campaign, Invitation, Response, SurveyKind
 from tests.surveys.helpers import answer, campaign, invite, make_client, make_technician
 

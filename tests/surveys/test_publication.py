@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from django.db import IntegrityError, transaction
 
+from core.periods import day_start
 from surveys import publication, tasks
-from surveys.metrics import day_start
 from surveys.models import (
     Campaign,
     PublishedComment,

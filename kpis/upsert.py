@@ -1,0 +1,444 @@
+"""Write rows of clients, technicians or tickets by external id: ``upsert_tickets`` (and
+``upsert_clients``, ``upsert_technicians``), the one way tickets get in, for the CSV
+import, the webhook, every future connector, the demo data and the benchmark loader.
+
+Rows are field values (``columns.clean_row`` makes them from a CSV line or a webhook
+ticket; a connector or a seeder may build them directly) numbered as their source counts
+them (a spreadsheet row, a webhook ticket's index). They are checked and written batch by
+batch, inside the caller's transaction:
+
+- A row changes only what it names: a stored record keeps the value of every field the
+  row leaves out, checks across fields (``escalated_at`` needs ``escalated``) and derived
+  values (durations) use those stored values, and a new record takes the model's
+  defaults. Only records whose values change are written.
+- The same external id twice: the later row is applied on top of the earlier one.
+- At the first bad row writing stops and the rest is only checked; ``RowsRejected``
+  lists the problems and the caller's transaction rolls back what was written.
+- Tickets are written with ``COPY`` on PostgreSQL (kpis.bulk). Afterwards the rollups of
+  the touched clients and days are refreshed, and the threshold check is queued for when
+  the transaction commits.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from organisation.models import Client, Technician
+
+from . import bulk, rollups
+from .models import Ticket
+from .models.tickets import DERIVED_FIELDS, derived_values
+from .thresholds import check_thresholds
+from .ticket_fields import RowError
+
+BATCH_SIZE = 2000
+
+# Checks across fields that fail on a stored value the row does not name.
+STORED_NOT_ESCALATED = gettext_lazy(
+    "is set, but the stored escalated value, which this row leaves unchanged, is false"
+)
+STORED_LEAVE_DATE = gettext_lazy(
+    "the stored leave date, which this row leaves unchanged, is not after the hire date"
+)
+
+
+class RowsRejected(Exception):
+    """Nothing may be written: ``problems`` are (row number, RowError) by row number;
+    ``cut_short`` when checking stopped at ``max_errors``."""
+
+    def __init__(self, problems: list[tuple[int, RowError]], cut_short: bool = False):
+        super().__init__(f"{len(problems)} rows rejected")
+        self.problems, self.cut_short = problems, cut_short
+
+
+@dataclass
+class Written:
+    """What an upsert did. ``updated``: stored records whose values changed; ``moved``:
+    tickets now under another client; ``client_ids``: the clients whose figures changed."""
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    client_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Pending:
+    """What the rows of one external id say, before it is written."""
+
+    # The number of the row that named it last.
+    number: int
+    # The field values of the columns the rows name; a later row's values win.
+    values: dict
+
+
+def refresh_after(touched: rollups.Touched) -> None:
+    """Refresh the rollups of the clients and days a write touched, and queue the
+    threshold check for when the transaction commits (a broker outage is logged: the
+    periodic check catches up)."""
+    if touched:
+        touched.refresh()
+        queue_threshold_check()
+
+
+def queue_threshold_check() -> None:
+    transaction.on_commit(check_thresholds.delay, robust=True)
+
+
+class Upsert:
+    """Rows of one model applied to its stored records batch by batch."""
+
+    model: type
+    # The stored fields a row is compared with.
+    fields: tuple[str, ...]
+    # Those a new record takes from the model's defaults when its row leaves them out.
+    defaulted: tuple[str, ...] = ()
+    # Fields filled from other tables than the model's own (not compared, not written).
+    related: frozenset[str] = frozenset()
+
+    def __init__(self):
+        self.written = Written()
+
+    @functools.cached_property
+    def defaults(self) -> dict:
+        return {name: self.model._meta.get_field(name).get_default() for name in self.defaulted}
+
+    def complete(self, values: dict, stored: dict | None) -> dict:
+        """The record's field values after the row; raises RowError for a check across
+        fields."""
+        full = dict(stored or self.defaults)
+        full.update((key, value) for key, value in values.items() if key not in self.related)
+        return full
+
+    def _stored(self, keys) -> tuple[dict[str, dict], dict[str, int]]:
+        """({external id: stored field values}, {external id: pk}) in one query."""
+        stored, pks = {}, {}
+        for pk, *values in self.model.objects.filter(external_id__in=list(keys)).values_list(
+            "pk", *self.fields
+        ):
+            record = dict(zip(self.fields, values, strict=True))
+            stored[record["external_id"]] = record
+            pks[record["external_id"]] = pk
+        return stored, pks
+
+    def batch(self, pending: dict[str, Pending], write: bool = True) -> list[tuple[int, RowError]]:
+        """Check the batch against the stored records and, if every row passes and
+        ``write`` is set, write it. Returns the failed rows as (number, RowError)."""
+        stored, pks = self._stored(pending)
+        changes, problems = [], []
+        for key, row in pending.items():
+            old = stored.get(key)
+            try:
+                full = self.complete(row.values, old)
+            except RowError as exc:
+                problems.append((row.number, exc))
+                continue
+            changed = old is None or any(full[name] != old[name] for name in self.fields)
+            extra = self.related_change(key, row.values, old, pks.get(key))
+            if old is None:
+                self.written.created += 1
+            elif changed or extra:
+                self.written.updated += 1
+            else:
+                self.written.unchanged += 1
+            if changed:
+                changes.append((full, old, frozenset(row.values), pks.get(key)))
+        if write and not problems:
+            self.write(changes)
+        return problems
+
+    def related_change(self, key: str, values: dict, old: dict | None, pk: int | None) -> bool:
+        """Note what the row changes in other tables; whether it changes anything."""
+        return False
+
+    def write(self, changes: list[tuple[dict, dict | None, frozenset]]) -> None:
+        """Write new records whole and stored ones in the fields their rows name (and the
+        derived ones); ``changes`` holds (field values, stored values or None, the names
+        the rows give, the stored record's pk or None)."""
+        groups: dict[frozenset, list[dict]] = {}
+        for full, _old, named, _pk in changes:
+            groups.setdefault(named, []).append(full)
+        for named, records in groups.items():
+            self.write_group(self.update_fields(named), records)
+
+    def update_fields(self, named: frozenset) -> list[str]:
+        return sorted(named - {"external_id"} - self.related)
+
+    def write_group(self, update_fields: list[str], records: list[dict]) -> None:
+        self.model.objects.bulk_create(
+            [self.model(**record) for record in records],
+            update_conflicts=True,
+            unique_fields=["external_id"],
+            update_fields=update_fields,
+            batch_size=BATCH_SIZE,
+        )
+
+    def finish(self) -> Written:
+        return self.written
+
+
+class TicketUpsert(Upsert):
+    model = Ticket
+    fields = (
+        "external_id",
+        "client_id",
+        "priority",
+        "opened_at",
+        "opened_on",
+        "first_response_at",
+        "resolved_at",
+        "first_response_seconds",
+        "resolution_seconds",
+        "escalated",
+        "escalated_at",
+        "source",
+        "proactive",
+        "auto_remediated",
+        "technician_id",
+    )
+    defaulted = (
+        "first_response_at",
+        "resolved_at",
+        "escalated",
+        "escalated_at",
+        "proactive",
+        "auto_remediated",
+        "technician_id",
+    )
+
+    def __init__(self, check: bool = True):
+        super().__init__()
+        self.touched = rollups.Touched()
+        self.check = check
+
+    def complete(self, values: dict, stored: dict | None) -> dict:
+        """Checks across fields and the derived values use the stored value of each field
+        the row leaves out."""
+        full = super().complete(values, stored)
+        opened_at = full["opened_at"]
+        moved_in_time = stored is not None and stored["opened_at"] != opened_at
+        for column in ("first_response_at", "resolved_at", "escalated_at"):
+            moment = full[column]
+            if moment is None or moment >= opened_at:
+                continue
+            if column in values:
+                raise RowError(column, _("lies before opened_at"))
+            if moved_in_time:  # the row's new opened_at against the stored value
+                raise RowError(
+                    column,
+                    _("the stored value, which this row leaves unchanged, lies before opened_at"),
+                )
+        # Judged when the row names either field (a stored mismatch it does not touch is
+        # not the row's doing).
+        touches_escalation = "escalated" in values or "escalated_at" in values
+        if touches_escalation and full["escalated_at"] is not None and not full["escalated"]:
+            if "escalated_at" not in values:
+                raise RowError(
+                    "escalated",
+                    _(
+                        "is false, but the stored escalated_at, which this row leaves "
+                        "unchanged, is set; add an empty escalated_at column to clear it"
+                    ),
+                )
+            if "escalated" in values or stored is None:
+                raise RowError("escalated_at", _("is set, but escalated is false"))
+            raise RowError("escalated_at", STORED_NOT_ESCALATED)
+        full.update(derived_values(opened_at, full["first_response_at"], full["resolved_at"]))
+        return full
+
+    def write(self, changes) -> None:
+        for full, old, _named, _pk in changes:
+            # The old client and day of a changed ticket: their rollups change too.
+            if old is not None:
+                self.touched.add(old["client_id"], old["opened_on"])
+                if full["client_id"] != old["client_id"]:
+                    self.written.moved += 1
+            self.touched.add(full["client_id"], full["opened_on"])
+        super().write(changes)
+
+    def update_fields(self, named: frozenset) -> list[str]:
+        # The derived fields follow opened_at, which every row names.
+        return sorted(set(super().update_fields(named)) | set(DERIVED_FIELDS))
+
+    def write_group(self, update_fields: list[str], records: list[dict]) -> None:
+        rows = [tuple(record[name] for name in self.fields) for record in records]
+        bulk.upsert(Ticket, self.fields, rows, "external_id", update_fields, BATCH_SIZE)
+
+    def finish(self) -> Written:
+        self.written.client_ids = self.touched.client_ids
+        if self.check:
+            refresh_after(self.touched)
+        else:
+            self.touched.refresh()
+        return self.written
+
+
+class ClientUpsert(Upsert):
+    model = Client
+    defaulted = ("segment", "is_active", "escalation_threshold")
+    fields = ("external_id", "name", "contract_start", *defaulted)
+    related = frozenset({"responsible_staff"})
+
+    def __init__(self):
+        super().__init__()
+        # {client id: segment before the import} of clients whose segment or contract
+        # start changes (a later batch may change it again: the first is kept).
+        self.regrouped: dict[int, str] = {}
+        # Per batch: {external id: user ids} of clients whose responsible staff changes,
+        # and {client id: user ids} stored.
+        self._staff_batch: dict[str, list[int]] = {}
+        self._stored_staff: dict[int, set[int]] = {}
+
+    def related_change(self, key, values, old, pk) -> bool:
+        if "responsible_staff" not in values:
+            return False
+        wanted = values["responsible_staff"]
+        if old is not None and set(wanted) == self._stored_staff.get(pk, set()):
+            return False
+        self._staff_batch[key] = wanted
+        return True
+
+    def batch(self, pending, write=True):
+        self._staff_batch, self._stored_staff = {}, {}
+        if any("responsible_staff" in p.values for p in pending.values()):
+            through = Client.responsible_staff.through
+            rows = through.objects.filter(client__external_id__in=list(pending)).values_list(
+                "client_id", "user_id"
+            )
+            for client_id, user_id in rows:
+                self._stored_staff.setdefault(client_id, set()).add(user_id)
+        problems = super().batch(pending, write)
+        if write and not problems:
+            self._write_staff(self._staff_batch)
+        return problems
+
+    def write(self, changes) -> None:
+        for full, old, _named, pk in changes:
+            if old is not None and (full["contract_start"], full["segment"]) != (
+                old["contract_start"],
+                old["segment"],
+            ):
+                self.regrouped.setdefault(pk, old["segment"])
+        super().write(changes)
+
+    @staticmethod
+    def _write_staff(staff: dict[str, list[int]]) -> None:
+        if not staff:
+            return
+        through = Client.responsible_staff.through
+        ids = dict(
+            Client.objects.filter(external_id__in=list(staff)).values_list("external_id", "pk")
+        )
+        wanted = {(ids[key], user_id) for key, users in staff.items() for user_id in users}
+        current = set(
+            through.objects.filter(client_id__in=ids.values()).values_list("client_id", "user_id")
+        )
+        for client_id, user_id in current - wanted:
+            through.objects.filter(client_id=client_id, user_id=user_id).delete()
+        through.objects.bulk_create(
+            [through(client_id=c, user_id=u) for c, u in wanted - current], ignore_conflicts=True
+        )
+
+    def finish(self) -> Written:
+        if self.regrouped:
+            rollups.client_changed(self.regrouped, set(self.regrouped.values()))
+        self.written.client_ids = sorted(self.regrouped)
+        if self.written.created or self.written.updated:
+            queue_threshold_check()
+        return self.written
+
+
+class TechnicianUpsert(Upsert):
+    model = Technician
+    defaulted = ("role", "leave_date", "language")
+    fields = ("external_id", "name", "email", "hire_date", *defaulted)
+
+    def complete(self, values: dict, stored: dict | None) -> dict:
+        """The leave date must follow the hire date, the stored leave date too when the
+        row leaves it out."""
+        full = super().complete(values, stored)
+        if full["leave_date"] and full["leave_date"] <= full["hire_date"]:
+            if "leave_date" in values or stored is None:
+                raise RowError("leave_date", _("must be after the hire date"))
+            raise RowError("leave_date", STORED_LEAVE_DATE)
+        return full
+
+
+def add_row(pending: dict[str, Pending], number: int, values: dict) -> None:
+    """Add a row to the batch ``pending``; a second row of the same external id is
+    applied on top of the first, as if they were written one after the other."""
+    key = values["external_id"]
+    if key in pending:
+        pending[key].values.update(values)
+        pending[key].number = number
+    else:
+        pending[key] = Pending(number, values)
+
+
+def apply(
+    upsert: Upsert,
+    rows: Iterable[tuple[int, dict | RowError]],
+    *,
+    max_errors: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Written:
+    """Check and write ``rows`` ((number, field values), or (number, RowError) for a row
+    its source could not read) batch by batch, inside the caller's transaction; then
+    finish (rollups, threshold check). Raises RowsRejected if any row is bad: the caller's
+    transaction must roll back what earlier batches wrote. ``progress`` is called with
+    the number of rows read after each batch."""
+    problems: list[tuple[int, RowError]] = []
+    cut_short = False
+
+    def check(pending) -> None:
+        # Once a row is bad nothing more is written; the rest is only checked.
+        problems.extend(upsert.batch(pending, write=not problems))
+
+    pending: dict[str, Pending] = {}
+    for number, values in rows:
+        if isinstance(values, RowError):
+            problems.append((number, values))
+            if max_errors and len(problems) >= max_errors:
+                cut_short = True
+                break
+            continue
+        upsert.written.rows += 1
+        add_row(pending, number, values)
+        if len(pending) >= BATCH_SIZE:
+            check(pending)
+            pending = {}
+            if progress:
+                progress(upsert.written.rows)
+            if max_errors and len(problems) >= max_errors:
+                cut_short = True
+                break
+    if pending and not cut_short:
+        check(pending)
+    if problems:
+        # Rows failing a check across fields are found with their batch: sort.
+        problems.sort(key=lambda problem: problem[0])
+        raise RowsRejected(problems, cut_short)
+    return upsert.finish()
+
+
+def upsert_tickets(rows: Iterable[tuple[int, dict | RowError]], *, check=True, **options):
+    """Write tickets (see ``apply``; field values as in ``TicketUpsert.fields``, the
+    derived ones left out). ``check=False`` queues no threshold check: a seeder judges
+    the thresholds itself."""
+    return apply(TicketUpsert(check=check), rows, **options)
+
+
+def upsert_clients(rows, **options) -> Written:
+    return apply(ClientUpsert(), rows, **options)
+
+
+def upsert_technicians(rows, **options) -> Written:
+    return apply(TechnicianUpsert(), rows, **options)

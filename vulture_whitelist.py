@@ -1,0 +1,86 @@
+"""Names vulture cannot see used: `make lint` passes this module beside the product packages.
+
+vulture reads Python only. What Django, Celery, gunicorn and the templates reach by a
+string (a dotted path in the settings, a field name in an ORM lookup or `list_display`,
+`{{ obj.attribute }}`) looks unused to it. Hooks that any class may define by name
+(`Meta`, `list_display`, `clean_*`, `ready`, ...) and functions registered by a decorator
+are left out by the options in the Makefile; this module lists the rest, by reason.
+Never executed: each line only mentions a name. A name that leaves the code can leave
+here too (vulture does not complain about it).
+"""
+
+# ruff: noqa: B018, F821
+
+# --- Reached by dotted path in msp_maturity/settings.py or the deployment --------------
+# MIDDLEWARE, AUTHENTICATION_BACKENDS, TEMPLATES' context processors, LOGGING filters,
+# the back office's `default_site`, gunicorn's --logger-class, urls.handler500.
+LanguageMiddleware
+PrivateCacheMiddleware
+ThrottleBackend
+role_context
+RedactSurveyTokens
+BackOfficeSite
+RedactingLogger
+server_error
+
+# --- Settings Django, Celery and crispy-forms read by name -------------------------------
+(SECRET_KEY, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, INSTALLED_APPS, MIDDLEWARE, ROOT_URLCONF)
+(WSGI_APPLICATION, TEMPLATES, DEFAULT_AUTO_FIELD, CACHES, AUTHENTICATION_BACKENDS)
+(AUTH_PASSWORD_VALIDATORS, LOCALE_PATHS, USE_I18N, USE_TZ, LOGGING, SERVER_EMAIL)
+(LOGIN_URL, LOGIN_REDIRECT_URL, LOGOUT_REDIRECT_URL)
+(STATIC_URL, STATIC_ROOT, STATICFILES_DIRS, STORAGES)
+(FILE_UPLOAD_MAX_MEMORY_SIZE, DATA_UPLOAD_MAX_MEMORY_SIZE)
+(SECURE_CSP, X_FRAME_OPTIONS, SECURE_CONTENT_TYPE_NOSNIFF, SECURE_REFERRER_POLICY)
+(SECURE_SSL_REDIRECT, SECURE_REDIRECT_EXEMPT, SECURE_PROXY_SSL_HEADER)
+(SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS)
+(SESSION_COOKIE_HTTPONLY, SESSION_COOKIE_SAMESITE, CSRF_COOKIE_SAMESITE, CSRF_COOKIE_SECURE)
+(CSRF_COOKIE_HTTPONLY, LANGUAGE_COOKIE_SAMESITE, LANGUAGE_COOKIE_SECURE)
+(CELERY_BROKER_URL, CELERY_RESULT_BACKEND, CELERY_TASK_ALWAYS_EAGER)
+(CELERY_TASK_EAGER_PROPAGATES, CELERY_TASK_ACKS_LATE, CELERY_TASK_REJECT_ON_WORKER_LOST)
+(CELERY_WORKER_PREFETCH_MULTIPLIER, CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP)
+(CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_TASK_SERIALIZER, CELERY_ACCEPT_CONTENT)
+(CELERY_TIMEZONE, CRISPY_ALLOWED_TEMPLATE_PACKS, CRISPY_TEMPLATE_PACK)
+
+# --- Model fields written and read by name (ORM lookups, aggregates, admin, templates) --
+_.confirmed_at, _.last_step, _.code_hash  # accounts
+_.characteristics_de, _.characteristics_en, _.invitations_sent_at  # assessments
+_.attempts, _.claimed_at  # core.delivery.Delivery
+_.is_active  # organisation
+_.acknowledged_by, _.uploaded_by, _.started_at, _.finished_at  # kpis
+_.token_prefix, _.last_used_at  # kpis
+_.first_response_seconds, _.resolution_seconds, _.escalated_at  # kpis.Ticket
+# kpis rollups: counted and summed by name (kpis.rollups, kpis.metrics)
+_.from_client, _.from_monitoring, _.from_automation, _.from_self_service
+_.first_response_measured, _.first_response_met, _.resolution_measured, _.resolution_met
+_.fr_measured_critical, _.fr_met_critical, _.res_measured_critical, _.res_met_critical
+_.fr_measured_high, _.fr_met_high, _.res_measured_high, _.res_met_high
+_.fr_measured_medium, _.fr_met_medium, _.res_measured_medium, _.res_met_medium
+_.fr_measured_low, _.fr_met_low, _.res_measured_low, _.res_met_low
+_.onboarding_tickets, _.onboarding_escalated
+_.intro_de, _.intro_en, _.label_min_de, _.label_min_en, _.label_max_de, _.label_max_en
+_.last_reminder_at, _.updated_at, _.decided_at  # surveys
+_.proof  # accounts.forms: a form field, read from cleaned_data
+
+# Choices stored by their value ("en", "tickets", "monday"), never named in Python.
+_.ENGLISH, _.TICKETS
+_.MONDAY, _.TUESDAY, _.WEDNESDAY, _.THURSDAY, _.SATURDAY, _.SUNDAY
+
+# --- Read only in templates ------------------------------------------------------------
+_.sections  # assessments/form.html
+_.characteristics  # assessments result and phase pages
+_.next_tip  # assessments/_result_areas.html
+_.area_changes  # assessments/history.html
+_.periods_used, _.turnover_below, _.turnover_above  # insights/turnover.html
+_.threshold_overridden  # insights/escalations.html
+_.description  # kpis/import.html (the column list)
+_.ended, _.unclosed  # surveys/results_aggregate.html
+_.form_method  # crispy-forms' FormHelper
+
+# --- Called by the standard library or other libraries ---------------------------------
+_.readable, _.seekable, _.readinto  # io.RawIOBase (kpis.import_jobs.StoredFile)
+_.msg  # logging.LogRecord, rewritten by core.log_redaction
+_._rollup_old  # kpis.signals: set before a client's save, popped from __dict__ after it
+# Arguments that framework signatures require.
+password  # ModelBackend-style authenticate(request, username, password)
+model_admin  # SimpleListFilter.lookups
+renderer  # Widget.render
