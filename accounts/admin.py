@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_singleton import SingletonAdmin
+
 from .models import SignInPolicy, TwoFactor
 
 
@@ -25,13 +27,4 @@ class TwoFactorAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(SignInPolicy)
-class SignInPolicyAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "back_office_requires_two_factor"]
-
-    # One row, created after every migrate (accounts/models.py: ensure_sign_in_policy).
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+admin.site.register(SignInPolicy, SingletonAdmin)

@@ -2,7 +2,6 @@
 policy. The key is a secret like a password hash: never shown after set-up, never logged,
 not in the admin."""
 
-import hashlib
 import secrets
 
 from django.apps import apps as global_apps
@@ -11,7 +10,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import SingletonModel
 from core.reference_data import reference_model
+from core.tokens import hash_token
 
 from . import totp
 
@@ -21,8 +22,7 @@ RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 def _recovery_hash(code: str) -> str:
-    normalised = "".join(ch for ch in code.upper() if ch.isalnum())
-    return hashlib.sha256(normalised.encode()).hexdigest()
+    return hash_token("".join(ch for ch in code.upper() if ch.isalnum()))
 
 
 class TwoFactor(models.Model):
@@ -91,7 +91,7 @@ class RecoveryCode(models.Model):
         return f"{self.two_factor.user} ({'used' if self.used_at else 'unused'})"
 
 
-class SignInPolicy(models.Model):
+class SignInPolicy(SingletonModel):
     """The back office's sign-in rules, one row, edited by staff in the admin."""
 
     back_office_requires_two_factor = models.BooleanField(
@@ -109,11 +109,6 @@ class SignInPolicy(models.Model):
 
     def __str__(self):
         return str(_("Sign-in policy"))
-
-    @classmethod
-    def current(cls) -> "SignInPolicy":
-        """The one row (reference data, created after every migrate), or the default."""
-        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
 def ensure_sign_in_policy(*, apps=global_apps, using: str = "default", **kwargs) -> None:

@@ -34,7 +34,7 @@ def may_use(user) -> bool:
 
 def back_office_blocked(user) -> bool:
     """True for staff who must set up two-factor sign-in before the back office."""
-    return SignInPolicy.current().back_office_requires_two_factor and two_factor_of(user) is None
+    return SignInPolicy.load().back_office_requires_two_factor and two_factor_of(user) is None
 
 
 def hold(request, user, next_url: str) -> None:

@@ -10,6 +10,8 @@ from django.contrib.admin.options import ActionLocation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin_read_only import RecordAdmin
+
 from . import services
 from .models import (
     Answer,
@@ -24,21 +26,16 @@ from .models import (
 )
 
 
-class FrozenContentAdmin(admin.ModelAdmin):
-    """Content of a questionnaire version: editable only while its version is a draft."""
+class KeptWhenPublishedAdmin(admin.ModelAdmin):
+    """Nothing of a published questionnaire version is deleted."""
 
-    questionnaire_path = "questionnaire"
+    # From a row to its questionnaire version; empty for the version itself.
+    questionnaire_path = ""
 
     def _questionnaire(self, obj):
-        target = obj
-        for part in self.questionnaire_path.split("__"):
-            target = getattr(target, part)
-        return target
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and self._questionnaire(obj).is_published:
-            return False
-        return super().has_change_permission(request, obj)
+        for part in filter(None, self.questionnaire_path.split("__")):
+            obj = getattr(obj, part)
+        return obj
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and self._questionnaire(obj).is_published:
@@ -50,6 +47,17 @@ class FrozenContentAdmin(admin.ModelAdmin):
         actions = super().get_actions(request, action_location)
         actions.pop("delete_selected", None)
         return actions
+
+
+class FrozenContentAdmin(KeptWhenPublishedAdmin):
+    """Content of a questionnaire version: editable only while its version is a draft."""
+
+    questionnaire_path = "questionnaire"
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and self._questionnaire(obj).is_published:
+            return False
+        return super().has_change_permission(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "questionnaire":
@@ -101,7 +109,7 @@ class ScaleLabelInline(ReadOnlyWhenPublishedInline):
 
 
 @admin.register(Questionnaire)
-class QuestionnaireAdmin(admin.ModelAdmin):
+class QuestionnaireAdmin(KeptWhenPublishedAdmin):
     list_display = ["version", "title_de", "published_at", "created_at"]
     list_filter = [("published_at", admin.EmptyFieldListFilter)]
     search_fields = ["title_de", "title_en"]
@@ -121,16 +129,6 @@ class QuestionnaireAdmin(admin.ModelAdmin):
                 "created_at",
             ]
         return self.readonly_fields
-
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.is_published:
-            return False
-        return super().has_delete_permission(request, obj)
-
-    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
-        actions = super().get_actions(request, action_location)
-        actions.pop("delete_selected", None)
-        return actions
 
     @admin.action(description=_("Copy into a new draft version"))
     def copy_as_draft(self, request, queryset):
@@ -242,7 +240,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(RecordAdmin, admin.ModelAdmin):
     list_display = ["created_at", "user", "overall_score", "phase", "team_round", "questionnaire"]
     list_filter = [
         "phase__key",
@@ -255,15 +253,9 @@ class AssessmentAdmin(admin.ModelAdmin):
     list_select_related = ["user", "phase", "team_round", "questionnaire"]
     inlines = [AnswerInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Answer)
-class AnswerAdmin(admin.ModelAdmin):
+class AnswerAdmin(RecordAdmin, admin.ModelAdmin):
     list_display = ["assessment", "statement_key", "value"]
     list_filter = ["value", "statement__area__key", "statement__key"]
     search_fields = ["assessment__user__username", "statement__key", "statement__text_de"]
@@ -272,12 +264,6 @@ class AnswerAdmin(admin.ModelAdmin):
     @admin.display(description=_("statement"), ordering="statement__key")
     def statement_key(self, obj):
         return obj.statement.key
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TeamRound)

@@ -58,32 +58,30 @@ def result_radar(result: scoring.Result, chart_id: str = "result-radar") -> dict
 
 
 def round_radar(result: scoring.Result, chart_id: str = "round-radar") -> dict:
-    names = [_axis_label(area.area.name) for area in result.areas]
+    names = _closed([_axis_label(area.area.name) for area in result.areas])
     fig = go.Figure()
-    fig.add_trace(
-        go.Scatterpolar(
-            r=_closed([float(a.spread_max) for a in result.areas]),
-            theta=_closed(names),
-            name=_("Highest member"),
-            line={"dash": "dot", "color": BRAND_COLORS[1]},
-        )
+
+    def outline(values, name: str, **style):
+        r = _closed([float(value) for value in values])
+        fig.add_trace(go.Scatterpolar(r=r, theta=names, name=name, **style))
+
+    # The team's filled polygon drawn between its highest and its lowest member.
+    dotted = {"dash": "dot"}
+    outline(
+        [a.spread_max for a in result.areas],
+        _("Highest member"),
+        line={**dotted, "color": BRAND_COLORS[1]},
     )
-    fig.add_trace(
-        go.Scatterpolar(
-            r=_closed([float(a.shown) for a in result.areas]),
-            theta=_closed(names),
-            fill="toself",
-            name=_("Team (mean answers)"),
-            line={"color": BRAND_COLORS[0]},
-        )
+    outline(
+        [a.shown for a in result.areas],
+        _("Team (mean answers)"),
+        fill="toself",
+        line={"color": BRAND_COLORS[0]},
     )
-    fig.add_trace(
-        go.Scatterpolar(
-            r=_closed([float(a.spread_min) for a in result.areas]),
-            theta=_closed(names),
-            name=_("Lowest member"),
-            line={"dash": "dot", "color": BRAND_COLORS[2]},
-        )
+    outline(
+        [a.spread_min for a in result.areas],
+        _("Lowest member"),
+        line={**dotted, "color": BRAND_COLORS[2]},
     )
     fig.update_layout(**_radar_layout(showlegend=True))
     return chart(fig, chart_id, height=420)

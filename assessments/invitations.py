@@ -6,7 +6,7 @@ round page shows. Invitations go out only while the round is open."""
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import delivery
@@ -15,26 +15,19 @@ from core.mail import compose
 from .models import RoundInvitation, TeamRound
 
 
-def member_language(user) -> str:
-    """A technician's own language, else the product's default."""
-    technician = getattr(user, "technician", None)
-    return getattr(technician, "language", None) or settings.LANGUAGE_CODE
-
-
 def invitation_message(team_round: TeamRound, member, address: str):
-    with translation.override(member_language(member)):
-        context = {
+    """The invitation in the active language (core.delivery activates the member's)."""
+    return compose(
+        to=address,
+        subject=_("Team round: %(name)s") % {"name": team_round.name},
+        template="assessments/email/round_invitation",
+        context={
             "round": team_round,
             "member": member,
             "url": settings.SITE_URL + reverse("assessments:round_detail", args=[team_round.pk]),
             "opened_by": team_round.opened_by.get_full_name() or team_round.opened_by.username,
-        }
-        return compose(
-            to=address,
-            subject=_("Team round: %(name)s") % {"name": team_round.name},
-            template="assessments/email/round_invitation",
-            context=context,
-        )
+        },
+    )
 
 
 class RoundInvitationEmail(delivery.Kind):
@@ -65,6 +58,11 @@ class RoundInvitationEmail(delivery.Kind):
 
     def addressee(self, row):
         return getattr(row.member, "technician", None)
+
+    def language(self, team_round, row):
+        """A technician's own language, else the product's."""
+        technician = getattr(row.member, "technician", None)
+        return getattr(technician, "language", None) or settings.LANGUAGE_CODE
 
     def message(self, team_round, row, prepared):
         return invitation_message(team_round, row.member, row.email)

@@ -16,33 +16,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.delivery import Delivery
+from core.models import Bilingual
 from core.single_line import SingleLineCharField
 
 SCALE_MIN = 1
 SCALE_MAX = 5
-
-
-def _active_language() -> str:
-    return "en" if (get_language() or "de").startswith("en") else "de"
-
-
-class Bilingual(models.Model):
-    """Text fields exist as ``<name>_de`` (as published) and ``<name>_en``; ``localized``
-    returns the active language's text, falling back to German when English is empty."""
-
-    class Meta:
-        abstract = True
-
-    def localized(self, field: str) -> str:
-        if _active_language() == "en":
-            value = getattr(self, f"{field}_en", "")
-            if value:
-                return value
-        return getattr(self, f"{field}_de")
 
 
 class FrozenVersionError(ValidationError):
@@ -69,8 +50,9 @@ class FrozenWhenPublished(Bilingual):
             raise FrozenVersionError(_("A published questionnaire version cannot change."))
         return super().delete(*args, **kwargs)
 
-    def owning_questionnaire_id(self) -> int:
-        raise NotImplementedError
+    def owning_questionnaire_id(self) -> int | None:
+        """The questionnaire version this content belongs to."""
+        return self.questionnaire_id
 
     def _is_frozen(self) -> bool:
         questionnaire_id = self.owning_questionnaire_id()
@@ -186,9 +168,6 @@ class ScaleLabel(FrozenWhenPublished):
     def __str__(self):
         return f"{self.value} – {self.label_de}"
 
-    def owning_questionnaire_id(self):
-        return self.questionnaire_id
-
     @property
     def label(self) -> str:
         return self.localized("label")
@@ -212,15 +191,26 @@ class Area(FrozenWhenPublished):
     def __str__(self):
         return self.name_de
 
-    def owning_questionnaire_id(self):
-        return self.questionnaire_id
-
     @property
     def name(self) -> str:
         return self.localized("name")
 
 
-class Statement(FrozenWhenPublished):
+class AreaContent(FrozenWhenPublished):
+    """Content that belongs to its version through an area."""
+
+    class Meta:
+        abstract = True
+
+    def owning_questionnaire_id(self) -> int | None:
+        if self.area_id is None:
+            return None
+        return (
+            Area.objects.filter(pk=self.area_id).values_list("questionnaire_id", flat=True).first()
+        )
+
+
+class Statement(AreaContent):
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="statements")
     # Stable across versions: measured evidence (KPIs) is attached by this key.
     key = models.SlugField(_("key"), max_length=50)
@@ -236,13 +226,6 @@ class Statement(FrozenWhenPublished):
 
     def __str__(self):
         return self.text_de
-
-    def owning_questionnaire_id(self):
-        if self.area_id is None:
-            return None
-        return (
-            Area.objects.filter(pk=self.area_id).values_list("questionnaire_id", flat=True).first()
-        )
 
     @property
     def text(self) -> str:
@@ -279,26 +262,23 @@ class Phase(FrozenWhenPublished):
     def __str__(self):
         return self.name_de
 
-    def owning_questionnaire_id(self):
-        return self.questionnaire_id
-
     @property
     def name(self) -> str:
         return self.localized("name")
 
     @property
     def display_name(self) -> str:
-        """The English name keeps the published German name beside it: "Proactive (Proaktiv)"."""
-        if _active_language() == "en" and self.name_en and self.name_en != self.name_de:
-            return f"{self.name_en} ({self.name_de})"
-        return self.name_de
+        """Another language's name keeps the published German name beside it: "Proactive
+        (Proaktiv)"."""
+        name = self.name
+        return f"{name} ({self.name_de})" if name != self.name_de else name
 
     @property
     def characteristics(self) -> str:
         return self.localized("characteristics")
 
 
-class Tip(FrozenWhenPublished):
+class Tip(AreaContent):
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="tips")
     phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="tips")
     text_de = models.TextField(_("text (German)"))
@@ -312,13 +292,6 @@ class Tip(FrozenWhenPublished):
 
     def __str__(self):
         return f"{self.area} / {self.phase}"
-
-    def owning_questionnaire_id(self):
-        if self.area_id is None:
-            return None
-        return (
-            Area.objects.filter(pk=self.area_id).values_list("questionnaire_id", flat=True).first()
-        )
 
     def clean(self):
         if (

@@ -43,10 +43,6 @@ class Content:
     def statements(self) -> list[Statement]:
         return [s for area in self.areas for s in area.statement_list]
 
-    @property
-    def statement_ids(self) -> set[int]:
-        return {s.pk for s in self.statements}
-
 
 def load_content(questionnaire: Questionnaire) -> Content:
     areas = list(
@@ -67,6 +63,15 @@ def load_content(questionnaire: Questionnaire) -> Content:
 
 def score_answers(content: Content, answers: dict[int, int | Fraction]) -> scoring.Result:
     return scoring.score(content.areas, content.phases, content.tips, answers)
+
+
+def single_result(content: Content, answers: dict[int, int]) -> scoring.Result:
+    """The result of one person's answers, each statement showing its one value."""
+    result = score_answers(content, answers)
+    for area in result.areas:
+        for row in area.statements:
+            row.values = [int(row.value)]
+    return result
 
 
 @transaction.atomic
@@ -98,11 +103,7 @@ def result_of(assessment: Assessment, content: Content | None = None) -> scoring
     """The result of a stored assessment, recomputed from its answers against the frozen
     questionnaire version it was answered with."""
     content = content or load_content(assessment.questionnaire)
-    result = score_answers(content, answers_of(assessment))
-    for area in result.areas:
-        for row in area.statements:
-            row.values = [int(row.value)]
-    return result
+    return single_result(content, answers_of(assessment))
 
 
 # --- History ------------------------------------------------------------------------------

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import is_manager, manager_required
-from core.one_time_forms import FIELD, new_token, one_time_form
+from core.one_time_forms import FIELD, one_time_form
 from core.periods import quarter_label
+from core.tokens import new_token
 
 from . import charts, services
 from .evidence import measured_evidence
@@ -117,17 +118,14 @@ def start(request):
     else:
         content = services.load_content(_current_questionnaire())
         form = AssessmentForm(content)
-    return render(
-        request,
-        "assessments/form.html",
-        {
-            "form": form,
-            "content": content,
-            "questionnaire": content.questionnaire,
-            "form_token": new_token() if request.user.is_authenticated else None,
-            "form_token_field": FIELD,
-        },
-    )
+    token = new_token() if request.user.is_authenticated else None
+    return _form_page(request, form, form_token=token, form_token_field=FIELD)
+
+
+def _form_page(request, form: AssessmentForm, **extra):
+    """The questionnaire page, for one's own assessment or a team round's."""
+    context = {"form": form, "content": form.content, "questionnaire": form.content.questionnaire}
+    return render(request, "assessments/form.html", {**context, **extra})
 
 
 def _visitor_results(request) -> dict:
@@ -163,12 +161,9 @@ def visitor_result(request, token):
     content = services.load_content(questionnaire)
     try:
         answers = {int(k): int(v) for k, v in entry["answers"].items()}
-        result = services.score_answers(content, answers)
+        result = services.single_result(content, answers)
     except (KeyError, ValueError) as exc:
         raise Http404 from exc
-    for area in result.areas:
-        for row in area.statements:
-            row.values = [int(row.value)]
     context = _result_context(request, content, result, timezone.localdate())
     context["stored"] = False
     return render(request, "assessments/result.html", context)
@@ -341,16 +336,7 @@ def round_answer(request, pk):
         else:
             messages.success(request, _("Thank you, your answers are saved."))
         return redirect("assessments:round_detail", pk=team_round.pk)
-    return render(
-        request,
-        "assessments/form.html",
-        {
-            "form": form,
-            "content": content,
-            "questionnaire": content.questionnaire,
-            "team_round": team_round,
-        },
-    )
+    return _form_page(request, form, team_round=team_round)
 
 
 @require_POST

@@ -49,7 +49,7 @@ from django.conf import settings
 from django.core.mail import mailers
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from .mail import (
@@ -203,6 +203,11 @@ class Kind:
         """Called in the claim's transaction: {row id: what ``message`` needs}."""
         return {}
 
+    def language(self, batch, row) -> str:
+        """The recipient's language: ``message`` runs with it active. The product's
+        language by default."""
+        return settings.LANGUAGE_CODE
+
     def message(self, batch, row, prepared):
         """The e-mail for one row (one recipient), e.g. from ``mail.compose``."""
         raise NotImplementedError
@@ -233,20 +238,9 @@ def send_chunk_size() -> int:
 
 def queue(kind_name: str, batch_id: int) -> None:
     """Send the batch's queued rows once the current transaction commits. A broker that
-    is down never breaks the caller: the rows stay queued and the sweep sends them."""
-    transaction.on_commit(functools.partial(publish, kind_name, batch_id), robust=True)
-
-
-def publish(kind_name: str, batch_id: int) -> bool:
-    """Hand the batch to a worker now; returns whether that worked."""
-    try:
-        deliver.delay(kind_name, batch_id)
-    except Exception:
-        logger.exception(
-            "email.queue_failed kind=%s batch=%s (the sweep will send it)", kind_name, batch_id
-        )
-        return False
-    return True
+    is down never breaks the caller (``robust``: Django logs the error): the rows stay
+    queued and the sweep sends them."""
+    transaction.on_commit(functools.partial(deliver.delay, kind_name, batch_id), robust=True)
 
 
 def requeue_failed(kind_name: str, batch_id: int) -> int:
@@ -392,7 +386,8 @@ def _send(connection, kind: Kind, batch, chunk: _Chunk) -> None:
         if row.pk in chunk.failed:  # no address, or one that bounced before
             continue
         try:
-            message = kind.message(batch, row, chunk.prepared.get(row.pk))
+            with translation.override(kind.language(batch, row)):
+                message = kind.message(batch, row, chunk.prepared.get(row.pk))
         except Exception as exc:  # this message cannot be built; the others can
             chunk.failed[row.pk] = _logged(kind, row, REFUSED, exc)
             continue
@@ -558,7 +553,7 @@ def sweep(now: datetime.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     stale = fail_stale_claims(now)
     closed = fail_closed(now)
-    batches = queued = 0
+    queued = 0
     for kind in _kinds.values():
         waiting = (
             kind.rows()
@@ -572,16 +567,13 @@ def sweep(now: datetime.datetime | None = None) -> dict[str, int]:
             .distinct()
         )
         for batch_id in sorted(waiting):
-            batches += 1
-            queued += publish(kind.name, batch_id)
+            # A broker that is down fails the sweep; the next one queues them again.
+            deliver.delay(kind.name, batch_id)
+            queued += 1
     logger.info(
-        "email.sweep batches=%s queued=%s stale_claims_failed=%s closed_failed=%s",
-        batches,
-        queued,
-        stale,
-        closed,
+        "email.sweep queued=%s stale_claims_failed=%s closed_failed=%s", queued, stale, closed
     )
-    return {"batches": batches, "queued": queued, "stale": stale, "closed": closed}
+    return {"queued": queued, "stale": stale, "closed": closed}
 
 
 @shared_task(name="core.delivery.sweep")

@@ -17,8 +17,8 @@ def compose(*, to: str | list[str], subject: str, template: str, context: dict):
 
     The subject is made one line here, so a name with a line break (stored before forms
     refused it, or typed into the back office of an older version) can never make the
-    message unsendable. Render it inside ``translation.override`` for the recipient's
-    language."""
+    message unsendable. Built in the active language: core.delivery activates the
+    recipient's (``Kind.language``)."""
     message = EmailMultiAlternatives(
         subject=one_line(str(subject)),
         body=render_to_string(f"{template}.txt", context),

@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-import secrets
 
 from django import forms
 from django.contrib import messages
@@ -42,16 +41,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import SubmittedForm
+from .tokens import new_token
 
 FIELD = "form_token"
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # core.tokens.new_token
 # Used tokens are remembered this long: enough for double clicks and retried requests.
 KEEP = datetime.timedelta(days=1)
 STALE = gettext_lazy("This form is out of date. Please check it and send it again.")
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 def _well_formed(token) -> bool:

@@ -1,6 +1,7 @@
 import logging
 import sys
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, connection
@@ -35,8 +36,6 @@ def healthz(request):
         checks["database"] = "error"
     if settings.REDIS_URL:
         try:
-            import redis
-
             redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
             checks["broker"] = "ok"
         except Exception as exc:  # noqa: BLE001

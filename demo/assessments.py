@@ -47,6 +47,33 @@ def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
 
+def _team_round(name, content, org, rng, *, opened, closes_on, answers, hour) -> int:
+    """A round of the first five technicians and the manager, unless one of that name
+    exists; ``answers``: (member, level) of those who answered, a day apart. Returns how
+    many answered."""
+    if TeamRound.objects.filter(name=name).exists():
+        return 0
+    team_round = TeamRound.objects.create(
+        name=name,
+        questionnaire=content.questionnaire,
+        opened_by=org.manager,
+        created_at=_at(opened, 9),
+        closes_on=closes_on,
+    )
+    team_round.members.set([*org.technician_users[:5], org.manager])
+    answered = 0
+    for index, (user, level) in enumerate(answers):
+        store_assessment(
+            user,
+            content,
+            _answers(content, level, rng),
+            team_round=team_round,
+            when=_at(opened + datetime.timedelta(days=index + 1), hour),
+        )
+        answered += 1
+    return answered
+
+
 def seed(org, rng, today: datetime.date, stdout) -> None:
     if Assessment.objects.filter(user=org.manager).exists():
         return
@@ -72,43 +99,25 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
             created += 1
 
     team = org.technician_users[:5]
-    if not TeamRound.objects.filter(name=FINISHED_ROUND).exists():
-        opened = today - datetime.timedelta(days=200)
-        finished = TeamRound.objects.create(
-            name=FINISHED_ROUND,
-            questionnaire=questionnaire,
-            opened_by=org.manager,
-            created_at=_at(opened, 9),
-            closes_on=opened + datetime.timedelta(days=14),
-        )
-        finished.members.set([*team, org.manager])
-        for index, user in enumerate([*team[:4], org.manager]):
-            level = [2.4, 3.1, 2.7, 3.4, 3.0][index]
-            store_assessment(
-                user,
-                content,
-                _answers(content, level, rng),
-                team_round=finished,
-                when=_at(opened + datetime.timedelta(days=index + 1), 11),
-            )
-            created += 1
-    if not TeamRound.objects.filter(name=OPEN_ROUND).exists():
-        opened = today - datetime.timedelta(days=4)
-        current = TeamRound.objects.create(
-            name=OPEN_ROUND,
-            questionnaire=questionnaire,
-            opened_by=org.manager,
-            created_at=_at(opened, 9),
-            closes_on=today + datetime.timedelta(days=10),
-        )
-        current.members.set([*team, org.manager])
-        for index, user in enumerate(team[:2]):
-            store_assessment(
-                user,
-                content,
-                _answers(content, [2.9, 3.4][index], rng),
-                team_round=current,
-                when=_at(opened + datetime.timedelta(days=index + 1), 15),
-            )
-            created += 1
+    opened = today - datetime.timedelta(days=200)
+    created += _team_round(
+        FINISHED_ROUND,
+        content,
+        org,
+        rng,
+        opened=opened,
+        closes_on=opened + datetime.timedelta(days=14),
+        answers=zip([*team[:4], org.manager], [2.4, 3.1, 2.7, 3.4, 3.0], strict=False),
+        hour=11,
+    )
+    created += _team_round(
+        OPEN_ROUND,
+        content,
+        org,
+        rng,
+        opened=today - datetime.timedelta(days=4),
+        closes_on=today + datetime.timedelta(days=10),
+        answers=zip(team[:2], [2.9, 3.4], strict=False),
+        hour=15,
+    )
     stdout.write(f"Assessments: {created} demo assessments and 2 team rounds.")

@@ -68,19 +68,22 @@ def _at(day: datetime.date, hour: int, zone) -> datetime.datetime:
 class _Batch:
     """Collects campaigns, invitations, responses and answers, written with bulk_create."""
 
-    def __init__(self, surveys):
-        self.surveys = surveys
+    def __init__(self, surveys, now: datetime.datetime):
+        self.surveys, self.now = surveys, now
         self.questions = {
             kind: {q.key: q for q in Question.objects.filter(survey=survey)}
             for kind, survey in surveys.items()
         }
         self.plan = []  # (campaign, [(invitation, answers | None, submitted_at)])
 
-    def campaign(self, kind, name, send_at, closes_at, now, auto_key, client=None, **extra):
-        status = Campaign.Status.CLOSED if closes_at <= now else Campaign.Status.OPEN
+    def campaign(self, kind, auto_key, send_at, about, days=21, name=None, client=None, **extra):
+        """A campaign of the survey ``kind`` open ``days`` from ``send_at``, named
+        "<survey title> · <about>" unless ``name`` is given; returns its plan rows."""
+        closes_at = send_at + datetime.timedelta(days=days)
+        status = Campaign.Status.CLOSED if closes_at <= self.now else Campaign.Status.OPEN
         campaign = Campaign(
             survey=self.surveys[kind],
-            name=name,
+            name=name or f"{self.surveys[kind].title('de')} · {about}",
             status=status,
             send_at=send_at,
             started_at=send_at,
@@ -145,6 +148,16 @@ def _invitation(recipient, status, sent_at, answered_at=None, **extra):
     )
 
 
+def _reply(recipient, send_at, answers, when, **extra):
+    """A plan row: a sent invitation, answered at ``when`` when there are ``answers``."""
+    status = InvitationStatus.ANSWERED if answers else InvitationStatus.SENT
+    return (
+        _invitation(recipient, status, send_at, when if answers else None, **extra),
+        answers,
+        when,
+    )
+
+
 def seed(org, rng, today: datetime.date, stdout) -> None:
     if Campaign.objects.filter(auto_key=MARKER).exists():
         stdout.write("Surveys: demo history already present.")
@@ -153,7 +166,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
     now = datetime.datetime.now(tz=zone)
     surveys = {s.kind: s for s in Survey.objects.all()}
     existing = set(Campaign.objects.exclude(auto_key=None).values_list("auto_key", flat=True))
-    batch = _Batch(surveys)
+    batch = _Batch(surveys, now)
     first_day = today - datetime.timedelta(days=DAYS)
     technicians = list(org.technicians)
     mood = {t.pk: rng.uniform(3.3, 4.4) for t in technicians}
@@ -165,14 +178,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
         key = f"pulse:{monday.isoformat()}"
         send_at = _at(friday, 13, zone)
         if key not in existing:
-            rows = batch.campaign(
-                SurveyKind.PULSE,
-                f"{surveys[SurveyKind.PULSE].title('de')} · {monday:%G-W%V}",
-                send_at,
-                send_at + datetime.timedelta(days=6),
-                now,
-                key,
-            )
+            rows = batch.campaign(SurveyKind.PULSE, key, send_at, f"{monday:%G-W%V}", days=6)
             for technician in technicians:
                 if not technician.is_employed_on(friday):
                     continue
@@ -194,18 +200,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
                     answers = {"week": _clamp(value, 1, 5)}
                     if rng.random() < 0.08:
                         answers["comment"] = rng.choice(PULSE_COMMENTS)
-                rows.append(
-                    (
-                        _invitation(
-                            technician,
-                            InvitationStatus.ANSWERED if answers else InvitationStatus.SENT,
-                            send_at,
-                            when if answers else None,
-                        ),
-                        answers,
-                        when,
-                    )
-                )
+                rows.append(_reply(technician, send_at, answers, when))
         monday = next_step(monday, "week")
 
     # Client onboarding: days 14, 45 and 85 of each client's first 90 days, to the
@@ -236,11 +231,9 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
             send_at = _at(day, 9, zone)
             rows = batch.campaign(
                 SurveyKind.CLIENT_ONBOARDING,
-                f"{surveys[SurveyKind.CLIENT_ONBOARDING].title('de')} · {client.name} · {milestone}",
-                send_at,
-                send_at + datetime.timedelta(days=21),
-                now,
                 key,
+                send_at,
+                f"{client.name} · {milestone}",
                 client=client,
                 reminder_after_days=4,
                 max_reminders=2,
@@ -261,17 +254,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
                     if rng.random() < 0.5:
                         answers["comment"] = rng.choice(CLIENT_COMMENTS)
                 rows.append(
-                    (
-                        _invitation(
-                            contact,
-                            InvitationStatus.ANSWERED if answers else InvitationStatus.SENT,
-                            send_at,
-                            when if answers else None,
-                            reminders_sent=0 if answers else 2,
-                        ),
-                        answers,
-                        when,
-                    )
+                    _reply(contact, send_at, answers, when, reminders_sent=0 if answers else 2)
                 )
 
     # Technician onboarding: day 60, to six technicians employed then.
@@ -284,13 +267,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
         team = rng.sample(employed, min(6, len(employed)))
         send_at = _at(day, 10, zone)
         rows = batch.campaign(
-            SurveyKind.TECHNICIAN_ONBOARDING,
-            f"{surveys[SurveyKind.TECHNICIAN_ONBOARDING].title('de')} · {client.name}",
-            send_at,
-            send_at + datetime.timedelta(days=21),
-            now,
-            key,
-            client=client,
+            SurveyKind.TECHNICIAN_ONBOARDING, key, send_at, client.name, client=client
         )
         for technician in team:
             when = send_at + datetime.timedelta(hours=rng.randint(2, 96))
@@ -306,18 +283,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
                 }
                 if rng.random() < 0.3:
                     answers["comment"] = rng.choice(IMPROVE)
-            rows.append(
-                (
-                    _invitation(
-                        technician,
-                        InvitationStatus.ANSWERED if answers else InvitationStatus.SENT,
-                        send_at,
-                        when if answers else None,
-                    ),
-                    answers,
-                    when,
-                )
-            )
+            rows.append(_reply(technician, send_at, answers, when))
 
     # In-depth survey: day 15 of each quarter.
     quarter = step_start(first_day, "quarter")
@@ -328,11 +294,9 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
             send_at = _at(day, 9, zone)
             rows = batch.campaign(
                 SurveyKind.IN_DEPTH,
-                f"{surveys[SurveyKind.IN_DEPTH].title('de')} · {quarter_label(quarter)}",
-                send_at,
-                send_at + datetime.timedelta(days=21),
-                now,
                 key,
+                send_at,
+                quarter_label(quarter),
                 reminder_after_days=5,
                 max_reminders=2,
             )
@@ -362,29 +326,18 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
                     }
                     if rng.random() < 0.5:
                         answers["improve_first"] = rng.choice(IMPROVE)
-                rows.append(
-                    (
-                        _invitation(
-                            technician,
-                            InvitationStatus.ANSWERED if answers else InvitationStatus.SENT,
-                            send_at,
-                            when if answers else None,
-                        ),
-                        answers,
-                        when,
-                    )
-                )
+                rows.append(_reply(technician, send_at, answers, when))
         quarter = next_step(quarter, "quarter")
 
     # An open campaign started by hand, with every status a manager meets.
     send_at = now - datetime.timedelta(days=3)
     rows = batch.campaign(
         SurveyKind.CLIENT_ONBOARDING,
-        "Zufriedenheit der Neukunden (Demo)",
-        send_at,
-        now + datetime.timedelta(days=11),
-        now,
         MARKER,
+        send_at,
+        None,
+        days=14,  # until 11 days from now
+        name="Zufriedenheit der Neukunden (Demo)",
         reminder_after_days=4,
         max_reminders=2,
         created_by=org.manager,
@@ -415,11 +368,9 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
                 "asset_discovery": 4,
                 "comment": "Alles bestens bisher.",
             }
-            rows.append(
-                (_invitation(contact, InvitationStatus.ANSWERED, send_at, when), answers, when)
-            )
+            rows.append(_reply(contact, send_at, answers, when))
         else:
-            rows.append((_invitation(contact, InvitationStatus.SENT, send_at), None, now))
+            rows.append(_reply(contact, send_at, None, now))
 
     campaigns, invitations, responses = batch.write()
     # The anonymous surveys show only published quarters; decide the past ones as the

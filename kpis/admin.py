@@ -2,11 +2,10 @@ from functools import partial
 
 from django.contrib import admin, messages
 from django.db import transaction
-from django.http import HttpResponseRedirect
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_read_only import ReadOnlyAdmin
+from core.admin_singleton import SingletonAdmin
 
 from . import rollups
 from .models import (
@@ -84,30 +83,11 @@ class SLATargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(KpiSettings)
-class KpiSettingsAdmin(admin.ModelAdmin):
-    list_display = [
-        "__str__",
-        "default_threshold",
-        "warning_percent",
-        "minimum_tickets",
-        "satisfaction_benchmark",
-    ]
-
-    def has_add_permission(self, request):
-        return not KpiSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+class KpiSettingsAdmin(SingletonAdmin):
     def save_model(self, request, obj, form, change):
         # Thresholds changed: judge the clients again.
         super().save_model(request, obj, form, change)
         queue_threshold_check()
-
-    def changelist_view(self, request, extra_context=None):
-        # One row: go straight to it (created with the defaults on first visit).
-        settings, _created = KpiSettings.objects.get_or_create(pk=1)
-        return HttpResponseRedirect(reverse("admin:kpis_kpisettings_change", args=[settings.pk]))
 
 
 @admin.register(ThresholdAlert)

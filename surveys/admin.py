@@ -8,11 +8,11 @@ only as published quarters on the results pages.
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_privacy import HidesConfidentialRows
-from core.admin_read_only import ReadOnlyAdmin
+from core.admin_read_only import ReadOnlyAdmin, RecordAdmin
+from core.admin_singleton import SingletonAdmin
 from organisation.models import Contact, Technician
 
 from . import services
@@ -76,14 +76,7 @@ class SurveyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveySettings)
-class SurveySettingsAdmin(admin.ModelAdmin):
-    list_display = (
-        "__str__",
-        "pulse_weekday",
-        "pulse_time",
-        "pulse_timezone",
-        "client_onboarding_days",
-    )
+class SurveySettingsAdmin(SingletonAdmin):
     fieldsets = (
         (
             _("Weekly pulse"),
@@ -109,12 +102,6 @@ class SurveySettingsAdmin(admin.ModelAdmin):
         (_("All surveys"), {"fields": ("open_days", "reminder_after_days", "max_reminders")}),
     )
 
-    def has_add_permission(self, request):
-        return not SurveySettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 class InvitationInline(admin.TabularInline):
     model = Invitation
@@ -126,6 +113,18 @@ class InvitationInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+# What a campaign's page in the back office edits (see CampaignAdmin.get_readonly_fields).
+CAMPAIGN_FIELDS = (
+    "survey",
+    "name",
+    "send_at",
+    "closes_at",
+    "reminder_after_days",
+    "max_reminders",
+    "client",
+)
 
 
 class CampaignAdminForm(forms.ModelForm):
@@ -146,15 +145,7 @@ class CampaignAdminForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = (
-            "survey",
-            "name",
-            "send_at",
-            "closes_at",
-            "reminder_after_days",
-            "max_reminders",
-            "client",
-        )
+        fields = CAMPAIGN_FIELDS
 
     def clean(self):
         data = super().clean()
@@ -215,21 +206,15 @@ class CampaignAdmin(HidesConfidentialRows, admin.ModelAdmin):
         )
 
     def get_fieldsets(self, request, obj=None):
-        fields = [
-            "survey",
-            "name",
-            "send_at",
-            "closes_at",
-            "reminder_after_days",
-            "max_reminders",
-            "client",
-        ]
         if obj is None:
             return [
-                (None, {"fields": fields}),
+                (None, {"fields": CAMPAIGN_FIELDS}),
                 (_("Recipients"), {"fields": ["contacts", "technicians"]}),
             ]
-        return [(None, {"fields": fields}), (_("State"), {"fields": list(self.readonly_fields)})]
+        return [
+            (None, {"fields": CAMPAIGN_FIELDS}),
+            (_("State"), {"fields": list(self.readonly_fields)}),
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -252,18 +237,11 @@ class CampaignAdmin(HidesConfidentialRows, admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        now = timezone.now()
         obj.created_by = request.user
-        starts_now = obj.send_at <= now
-        obj.status = Campaign.Status.OPEN if starts_now else Campaign.Status.SCHEDULED
-        obj.started_at = now if starts_now else None
-        super().save_model(request, obj, form, change)
         recipients = list(form.cleaned_data.get("contacts") or []) + list(
             form.cleaned_data.get("technicians") or []
         )
-        services.add_invitations(obj, recipients)
-        if starts_now:
-            services.queue_after_commit(obj.pk)
+        services.store_campaign(obj, recipients)
 
     @admin.action(description=_("Close the selected campaigns"))
     def close_campaigns(self, request, queryset):
@@ -314,7 +292,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Response)
-class ResponseAdmin(HidesConfidentialRows, admin.ModelAdmin):
+class ResponseAdmin(HidesConfidentialRows, RecordAdmin, admin.ModelAdmin):
     """Client responses (and the named pulse); never the aggregate-only surveys."""
 
     list_display = ("survey", "client", "campaign", "submitted_at", "updated_at")
@@ -325,12 +303,6 @@ class ResponseAdmin(HidesConfidentialRows, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).exclude(survey__kind__in=AGGREGATE_ONLY_KINDS)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PublishedQuarter)

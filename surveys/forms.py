@@ -124,9 +124,8 @@ class CampaignForm(OneTimeFormMixin, forms.Form):
             "client"
         )
         self.fields["technicians"].queryset = Technician.objects.active()
-        config = SurveySettings.objects.order_by("pk").first()
-        if config and not self.is_bound:
-            self.fields["reminder_after_days"].initial = config.reminder_after_days
+        if not self.is_bound:
+            self.fields["reminder_after_days"].initial = SurveySettings.load().reminder_after_days
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Create campaign")))
 

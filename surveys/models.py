@@ -13,8 +13,6 @@ token exists only in the e-mail.
 """
 
 import datetime
-import hashlib
-import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -23,10 +21,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.delivery import Delivery
+from core.models import Bilingual, SingletonModel
 from core.periods import quarter_label
 from core.single_line import SingleLineCharField
 from organisation.models import LAST_ONBOARDING_DAY
@@ -41,7 +40,6 @@ class SurveyKind(models.TextChoices):
 
 # Surveys whose answers managers may only see as aggregates over enough respondents.
 AGGREGATE_ONLY_KINDS = (SurveyKind.TECHNICIAN_ONBOARDING, SurveyKind.IN_DEPTH)
-TECHNICIAN_KINDS = (SurveyKind.TECHNICIAN_ONBOARDING, SurveyKind.PULSE, SurveyKind.IN_DEPTH)
 
 
 class Metric(models.TextChoices):
@@ -53,13 +51,7 @@ class Metric(models.TextChoices):
     JOB_SATISFACTION = "job_satisfaction", _("Overall job satisfaction (0-10)")
 
 
-def _localised(obj, field: str, language: str | None = None) -> str:
-    language = (language or get_language() or "de")[:2]
-    value = getattr(obj, f"{field}_{language}", "") if language in ("de", "en") else ""
-    return value or getattr(obj, f"{field}_de", "") or getattr(obj, f"{field}_en", "")
-
-
-class Survey(models.Model):
+class Survey(Bilingual):
     kind = models.CharField(_("kind"), max_length=32, choices=SurveyKind.choices, unique=True)
     title_de = SingleLineCharField(_("title (German)"), max_length=200)
     title_en = SingleLineCharField(_("title (English)"), max_length=200)
@@ -75,10 +67,10 @@ class Survey(models.Model):
         return self.title()
 
     def title(self, language: str | None = None) -> str:
-        return _localised(self, "title", language)
+        return self.localized("title", language)
 
     def intro(self, language: str | None = None) -> str:
-        return _localised(self, "intro", language)
+        return self.localized("intro", language)
 
     @property
     def for_clients(self) -> bool:
@@ -98,7 +90,7 @@ class QuestionQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
 
-class Question(models.Model):
+class Question(Bilingual):
     class Type(models.TextChoices):
         SCALE = "scale", _("Scale")
         TEXT = "text", _("Free text")
@@ -144,13 +136,13 @@ class Question(models.Model):
         return self.text()
 
     def text(self, language: str | None = None) -> str:
-        return _localised(self, "text", language)
+        return self.localized("text", language)
 
     def label_min(self, language: str | None = None) -> str:
-        return _localised(self, "label_min", language)
+        return self.localized("label_min", language)
 
     def label_max(self, language: str | None = None) -> str:
-        return _localised(self, "label_max", language)
+        return self.localized("label_max", language)
 
     @property
     def is_scale(self) -> bool:
@@ -181,7 +173,7 @@ def _validate_timezone(value: str) -> None:
         raise ValidationError(_("Unknown time zone, e.g. Europe/Berlin.")) from None
 
 
-class SurveySettings(models.Model):
+class SurveySettings(SingletonModel):
     """The schedules, one row, edited in the admin."""
 
     class Weekday(models.IntegerChoices):
@@ -254,11 +246,6 @@ class SurveySettings(models.Model):
 
     def __str__(self):
         return str(_("Survey settings"))
-
-    @classmethod
-    def load(cls) -> "SurveySettings":
-        obj = cls.objects.order_by("pk").first()
-        return obj or cls.objects.create()
 
     def onboarding_days(self) -> list[int]:
         try:
@@ -369,11 +356,6 @@ class Campaign(models.Model):
         )
 
 
-class InvitationQuerySet(models.QuerySet):
-    def for_technician_user(self, user):
-        return self.filter(technician__user=user)
-
-
 class InvitationStatus(models.TextChoices):
     # The delivery states (core.delivery.Status), then "answered".
     QUEUED = "queued", _("queued")
@@ -419,8 +401,6 @@ class Invitation(Delivery):
     reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
     last_reminder_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
-
-    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["campaign", "id"]
@@ -468,13 +448,6 @@ class Invitation(Delivery):
         recipient = self.recipient
         return recipient.name if recipient else self.email
 
-    def issue_token(self) -> str:
-        """A fresh raw token for a link; only its hash is stored. Returns the signed form
-        that goes into the URL."""
-        from .tokens import issue_token
-
-        return issue_token(self)
-
 
 class Reminder(Delivery):
     """A reminder e-mail to an invitee who has not answered: at most one per invitation
@@ -508,15 +481,6 @@ class Reminder(Delivery):
         return f"{self.invitation} · {self.number}"
 
 
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def new_raw_token() -> str:
-    # 32 random bytes = 256 bits.
-    return secrets.token_urlsafe(32)
-
-
 class InvitationToken(models.Model):
     """One per e-mail sent (first mail and each reminder); all stay valid until the
     campaign closes or the signature expires."""
@@ -532,11 +496,6 @@ class InvitationToken(models.Model):
     def __str__(self):
         # Never the hash: it identifies a working link's owner in logs.
         return f"token #{self.pk} of invitation #{self.invitation_id}"
-
-
-class ResponseQuerySet(models.QuerySet):
-    def of_kind(self, kind: str):
-        return self.filter(survey__kind=kind)
 
 
 class Response(models.Model):
@@ -561,8 +520,6 @@ class Response(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
-
-    objects = ResponseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-submitted_at"]

@@ -342,4 +342,4 @@ def ensure_surveys(*, apps=global_apps, using: str = "default", **kwargs) -> Non
                 defaults={**question, "position": position * 10},
             )
     if not SurveySettings.objects.using(using).exists():
-        SurveySettings.objects.using(using).create()
+        SurveySettings.objects.using(using).create(pk=1)  # row 1: see SingletonModel

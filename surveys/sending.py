@@ -12,7 +12,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core import delivery
@@ -30,9 +29,6 @@ def survey_url(token: str, face: int | None = None) -> str:
     return f"{url}?face={face}" if face else url
 
 
-_UNLOADED = object()
-
-
 def pulse_question(survey):
     """The pulse's one question (None for other surveys); load it once per batch."""
     if not survey.is_pulse:
@@ -40,30 +36,28 @@ def pulse_question(survey):
     return survey.questions.active().filter(metric=Metric.PULSE).first()
 
 
-def build_message(invitation: Invitation, token: str, reminder: bool = False, question=_UNLOADED):
-    """The e-mail (plain text + HTML) in the recipient's language with the personal link.
-
-    ``question``: the survey's pulse question from pulse_question(), so a batch reads it
-    once; read here when not given."""
+def build_message(invitation: Invitation, token: str, reminder: bool, question):
+    """The e-mail (plain text + HTML) with the personal link, in the active language
+    (core.delivery activates the recipient's). ``question``: the survey's pulse question
+    from pulse_question(), read once per batch."""
     campaign = invitation.campaign
     survey = campaign.survey
-    if question is _UNLOADED:
-        question = pulse_question(survey)
-    with translation.override(invitation.language or settings.LANGUAGE_CODE):
-        faces = []
-        if survey.is_pulse and question:
-            labels = {
-                1: question.label_min(),
-                5: question.label_max(),
-            }
-            faces = [
-                {"value": v, "emoji": e, "url": survey_url(token, v), "label": labels.get(v, "")}
-                for v, e in FACES.items()
-            ]
-        context = {
+    faces = []
+    if survey.is_pulse and question:
+        labels = {1: question.label_min(), 5: question.label_max()}
+        faces = [
+            {"value": v, "emoji": e, "url": survey_url(token, v), "label": labels.get(v, "")}
+            for v, e in FACES.items()
+        ]
+    title = survey.title()
+    return compose(
+        to=invitation.email,
+        subject=_("Reminder: %(title)s") % {"title": title} if reminder else title,
+        template="surveys/email/invitation",
+        context={
             "invitation": invitation,
             "name": invitation.recipient_name,
-            "survey_title": survey.title(),
+            "survey_title": title,
             "intro": survey.intro(),
             "url": survey_url(token),
             "faces": faces,
@@ -75,14 +69,8 @@ def build_message(invitation: Invitation, token: str, reminder: bool = False, qu
             "closes_at": campaign.closes_at,
             "reminder": reminder,
             "site_url": settings.SITE_URL,
-        }
-        title = survey.title()
-        return compose(
-            to=invitation.email,
-            subject=_("Reminder: %(title)s") % {"title": title} if reminder else title,
-            template="surveys/email/invitation",
-            context=context,
-        )
+        },
+    )
 
 
 class InvitationEmail(delivery.Kind):
@@ -126,6 +114,9 @@ class InvitationEmail(delivery.Kind):
         if campaign is None or not campaign.is_open_for_answers():
             return None
         return campaign, pulse_question(campaign.survey)
+
+    def language(self, batch, row):
+        return self.invitation(row).language or settings.LANGUAGE_CODE
 
     def prepare(self, batch, rows):
         """A link token per e-mail, stored with one INSERT."""

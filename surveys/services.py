@@ -38,12 +38,6 @@ class CampaignClosed(Exception):
     """The campaign no longer takes answers."""
 
 
-def queue_after_commit(campaign_id: int) -> None:
-    """Send the campaign's queued invitations once the transaction commits (a broker
-    that is down leaves them queued for the sweep)."""
-    delivery.queue(INVITATIONS, campaign_id)
-
-
 def create_campaign(
     *,
     survey: Survey,
@@ -57,41 +51,46 @@ def create_campaign(
     client: Client | None = None,
     auto_key: str | None = None,
 ) -> Campaign:
-    """Store the campaign and one queued invitation per recipient, then (after commit)
-    queue the sending if the campaign starts now. Recipients must match the survey's
-    audience (contacts for the client survey, technicians otherwise)."""
-    now = timezone.now()
-    send_at = send_at or now
-    starts_now = send_at <= now
+    """Store the campaign with its invitations (``store_campaign``). Recipients must match
+    the survey's audience (contacts for the client survey, technicians otherwise)."""
     recipients = list(recipients)
     expected = Contact if survey.for_clients else Technician
     if any(not isinstance(r, expected) for r in recipients):
         raise ValueError(f"{survey.kind} goes to {expected.__name__} rows only")
+    campaign = Campaign(
+        survey=survey,
+        name=name,
+        send_at=send_at or timezone.now(),
+        closes_at=closes_at,
+        reminder_after_days=reminder_after_days,
+        max_reminders=min(max_reminders, 2),
+        created_by=created_by,
+        client=client,
+        auto_key=auto_key,
+    )
+    store_campaign(campaign, recipients)
+    return campaign
+
+
+def store_campaign(campaign: Campaign, recipients: Iterable[Contact | Technician]) -> None:
+    """Save a new campaign, open if it starts now (its sending queued after commit) or
+    else scheduled, with one queued invitation per recipient."""
+    now = timezone.now()
+    starts_now = campaign.send_at <= now
+    campaign.status = Campaign.Status.OPEN if starts_now else Campaign.Status.SCHEDULED
+    campaign.started_at = now if starts_now else None
     with transaction.atomic():
-        campaign = Campaign.objects.create(
-            survey=survey,
-            name=name,
-            status=Campaign.Status.OPEN if starts_now else Campaign.Status.SCHEDULED,
-            send_at=send_at,
-            started_at=now if starts_now else None,
-            closes_at=closes_at,
-            reminder_after_days=reminder_after_days,
-            max_reminders=min(max_reminders, 2),
-            created_by=created_by,
-            client=client,
-            auto_key=auto_key,
-        )
+        campaign.save()
         invitations = add_invitations(campaign, recipients)
         if starts_now:
-            queue_after_commit(campaign.pk)
+            delivery.queue(INVITATIONS, campaign.pk)
     logger.info(
         "survey.campaign_created campaign=%s survey=%s invitations=%s starts_now=%s",
         campaign.pk,
-        survey.kind,
+        campaign.survey.kind,
         len(invitations),
         starts_now,
     )
-    return campaign
 
 
 def add_invitations(campaign: Campaign, recipients: Iterable[Contact | Technician]) -> list:
@@ -143,7 +142,7 @@ def start_due_campaigns(now: datetime.datetime | None = None) -> list[int]:
         if Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SCHEDULED).update(
             status=Campaign.Status.OPEN, started_at=now
         ):
-            queue_after_commit(campaign_id)
+            delivery.queue(INVITATIONS, campaign_id)
             started.append(campaign_id)
     return started
 
@@ -289,6 +288,30 @@ def _technicians_for_client(client: Client, day: datetime.date):
     return Technician.objects.employed_on(day).filter(user__in=client.responsible_staff.all())
 
 
+def _onboarding_due(config: SurveySettings, client: Client, today: datetime.date):
+    """(survey kind, auto key, end of the name, recipients) of each onboarding campaign
+    the schedules call for in the client's onboarding on ``today``."""
+    day = client.onboarding_day(today)
+    # The latest milestone reached in the last week; a client entered late gets today's
+    # milestone, not a burst of all the missed ones.
+    due = [d for d in config.onboarding_days() if d <= day < d + 7]
+    if config.client_onboarding_enabled and due:
+        yield (
+            SurveyKind.CLIENT_ONBOARDING,
+            f"client-onboarding:{client.pk}:{due[-1]}",
+            f" · {due[-1]}",
+            client.contacts.filter(is_active=True),
+        )
+    milestone = config.technician_onboarding_day
+    if config.technician_onboarding_enabled and milestone <= day < milestone + 7:
+        yield (
+            SurveyKind.TECHNICIAN_ONBOARDING,
+            f"technician-onboarding:{client.pk}",
+            "",
+            _technicians_for_client(client, today),
+        )
+
+
 def dispatch_schedules(now: datetime.datetime | None = None) -> dict[str, int]:
     """Create the campaigns the schedules call for at ``now``; each at most once.
 
@@ -318,68 +341,40 @@ def dispatch_schedules(now: datetime.datetime | None = None) -> dict[str, int]:
             )
             counts["pulse"] += bool(created)
 
-    open_until = now + datetime.timedelta(days=config.open_days)
-    reminder = config.reminder_after_days if config.max_reminders else None
+    # The other schedules' campaigns stay open for open_days, with the configured reminders.
+    follow_up = {
+        "closes_at": now + datetime.timedelta(days=config.open_days),
+        "reminder_after_days": config.reminder_after_days if config.max_reminders else None,
+        "max_reminders": config.max_reminders,
+    }
 
-    if config.client_onboarding_enabled and SurveyKind.CLIENT_ONBOARDING in surveys:
-        survey = surveys[SurveyKind.CLIENT_ONBOARDING]
-        for client in Client.objects.active().in_onboarding(on=today):
-            day = client.onboarding_day(today)
-            # The latest milestone reached in the last week; a client entered late gets
-            # today's milestone, not a burst of all the missed ones.
-            due = [d for d in config.onboarding_days() if d <= day < d + 7]
-            for milestone in due[-1:]:
-                contacts = client.contacts.filter(is_active=True)
-                if not contacts.exists():
-                    continue
-                created = create_auto_campaign(
-                    f"client-onboarding:{client.pk}:{milestone}",
-                    survey=survey,
-                    name=f"{survey.title()} · {client.name} · {milestone}",
-                    recipients=contacts,
-                    closes_at=open_until,
-                    reminder_after_days=reminder,
-                    max_reminders=config.max_reminders,
-                    client=client,
+    for client in Client.objects.active().in_onboarding(on=today):
+        for kind, key, suffix, recipients in _onboarding_due(config, client, today):
+            if kind in surveys and recipients.exists():
+                counts[kind] += bool(
+                    create_auto_campaign(
+                        key,
+                        survey=surveys[kind],
+                        name=f"{surveys[kind].title()} · {client.name}{suffix}",
+                        recipients=recipients,
+                        client=client,
+                        **follow_up,
+                    )
                 )
-                counts["client_onboarding"] += bool(created)
-
-    if config.technician_onboarding_enabled and SurveyKind.TECHNICIAN_ONBOARDING in surveys:
-        survey = surveys[SurveyKind.TECHNICIAN_ONBOARDING]
-        milestone = config.technician_onboarding_day
-        for client in Client.objects.active().in_onboarding(on=today):
-            day = client.onboarding_day(today)
-            if not milestone <= day < milestone + 7:
-                continue
-            technicians = _technicians_for_client(client, today)
-            if not technicians.exists():
-                continue
-            created = create_auto_campaign(
-                f"technician-onboarding:{client.pk}",
-                survey=survey,
-                name=f"{survey.title()} · {client.name}",
-                recipients=technicians,
-                closes_at=open_until,
-                reminder_after_days=reminder,
-                max_reminders=config.max_reminders,
-                client=client,
-            )
-            counts["technician_onboarding"] += bool(created)
 
     if config.in_depth_quarterly and SurveyKind.IN_DEPTH in surveys:
         first_day = step_start(today, "quarter")
         if today >= first_day + datetime.timedelta(days=config.in_depth_day_of_quarter - 1):
             survey = surveys[SurveyKind.IN_DEPTH]
-            created = create_auto_campaign(
-                in_depth_key(today),
-                survey=survey,
-                name=f"{survey.title()} · {quarter_label(today)}",
-                recipients=Technician.objects.employed_on(today).exclude(email=""),
-                closes_at=open_until,
-                reminder_after_days=reminder,
-                max_reminders=config.max_reminders,
+            counts["in_depth"] += bool(
+                create_auto_campaign(
+                    in_depth_key(today),
+                    survey=survey,
+                    name=f"{survey.title()} · {quarter_label(today)}",
+                    recipients=Technician.objects.employed_on(today).exclude(email=""),
+                    **follow_up,
+                )
             )
-            counts["in_depth"] += bool(created)
     return counts
 
 

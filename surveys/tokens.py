@@ -14,7 +14,9 @@ from typing import NamedTuple
 
 from django.core import signing
 
-from .models import InvitationToken, hash_token, new_raw_token
+from core.tokens import hash_token, new_token
+
+from .models import Invitation, InvitationToken
 
 SALT = "surveys.invitation-link"
 
@@ -33,13 +35,6 @@ def _signer() -> signing.TimestampSigner:
     return signing.TimestampSigner(salt=SALT, sep=".")
 
 
-def issue_token(invitation) -> str:
-    """Store the hash of a fresh token for ``invitation``; return the signed URL token."""
-    raw = new_raw_token()
-    InvitationToken.objects.create(invitation=invitation, token_hash=hash_token(raw))
-    return _signer().sign(raw)
-
-
 class IssuedToken(NamedTuple):
     url_token: str  # signed, goes into the link
     hash: str  # stored
@@ -51,7 +46,7 @@ def issue_tokens(invitations) -> dict[int, IssuedToken]:
     signer = _signer()
     issued, rows = {}, []
     for invitation in invitations:
-        raw = new_raw_token()
+        raw = new_token()
         issued[invitation.pk] = IssuedToken(signer.sign(raw), hash_token(raw))
         rows.append(InvitationToken(invitation=invitation, token_hash=issued[invitation.pk].hash))
     InvitationToken.objects.bulk_create(rows)
@@ -70,8 +65,6 @@ def unsign(token: str) -> str:
 
 def invitation_for_token(token: str, queryset=None):
     """The invitation a signed token belongs to; raises InvalidToken."""
-    from .models import Invitation
-
     raw = unsign(token)
     queryset = queryset if queryset is not None else Invitation.objects.all()
     # Only the campaign and its survey: every further join costs planning time on each

@@ -7,8 +7,8 @@ from django.db import OperationalError, connection
 from django.urls import include, path
 
 from core.views import RETRY_AFTER_SECONDS
-from surveys.tokens import issue_token
 from tests.surveys.helpers import campaign, invite, make_client, make_contact
+from tests.surveys.links import link_token
 
 
 def _boom(request):
@@ -77,7 +77,7 @@ def test_an_answer_posted_while_the_database_is_down_gets_a_503_in_the_pages_lan
     settings.DEBUG = False
     contact = make_contact(make_client(), language=language)
     invitation = invite(campaign("client_onboarding"), contact)
-    url = f"/surveys/r/{issue_token(invitation)}/"
+    url = f"/surveys/r/{link_token(invitation)}/"
     # The visitor's own language cookie says German; the page they posted from was theirs.
     plain_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
     with connection.execute_wrapper(_refuse_every_query):
@@ -94,7 +94,7 @@ def test_an_answer_posted_while_the_database_is_down_gets_a_503_in_the_pages_lan
 def test_the_survey_form_carries_its_pages_language(db, client):
     contact = make_contact(make_client(), language="en")
     invitation = invite(campaign("client_onboarding"), contact)
-    page = client.get(f"/surveys/r/{issue_token(invitation)}/").content.decode()
+    page = client.get(f"/surveys/r/{link_token(invitation)}/").content.decode()
     assert '<input type="hidden" name="page_language" value="en">' in page
 
 

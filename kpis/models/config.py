@@ -6,8 +6,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.models import SingletonModel
 
-class KpiSettings(models.Model):
+
+class KpiSettings(SingletonModel):
     """Escalation thresholds and the satisfaction benchmark.
 
     Escalations are judged per calendar month: the share of a client's tickets opened
@@ -52,12 +54,3 @@ class KpiSettings(models.Model):
 
     def __str__(self):
         return str(_("KPI settings"))
-
-    def save(self, *args, **kwargs):
-        self.pk = 1  # one row for the organisation
-        super().save(*args, **kwargs)
-
-    @classmethod
-    def load(cls) -> "KpiSettings":
-        """The settings row; the defaults (unsaved) until someone saves them."""
-        return cls.objects.filter(pk=1).first() or cls(pk=1)

@@ -4,19 +4,13 @@ Only the SHA-256 of the token is stored; the token itself is shown once, when th
 integration is created in the admin.
 """
 
-import hashlib
 import hmac
-import secrets
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-TOKEN_BYTES = 32
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+from core.tokens import hash_token, new_token
 
 
 class WebhookIntegrationQuerySet(models.QuerySet):
@@ -55,7 +49,7 @@ class WebhookIntegration(models.Model):
 
     def issue_token(self) -> str:
         """Set a new random token (stored hashed) and return it, for showing once."""
-        token = secrets.token_urlsafe(TOKEN_BYTES)
+        token = new_token()
         self.token_hash = hash_token(token)
         self.token_prefix = token[:8]
         return token

@@ -1,5 +1,6 @@
 """A technician's own surveys and pulse history; nobody else's."""
 
+import plotly.graph_objects as go
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -50,8 +51,6 @@ def my_surveys(request):
         )
         history = technician_pulse_history(technician)
         if history:
-            import plotly.graph_objects as go
-
             points = list(reversed(history))
             fig = go.Figure(
                 go.Scatter(
@@ -81,11 +80,8 @@ def my_surveys(request):
     )
 
 
+@login_required
 def my_response(request, pk: int):
-    if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
-        return redirect_to_login(request.get_full_path())
     invitation = _get_own_invitation(request.user, pk)
     return answer_page(
         request,

@@ -50,17 +50,25 @@ def _spoken(language: str) -> dict:
     return {"Content-Language": language}
 
 
+def _link_page(request, template: str, context: dict, default: str, status: int = 200):
+    """A page on the way to or from the answers, in the language the visitor chose (else
+    ``default``), with links to the others."""
+    language = page_language(request, default)
+    with translation.override(language):
+        context = {**context, "language_links": language_links(request)}
+        html = render_to_string(template, context, request=request)
+    return private_headers(HttpResponse(html, status=status, headers=_spoken(language)))
+
+
 def link_problem(request, reason: str, language: str | None = None) -> HttpResponse:
     """The friendly page for an unknown, tampered or closed link."""
-    status = {"invalid": 404, "closed": 410}[reason]
-    language = page_language(request, language or translation.get_language())
-    with translation.override(language):
-        html = render_to_string(
-            "surveys/link_problem.html",
-            {"reason": reason, "language_links": language_links(request)},
-            request=request,
-        )
-    return private_headers(HttpResponse(html, status=status, headers=_spoken(language)))
+    return _link_page(
+        request,
+        "surveys/link_problem.html",
+        {"reason": reason},
+        language or translation.get_language(),
+        status={"invalid": 404, "closed": 410}[reason],
+    )
 
 
 def _preselected_face(request, questions) -> dict:
@@ -152,14 +160,9 @@ def respond(request, token: str):
 
 @require_http_methods(["GET", "HEAD"])
 def thanks(request):
-    language = page_language(request, translation.get_language())
-    with translation.override(language):
-        html = render_to_string(
-            "surveys/thanks.html",
-            {
-                "for_clients": request.GET.get("audience") == "client",
-                "language_links": language_links(request),
-            },
-            request=request,
-        )
-    return private_headers(HttpResponse(html, headers=_spoken(language)))
+    return _link_page(
+        request,
+        "surveys/thanks.html",
+        {"for_clients": request.GET.get("audience") == "client"},
+        translation.get_language(),
+    )

@@ -230,4 +230,4 @@ def test_the_policy_switch_is_in_the_admin(client, staff_user):
         {"back_office_requires_two_factor": "on"},
     )
     assert response.status_code == 302
-    assert SignInPolicy.current().back_office_requires_two_factor
+    assert SignInPolicy.load().back_office_requires_two_factor

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from organisation.models import Client, Contact
 from surveys.models import Answer, Campaign, Invitation, Response, Survey
-from surveys.tokens import issue_token
+from tests.surveys.links import link_token
 
 pytestmark = [
     # Row locks and parallel writers: SQLite serialises writers anyway.
@@ -59,7 +59,7 @@ def _links(n: int) -> list[str]:
     invitations = Invitation.objects.bulk_create(
         Invitation(campaign=campaign, contact=c, email=c.email, status="sent") for c in contacts
     )
-    return [f"/surveys/r/{issue_token(invitation)}/" for invitation in invitations]
+    return [f"/surveys/r/{link_token(invitation)}/" for invitation in invitations]
 
 
 def _post(url: str, data: dict) -> int:

@@ -15,10 +15,10 @@ from assessments.models import Answer as AssessmentAnswer
 from assessments.models import Assessment
 from surveys.models import Answer, Campaign, Invitation, InvitationToken, Response, Survey
 from surveys.services import create_campaign
-from surveys.tokens import issue_token
 from tests.assessments.factories import content
 from tests.helpers import with_form_token
 from tests.surveys.helpers import make_client, make_contact, make_technician
+from tests.surveys.links import link_token
 
 FUZZ = settings(
     max_examples=50,
@@ -158,7 +158,7 @@ def _open_invitation(kind):
         closes_at=timezone.now() + datetime.timedelta(days=7),
     )
     invitation = campaign.invitations.get()
-    return invitation, issue_token(invitation)
+    return invitation, link_token(invitation)
 
 
 @pytest.mark.parametrize(

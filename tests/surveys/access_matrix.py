@@ -23,13 +23,13 @@ def _campaign(cast, kind="client_onboarding"):
 
 def _token(cast):
     from surveys.models import Invitation
-    from surveys.tokens import issue_token
+    from tests.surveys.links import link_token
 
     contact = cast["client_company"].contacts.first()
     invitation = Invitation.objects.create(
         campaign=_campaign(cast), contact=contact, email=contact.email, status="sent"
     )
-    return {"token": issue_token(invitation)}
+    return {"token": link_token(invitation)}
 
 
 def _own_invitation(cast):

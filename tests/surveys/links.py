@@ -2,6 +2,8 @@ import re
 
 from django.core import mail
 
+from surveys.tokens import issue_tokens
+
 LINK = re.compile(r"https://surveys\.example(/surveys/r/[^/\s\"]+/)(\?face=\d)?")
 
 
@@ -16,3 +18,8 @@ def message_to(email: str):
 
 def token_path_for(email: str) -> str:
     return links_in(message_to(email))[0].split("?")[0]
+
+
+def link_token(invitation) -> str:
+    """A fresh signed token for ``invitation``'s link, stored as sending stores one."""
+    return issue_tokens([invitation])[invitation.pk].url_token

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from surveys.models import Answer, Campaign, Invitation, Response
 from surveys.tokens import SALT
-from tests.surveys.links import links_in, message_to, token_path_for
+from tests.surveys.links import link_token, links_in, message_to, token_path_for
 
 CLIENT_ANSWER = {
     "q_overall_satisfaction": "4",
@@ -203,11 +203,10 @@ def test_technician_pages_say_du_and_client_pages_say_sie(
 
 
 def test_a_respondent_switches_the_pages_language_with_a_plain_link(db, client):
-    from surveys.tokens import issue_token
     from tests.surveys.helpers import campaign, invite, make_client, make_contact
 
     invitation = invite(campaign("client_onboarding"), make_contact(make_client(), "de"))
-    url = f"/surveys/r/{issue_token(invitation)}/"
+    url = f"/surveys/r/{link_token(invitation)}/"
     german = client.get(url).content.decode()
     assert f'href="{url}?lang=en"' in german and "Ihre Zufriedenheit" in german
     english = client.get(url, {"lang": "en"})
@@ -222,17 +221,16 @@ def test_a_respondent_switches_the_pages_language_with_a_plain_link(db, client):
 def test_an_anonymous_survey_never_shows_a_stored_answer_again(db, client):
     """Whoever holds a second link (a reminder sent to a changed address, a forwarded
     e-mail) must not read one person's answers; a named survey keeps showing them."""
-    from surveys.tokens import issue_token
     from tests.surveys.helpers import answer, campaign, invite, make_technician
 
     technician = make_technician()
     secret = "Mein Teamleiter ist das Problem"
     anonymous = invite(campaign("in_depth"), technician)
     answer(anonymous, {"job_satisfaction": 0}, texts={"improve_first": secret})
-    page = client.get(f"/surveys/r/{issue_token(anonymous)}/").content.decode()
+    page = client.get(f"/surveys/r/{link_token(anonymous)}/").content.decode()
     assert 'data-testid="already-answered"' in page
     assert secret not in page and "checked" not in page
     named = invite(campaign("pulse"), technician)
     answer(named, {"week": 2})
-    page = client.get(f"/surveys/r/{issue_token(named)}/").content.decode()
+    page = client.get(f"/surveys/r/{link_token(named)}/").content.decode()
     assert 'value="2" autocomplete="off" checked' in page
