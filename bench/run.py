@@ -48,7 +48,6 @@ class Plan:
         self.import_rows = (5_000, 20_000) if quick else (20_000, 100_000)
 
 
-
 def _open_campaign(survey, name: str, key: str, days: int):
     """An open campaign of the benchmark's own (its auto key marks it for clean-up)."""
     from django.utils import timezone
@@ -432,9 +431,7 @@ def measure_fanout(plan: Plan, env: dict[str, str]) -> dict:
     number = 0
     while remaining > 0:
         number += 1
-        campaign = _open_campaign(
-            survey, f"Benchmark fan-out {number}", f"fanout:{number}", days=6
-        )
+        campaign = _open_campaign(survey, f"Benchmark fan-out {number}", f"fanout:{number}", days=6)
         batch = technicians[:remaining]
         Invitation.objects.bulk_create(
             [
