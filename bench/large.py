@@ -42,6 +42,7 @@ from django.utils import timezone
 from core.periods import next_step, quarter_label, step_start
 from demo import assessments as demo_assessments
 from demo.organisation import DemoOrg, _user
+from demo.surveys import write_plan
 from kpis import thresholds
 from kpis.models import SLATarget, ThresholdAlert, Ticket, TicketDailyRollup
 from kpis.upsert import upsert_tickets
@@ -483,44 +484,7 @@ class _SurveyWriter:
         return values
 
     def write(self) -> dict[str, int]:
-        campaigns = Campaign.objects.bulk_create([c for c, _rows in self.plan], batch_size=1000)
-        invitations = []
-        for campaign, (_c, rows) in zip(campaigns, self.plan, strict=True):
-            for invitation, _values, _when in rows:
-                invitation.campaign = campaign
-                invitations.append(invitation)
-        Invitation.objects.bulk_create(invitations, batch_size=5000)
-        responses, value_sets = [], []
-        for campaign, (_c, rows) in zip(campaigns, self.plan, strict=True):
-            for invitation, values, when in rows:
-                if values is None:
-                    continue
-                responses.append(
-                    Response(
-                        invitation=invitation,
-                        survey_id=campaign.survey_id,
-                        campaign=campaign,
-                        client_id=campaign.client_id,
-                        submitted_at=when,
-                        updated_at=when,
-                    )
-                )
-                value_sets.append(values)
-        Response.objects.bulk_create(responses, batch_size=5000)
-        answers = []
-        for response, values in zip(responses, value_sets, strict=True):
-            for question_id, value in values.items():
-                if isinstance(value, str):
-                    answers.append(Answer(response=response, question_id=question_id, text=value))
-                else:
-                    answers.append(Answer(response=response, question_id=question_id, value=value))
-        Answer.objects.bulk_create(answers, batch_size=5000)
-        return {
-            "campaigns": len(campaigns),
-            "invitations": len(invitations),
-            "responses": len(responses),
-            "answers": len(answers),
-        }
+        return write_plan(self.plan, lambda kind, question_id: question_id, batch_size=5000)
 
 
 def _invitation(recipient, answered_at, sent_at):

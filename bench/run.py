@@ -126,26 +126,11 @@ class _Printer:
 def cleanup_leftovers() -> None:
     """Remove what an interrupted earlier run may have left (bench campaigns, imported
     tickets, their alerts), so each run measures the same data."""
-    from django.db import connection
-
-    from kpis import rollups
-    from kpis.models import ThresholdAlert, Ticket
+    from kpis.models import ThresholdAlert
     from surveys.models import Campaign
 
     Campaign.objects.filter(auto_key__startswith=BENCH_PREFIX).delete()
-    touched = list(
-        Ticket.objects.filter(external_id__startswith=IMPORT_PREFIX)
-        .values_list("client_id", flat=True)
-        .distinct()
-    )
-    if touched:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {Ticket._meta.db_table} WHERE external_id LIKE %s",  # noqa: S608
-                [IMPORT_PREFIX + "%"],
-            )
-        today = datetime.date.today()
-        rollups.refresh(touched, today - datetime.timedelta(days=40), today)
+    cleanup_leftovers_tickets()
     marker = Path(RESULTS / "alerts_before.txt")
     if marker.exists():
         ThresholdAlert.objects.filter(pk__gt=int(marker.read_text() or 0)).delete()
@@ -608,6 +593,7 @@ def measure_import(plan: Plan, env: dict[str, str]) -> list[dict]:
 
 
 def cleanup_leftovers_tickets() -> None:
+    """Delete the tickets the import phase added and refresh their clients' rollups."""
     from django.db import connection
 
     from kpis import rollups

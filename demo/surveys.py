@@ -65,6 +65,51 @@ def _at(day: datetime.date, hour: int, zone) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour), tzinfo=zone)
 
 
+def write_plan(plan, question_id, batch_size: int = 2000) -> dict[str, int]:
+    """Write planned campaigns with bulk_create: ``plan`` is [(campaign, [(invitation,
+    answers | None, answered at)])], ``answers`` {question: value} where
+    ``question_id(survey kind, question)`` gives the question's pk. Also used by the large
+    benchmark data set (bench/large.py)."""
+    campaigns = Campaign.objects.bulk_create([c for c, _ in plan], batch_size=batch_size)
+    invitations = []
+    for campaign, (_c, rows) in zip(campaigns, plan, strict=True):
+        for invitation, _answers, _when in rows:
+            invitation.campaign = campaign
+            invitations.append(invitation)
+    Invitation.objects.bulk_create(invitations, batch_size=batch_size)
+    responses, answer_sets = [], []
+    for campaign, (_c, rows) in zip(campaigns, plan, strict=True):
+        for invitation, answers, when in rows:
+            if answers is None:
+                continue
+            responses.append(
+                Response(
+                    invitation=invitation,
+                    survey_id=campaign.survey_id,
+                    campaign=campaign,
+                    client_id=invitation.contact.client_id if invitation.contact_id else None,
+                    submitted_at=when,
+                    updated_at=when,
+                )
+            )
+            answer_sets.append((campaign.survey.kind, answers))
+    Response.objects.bulk_create(responses, batch_size=batch_size)
+    answers = []
+    for response, (kind, values) in zip(responses, answer_sets, strict=True):
+        for key, value in values.items():
+            field = "text" if isinstance(value, str) else "value"
+            answers.append(
+                Answer(response=response, question_id=question_id(kind, key), **{field: value})
+            )
+    Answer.objects.bulk_create(answers, batch_size=batch_size)
+    return {
+        "campaigns": len(campaigns),
+        "invitations": len(invitations),
+        "responses": len(responses),
+        "answers": len(answers),
+    }
+
+
 class _Batch:
     """Collects campaigns, invitations, responses and answers, written with bulk_create."""
 
@@ -98,40 +143,8 @@ class _Batch:
         return entry[1]
 
     def write(self):
-        campaigns = Campaign.objects.bulk_create([c for c, _ in self.plan])
-        invitations = []
-        for campaign, rows in zip(campaigns, (rows for _, rows in self.plan), strict=True):
-            for invitation, _answers, _when in rows:
-                invitation.campaign = campaign
-                invitations.append(invitation)
-        Invitation.objects.bulk_create(invitations)
-        responses, answer_sets = [], []
-        for campaign, rows in zip(campaigns, (rows for _, rows in self.plan), strict=True):
-            for invitation, answers, when in rows:
-                if answers is None:
-                    continue
-                responses.append(
-                    Response(
-                        invitation=invitation,
-                        survey_id=campaign.survey_id,
-                        campaign=campaign,
-                        client_id=invitation.contact.client_id if invitation.contact_id else None,
-                        submitted_at=when,
-                        updated_at=when,
-                    )
-                )
-                answer_sets.append((campaign.survey.kind, answers))
-        Response.objects.bulk_create(responses)
-        answers = []
-        for response, (kind, values) in zip(responses, answer_sets, strict=True):
-            for key, value in values.items():
-                question = self.questions[kind][key]
-                if isinstance(value, str):
-                    answers.append(Answer(response=response, question=question, text=value))
-                else:
-                    answers.append(Answer(response=response, question=question, value=value))
-        Answer.objects.bulk_create(answers, batch_size=2000)
-        return len(campaigns), len(invitations), len(responses)
+        counts = write_plan(self.plan, lambda kind, key: self.questions[kind][key].pk)
+        return counts["campaigns"], counts["invitations"], counts["responses"]
 
 
 def _invitation(recipient, status, sent_at, answered_at=None, **extra):
