@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import MANAGER
@@ -64,8 +64,8 @@ class _AlertEmail(delivery.Kind):
         return getattr(row.user, "technician", None)
 
     def message(self, alert, row, prepared):
-        with translation.override(settings.LANGUAGE_CODE):
-            return compose(to=row.email, **self.content(alert))
+        # In the product's language: delivery activates Kind.language's default.
+        return compose(to=row.email, **self.content(alert))
 
     def content(self, alert) -> dict:
         """subject, template and context of the e-mail."""
