@@ -362,13 +362,17 @@ def _tickets(scale: Scale, people: People, rng, today, now_local, targets):
             source = _weighted(rng, _sources(progress))
             machine = source in ("monitoring", "automation")
             hour = rng.choice(MACHINE_HOURS if machine else CLIENT_HOURS)
-            if day == today:
-                hour = min(hour, max(0, now_local.hour - 1))
-                if hour == 2:
-                    hour = 1
             opened = datetime.datetime.combine(
                 day, datetime.time(hour, rng.randrange(60), rng.randrange(60))
             )
+            if day == today:
+                # Not later than now, also in the first hour after midnight: a moment
+                # between midnight and now (local), an hour earlier in the hour a change
+                # to summer time skips.
+                midnight = datetime.datetime.combine(day, datetime.time())
+                opened = min(opened, midnight + (now_local - midnight) * rng.random())
+                if opened.hour == 2:
+                    opened -= datetime.timedelta(hours=1)
             priority = _weighted(rng, PRIORITIES)
             fr_target, res_target = targets[priority]
             fr = _duration(rng, fr_target, 0.93)
