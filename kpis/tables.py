@@ -189,7 +189,9 @@ class WorkbookTable(Table):
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         for number, values in self._rows_read():
-            if cells := _trimmed([cell_text(value) for value in values]):
+            # Most cells hold text: only the others go through cell_text.
+            cells = [value if type(value) is str else cell_text(value) for value in values]
+            if cells := _trimmed(cells):
                 yield number, cells
 
     def row_message(self, row_number: int, column: str | None, reason: str) -> str:
