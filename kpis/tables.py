@@ -24,6 +24,8 @@ from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
 
+from .columns import quoted
+
 SNIFF_BYTES = 8192
 # A header longer than this has no line break where it should: reading on would load a
 # whole file without line breaks into memory.
@@ -152,7 +154,7 @@ class WorkbookTable(Table):
             raise SheetMissing(
                 [
                     _("The workbook has no sheet “%(sheet)s”. Its sheets: %(sheets)s.")
-                    % {"sheet": sheet, "sheets": _quoted(titles)}
+                    % {"sheet": sheet, "sheets": quoted(titles)}
                 ]
             )
         if not titles:
@@ -164,10 +166,9 @@ class WorkbookTable(Table):
         # range): read every row there is, however long.
         worksheet.reset_dimensions()
         self._rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
-        for number, values in self._rows_read():
+        for _number, values in self._rows_read():
             if any(value is not None and str(value).strip() for value in values):
                 self.names = _trimmed([cell_text(value) for value in values])
-                self.header_row = number
                 return
         self.close()
         raise ImportRejected(
@@ -241,10 +242,6 @@ def _trimmed(cells: list[str]) -> list[str]:
     while end and not cells[end - 1].strip():
         end -= 1
     return cells[:end]
-
-
-def _quoted(names) -> str:
-    return ", ".join(_("“%(name)s”") % {"name": name} for name in names)
 
 
 def _damaged() -> str:
