@@ -22,6 +22,7 @@ import io
 import zipfile
 from collections.abc import Iterator
 
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from .columns import quoted
@@ -44,6 +45,10 @@ OTHER_BINARY = (
     b"\x1f\x8b",  # gzip
 )
 SCAN_BYTES = 1024 * 1024
+# A workbook is a zip archive: a sheet of tickets unpacks to about 8 times its packed
+# size (a 50 MB upload to some 400 MB of XML, streamed). Far more hints at a "zip bomb";
+# the shared strings, which are read whole, are part of this bound.
+MAX_UNPACKED_BYTES = 2 * 1024**3
 
 
 class ImportRejected(Exception):
@@ -295,15 +300,31 @@ def _not_a_table() -> str:
 
 
 def _is_workbook(binary) -> bool:
-    """Whether the zip archive holds a spreadsheet's Office Open XML parts."""
+    """Whether the zip archive holds a spreadsheet's Office Open XML parts; raises
+    ImportRejected for one that unpacks to more than MAX_UNPACKED_BYTES."""
     try:
         with zipfile.ZipFile(binary) as archive:
-            names = set(archive.namelist())
+            parts = archive.infolist()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError):
         raise ImportRejected([_damaged()]) from None
     finally:
         binary.seek(0)
-    return "[Content_Types].xml" in names and "xl/workbook.xml" in names
+    names = {part.filename for part in parts}
+    if not ("[Content_Types].xml" in names and "xl/workbook.xml" in names):
+        return False
+    # The sizes are the archive's own word, but a part never unpacks to more than its
+    # stated size (zipfile stops there), so they bound what reading can cost.
+    if sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES:
+        raise ImportRejected(
+            [
+                _(
+                    "The Excel workbook unpacks to more than %(size)s, too much to import. "
+                    "Save it as “CSV UTF-8 (comma delimited)” or split it into smaller files."
+                )
+                % {"size": filesizeformat(MAX_UNPACKED_BYTES)}
+            ]
+        )
+    return True
 
 
 def _contains(binary, marker: bytes) -> bool:

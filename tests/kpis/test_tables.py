@@ -171,3 +171,11 @@ def test_the_messages_are_german_by_default():
     assert caught.value.errors == [
         "Das Tabellenblatt „Leer“ ist leer: Es braucht eine Kopfzeile und Datenzeilen."
     ]
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused_before_reading(monkeypatch):
+    monkeypatch.setattr(tables, "MAX_UNPACKED_BYTES", 1000)
+    data = workbook(("S", [["a"] * 50, ["1"] * 50]))
+    assert refusal(data).startswith(
+        "The Excel workbook unpacks to more than 1000\xa0bytes, too much to import."
+    )
