@@ -15,8 +15,7 @@ from kpis.models import ImportChunk, ImportJob, Ticket, TicketDailyRollup
 from organisation.models import Client, Technician
 from tests.helpers import with_form_token
 
-from .conftest import upload
-from .test_tables import workbook
+from .conftest import upload, workbook
 
 TICKET_HEADER = ["external_id", "client", "priority", "opened_at", "source", "escalated"]
 

@@ -6,24 +6,12 @@ import datetime
 import io
 import zipfile
 
-import openpyxl
 import pytest
 from django.utils import translation
 
 from kpis import tables
 
-
-def workbook(*sheets: tuple[str, list[list]]) -> io.BytesIO:
-    """An .xlsx file with ``sheets`` ((title, rows), in order), written as a PSA would."""
-    book = openpyxl.Workbook(write_only=True)
-    for title, rows in sheets:
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    data = io.BytesIO()
-    book.save(data)
-    data.seek(0)
-    return data
+from .conftest import workbook
 
 
 def read(binary, sheet="") -> tuple[list[str], list[tuple[int, list[str]]]]:
