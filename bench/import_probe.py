@@ -1,4 +1,4 @@
-"""Run one CSV import in this process and print its time and peak memory as JSON.
+"""Run one import (a CSV file or an .xlsx workbook) in this process and print its time and peak memory as JSON.
 
 ``python -m bench.import_probe tickets FILE`` (Django settings from the environment).
 Peak memory is the process's maximum resident set size (getrusage), so it includes

@@ -184,14 +184,16 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                 + _miss(_scaled_fanout(fanout), FANOUT_SECONDS, " s"),
             )
         )
-    imports = results.get("import") or []
-    if imports:
+    for key, name in (("import", "CSV"), ("import_xlsx", "Excel (.xlsx)")):
+        imports = results.get(key) or []
+        if not imports:
+            continue
         small, large = imports[0], imports[-1]
         growth = large["peak_rss_mb"] - small["peak_rss_mb"]
         scaled = large["seconds"] * 100_000 / large["rows"]
         table.append(
             (
-                f"CSV import of {large['rows']:,} tickets",
+                f"{name} import of {large['rows']:,} tickets",
                 f"{large['seconds']:.1f} s; peak RSS {large['peak_rss_mb']:.0f} MB "
                 f"({small['rows']:,} rows: {small['seconds']:.1f} s, "
                 f"{small['peak_rss_mb']:.0f} MB; growth {growth:+.0f} MB)",

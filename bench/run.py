@@ -502,12 +502,13 @@ def _wait_for_worker(redis_url: str, timeout: float = 60) -> None:
     # Workers without gossip/mingle still answer pings; carry on regardless.
 
 
-# --- 5: CSV import ----------------------------------------------------------------------
+# --- 5: CSV and Excel import -------------------------------------------------------------
 
 
-def write_ticket_csv(path: Path, rows: int, seed: int = 7) -> None:
-    """``rows`` new tickets of the large set's clients, opened in the last 25 days; a
-    tenth of the clients escalate a fifth of them (so the threshold check has work)."""
+def ticket_rows(rows: int, seed: int = 7):
+    """The header, then ``rows`` new tickets of the large set's clients, opened in the last
+    25 days; a tenth of the clients escalate a fifth of them (so
+    the threshold check has work). Cells as Python values: datetimes, booleans."""
     from django.utils import timezone
 
     from kpis.columns import TICKET_COLUMNS
@@ -524,42 +525,163 @@ def write_ticket_csv(path: Path, rows: int, seed: int = 7) -> None:
         ).values_list("external_id", flat=True)
     )
     now = timezone.localtime()
+    # Every ticket column but escalated_at (escalated tickets get none).
+    yield [c.name for c in TICKET_COLUMNS if c.name != "escalated_at"]
+    for number in range(1, rows + 1):
+        client = rng.choice(clients)
+        opened = now - datetime.timedelta(minutes=rng.randint(600, 25 * 24 * 60))
+        first = opened + datetime.timedelta(minutes=rng.randint(2, 300))
+        resolved = first + datetime.timedelta(minutes=rng.randint(10, 3000))
+        source = rng.choice(["client", "client", "monitoring", "automation", "self_service"])
+        yield [
+            f"{IMPORT_PREFIX}{number:07d}",
+            client,
+            rng.choice(["critical", "high", "medium", "medium", "low"]),
+            opened,
+            first,
+            resolved if resolved < now else None,
+            rng.random() < (0.2 if client in hot else 0.05),
+            source,
+            source != "client" and rng.random() < 0.4,
+            source == "automation" and rng.random() < 0.6,
+            rng.choice(technicians),
+        ]
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(timespec="seconds")
+    return str(value)
+
+
+def write_ticket_csv(path: Path, rows: int) -> None:
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        # Every ticket column but escalated_at (escalated tickets get none).
-        writer.writerow([c.name for c in TICKET_COLUMNS if c.name != "escalated_at"])
-        for number in range(1, rows + 1):
-            client = rng.choice(clients)
-            opened = now - datetime.timedelta(minutes=rng.randint(600, 25 * 24 * 60))
-            first = opened + datetime.timedelta(minutes=rng.randint(2, 300))
-            resolved = first + datetime.timedelta(minutes=rng.randint(10, 3000))
-            source = rng.choice(["client", "client", "monitoring", "automation", "self_service"])
-            writer.writerow(
-                [
-                    f"{IMPORT_PREFIX}{number:07d}",
-                    client,
-                    rng.choice(["critical", "high", "medium", "medium", "low"]),
-                    opened.isoformat(timespec="seconds"),
-                    first.isoformat(timespec="seconds"),
-                    resolved.isoformat(timespec="seconds") if resolved < now else "",
-                    "true" if rng.random() < (0.2 if client in hot else 0.05) else "false",
-                    source,
-                    "true" if source != "client" and rng.random() < 0.4 else "false",
-                    "true" if source == "automation" and rng.random() < 0.6 else "false",
-                    rng.choice(technicians),
-                ]
+        for row in ticket_rows(rows):
+            writer.writerow([_csv_cell(value) for value in row])
+
+
+# The parts of a workbook of one sheet as Excel saves it; cell style 1 is the built-in
+# date-time format 22 ("m/d/yy h:mm"), which readers take for a date.
+_XLSX_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.styles+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+    ),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="Tickets" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/styles" Target="styles.xml"/>'
+        '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+    ),
+    "xl/styles.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+        '<borders count="1"><border/></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+        '</cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" '
+        'borderId="0" xfId="0"/><xf numFmtId="22" fontId="0" fillId="0" borderId="0" '
+        'xfId="0" applyNumberFormat="1"/></cellXfs><cellStyles count="1"><cellStyle '
+        'name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+    ),
+}
+_EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
+
+
+def write_ticket_xlsx(path: Path, rows: int) -> None:
+    """The same tickets as an Excel workbook, written as Excel saves one: real date-times
+    (local time: Excel has no offsets) and booleans in the cells, each distinct text once
+    in the shared strings table, the sheet's dimension at its top. (openpyxl's writer
+    puts every text inline instead, which its reader parses far more slowly, and is not
+    what a manager uploads.)"""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    strings: dict[str, int] = {}
+    columns = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in _XLSX_PARTS.items():
+            archive.writestr(name, text)
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(
+                b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                + f'<dimension ref="A1:K{rows + 1}"/><sheetData>'.encode()
             )
+            for number, row in enumerate(ticket_rows(rows), start=1):
+                cells = []
+                for column, value in zip(columns, row, strict=False):
+                    ref = f"{column}{number}"
+                    if value is None:
+                        continue
+                    if isinstance(value, bool):
+                        cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
+                    elif isinstance(value, datetime.datetime):
+                        days = (
+                            value.replace(tzinfo=None, microsecond=0) - _EXCEL_EPOCH
+                        ).total_seconds() / 86400
+                        cells.append(f'<c r="{ref}" s="1"><v>{days!r}</v></c>')
+                    else:
+                        index = strings.setdefault(str(value), len(strings))
+                        cells.append(f'<c r="{ref}" t="s"><v>{index}</v></c>')
+                sheet.write(f'<row r="{number}">{"".join(cells)}</row>'.encode())
+            sheet.write(b"</sheetData></worksheet>")
+        with archive.open("xl/sharedStrings.xml", "w") as shared:
+            shared.write(
+                b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                + f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                f'count="{len(strings)}" uniqueCount="{len(strings)}">'.encode()
+            )
+            for text in strings:
+                shared.write(f"<si><t>{escape(text)}</t></si>".encode())
+            shared.write(b"</sst>")
 
 
-def measure_import(plan: Plan, env: dict[str, str]) -> list[dict]:
-    """Import files of two sizes in fresh processes: time and peak RSS. The larger file
-    stays imported for the threshold check; the smaller is removed first."""
+IMPORT_FORMATS = {"xlsx": write_ticket_xlsx, "csv": write_ticket_csv}
+
+
+def measure_import(plan: Plan, env: dict[str, str], fmt: str = "csv") -> list[dict]:
+    """Import files (``fmt``: csv or xlsx) of two sizes in fresh processes: time and peak
+    RSS. The larger file stays imported for the threshold check; the smaller is removed
+    first."""
     results = []
     for rows in sorted(plan.import_rows):
-        path = RESULTS / f"tickets_{rows}.csv"
-        write_ticket_csv(path, rows)
+        path = RESULTS / f"tickets_{rows}.{fmt}"
+        IMPORT_FORMATS[fmt](path, rows)
         cleanup_leftovers_tickets()
-        log(f"import of {rows} tickets")
+        log(f"import of {rows} tickets ({fmt})")
         runs = []
         for _run in range(plan.runs):
             cleanup_leftovers_tickets()
@@ -729,6 +851,8 @@ def main(argv=None) -> int:
                 f"{results['fanout']['smtp_connections']} SMTP connections"
             )
         if "import" in phases:
+            # The workbook first: the CSV file's tickets stay for the threshold check.
+            results["import_xlsx"] = measure_import(plan, env, "xlsx")
             results["import"] = measure_import(plan, env)
         if "thresholds" in phases:
             results["thresholds"] = measure_thresholds(plan)

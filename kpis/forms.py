@@ -1,4 +1,4 @@
-"""The CSV upload form."""
+"""The upload form of the import (CSV or Excel)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,24 @@ from .models import ImportJob
 class ImportForm(OneTimeFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("What the file contains"), choices=ImportJob.Kind.choices)
     file = forms.FileField(
-        label=_("CSV file"),
+        label=_("CSV or Excel file"),
         help_text=_(
-            "UTF-8, separated by comma or semicolon, with a header row. See the column list below."
+            "CSV (UTF-8, separated by comma or semicolon) or Excel workbook (.xlsx), with a "
+            "header row. See the column list below."
         ),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".csv,.xlsx,text/csv,"
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
+    # Sheet names are at most 31 characters in Excel.
+    sheet = forms.CharField(
+        label=_("Sheet"),
+        required=False,
+        max_length=31,
+        help_text=_("Excel only: the sheet to import. Empty: the first sheet."),
     )
 
     def __init__(self, *args, **kwargs):

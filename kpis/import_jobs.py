@@ -1,4 +1,4 @@
-"""Uploaded CSV files imported by a Celery task, with a progress page (docs/import.md).
+"""Uploaded files (CSV or .xlsx) imported by a Celery task, with a progress page (docs/import.md).
 
 An upload of 50 MB holds about 400,000 tickets, some 40 seconds of work: longer than a
 web request may take. So the upload page checks the file's header (``importing.
@@ -52,11 +52,17 @@ def _progress_key(job_id: int) -> str:
     return f"kpis:import-progress:{job_id}"
 
 
-def create(kind: str, binary, file_name: str, user, language: str) -> ImportJob:
-    """Store the file ``binary`` (read from its start, a chunk at a time) as a queued job."""
+def create(kind: str, binary, file_name: str, user, language: str, sheet: str = "") -> ImportJob:
+    """Store the file ``binary`` (read from its start, a chunk at a time) as a queued job;
+    ``sheet``: the workbook's sheet to import (empty: the first)."""
     with transaction.atomic():
         job = ImportJob.objects.create(
-            kind=kind, file_name=file_name[:255], size=0, uploaded_by=user, language=language
+            kind=kind,
+            file_name=file_name[:255],
+            size=0,
+            uploaded_by=user,
+            language=language,
+            sheet=sheet,
         )
         binary.seek(0)
         number = size = 0
@@ -82,7 +88,9 @@ def _read_fully(binary, count: int) -> bytes:
 
 
 class StoredFile(io.RawIOBase):
-    """A job's stored file, read chunk by chunk (one query per megabyte)."""
+    """A job's stored file, read chunk by chunk (one query per megabyte). It seeks, as a
+    workbook's zip archive needs: the chunk read last is kept, so reading on within it,
+    or seeking back into it, queries nothing."""
 
     def __init__(self, job_id: int, size: int):
         super().__init__()
@@ -166,7 +174,7 @@ def run(job_id: int) -> str:
         try:
             with transaction.atomic():
                 binary = io.BufferedReader(stored, READ_BUFFER)
-                result = importing.import_csv(job.kind, binary, progress=report)
+                result = importing.import_csv(job.kind, binary, progress=report, sheet=job.sheet)
                 if not _finish(job.pk, ImportJob.State.DONE, result=result.counts()):
                     raise _GivenUp
             state = ImportJob.State.DONE

@@ -1,4 +1,4 @@
-"""CSV import of clients, technicians and tickets (see docs/import.md).
+"""File import of clients, technicians and tickets, CSV or .xlsx (see docs/import.md).
 
 ``import_csv(kind, binary)`` reads the file once, streaming, in one transaction, with
 the importer of its kind (``ClientImporter``, ``TechnicianImporter``,
@@ -6,8 +6,8 @@ the importer of its kind (``ClientImporter``, ``TechnicianImporter``,
 each with its parser) and written by external id through ``kpis.upsert`` in batches. At
 the first bad row writing stops, the rest of the file is still checked (up to MAX_ERRORS
 problems are reported), and the transaction is rolled back: nothing is written if any
-row is bad. Memory stays flat whatever the file size: rows are parsed one at a time
-through ``csv.DictReader`` over a text wrapper and written in batches.
+row is bad. Memory stays flat whatever the file size: rows are read one at a time
+(``kpis.tables``: a CSV file or a workbook's sheet, as text) and written in batches.
 
 A row changes only what it names (``kpis.upsert``, shared with the webhook): a stored
 record keeps the value of every optional column the file leaves out. Only records whose
@@ -29,12 +29,10 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import csv
 import dataclasses
-import io
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -45,25 +43,15 @@ from django.utils.translation import ngettext
 
 from organisation.models import Client, Technician
 
-from . import columns
+from . import columns, tables
+from .tables import ImportRejected
 from .ticket_fields import RowError
 from .upsert import RowsRejected, Written, upsert_clients, upsert_technicians, upsert_tickets
 
 logger = logging.getLogger("kpis.importing")
 
 MAX_ERRORS = 20
-# A header longer than this has no line break where it should: reading on would load a
-# whole file without line breaks into memory.
-MAX_HEADER_CHARS = 10_000
 KINDS = ("clients", "technicians", "tickets")
-
-
-class ImportRejected(Exception):
-    """The file was not imported; ``errors`` are display-ready messages."""
-
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors))
-        self.errors = errors
 
 
 @dataclass
@@ -139,133 +127,52 @@ class ImportResult(Written):
         return " ".join(self.lines())
 
 
-def row_message(row_number: int, column: str | None, reason: str) -> str:
-    if column:
-        return _("Row %(row)d, column “%(column)s”: %(reason)s") % {
-            "row": row_number,
-            "column": column,
-            "reason": reason,
-        }
-    return _("Row %(row)d: %(reason)s") % {"row": row_number, "reason": reason}
-
-
-# --- Reading ---------------------------------------------------------------------------
-
-SNIFF_BYTES = 8192
-# Files managers upload by mistake, recognised by their first bytes.
-BINARY_SIGNATURES = (
-    b"PK\x03\x04",  # .xlsx, .zip
-    b"\xd0\xcf\x11\xe0",  # .xls
-    b"%PDF",
-    b"\x89PNG",
-    b"\xff\xd8\xff",  # JPEG
-    b"GIF8",
-    b"\x1f\x8b",  # gzip
-)
-
-
-def _reject_binary(binary) -> None:
-    """Raise ImportRejected for a workbook, archive, image or other binary file, judged by
-    its first bytes (text files hold no NUL byte)."""
-    binary.seek(0)
-    head = binary.read(SNIFF_BYTES)
-    binary.seek(0)
-    if head.startswith(BINARY_SIGNATURES) or b"\x00" in head:
-        raise ImportRejected(
-            [
-                _(
-                    "This is not a CSV text file (perhaps an Excel workbook, an archive or "
-                    "an image). In Excel choose “Save as” > “CSV UTF-8 (comma delimited)”."
-                )
-            ]
-        )
-
-
-def _detect_delimiter(header_line: str) -> str:
-    return ";" if header_line.count(";") > header_line.count(",") else ","
-
-
-def _rows(binary, kind: str, ignored: list[str] | None = None) -> Iterator[tuple[int, dict]]:
-    """(row number as in a spreadsheet, {column: text}) for every data row; raises
-    ImportRejected for problems with the file as a whole. Unknown header names that are
-    ignored are appended to ``ignored``."""
-    binary.seek(0)
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-    row_number = 1
-    try:
-        header_line = text.readline(MAX_HEADER_CHARS + 1)
-        if len(header_line) > MAX_HEADER_CHARS:  # no line break: not a CSV header
+def _rows(table: tables.Table, kind: str, ignored: list[str] | None = None):
+    """(row number as in a spreadsheet, {column: text}) for every data row of ``table``;
+    raises ImportRejected for problems with the file as a whole. Unknown header names
+    that are ignored are appended to ``ignored``."""
+    header = columns.read_header(kind, table.names)
+    if header.problems:
+        raise ImportRejected(header.messages)
+    if ignored is not None:
+        ignored.extend(header.ignored)
+    # Ignored columns get names no column has, so they cannot shadow one.
+    fieldnames = [column or f"\x00ignored-{index}" for index, column in enumerate(header.columns)]
+    width = len(fieldnames)
+    any_rows = False
+    for row_number, cells in table.rows():
+        any_rows = True
+        if len(cells) > width:
             raise ImportRejected(
                 [
-                    _("Row 1: the header row is longer than %(n)d characters.")
-                    % {"n": MAX_HEADER_CHARS}
+                    table.row_message(
+                        row_number, None, _("has more cells than the header has columns")
+                    )
                 ]
             )
-        if not header_line.strip():
-            raise ImportRejected([_("The file is empty: it needs a header row and data rows.")])
-        delimiter = _detect_delimiter(header_line)
-        names = next(csv.reader([header_line], delimiter=delimiter))
-        header = columns.read_header(kind, names)
-        if header.problems:
-            raise ImportRejected(header.messages)
-        if ignored is not None:
-            ignored.extend(header.ignored)
-        # Ignored columns get names no column has, so they cannot shadow one.
-        fieldnames = [
-            column or f"\x00ignored-{index}" for index, column in enumerate(header.columns)
-        ]
-        reader = csv.DictReader(text, fieldnames=fieldnames, delimiter=delimiter, restval=None)
-        for row in reader:
-            row_number += 1
-            if None in row:  # more cells than columns
-                raise RowError("", _("has more cells than the header has columns"))
-            if not any((value or "").strip() for value in row.values()):
-                continue  # blank line, e.g. at the end of an Excel export
-            yield row_number, row
-    except UnicodeDecodeError:
-        raise ImportRejected(
-            [
-                _(
-                    "Row %(row)d: the file is not UTF-8 encoded (perhaps Windows-1252 or "
-                    "Latin-1). In Excel choose “Save as” > “CSV UTF-8 (comma delimited)”."
-                )
-                % {"row": row_number + 1}
-            ]
-        ) from None
-    except csv.Error as exc:
-        raise ImportRejected(
-            [
-                row_message(
-                    row_number + 1,
-                    None,
-                    _(
-                        "the file cannot be read as CSV (%(problem)s); a cell may be too large "
-                        "or a quote unclosed."
-                    )
-                    % {"problem": exc},
-                )
-            ]
-        ) from None
-    except RowError as exc:
-        raise ImportRejected([row_message(row_number, exc.column, exc.reason)]) from None
-    finally:
-        text.detach()
-    if row_number == 1:
-        raise ImportRejected([_("The file has a header row but no data rows.")])
+        if not any(value.strip() for value in cells):
+            continue  # blank line, e.g. at the end of an Excel export
+        row = dict(zip(fieldnames, cells, strict=False))
+        if len(cells) < width:  # fewer cells: the missing ones are empty
+            row.update(dict.fromkeys(fieldnames[len(cells) :]))
+        yield row_number, row
+    if not any_rows:
+        raise ImportRejected([table.no_rows_message()])
 
 
-def check_file(kind: str, binary) -> None:
-    """Refuse a file that cannot be imported whatever its rows say (a binary file, a bad
-    header, no data rows) without reading past its first row; raises ImportRejected.
-    The upload page runs this before it stores the file for the import task."""
+def check_file(kind: str, binary, sheet: str = "") -> None:
+    """Refuse a file that cannot be imported whatever its rows say (not a CSV file or a
+    workbook, a bad header, no data rows, a sheet the workbook lacks) without reading past
+    its first row; raises ImportRejected. The upload page runs this before it stores
+    the file for the import task."""
     started = time.monotonic()
     try:
-        _reject_binary(binary)
-        rows = _rows(binary, kind)
-        try:
-            next(rows, None)
-        finally:
-            rows.close()
+        with contextlib.closing(tables.open_table(binary, sheet)) as table:
+            rows = _rows(table, kind)
+            try:
+                next(rows, None)
+            finally:
+                rows.close()
     except ImportRejected as exc:
         _log_rejected(kind, exc, started)
         raise
@@ -287,10 +194,10 @@ class Importer:
         """What the columns' parsers look up (external ids -> ids), read once."""
         return {}
 
-    def rows(self, binary, ignored: list[str]):
+    def rows(self, table: tables.Table, ignored: list[str]):
         """(row number, field values or the RowError of a bad cell) for every data row."""
         lookups = self.lookups()
-        with contextlib.closing(_rows(binary, self.kind, ignored)) as rows:
+        with contextlib.closing(_rows(table, self.kind, ignored)) as rows:
             for number, row in rows:
                 try:
                     yield number, columns.clean_row(self.kind_columns, row, lookups)
@@ -350,8 +257,11 @@ def _log_rejected(kind: str, exc: ImportRejected, started: float) -> None:
     )
 
 
-def import_csv(kind: str, binary, progress: Callable[[int], None] | None = None) -> ImportResult:
-    """Validate then upsert a whole CSV file of ``kind`` (clients, technicians, tickets).
+def import_csv(
+    kind: str, binary, progress: Callable[[int], None] | None = None, sheet: str = ""
+) -> ImportResult:
+    """Validate then upsert a whole file of ``kind`` (clients, technicians, tickets): CSV,
+    or an .xlsx workbook's sheet ``sheet`` (the first when empty).
 
     ``binary`` is a seekable binary file. Raises ImportRejected (nothing written) if any
     row is bad. After the write, rollups of the touched clients and days are refreshed
@@ -361,8 +271,8 @@ def import_csv(kind: str, binary, progress: Callable[[int], None] | None = None)
         raise ValueError(f"kind must be one of {KINDS}")
     started = time.monotonic()
     try:
-        _reject_binary(binary)
-        result = _write(kind, binary, progress)
+        with contextlib.closing(tables.open_table(binary, sheet)) as table:
+            result = _write(kind, table, progress)
     except ImportRejected as exc:
         _log_rejected(kind, exc, started)
         raise
@@ -381,11 +291,11 @@ def import_csv(kind: str, binary, progress: Callable[[int], None] | None = None)
     return result
 
 
-def _write(kind: str, binary, progress) -> ImportResult:
+def _write(kind: str, table: tables.Table, progress) -> ImportResult:
     """Check and upsert every row in one transaction. A bad row or a database error rolls
     the whole file back and raises ImportRejected."""
     try:
-        return _write_all(kind, binary, progress)
+        return _write_all(kind, table, progress)
     except DatabaseError as exc:
         # The message may quote cell values; the log names only the kind of error.
         logger.error("kpis.import_failed kind=%s error=%s", kind, type(exc).__name__)
@@ -400,16 +310,16 @@ def _write(kind: str, binary, progress) -> ImportResult:
         ) from None
 
 
-def _write_all(kind: str, binary, progress) -> ImportResult:
+def _write_all(kind: str, table: tables.Table, progress) -> ImportResult:
     importer = IMPORTERS[kind]()
     ignored: list[str] = []
     try:
         # Closed before the caller closes the file, also when a bad row stops the import.
-        with transaction.atomic(), contextlib.closing(importer.rows(binary, ignored)) as rows:
+        with transaction.atomic(), contextlib.closing(importer.rows(table, ignored)) as rows:
             written = importer.upsert(rows, max_errors=MAX_ERRORS, progress=progress)
     except RowsRejected as exc:  # rolled back what earlier batches wrote
         errors = [
-            row_message(number, error.column, error.reason)
+            table.row_message(number, error.column, error.reason)
             for number, error in exc.problems[:MAX_ERRORS]
         ]
         if exc.cut_short or len(exc.problems) > MAX_ERRORS:

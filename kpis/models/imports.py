@@ -38,6 +38,8 @@ class ImportJob(models.Model):
         related_name="+",
         verbose_name=_("uploaded by"),
     )
+    # The workbook's sheet to import (an .xlsx upload); empty: the first.
+    sheet = models.CharField(_("sheet"), max_length=31, blank=True, default="")
     # The uploader's language: the task writes the error messages in it.
     language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)

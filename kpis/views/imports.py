@@ -1,4 +1,4 @@
-"""The manager-area CSV upload and the progress page of each upload (kpis/import_jobs.py).
+"""The manager-area upload (CSV or .xlsx) and the progress page of each upload (kpis/import_jobs.py).
 
 Managers share the organisation's data (every client, every ticket), so every manager
 sees every upload, not only their own."""
@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from accounts.roles import manager_required
 from core.one_time_forms import one_time_form
 
-from .. import columns, import_jobs, importing
+from .. import columns, import_jobs, importing, tables
 from ..forms import ImportForm
 from ..models import ImportJob
 from ..tasks import run_import
@@ -34,13 +34,16 @@ def import_upload(request):
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             kind, upload = form.cleaned_data["kind"], form.cleaned_data["file"]
+            sheet = form.cleaned_data["sheet"].strip()
             try:
                 with importing.open_upload(upload) as binary:
                     # A binary file or a bad header is refused here, before it is stored.
-                    importing.check_file(kind, binary)
+                    importing.check_file(kind, binary, sheet)
                     job = import_jobs.create(
-                        kind, binary, upload.name, request.user, get_language()
+                        kind, binary, upload.name, request.user, get_language(), sheet
                     )
+            except tables.SheetMissing as exc:
+                form.add_error("sheet", exc.errors)
             except importing.ImportRejected as exc:
                 errors = exc.errors
             else:

@@ -2,6 +2,7 @@ import datetime
 import io
 import zoneinfo
 
+import openpyxl
 import pytest
 
 from kpis import rollups
@@ -166,3 +167,16 @@ def kpi_settings(db):
 @pytest.fixture
 def rebuild(db):
     return rollups.rebuild_all
+
+
+def workbook(*sheets: tuple[str, list[list]]) -> io.BytesIO:
+    """An .xlsx file with ``sheets`` ((title, rows), in order), written by openpyxl."""
+    book = openpyxl.Workbook(write_only=True)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    data.seek(0)
+    return data

@@ -16,7 +16,7 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpis import columns, importing, ticket_fields, upsert
+from kpis import columns, importing, tables, ticket_fields, upsert
 from kpis.models import Ticket, TicketDailyRollup, WebhookIntegration
 from organisation.models import Client, Technician
 from tests.helpers import with_form_token
@@ -30,8 +30,9 @@ ROW_MESSAGE = re.compile(r"^Row \d+(, column “[^”]+”)?: .+", re.DOTALL)
 TICKET_HEADER = [c.name for c in columns.TICKET_COLUMNS]
 CLIENT_HEADER = [c.name for c in columns.CLIENT_COLUMNS]
 BINARY_MESSAGE = (
-    "This is not a CSV text file (perhaps an Excel workbook, an archive or an image). In "
-    "Excel choose “Save as” > “CSV UTF-8 (comma delimited)”."
+    "This is neither a CSV text file nor an Excel workbook (.xlsx) (perhaps an archive, a PDF "
+    "or an image). In Excel choose “Save as” > “CSV UTF-8 (comma delimited)” or “Excel "
+    "workbook (.xlsx)”."
 )
 ALL_COLUMNS = sorted(
     {c.name for kind_columns in columns.COLUMNS.values() for c in kind_columns} | {"client"}
@@ -260,7 +261,7 @@ def test_a_valid_file_with_one_corrupted_cell_names_its_row_and_column(
         assert outcome.errors == [BINARY_MESSAGE]
         return
     row_number = position % count + 2  # the header is row 1
-    assert outcome.errors == [importing.row_message(row_number, expected.column, expected.reason)]
+    assert outcome.errors == [tables.row_message(row_number, expected.column, expected.reason)]
 
 
 BAD_CLIENT_CELLS = {

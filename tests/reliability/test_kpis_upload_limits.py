@@ -110,29 +110,36 @@ def test_a_60_mb_upload_over_the_default_limit_is_refused_without_importing(
     assert not Ticket.objects.exists()
 
 
+NEITHER = "Dies ist weder eine CSV-Textdatei noch eine Excel-Arbeitsmappe"
+# (content, the start of the German message)
 BINARY_FILES = {
-    "xlsx": b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + b"[Content_Types].xml" * 10,
-    "xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100,
-    "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
-    "pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n",
-    "gzip": b"\x1f\x8b\x08\x00" + bytes(range(200)),
-    "nul": (HEADER + "T-1,C-1,low,2025-03-01T10:00:00+01:00,client,false\x00\n").encode(),
-    "utf16": (HEADER + _ticket_lines(2)).encode("utf-16"),
+    "xlsx": (
+        b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + b"[Content_Types].xml" * 10,
+        "Die Excel-Arbeitsmappe lässt sich nicht lesen",
+    ),
+    "xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "Dies ist eine alte Excel"),
+    "png": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), NEITHER),
+    "pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", NEITHER),
+    "gzip": (b"\x1f\x8b\x08\x00" + bytes(range(200)), NEITHER),
+    "nul": (
+        (HEADER + "T-1,C-1,low,2025-03-01T10:00:00+01:00,client,false\x00\n").encode(),
+        NEITHER,
+    ),
+    "utf16": ((HEADER + _ticket_lines(2)).encode("utf-16"), NEITHER),
 }
 
 
 @pytest.mark.parametrize("kind", sorted(BINARY_FILES))
 def test_a_binary_file_is_refused_with_a_message(manager_client, acme, kind):
+    content, message = BINARY_FILES[kind]
     before = (Ticket.objects.count(), TicketDailyRollup.objects.count())
     response = manager_client.post(
         reverse("kpis:import"),
-        with_form_token(
-            {"kind": "tickets", "file": _upload(BINARY_FILES[kind], f"tickets.{kind}")}
-        ),
+        with_form_token({"kind": "tickets", "file": _upload(content, f"tickets.{kind}")}),
     )
     assert response.status_code == 200
     [error] = response.context["errors"]
-    assert error.startswith("Dies ist keine CSV-Textdatei")
+    assert error.startswith(message)
     assert (Ticket.objects.count(), TicketDailyRollup.objects.count()) == before
     assert not ImportJob.objects.exists()  # refused before it was stored
 
@@ -141,11 +148,12 @@ def test_the_message_is_english_for_english_readers(manager_client, acme, settin
     manager_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = manager_client.post(
         reverse("kpis:import"),
-        with_form_token({"kind": "tickets", "file": _upload(BINARY_FILES["png"])}),
+        with_form_token({"kind": "tickets", "file": _upload(BINARY_FILES["png"][0])}),
     )
     assert response.context["errors"] == [
-        "This is not a CSV text file (perhaps an Excel workbook, an archive or an image). "
-        "In Excel choose “Save as” > “CSV UTF-8 (comma delimited)”."
+        "This is neither a CSV text file nor an Excel workbook (.xlsx) (perhaps an archive, a "
+        "PDF or an image). In Excel choose “Save as” > “CSV UTF-8 (comma delimited)” or “Excel "
+        "workbook (.xlsx)”."
     ]
 
 
