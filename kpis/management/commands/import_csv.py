@@ -1,4 +1,4 @@
-"""manage.py import_csv {clients,technicians,tickets} FILE"""
+"""manage.py import_csv {clients,contacts,technicians,tickets} FILE"""
 
 from django.core.management.base import BaseCommand, CommandError
 
