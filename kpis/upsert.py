@@ -150,6 +150,7 @@ class Upsert:
             old = stored.get(key)
             try:
                 full = self.complete(row.values, old)
+                self.check_others(full, pks.get(key))
             except RowError as exc:
                 problems.append((row.number, exc))
                 continue
@@ -166,6 +167,10 @@ class Upsert:
         if write and not problems:
             self.write(changes)
         return problems
+
+    def check_others(self, full: dict, pk: int | None) -> None:
+        """Raise RowError when the record would clash with another one (``pk``: the
+        stored record's, or None for a new one)."""
 
     def related_change(self, key: str, values: dict, old: dict | None, pk: int | None) -> bool:
         """Note what the row changes in other tables; whether it changes anything."""
@@ -440,6 +445,12 @@ class ContactUpsert(Upsert):
             if record["external_id"]:
                 by_key[record["external_id"]] = (pk, record)
             by_address[record["client_id"], address] = (pk, record)
+        # Every source's contacts with these addresses: one address per client.
+        contacts = Contact.objects.annotate(address=Lower("email")).filter(address__in=addresses)
+        self.taken: dict[tuple[int, str], object] = {
+            (client_id, address): pk
+            for client_id, address, pk in contacts.values_list("client_id", "address", "pk")
+        }
         stored, pks = {}, {}
         for key, row in pending.items():
             values = row.values
@@ -449,6 +460,14 @@ class ContactUpsert(Upsert):
             if found:
                 pks[key], stored[key] = found
         return stored, pks
+
+    def check_others(self, full: dict, pk: int | None) -> None:
+        """One address per client (whatever the source): refused here, by row, rather
+        than by the database for the whole file."""
+        address = (full["client_id"], full["email"].lower())
+        if address in self.taken and self.taken[address] != pk:
+            raise RowError("email", _("another contact of this client has this address"))
+        self.taken[address] = pk if pk is not None else object()  # a new one: no other
 
     def update_fields(self, named: frozenset) -> list[str]:
         return sorted(named - self.related)  # a stored contact may take an external id

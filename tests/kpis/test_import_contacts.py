@@ -100,14 +100,34 @@ def test_unknown_columns_are_listed_and_near_misses_refuse_the_file(acme):
 
 def test_contacts_are_imported_into_the_named_source(acme):
     other = DataSource.objects.create(name="HaloPSA", kind="webhook")
-    text = "client,name,email,external_id\nC-1,Ada,ada@acme.example,P-1\n"
-    _import(text)
-    Contact.objects.update(email="ada.csv@acme.example")  # the unique address per client
-    _import(text, data_source_id=other.pk)
-    assert sorted(Contact.objects.values_list("data_source_id", flat=True)) == [
-        CSV_SOURCE_ID,
-        other.pk,
+    _import("client,name,email,external_id\nC-1,Ada,ada@acme.example,P-1\n")
+    _import(
+        "client,name,email,external_id\nC-1,Ada,ada.halo@acme.example,P-1\n",
+        data_source_id=other.pk,
+    )
+    assert sorted(Contact.objects.values_list("data_source_id", "email")) == [
+        (CSV_SOURCE_ID, "ada@acme.example"),
+        (other.pk, "ada.halo@acme.example"),
     ]
+
+
+def test_one_address_per_client_is_checked_by_row(acme):
+    other = DataSource.objects.create(name="HaloPSA", kind="webhook")
+    Contact.objects.create(client=acme, name="Ada", email="ada@acme.example")
+    with pytest.raises(importing.ImportRejected) as exc:
+        _import("client,name,email\nC-1,Ada,ADA@acme.example\n", data_source_id=other.pk)
+    assert exc.value.errors == [
+        "Row 2, column “email”: another contact of this client has this address"
+    ]
+    with pytest.raises(importing.ImportRejected) as exc:
+        _import(
+            "client,name,email,external_id\nC-1,Bob,bob@acme.example,P-1\n"
+            "C-1,Bob,bob@acme.example,P-2\n"
+        )
+    assert exc.value.errors == [
+        "Row 3, column “email”: another contact of this client has this address"
+    ]
+    assert Contact.objects.count() == 1
 
 
 def test_the_import_page_offers_contacts_with_their_columns(manager_client, acme):
