@@ -7,8 +7,8 @@ from kpis import importing
 
 class Command(BaseCommand):
     help = (
-        "Import clients, technicians or tickets from a CSV file (docs/import.md). The whole "
-        "file is rejected if any row is invalid; rows are upserted by external_id."
+        "Import clients, contacts, technicians or tickets from a CSV file (docs/import.md). "
+        "The whole file is rejected if any row is invalid; rows are upserted by external_id."
     )
 
     def add_arguments(self, parser):
