@@ -46,6 +46,7 @@ _.confirmed_at, _.last_step, _.code_hash  # accounts
 _.characteristics_de, _.characteristics_en, _.invitations_sent_at  # assessments
 _.attempts, _.claimed_at  # core.delivery.Delivery
 _.is_active  # organisation
+_.data_source, _.creates_contacts  # organisation: written as data_source_id, read by name
 _.acknowledged_by, _.uploaded_by, _.started_at, _.finished_at  # kpis
 _.token_prefix, _.last_used_at  # kpis
 _.first_response_seconds, _.resolution_seconds, _.escalated_at  # kpis.Ticket
@@ -62,7 +63,7 @@ _.last_reminder_at, _.updated_at, _.decided_at  # surveys
 _.proof  # accounts.forms: a form field, read from cleaned_data
 
 # Choices stored by their value ("en", "tickets", "monday"), never named in Python.
-_.ENGLISH, _.TICKETS
+_.ENGLISH, _.TICKETS, _.CONTACTS
 _.MONDAY, _.TUESDAY, _.WEDNESDAY, _.THURSDAY, _.SATURDAY, _.SUNDAY
 
 # --- Read only in templates ------------------------------------------------------------

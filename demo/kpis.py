@@ -120,8 +120,30 @@ def _force_share(tickets: list[dict], share: float, rng) -> None:
         )
 
 
+# Ticket titles by source, picked by the ticket's number (not by the random generator,
+# whose sequence the demo's figures rest on).
+TITLES = {
+    "client": (
+        "Drucker druckt nicht",
+        "Passwort zurücksetzen",
+        "Outlook startet nicht",
+        "Neuen Arbeitsplatz einrichten",
+        "VPN-Verbindung bricht ab",
+    ),
+    "monitoring": (
+        "Festplatte fast voll",
+        "Server nicht erreichbar",
+        "Sicherung fehlgeschlagen",
+        "Hohe CPU-Last",
+    ),
+    "automation": ("Updates installiert", "Zertifikat läuft ab", "Dienst neu gestartet"),
+    "self_service": ("Software-Anfrage", "Zugang zu einer Freigabe", "Passwort vergessen"),
+}
+
+
 def _tickets(org, rng, today, targets, zone):
-    """(number, field values) of every demo ticket, client by client."""
+    """(number, field values) of every demo ticket, client by client; a client's tickets
+    are asked for by its first contact."""
     first_day = today - datetime.timedelta(days=DAYS)
     this_month = step_start(today, "month")
     technicians = list(org.technicians)
@@ -134,6 +156,7 @@ def _tickets(org, rng, today, targets, zone):
             client.escalation_threshold = 8
             client.save(update_fields=["escalation_threshold"])
         tickets = []
+        requester = client.contacts.order_by("pk").first()
         day = max(first_day, client.contract_start)
         while day <= today:
             if day.weekday() < 5:
@@ -146,6 +169,10 @@ def _tickets(org, rng, today, targets, zone):
                     ticket = _ticket(
                         rng, number, client, day, technicians, targets, progress, rate, zone
                     )
+                    titles = TITLES[ticket["source"]]
+                    ticket["title"] = titles[number % len(titles)]
+                    asked = ticket["source"] == "client" and requester is not None
+                    ticket["requester_id"] = requester.pk if asked else None
                     if day >= this_month and client.external_id in THIS_MONTH:
                         this_month_tickets[client.external_id].append(ticket)
                     tickets.append((number, ticket))

@@ -25,13 +25,21 @@ from .upsert import queue_threshold_check, refresh_after
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     list_display = list(LISTED_FIELDS)
-    list_filter = ["priority", "source", "escalated", "proactive", "auto_remediated", "client"]
-    search_fields = ["external_id", "client__name", "technician__name"]
-    list_select_related = ["client", "technician"]
-    raw_id_fields = ["client", "technician"]
+    list_filter = [
+        "priority",
+        "source",
+        "escalated",
+        "proactive",
+        "auto_remediated",
+        "data_source",
+        "client",
+    ]
+    search_fields = ["external_id", "title", "client__name", "technician__name"]
+    list_select_related = ["client", "requester", "technician"]
+    raw_id_fields = ["client", "requester", "technician"]
     date_hierarchy = "opened_on"
     show_full_result_count = False  # no COUNT(*) over all tickets per page
-    readonly_fields = ["opened_on", "first_response_seconds", "resolution_seconds"]
+    readonly_fields = ["data_source", "opened_on", "first_response_seconds", "resolution_seconds"]
 
     # Every change below refreshes the rollups of the ticket's old and new client and
     # day in the admin's transaction (the periodic refresh mends edits made elsewhere).
@@ -146,9 +154,17 @@ class TicketDailyRollupAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 @admin.register(WebhookIntegration)
 class WebhookIntegrationAdmin(admin.ModelAdmin):
-    list_display = ["name", "token_prefix", "created_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "name",
+        "data_source",
+        "token_prefix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_select_related = ["data_source"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
-    readonly_fields = ["token_prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["data_source", "token_prefix", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]
 
     def save_model(self, request, obj, form, change):

@@ -44,21 +44,21 @@ def upsert(
     model,
     fields: Sequence[str],
     rows: Sequence[Sequence],
-    unique_field: str,
+    unique_fields: Sequence[str],
     update_fields: Sequence[str],
     batch_size: int = 2000,
 ) -> None:
     """Insert ``rows``, or update ``update_fields`` of the stored row with the same
-    ``unique_field`` (as ``bulk_create(update_conflicts=True)``). ``rows`` must not hold
-    the same ``unique_field`` value twice. On PostgreSQL: COPY into a temporary table,
-    then one ``INSERT … SELECT … ON CONFLICT DO UPDATE``."""
+    ``unique_fields`` values (a unique constraint; as ``bulk_create(update_conflicts=True)``).
+    ``rows`` must not hold the same values twice. On PostgreSQL: COPY into a temporary
+    table, then one ``INSERT … SELECT … ON CONFLICT DO UPDATE``."""
     if not rows:
         return
     if not _use_copy():
         model.objects.bulk_create(
             [model(**dict(zip(fields, row, strict=True))) for row in rows],
             update_conflicts=True,
-            unique_fields=[unique_field],
+            unique_fields=list(unique_fields),
             update_fields=list(update_fields),
             batch_size=batch_size,
         )
@@ -67,7 +67,7 @@ def upsert(
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(c) for c in _columns(model, fields))
     updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in _columns(model, update_fields))
-    conflict = quote(model._meta.get_field(unique_field).column)
+    conflict = ", ".join(quote(c) for c in _columns(model, unique_fields))
     staging = quote(f"{model._meta.db_table}_upsert")
     with connection.cursor() as cursor:
         # Dropped when the transaction ends; reused (emptied) by later batches.

@@ -22,7 +22,7 @@ from functools import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from organisation.models import Client, Technician
+from organisation.models import Client, Contact, Technician
 
 from . import ticket_fields as parsers
 from .models import Priority, Source, Ticket
@@ -59,6 +59,11 @@ class Column:
     field: str = ""
     # The model of the field; set for every column of a kind by ``_of``.
     model: type | None = None
+    # Other columns the parser reads: the column is cleaned when the row names any.
+    reads: tuple[str, ...] = ()
+    # The model field whose length a column follows that fills no field of its model
+    # (a requester's e-mail, matched against the contacts).
+    limits: object = None
 
     @property
     def field_name(self) -> str:
@@ -66,7 +71,7 @@ class Column:
 
     @cached_property
     def model_field(self):
-        return self.model._meta.get_field(self.field_name)
+        return self.limits or self.model._meta.get_field(self.field_name)
 
     @cached_property
     def max_length(self) -> int | None:
@@ -91,6 +96,24 @@ def _of(model, columns: list[Column]) -> list[Column]:
     return [replace(column, model=model) for column in columns]
 
 
+# Columns of several kinds (``_of`` gives each kind's copy its model).
+CLIENT = Column(
+    "client",
+    True,
+    gettext_lazy("The client's external_id"),
+    ("kunde",),
+    parsers.ExternalId("clients", gettext_lazy("no client with external id %(id)r")),
+    "client_id",
+)
+FULL_NAME = Column("name", True, gettext_lazy("Full name"))
+EMAIL = Column("email", True, gettext_lazy("E-mail address"), ("e_mail",), parsers.email)
+LANGUAGE = Column(
+    "language", False, gettext_lazy("de or en (default de)"), ("sprache",), parsers.language
+)
+IS_ACTIVE = Column(
+    "is_active", False, gettext_lazy("true/false (default true)"), ("aktiv",), parsers.boolean
+)
+
 CLIENT_COLUMNS = _of(
     Client,
     [
@@ -109,13 +132,7 @@ CLIENT_COLUMNS = _of(
             parsers.date,
         ),
         Column("segment", False, gettext_lazy("Size or industry"), ("branche",)),
-        Column(
-            "is_active",
-            False,
-            gettext_lazy("true/false (default true)"),
-            ("aktiv",),
-            parsers.boolean,
-        ),
+        IS_ACTIVE,
         Column(
             "escalation_threshold",
             False,
@@ -141,8 +158,8 @@ TECHNICIAN_COLUMNS = _of(
             gettext_lazy("Technician id in the PSA"),
             ("externe_id", "personalnummer"),
         ),
-        Column("name", True, gettext_lazy("Full name")),
-        Column("email", True, gettext_lazy("E-mail address"), ("e_mail",), parsers.email),
+        FULL_NAME,
+        EMAIL,
         Column("role", False, gettext_lazy("e.g. Level 1"), ("rolle",)),
         Column(
             "hire_date",
@@ -158,9 +175,7 @@ TECHNICIAN_COLUMNS = _of(
             ("austrittsdatum", "austritt"),
             parsers.date,
         ),
-        Column(
-            "language", False, gettext_lazy("de or en (default de)"), ("sprache",), parsers.language
-        ),
+        LANGUAGE,
     ],
 )
 TICKET_COLUMNS = _of(
@@ -172,14 +187,7 @@ TICKET_COLUMNS = _of(
             gettext_lazy("Ticket number in the PSA"),
             ("externe_id", "ticketnummer"),
         ),
-        Column(
-            "client",
-            True,
-            gettext_lazy("The client's external_id"),
-            ("kunde",),
-            parsers.ExternalId("clients", gettext_lazy("no client with external id %(id)r")),
-            "client_id",
-        ),
+        CLIENT,
         Column(
             "priority",
             True,
@@ -248,14 +256,67 @@ TICKET_COLUMNS = _of(
             False,
             gettext_lazy("The technician's external_id; empty: unassigned"),
             ("techniker",),
-            parsers.ExternalId(
-                "technicians", gettext_lazy("no technician with external id %(id)r")
-            ),
+            parsers.technician,
             "technician_id",
+            reads=("technician_email",),
+        ),
+        Column(
+            "title", False, gettext_lazy("The ticket's subject, one line"), ("titel", "betreff")
+        ),
+        Column(
+            "requester_external_id",
+            False,
+            gettext_lazy("The requesting contact's external id"),
+            ("anfragender_externe_id", "kontakt_externe_id"),
+            limits=Contact._meta.get_field("external_id"),
+        ),
+        Column(
+            "requester_email",
+            False,
+            gettext_lazy("The requesting contact's e-mail (matched within the client)"),
+            ("anfragender_e_mail", "kontakt_e_mail"),
+            parsers.email,
+            limits=Contact._meta.get_field("email"),
+        ),
+        Column(
+            "requester_name",
+            False,
+            gettext_lazy("Name for a requester not yet known"),
+            ("anfragender_name", "kontakt_name"),
+            limits=Contact._meta.get_field("name"),
+        ),
+        Column(
+            "technician_email",
+            False,
+            gettext_lazy("The technician's e-mail, when the PSA has no technician id of ours"),
+            ("techniker_e_mail",),
+            parsers.email,
+            limits=Technician._meta.get_field("email"),
         ),
     ],
 )
-COLUMNS = {"clients": CLIENT_COLUMNS, "technicians": TECHNICIAN_COLUMNS, "tickets": TICKET_COLUMNS}
+CONTACT_COLUMNS = _of(
+    Contact,
+    [
+        CLIENT,
+        FULL_NAME,
+        EMAIL,
+        LANGUAGE,
+        IS_ACTIVE,
+        Column(
+            "external_id",
+            False,
+            gettext_lazy("Contact id in the PSA; empty: matched by e-mail within the client"),
+            ("externe_id", "kontaktnummer"),
+        ),
+    ],
+)
+COLUMNS = {
+    "clients": CLIENT_COLUMNS,
+    "contacts": CONTACT_COLUMNS,
+    "technicians": TECHNICIAN_COLUMNS,
+    "tickets": TICKET_COLUMNS,
+}
 
 
 def clean_row(columns: list[Column], row, lookups: dict) -> dict:
@@ -264,7 +325,7 @@ def clean_row(columns: list[Column], row, lookups: dict) -> dict:
     return {
         column.field_name: column.clean(row, lookups)
         for column in columns
-        if column.required or column.name in row
+        if column.required or column.name in row or any(name in row for name in column.reads)
     }
 
 

@@ -1,8 +1,9 @@
-"""File import of clients, technicians and tickets, CSV or .xlsx (see docs/import.md).
+"""File import of clients, contacts, technicians and tickets, CSV or .xlsx (see
+docs/import.md).
 
 ``import_csv(kind, binary)`` reads the file once, streaming, in one transaction, with
-the importer of its kind (``ClientImporter``, ``TechnicianImporter``,
-``TicketImporter``): every row is read through the kind's columns (``kpis.columns``,
+the importer of its kind (``ClientImporter``, ``ContactImporter``, ``TechnicianImporter``,
+``TicketImporter``) into one data source (the CSV source unless named): every row is read through the kind's columns (``kpis.columns``,
 each with its parser) and written by external id through ``kpis.upsert`` in batches. At
 the first bad row writing stops, the rest of the file is still checked (up to MAX_ERRORS
 problems are reported), and the transaction is rolled back: nothing is written if any
@@ -41,17 +42,23 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from organisation.models import Client, Technician
+from organisation.models import CSV_SOURCE_ID, Client, Technician, ids_by_external_id
 
 from . import columns, tables
 from .tables import ImportRejected
 from .ticket_fields import RowError
-from .upsert import RowsRejected, Written, upsert_clients, upsert_technicians, upsert_tickets
+from .upsert import (
+    RowsRejected,
+    Written,
+    upsert_clients,
+    upsert_contacts,
+    upsert_technicians,
+    upsert_tickets,
+)
 
 logger = logging.getLogger("kpis.importing")
 
 MAX_ERRORS = 20
-KINDS = ("clients", "technicians", "tickets")
 
 
 @dataclass
@@ -182,13 +189,20 @@ def check_file(kind: str, binary, sheet: str = "") -> None:
 
 
 class Importer:
-    """Reads the rows of one kind through its columns and writes them with its upsert."""
+    """Reads the rows of one kind through its columns and writes them with its upsert
+    into one data source."""
 
     kind: str
     # The kind's columns (kpis.columns), each with its parser.
     kind_columns: list[columns.Column]
-    # (numbered rows, max_errors=, progress=) -> Written (kpis.upsert)
+    # (numbered rows, data_source_id=, max_errors=, progress=) -> Written (kpis.upsert)
     upsert: Callable
+
+    def __init__(self, data_source_id: int = CSV_SOURCE_ID):
+        self.data_source_id = data_source_id
+
+    def write(self, rows, **options) -> Written:
+        return self.upsert(rows, data_source_id=self.data_source_id, **options)
 
     def lookups(self) -> dict:
         """What the columns' parsers look up (external ids -> ids), read once."""
@@ -223,6 +237,15 @@ class ClientImporter(Importer):
         return {"staff": staff}
 
 
+class ContactImporter(Importer):
+    kind = "contacts"
+    kind_columns = columns.CONTACT_COLUMNS
+    upsert = staticmethod(upsert_contacts)
+
+    def lookups(self) -> dict:
+        return {"clients": ids_by_external_id(Client.objects, self.data_source_id)}
+
+
 class TechnicianImporter(Importer):
     kind = "technicians"
     kind_columns = columns.TECHNICIAN_COLUMNS
@@ -236,13 +259,15 @@ class TicketImporter(Importer):
 
     def lookups(self) -> dict:
         return {
-            "clients": dict(Client.objects.values_list("external_id", "pk")),
-            "technicians": dict(Technician.objects.values_list("external_id", "pk")),
+            "clients": ids_by_external_id(Client.objects, self.data_source_id),
+            "technicians": ids_by_external_id(Technician.objects, self.data_source_id),
+            "technician_emails": Technician.objects.ids_by_email(),
         }
 
 
 IMPORTERS = {
-    importer.kind: importer for importer in (ClientImporter, TechnicianImporter, TicketImporter)
+    importer.kind: importer
+    for importer in (ClientImporter, ContactImporter, TechnicianImporter, TicketImporter)
 }
 KINDS = tuple(IMPORTERS)
 
@@ -258,10 +283,15 @@ def _log_rejected(kind: str, exc: ImportRejected, started: float) -> None:
 
 
 def import_csv(
-    kind: str, binary, progress: Callable[[int], None] | None = None, sheet: str = ""
+    kind: str,
+    binary,
+    progress: Callable[[int], None] | None = None,
+    sheet: str = "",
+    data_source_id: int = CSV_SOURCE_ID,
 ) -> ImportResult:
-    """Validate then upsert a whole file of ``kind`` (clients, technicians, tickets): CSV,
-    or an .xlsx workbook's sheet ``sheet`` (the first when empty).
+    """Validate then upsert a whole file of ``kind`` (clients, contacts, technicians,
+    tickets) into the data source ``data_source_id``: CSV, or an .xlsx workbook's sheet
+    ``sheet`` (the first when empty).
 
     ``binary`` is a seekable binary file. Raises ImportRejected (nothing written) if any
     row is bad. After the write, rollups of the touched clients and days are refreshed
@@ -272,7 +302,7 @@ def import_csv(
     started = time.monotonic()
     try:
         with contextlib.closing(tables.open_table(binary, sheet)) as table:
-            result = _write(kind, table, progress)
+            result = _write(kind, table, progress, data_source_id)
     except ImportRejected as exc:
         _log_rejected(kind, exc, started)
         raise
@@ -291,11 +321,11 @@ def import_csv(
     return result
 
 
-def _write(kind: str, table: tables.Table, progress) -> ImportResult:
+def _write(kind: str, table: tables.Table, progress, data_source_id: int) -> ImportResult:
     """Check and upsert every row in one transaction. A bad row or a database error rolls
     the whole file back and raises ImportRejected."""
     try:
-        return _write_all(kind, table, progress)
+        return _write_all(kind, table, progress, data_source_id)
     except DatabaseError as exc:
         # The message may quote cell values; the log names only the kind of error.
         logger.error("kpis.import_failed kind=%s error=%s", kind, type(exc).__name__)
@@ -310,13 +340,13 @@ def _write(kind: str, table: tables.Table, progress) -> ImportResult:
         ) from None
 
 
-def _write_all(kind: str, table: tables.Table, progress) -> ImportResult:
-    importer = IMPORTERS[kind]()
+def _write_all(kind: str, table: tables.Table, progress, data_source_id: int) -> ImportResult:
+    importer = IMPORTERS[kind](data_source_id)
     ignored: list[str] = []
     try:
         # Closed before the caller closes the file, also when a bad row stops the import.
         with transaction.atomic(), contextlib.closing(importer.rows(table, ignored)) as rows:
-            written = importer.upsert(rows, max_errors=MAX_ERRORS, progress=progress)
+            written = importer.write(rows, max_errors=MAX_ERRORS, progress=progress)
     except RowsRejected as exc:  # rolled back what earlier batches wrote
         errors = [
             table.row_message(number, error.column, error.reason)

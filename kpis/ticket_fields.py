@@ -86,7 +86,10 @@ def text(row, column, lookups: dict) -> str:
 
 
 def email(row, column, lookups: dict) -> str:
+    """An e-mail address; an empty optional cell is ""."""
     value = text(row, column, lookups)
+    if not value and not column.required:
+        return ""
     try:
         validate_email(value)
     except ValidationError:
@@ -222,6 +225,24 @@ class ExternalId:
         if found is None:
             raise RowError(column.name, str(self.missing) % {"id": key})
         return found
+
+
+def technician(row, column, lookups: dict) -> int | None:
+    """The technician by external id (``lookups["technicians"]``), else by the address in
+    the technician_email cell (``lookups["technician_emails"]``, lower case); both
+    empty: None (unassigned)."""
+    key = text(row, column, lookups) if column.name in row else ""
+    address = cell(row, "technician_email").lower()
+    found = lookups["technicians"].get(key) if key else None
+    if found is None and address:
+        found = lookups["technician_emails"].get(address)
+    if found is not None or not (key or address):
+        return found
+    if key:
+        raise RowError(column.name, _("no technician with external id %(id)r") % {"id": key})
+    raise RowError(
+        "technician_email", _("no technician with e-mail %(email)r") % {"email": address}
+    )
 
 
 def staff(row, column, lookups: dict) -> list[int]:

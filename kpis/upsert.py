@@ -1,6 +1,9 @@
-"""Write rows of clients, technicians or tickets by external id: ``upsert_tickets`` (and
-``upsert_clients``, ``upsert_technicians``), the one way tickets get in, for the CSV
-import, the webhook, every future connector, the demo data and the benchmark loader.
+"""Write rows of clients, contacts, technicians or tickets by external id within one
+data source: ``upsert_tickets`` (and ``upsert_clients``, ``upsert_contacts``,
+``upsert_technicians``), the one way tickets get in, for the CSV import, the webhook,
+every future connector, the demo data and the benchmark loader. The data source is the
+CSV source unless the caller names another; the same external id in two sources is two
+records.
 
 Rows are field values (``columns.clean_row`` makes them from a CSV line or a webhook
 ticket; a connector or a seeder may build them directly) numbered as their source counts
@@ -26,12 +29,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from organisation.models import Client, Technician
+from organisation.models import CSV_SOURCE_ID, Client, Contact, Technician
 
-from . import bulk, rollups
+from . import bulk, requesters, rollups
 from .models import Ticket
 from .models.tickets import DERIVED_FIELDS, derived_values
 from .thresholds import check_thresholds
@@ -104,12 +109,18 @@ class Upsert:
     # Fields filled from other tables than the model's own (not compared, not written).
     related: frozenset[str] = frozenset()
 
-    def __init__(self):
+    def __init__(self, data_source_id: int = CSV_SOURCE_ID):
         self.written = Written()
+        self.data_source_id = data_source_id
 
     @functools.cached_property
     def defaults(self) -> dict:
-        return {name: self.model._meta.get_field(name).get_default() for name in self.defaulted}
+        defaults = {name: self.model._meta.get_field(name).get_default() for name in self.defaulted}
+        return {**defaults, "data_source_id": self.data_source_id}
+
+    def key(self, values: dict) -> str:
+        """What identifies the row's record within the data source."""
+        return values["external_id"]
 
     def complete(self, values: dict, stored: dict | None) -> dict:
         """The record's field values after the row; raises RowError for a check across
@@ -118,12 +129,13 @@ class Upsert:
         full.update((key, value) for key, value in values.items() if key not in self.related)
         return full
 
-    def _stored(self, keys) -> tuple[dict[str, dict], dict[str, int]]:
-        """({external id: stored field values}, {external id: pk}) in one query."""
+    def _stored(self, pending: dict[str, Pending]) -> tuple[dict[str, dict], dict[str, int]]:
+        """({key: stored field values}, {key: pk}) in one query."""
         stored, pks = {}, {}
-        for pk, *values in self.model.objects.filter(external_id__in=list(keys)).values_list(
-            "pk", *self.fields
-        ):
+        records = self.model.objects.filter(
+            data_source_id=self.data_source_id, external_id__in=list(pending)
+        )
+        for pk, *values in records.values_list("pk", *self.fields):
             record = dict(zip(self.fields, values, strict=True))
             stored[record["external_id"]] = record
             pks[record["external_id"]] = pk
@@ -138,6 +150,7 @@ class Upsert:
             old = stored.get(key)
             try:
                 full = self.complete(row.values, old)
+                self.check_others(full, pks.get(key))
             except RowError as exc:
                 problems.append((row.number, exc))
                 continue
@@ -154,6 +167,10 @@ class Upsert:
         if write and not problems:
             self.write(changes)
         return problems
+
+    def check_others(self, full: dict, pk: int | None) -> None:
+        """Raise RowError when the record would clash with another one (``pk``: the
+        stored record's, or None for a new one)."""
 
     def related_change(self, key: str, values: dict, old: dict | None, pk: int | None) -> bool:
         """Note what the row changes in other tables; whether it changes anything."""
@@ -176,7 +193,7 @@ class Upsert:
         self.model.objects.bulk_create(
             [self.model(**record) for record in records],
             update_conflicts=True,
-            unique_fields=["external_id"],
+            unique_fields=["data_source", "external_id"],
             update_fields=update_fields,
             batch_size=BATCH_SIZE,
         )
@@ -188,8 +205,11 @@ class Upsert:
 class TicketUpsert(Upsert):
     model = Ticket
     fields = (
+        "data_source_id",
         "external_id",
+        "title",
         "client_id",
+        "requester_id",
         "priority",
         "opened_at",
         "opened_on",
@@ -212,17 +232,31 @@ class TicketUpsert(Upsert):
         "proactive",
         "auto_remediated",
         "technician_id",
+        "title",
+        "requester_id",
     )
+    # The requester is found from these (kpis.requesters); the technician's e-mail
+    # only finds the technician (kpis.ticket_fields.technician).
+    related = requesters.COLUMNS | {"technician_email"}
 
-    def __init__(self, check: bool = True):
-        super().__init__()
+    def __init__(self, check: bool = True, data_source_id: int = CSV_SOURCE_ID):
+        super().__init__(data_source_id)
         self.touched = rollups.Touched()
         self.check = check
+        self.requesters: requesters.Requesters | None = None
+
+    def batch(self, pending, write=True):
+        self.requesters = requesters.Requesters(
+            self.data_source_id, [row.values for row in pending.values()]
+        )
+        return super().batch(pending, write)
 
     def complete(self, values: dict, stored: dict | None) -> dict:
         """Checks across fields and the derived values use the stored value of each field
         the row leaves out."""
         full = super().complete(values, stored)
+        if "requester_external_id" in values or "requester_email" in values:
+            full["requester_id"] = self.requesters.match(values, full["client_id"])
         opened_at = full["opened_at"]
         moved_in_time = stored is not None and stored["opened_at"] != opened_at
         for column in ("first_response_at", "resolved_at", "escalated_at"):
@@ -255,7 +289,10 @@ class TicketUpsert(Upsert):
         return full
 
     def write(self, changes) -> None:
+        created = self.requesters.create()
         for full, old, _named, _pk in changes:
+            if isinstance(full["requester_id"], requesters.NewContact):
+                full["requester_id"] = created[full["requester_id"]]
             # The old client and day of a changed ticket: their rollups change too.
             if old is not None:
                 self.touched.add(old["client_id"], old["opened_on"])
@@ -265,12 +302,18 @@ class TicketUpsert(Upsert):
         super().write(changes)
 
     def update_fields(self, named: frozenset) -> list[str]:
-        # The derived fields follow opened_at, which every row names.
-        return sorted(set(super().update_fields(named)) | set(DERIVED_FIELDS))
+        # The derived fields follow opened_at, which every row names; the requester
+        # follows its columns.
+        fields = set(super().update_fields(named)) | set(DERIVED_FIELDS)
+        if named & requesters.COLUMNS:
+            fields.add("requester_id")
+        return sorted(fields)
 
     def write_group(self, update_fields: list[str], records: list[dict]) -> None:
         rows = [tuple(record[name] for name in self.fields) for record in records]
-        bulk.upsert(Ticket, self.fields, rows, "external_id", update_fields, BATCH_SIZE)
+        bulk.upsert(
+            Ticket, self.fields, rows, ("data_source_id", "external_id"), update_fields, BATCH_SIZE
+        )
 
     def finish(self) -> Written:
         self.written.client_ids = self.touched.client_ids
@@ -287,8 +330,8 @@ class ClientUpsert(Upsert):
     fields = ("external_id", "name", "contract_start", *defaulted)
     related = frozenset({"responsible_staff"})
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self, data_source_id: int = CSV_SOURCE_ID):
+        super().__init__(data_source_id)
         # {client id: segment before the import} of clients whose segment or contract
         # start changes (a later batch may change it again: the first is kept).
         self.regrouped: dict[int, str] = {}
@@ -310,9 +353,9 @@ class ClientUpsert(Upsert):
         self._staff_batch, self._stored_staff = {}, {}
         if any("responsible_staff" in p.values for p in pending.values()):
             through = Client.responsible_staff.through
-            rows = through.objects.filter(client__external_id__in=list(pending)).values_list(
-                "client_id", "user_id"
-            )
+            rows = through.objects.filter(
+                client__data_source_id=self.data_source_id, client__external_id__in=list(pending)
+            ).values_list("client_id", "user_id")
             for client_id, user_id in rows:
                 self._stored_staff.setdefault(client_id, set()).add(user_id)
         problems = super().batch(pending, write)
@@ -329,13 +372,14 @@ class ClientUpsert(Upsert):
                 self.regrouped.setdefault(pk, old["segment"])
         super().write(changes)
 
-    @staticmethod
-    def _write_staff(staff: dict[str, list[int]]) -> None:
+    def _write_staff(self, staff: dict[str, list[int]]) -> None:
         if not staff:
             return
         through = Client.responsible_staff.through
         ids = dict(
-            Client.objects.filter(external_id__in=list(staff)).values_list("external_id", "pk")
+            Client.objects.filter(
+                data_source_id=self.data_source_id, external_id__in=list(staff)
+            ).values_list("external_id", "pk")
         )
         wanted = {(ids[key], user_id) for key, users in staff.items() for user_id in users}
         current = set(
@@ -372,10 +416,76 @@ class TechnicianUpsert(Upsert):
         return full
 
 
-def add_row(pending: dict[str, Pending], number: int, values: dict) -> None:
-    """Add a row to the batch ``pending``; a second row of the same external id is
+class ContactUpsert(Upsert):
+    """Contacts by external id, else (a row without one, or an id not yet stored) by
+    e-mail within their client, compared without case: a contact entered in the back
+    office is found by its address and takes the file's external id."""
+
+    model = Contact
+    defaulted = ("external_id", "language", "is_active")
+    fields = ("data_source_id", "client_id", "name", "email", *defaulted)
+
+    def key(self, values: dict) -> str:
+        if values.get("external_id"):
+            return f"id:{values['external_id']}"
+        return f"e-mail:{values['client_id']}:{values['email'].lower()}"
+
+    def _stored(self, pending):
+        rows = [row.values for row in pending.values()]
+        keys = {row["external_id"] for row in rows if row.get("external_id")}
+        addresses = {row["email"].lower() for row in rows}
+        records = (
+            Contact.objects.filter(data_source_id=self.data_source_id)
+            .annotate(address=Lower("email"))
+            .filter(Q(external_id__in=keys) | Q(address__in=addresses))
+        )
+        by_key, by_address = {}, {}
+        for pk, address, *values in records.values_list("pk", "address", *self.fields):
+            record = dict(zip(self.fields, values, strict=True))
+            if record["external_id"]:
+                by_key[record["external_id"]] = (pk, record)
+            by_address[record["client_id"], address] = (pk, record)
+        # Every source's contacts with these addresses: one address per client.
+        contacts = Contact.objects.annotate(address=Lower("email")).filter(address__in=addresses)
+        self.taken: dict[tuple[int, str], object] = {
+            (client_id, address): pk
+            for client_id, address, pk in contacts.values_list("client_id", "address", "pk")
+        }
+        stored, pks = {}, {}
+        for key, row in pending.items():
+            values = row.values
+            found = by_key.get(values.get("external_id") or None) or by_address.get(
+                (values["client_id"], values["email"].lower())
+            )
+            if found:
+                pks[key], stored[key] = found
+        return stored, pks
+
+    def check_others(self, full: dict, pk: int | None) -> None:
+        """One address per client (whatever the source): refused here, by row, rather
+        than by the database for the whole file."""
+        address = (full["client_id"], full["email"].lower())
+        if address in self.taken and self.taken[address] != pk:
+            raise RowError("email", _("another contact of this client has this address"))
+        self.taken[address] = pk if pk is not None else object()  # a new one: no other
+
+    def update_fields(self, named: frozenset) -> list[str]:
+        return sorted(named - self.related)  # a stored contact may take an external id
+
+    def write(self, changes) -> None:
+        new = [Contact(**full) for full, old, _named, _pk in changes if old is None]
+        Contact.objects.bulk_create(new, batch_size=BATCH_SIZE)
+        groups: dict[frozenset, list[Contact]] = {}
+        for full, old, named, pk in changes:
+            if old is not None:
+                groups.setdefault(named, []).append(Contact(pk=pk, **full))
+        for named, contacts in groups.items():
+            Contact.objects.bulk_update(contacts, self.update_fields(named), batch_size=BATCH_SIZE)
+
+
+def add_row(pending: dict[str, Pending], number: int, values: dict, key: str) -> None:
+    """Add a row to the batch ``pending`` under ``key``; a second row of the same key is
     applied on top of the first, as if they were written one after the other."""
-    key = values["external_id"]
     if key in pending:
         pending[key].values.update(values)
         pending[key].number = number
@@ -411,7 +521,7 @@ def apply(
                 break
             continue
         upsert.written.rows += 1
-        add_row(pending, number, values)
+        add_row(pending, number, values, upsert.key(values))
         if len(pending) >= BATCH_SIZE:
             check(pending)
             pending = {}
@@ -429,16 +539,27 @@ def apply(
     return upsert.finish()
 
 
-def upsert_tickets(rows: Iterable[tuple[int, dict | RowError]], *, check=True, **options):
-    """Write tickets (see ``apply``; field values as in ``TicketUpsert.fields``, the
-    derived ones left out). ``check=False`` queues no threshold check: a seeder judges
-    the thresholds itself."""
-    return apply(TicketUpsert(check=check), rows, **options)
+def upsert_tickets(
+    rows: Iterable[tuple[int, dict | RowError]],
+    *,
+    check=True,
+    data_source_id: int = CSV_SOURCE_ID,
+    **options,
+):
+    """Write tickets of ``data_source_id`` (see ``apply``; field values as in
+    ``TicketUpsert.fields``, the derived ones left out, the requester as
+    ``kpis.requesters`` reads it). ``check=False`` queues no threshold check: a seeder
+    judges the thresholds itself."""
+    return apply(TicketUpsert(check=check, data_source_id=data_source_id), rows, **options)
 
 
-def upsert_clients(rows, **options) -> Written:
-    return apply(ClientUpsert(), rows, **options)
+def upsert_clients(rows, *, data_source_id: int = CSV_SOURCE_ID, **options) -> Written:
+    return apply(ClientUpsert(data_source_id), rows, **options)
 
 
-def upsert_technicians(rows, **options) -> Written:
-    return apply(TechnicianUpsert(), rows, **options)
+def upsert_contacts(rows, *, data_source_id: int = CSV_SOURCE_ID, **options) -> Written:
+    return apply(ContactUpsert(data_source_id), rows, **options)
+
+
+def upsert_technicians(rows, *, data_source_id: int = CSV_SOURCE_ID, **options) -> Written:
+    return apply(TechnicianUpsert(data_source_id), rows, **options)

@@ -4,7 +4,20 @@ from django.utils.translation import gettext_lazy as _
 from core import delivery
 from core.admin_privacy import HidesConfidentialRows
 
-from .models import Client, Contact, Technician
+from .models import CSV_SOURCE_ID, Client, Contact, DataSource, Technician
+
+
+@admin.register(DataSource)
+class DataSourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "creates_contacts", "created_at"]
+    list_filter = ["kind"]
+    readonly_fields = ["created_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        # The CSV source is every data_source field's default.
+        return super().has_delete_permission(request, obj) and (
+            obj is None or obj.pk != CSV_SOURCE_ID
+        )
 
 
 class UndeliverableFilter(admin.SimpleListFilter):
@@ -33,7 +46,12 @@ class AddresseeAdmin(admin.ModelAdmin):
     """Shows whether an address bounced (core.delivery.Addressee): a column, a
     filter, and the date and server reply on the form. Changing the address clears it."""
 
-    readonly_fields = ["undeliverable_email", "undeliverable_since", "undeliverable_reason"]
+    readonly_fields = [
+        "data_source",
+        "undeliverable_email",
+        "undeliverable_since",
+        "undeliverable_reason",
+    ]
 
 
 # Deleting a client or a technician cascades to survey answers: their delete confirmations
@@ -48,9 +66,10 @@ class ClientAdmin(HidesConfidentialRows, admin.ModelAdmin):
         "escalation_threshold",
         "is_active",
     ]
-    list_filter = ["segment", "is_active"]
+    list_filter = ["segment", "is_active", "data_source"]
     search_fields = ["name", "external_id", "contacts__email"]
     filter_horizontal = ["responsible_staff"]
+    readonly_fields = ["data_source"]
     inlines = [ContactInline]
     date_hierarchy = "contract_start"
 
@@ -58,8 +77,8 @@ class ClientAdmin(HidesConfidentialRows, admin.ModelAdmin):
 @admin.register(Contact)
 class ContactAdmin(AddresseeAdmin):
     list_display = ["name", "email", undeliverable_address, "client", "language", "is_active"]
-    list_filter = [UndeliverableFilter, "language", "is_active"]
-    search_fields = ["name", "email", "client__name"]
+    list_filter = [UndeliverableFilter, "language", "is_active", "data_source"]
+    search_fields = ["name", "email", "external_id", "client__name"]
     list_select_related = ["client"]
 
 
@@ -75,7 +94,7 @@ class TechnicianAdmin(HidesConfidentialRows, AddresseeAdmin):
         "language",
         "user",
     ]
-    list_filter = [UndeliverableFilter, "role", "language", "leave_date"]
+    list_filter = [UndeliverableFilter, "role", "language", "leave_date", "data_source"]
     search_fields = ["name", "email", "external_id"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]

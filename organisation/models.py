@@ -9,7 +9,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from core.delivery import Addressee
@@ -37,6 +38,74 @@ class Language(models.TextChoices):
     ENGLISH = "en", _("English")
 
 
+# The data source every CSV import, back-office entry and demo row belongs to unless
+# another is named: created by the migration that introduced data sources (so existing
+# rows could move to it) and kept by post_migrate. A constant, so that every default of a
+# ``data_source`` field needs no query.
+CSV_SOURCE_ID = 1
+
+
+class DataSource(models.Model):
+    """Where clients, contacts, technicians and tickets come from (a CSV file or the back
+    office, one webhook integration, later each PSA integration). External ids are unique
+    per data source, so two sources with overlapping ids do not collide."""
+
+    class Kind(models.TextChoices):
+        CSV = "csv", _("CSV file or manual entry")
+        WEBHOOK = "webhook", _("Webhook")
+
+    name = SingleLineCharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    creates_contacts = models.BooleanField(
+        _("creates contacts"),
+        default=True,
+        help_text=_("A ticket whose requester is unknown creates the contact."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("data source")
+        verbose_name_plural = _("data sources")
+
+    def __str__(self):
+        return self.name
+
+
+def data_source_field():
+    """The ``data_source`` of a client, contact, technician or ticket (the CSV source
+    unless another is named; a source with records cannot be deleted). Not editable in
+    forms: the way a record comes in decides it (the back office is the CSV source), and
+    moving a record to another source would give its external id another meaning."""
+    return models.ForeignKey(
+        DataSource,
+        on_delete=models.PROTECT,
+        default=CSV_SOURCE_ID,
+        editable=False,
+        related_name="+",
+        verbose_name=_("data source"),
+    )
+
+
+def unique_per_source(name: str, **options) -> models.UniqueConstraint:
+    return models.UniqueConstraint(fields=["data_source", "external_id"], name=name, **options)
+
+
+def ids_by_external_id(queryset, data_source_id: int, keys=None) -> dict[str, int]:
+    """{external id: pk} of the rows a record of ``data_source_id`` may refer to by
+    external id: the source's own, and the CSV source's (the lists the organisation keeps
+    by file or by hand, which every source sees); the source's own win. ``keys``: only
+    these external ids."""
+    rows = queryset.filter(data_source_id__in={data_source_id, CSV_SOURCE_ID})
+    if keys is not None:
+        rows = rows.filter(external_id__in=list(keys))
+    found: dict[str, int] = {}
+    for key, pk, source_id in rows.values_list("external_id", "pk", "data_source_id"):
+        if source_id == data_source_id or key not in found:
+            found[key] = pk
+    return found
+
+
 class ClientQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -50,7 +119,8 @@ class ClientQuerySet(models.QuerySet):
 
 
 class Client(models.Model):
-    external_id = models.CharField(_("external id"), max_length=100, unique=True)
+    data_source = data_source_field()
+    external_id = models.CharField(_("external id"), max_length=100)
     name = SingleLineCharField(_("name"), max_length=200)
     contract_start = models.DateField(_("contract start"))
     segment = SingleLineCharField(
@@ -82,6 +152,7 @@ class Client(models.Model):
         ordering = ["name"]
         verbose_name = _("client")
         verbose_name_plural = _("clients")
+        constraints = [unique_per_source("client_unique_external_id_per_source")]
 
     def __str__(self):
         return self.name
@@ -100,6 +171,9 @@ class Client(models.Model):
 
 
 class Contact(Addressee):
+    data_source = data_source_field()
+    # Contacts entered in the back office may have none.
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("client")
     )
@@ -118,7 +192,10 @@ class Contact(Addressee):
         constraints = [
             models.UniqueConstraint(
                 fields=["client", "email"], name="contact_unique_email_per_client"
-            )
+            ),
+            unique_per_source(
+                "contact_unique_external_id_per_source", condition=~Q(external_id="")
+            ),
         ]
 
     def __str__(self):
@@ -135,9 +212,23 @@ class TechnicianQuerySet(models.QuerySet):
     def active(self):
         return self.filter(leave_date__isnull=True)
 
+    def ids_by_email(self, addresses=None) -> dict[str, int]:
+        """{lower-case e-mail: pk}, how a PSA's member is linked to a technician; where
+        two share an address, the one still employed, else the one who left last.
+        ``addresses``: only these (lower case)."""
+        rows = self.annotate(address=Lower("email"))
+        if addresses is not None:
+            rows = rows.filter(address__in=list(addresses))
+        found: dict[str, int] = {}
+        ordered = rows.order_by(F("leave_date").desc(nulls_first=True), "-pk")
+        for address, pk in ordered.values_list("address", "pk"):
+            found.setdefault(address, pk)
+        return found
+
 
 class Technician(Addressee):
-    external_id = models.CharField(_("external id"), max_length=100, unique=True)
+    data_source = data_source_field()
+    external_id = models.CharField(_("external id"), max_length=100)
     name = SingleLineCharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail"))
     role = SingleLineCharField(
@@ -166,6 +257,7 @@ class Technician(Addressee):
         ordering = ["name"]
         verbose_name = _("technician")
         verbose_name_plural = _("technicians")
+        constraints = [unique_per_source("technician_unique_external_id_per_source")]
 
     def __str__(self):
         return self.name

@@ -179,6 +179,10 @@ def _tickets(request):
         _("Resolved before a failure"),
         _("Auto-remediated"),
         _("Technician"),
+        # Added later: at the end, so the columns before keep their places.
+        _("Title"),
+        _("Requester"),
+        _("Requester e-mail"),
     ]
 
     def iso(moment):
@@ -197,6 +201,9 @@ def _tickets(request):
             t.proactive,
             t.auto_remediated,
             t.technician.name if t.technician else "",
+            t.title,
+            t.requester.name if t.requester else "",
+            t.requester.email if t.requester else "",
         ]
         for t in tickets.listed().order_by("-opened_at", "-pk").iterator(chunk_size=2000)
     )

@@ -24,6 +24,7 @@ class ImportJob(models.Model):
     class Kind(models.TextChoices):
         TICKETS = "tickets", _("Tickets")
         CLIENTS = "clients", _("Clients")
+        CONTACTS = "contacts", _("Contacts")
         TECHNICIANS = "technicians", _("Technicians")
 
     kind = models.CharField(_("what the file contains"), max_length=20, choices=Kind.choices)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.tokens import hash_token, new_token
+from organisation.models import DataSource
 
 
 class WebhookIntegrationQuerySet(models.QuerySet):
@@ -31,6 +32,16 @@ class WebhookIntegrationQuerySet(models.QuerySet):
 
 class WebhookIntegration(models.Model):
     name = models.CharField(_("name"), max_length=100, help_text=_("e.g. HaloPSA production"))
+    # The tickets it pushes belong to this source: a new integration gets its own
+    # (save()); those from before data sources existed keep the CSV source (migration
+    # kpis 0010).
+    data_source = models.ForeignKey(
+        DataSource,
+        on_delete=models.PROTECT,
+        related_name="webhook_integrations",
+        verbose_name=_("data source"),
+        editable=False,
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     token_prefix = models.CharField(_("token starts with"), max_length=8, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -46,6 +57,13 @@ class WebhookIntegration(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self.data_source_id is None:
+            self.data_source = DataSource.objects.create(
+                name=self.name, kind=DataSource.Kind.WEBHOOK
+            )
+        super().save(*args, **kwargs)
 
     def issue_token(self) -> str:
         """Set a new random token (stored hashed) and return it, for showing once."""

@@ -11,7 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from organisation.models import Client, Technician
+from core.single_line import SingleLineCharField
+from organisation.models import Client, Contact, Technician, data_source_field, unique_per_source
 
 
 class Priority(models.TextChoices):
@@ -34,7 +35,9 @@ class Source(models.TextChoices):
 # What every list of tickets shows (the admin, the client page, the ticket list).
 LISTED_FIELDS = (
     "external_id",
+    "title",
     "client",
+    "requester",
     "priority",
     "opened_at",
     "first_response_at",
@@ -61,9 +64,10 @@ class TicketQuerySet(models.QuerySet):
     def listed(self):
         """The tickets with only what a list shows loaded (LISTED_FIELDS, the names of
         the client and the technician)."""
-        own = [name for name in LISTED_FIELDS if name not in ("client", "technician")]
-        return self.select_related("client", "technician").only(
-            *own, "client__name", "technician__name"
+        related = ("client", "requester", "technician")
+        own = [name for name in LISTED_FIELDS if name not in related]
+        return self.select_related(*related).only(
+            *own, "client__name", "requester__name", "requester__email", "technician__name"
         )
 
 
@@ -89,9 +93,20 @@ DERIVED_FIELDS = ("opened_on", "first_response_seconds", "resolution_seconds")
 
 
 class Ticket(models.Model):
-    external_id = models.CharField(_("external id"), max_length=100, unique=True)
+    data_source = data_source_field()
+    external_id = models.CharField(_("external id"), max_length=100)
+    title = SingleLineCharField(_("title"), max_length=255, blank=True)
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="tickets", verbose_name=_("client")
+    )
+    # The client's contact who asked; matched or created by the import (kpis.requesters).
+    requester = models.ForeignKey(
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("requester"),
     )
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
     opened_at = models.DateTimeField(_("opened"))
@@ -126,6 +141,7 @@ class Ticket(models.Model):
         ordering = ["-opened_at"]
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
+        constraints = [unique_per_source("ticket_unique_external_id_per_source")]
         indexes = [
             # Client page and ticket list: Ticket.objects.for_client(c).order_by("-opened_at")
             # with a period filter on opened_on, paginated.

@@ -2,7 +2,8 @@
 
 POST /kpis/webhook/tickets/ with ``Authorization: Bearer <token>`` (or
 ``X-Webhook-Token: <token>``) and a JSON object with the ticket fields of the CSV import
-(docs/import.md), or ``{"tickets": [ ... ]}`` for up to MAX_TICKETS at once. A ticket
+(docs/import.md), or ``{"tickets": [ ... ]}`` for up to MAX_TICKETS at once, stored in
+the integration's data source. A ticket
 changes only in the fields its object names, as a CSV row (``kpis.upsert``); keys
 are read as a CSV header is (German aliases; a key close to a field's name is refused,
 other unknown keys are ignored and listed).
@@ -24,7 +25,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from organisation.models import Client, Technician
+from organisation.models import Client, Technician, ids_by_external_id
 
 from .. import columns, ticket_fields
 from ..models import WebhookIntegration
@@ -50,20 +51,20 @@ def _token(request) -> str:
     return request.headers.get("X-Webhook-Token", "").strip()
 
 
-def _lookups(rows: list[dict]) -> dict:
+def _keys(rows: list[dict], column: str) -> set[str]:
     # Keys no column can hold (NUL, lone surrogates) cannot match and would break the
     # query; the row check names them.
-    client_keys = {str(row.get("client", "")).strip() for row in rows}
-    tech_keys = {str(row.get("technician") or "").strip() for row in rows} - {""}
-    client_keys = {key for key in client_keys if ticket_fields.storable(key)}
-    tech_keys = {key for key in tech_keys if ticket_fields.storable(key)}
-    clients = dict(
-        Client.objects.filter(external_id__in=client_keys).values_list("external_id", "pk")
-    )
-    technicians = dict(
-        Technician.objects.filter(external_id__in=tech_keys).values_list("external_id", "pk")
-    )
-    return {"clients": clients, "technicians": technicians}
+    keys = {str(row.get(column) or "").strip() for row in rows} - {""}
+    return {key for key in keys if ticket_fields.storable(key)}
+
+
+def _lookups(rows: list[dict], data_source_id: int) -> dict:
+    """The clients and technicians the tickets name, as the CSV import reads them."""
+    clients = ids_by_external_id(Client.objects, data_source_id, _keys(rows, "client"))
+    technicians = ids_by_external_id(Technician.objects, data_source_id, _keys(rows, "technician"))
+    addresses = {key.lower() for key in _keys(rows, "technician_email")}
+    technician_emails = Technician.objects.ids_by_email(addresses)
+    return {"clients": clients, "technicians": technicians, "technician_emails": technician_emails}
 
 
 def _rows(items: list[dict]) -> tuple[list[dict | None], list[dict], set[str]]:
@@ -126,7 +127,7 @@ def webhook(request):
     if len(items) > MAX_TICKETS:
         return _error(400, f"At most {MAX_TICKETS} tickets per request.")
     rows, errors, ignored = _rows(items)
-    lookups = _lookups([row for row in rows if row])
+    lookups = _lookups([row for row in rows if row], integration.data_source_id)
     cleaned = []
     for index, row in enumerate(rows):
         if row is None:
@@ -140,7 +141,7 @@ def webhook(request):
     started = time.monotonic()
     try:
         with transaction.atomic():
-            result = upsert_tickets(cleaned)
+            result = upsert_tickets(cleaned, data_source_id=integration.data_source_id)
             WebhookIntegration.objects.filter(pk=integration.pk).update(last_used_at=timezone.now())
     except RowsRejected as exc:  # checks against the stored tickets; nothing was written
         errors = [{"index": i, "field": e.column, "message": e.reason} for i, e in exc.problems]

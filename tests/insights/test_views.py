@@ -11,6 +11,7 @@ from django.urls import reverse
 from core.periods import Period
 from kpis import rollups
 from kpis.models import ThresholdAlert
+from organisation.models import Contact
 from tests.helpers import make_user
 from tests.kpis.conftest import make_client, tickets
 
@@ -39,6 +40,8 @@ def tile(response, key):
 
 
 def _data(n_clients, per_client):
+    """Clients with tickets in March and February, each with a title and a requester
+    (so lists and exports that show them keep their query counts)."""
     clients = []
     for index in range(n_clients):
         client = make_client(
@@ -46,11 +49,21 @@ def _data(n_clients, per_client):
             start=datetime.date(2025, 6, 1),
             segment="Handel" if index % 2 else "Kanzlei",
         )
+        asking = Contact.objects.create(client=client, name="Ada", email=f"ada{index}@x.example")
+        shown = {"title": "Printer jams", "requester": asking}
         tickets(
-            client, datetime.date(2026, 3, 2 + index % 15), per_client, escalated=per_client // 10
+            client,
+            datetime.date(2026, 3, 2 + index % 15),
+            per_client,
+            escalated=per_client // 10,
+            **shown,
         )
         tickets(
-            client, datetime.date(2026, 2, 2 + index % 15), per_client, escalated=per_client // 20
+            client,
+            datetime.date(2026, 2, 2 + index % 15),
+            per_client,
+            escalated=per_client // 20,
+            **shown,
         )
         clients.append(client)
     rollups.rebuild_all()
@@ -259,6 +272,26 @@ def test_every_page_keeps_a_fixed_number_of_queries(
         _count_queries(
             manager_client, "insights:export", django_assert_max_num_queries, 16, table=table
         )
+
+
+def test_the_ticket_list_the_client_page_and_the_export_show_title_and_requester(
+    manager_client,
+):
+    (acme,) = _data(1, 2)
+    listed = manager_client.get(reverse("insights:ticket_list")).content.decode()
+    page = manager_client.get(reverse("insights:client_detail", args=[acme.pk]))
+    for body in (listed, page.content.decode()):
+        assert "Printer jams" in body and "Ada" in body
+    response = manager_client.get(reverse("insights:export", args=["tickets"]))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    # New columns follow the ones the export always had.
+    assert rows[0][-4:] == [
+        "Techniker",
+        "Titel",
+        "Anfragende Person",
+        "E-Mail der anfragenden Person",
+    ]
+    assert rows[1][-3:] == ["Printer jams", "Ada", "ada0@x.example"]
 
 
 def test_exports_neutralise_formulas(manager_client):

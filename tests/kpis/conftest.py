@@ -127,10 +127,12 @@ def upload(client, kind: str, data: str | bytes, name: str | None = None, follow
 
 @pytest.fixture
 def webhook_token(db) -> str:
-    """The token of a PSA webhook integration."""
+    """The token of a PSA webhook integration that writes to the CSV source, as one from
+    before data sources existed does: its tickets and the CSV import's are the same."""
     from kpis.models import WebhookIntegration
+    from organisation.models import CSV_SOURCE_ID
 
-    integration = WebhookIntegration(name="PSA")
+    integration = WebhookIntegration(name="PSA", data_source_id=CSV_SOURCE_ID)
     raw = integration.issue_token()
     integration.save()
     return raw

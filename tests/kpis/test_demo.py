@@ -4,6 +4,7 @@ import datetime
 import io
 import random
 
+from django.db.models import F
 from django.utils import timezone
 
 from core.periods import Period
@@ -32,6 +33,11 @@ def test_the_demo_fills_every_tile_and_runs_once(db, django_assert_max_num_queri
     assert ThresholdAlert.objects.filter(acknowledged_at__isnull=False).exists()
     assert ThresholdAlert.objects.filter(acknowledged_at__isnull=True).exists()
     assert WebhookIntegration.objects.count() == 1
+    # Every ticket has a title; the clients' own tickets name their contact.
+    assert not Ticket.objects.filter(title="").exists()
+    from_clients = Ticket.objects.filter(source="client")
+    assert from_clients.filter(requester__client_id=F("client_id")).count() == from_clients.count()
+    assert not Ticket.objects.exclude(source="client").filter(requester__isnull=False).exists()
     year = Period(today - datetime.timedelta(days=365), today + datetime.timedelta(days=1))
     summary = metrics.escalation_summary(metrics.totals(year))
     assert 0.03 < summary["share"] < 0.15

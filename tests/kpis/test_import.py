@@ -11,7 +11,7 @@ from core.periods import Period
 from kpis import columns, importing, metrics, upsert
 from kpis.models import Ticket, TicketDailyRollup
 from kpis.rollups import _aggregates, sla_targets
-from organisation.models import Client, Technician
+from organisation.models import Client, Contact, Technician
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 HEADER = "external_id,client,priority,opened_at,source,escalated\n"
@@ -43,9 +43,20 @@ def acme(db):
 
 def test_the_documented_example_files_import(db):
     assert _docs("clients").created == 3
+    assert _docs("contacts").created == 4
     assert _docs("technicians").created == 3
     result = _docs("tickets")
     assert result.rows == 5 and result.created == 5
+    requesters = dict(Ticket.objects.values_list("external_id", "requester__email"))
+    assert requesters == {
+        "PSA-40001": "petra.albers@albers.example",  # by external id
+        "PSA-40002": "tom.berger@albers.example",  # by e-mail
+        "PSA-40003": "lena.neumann@neumann.example",
+        "PSA-40004": None,
+        "PSA-40005": "kasse@morgenrot.example",  # created
+    }
+    assert Contact.objects.get(email="kasse@morgenrot.example").name == "Kasse Morgenrot"
+    assert Ticket.objects.get(external_id="PSA-40001").title == "Drucker druckt nicht"
     albers = Client.objects.get(external_id="PSA-C100")
     assert Client.objects.get(external_id="PSA-C101").escalation_threshold == 8
     assert Technician.objects.get(external_id="PSA-T11").hire_date == datetime.date(2023, 6, 1)
@@ -56,7 +67,7 @@ def test_the_documented_example_files_import(db):
 
 
 def test_the_same_file_twice_changes_nothing(db):
-    _docs("clients"), _docs("technicians"), _docs("tickets")
+    _docs("clients"), _docs("contacts"), _docs("technicians"), _docs("tickets")
     before = _snapshot()
     rollups_before = list(TicketDailyRollup.objects.order_by("client_id", "day").values())
     second = _docs("tickets")

@@ -169,10 +169,10 @@ TICKET = {
 
 def test_the_webhook_reads_aliases_and_lists_unknown_fields(acme, client, webhook_token):
     response = send_tickets(
-        client, webhook_token, {**TICKET, "Eskaliert": True, "title": "Drucker"}
+        client, webhook_token, {**TICKET, "Eskaliert": True, "notes": "Drucker"}
     )
     assert response.status_code == 200
-    assert response.json()["ignored_fields"] == ["title"]
+    assert response.json()["ignored_fields"] == ["notes"]
     assert Ticket.objects.get().escalated
 
 

@@ -12,7 +12,7 @@ from django.utils import translation
 from core.periods import Period
 from kpis import importing, metrics
 from kpis.models import Ticket
-from organisation.models import Client, Technician
+from organisation.models import Client, Contact, Technician
 
 from .conftest import ZONE, send_tickets
 
@@ -62,6 +62,17 @@ TICKET_ROW = {
     "proactive": "true",
     "auto_remediated": "true",
     "technician": "TECH-1",
+    "title": "Drucker",
+    "requester_external_id": "P-1",
+    "requester_email": "ada@acme.example",
+}
+CONTACT_ROW = {
+    "client": "C-1",
+    "name": "Bea",
+    "email": "bea@acme.example",
+    "language": "en",
+    "is_active": "false",
+    "external_id": "P-2",
 }
 
 
@@ -73,9 +84,13 @@ def _stored_value(kind: str, column: str):
         return getattr(client, column)
     if kind == "technicians":
         return getattr(Technician.objects.get(external_id="TECH-1"), column)
-    ticket = Ticket.objects.select_related("technician").get(external_id="T-1")
+    if kind == "contacts":
+        return getattr(Contact.objects.get(email="bea@acme.example"), column)
+    ticket = Ticket.objects.select_related("technician", "requester").get(external_id="T-1")
     if column == "technician":
         return ticket.technician.external_id
+    if column.startswith("requester_"):
+        return getattr(ticket.requester, column.removeprefix("requester_"))
     return getattr(ticket, column)
 
 
@@ -99,14 +114,24 @@ KEPT = {
         "proactive": True,
         "auto_remediated": True,
         "technician": "TECH-1",
+        "title": "Drucker",
+        "requester_external_id": "P-1",
+        "requester_email": "ada@acme.example",
     },
+    "contacts": {"language": "en", "is_active": False, "external_id": "P-2"},
 }
-FULL_ROW = {"clients": CLIENT_ROW, "technicians": TECHNICIAN_ROW, "tickets": TICKET_ROW}
+FULL_ROW = {
+    "clients": CLIENT_ROW,
+    "technicians": TECHNICIAN_ROW,
+    "tickets": TICKET_ROW,
+    "contacts": CONTACT_ROW,
+}
 # A required column the second file changes, so the row is an update.
 CHANGED = {
     "clients": ("name", "Acme AG"),
     "technicians": ("name", "Tina T."),
     "tickets": ("priority", "critical"),
+    "contacts": ("name", "Bea B."),
 }
 OPTIONAL = [(kind, column) for kind, columns in KEPT.items() for column in columns]
 
@@ -116,7 +141,8 @@ def stored(db, manager):
     """Every row of the full files stored, each optional column off its default."""
     _import("clients", [CLIENT_ROW])
     _import("technicians", [TECHNICIAN_ROW])
-    _import("tickets", [TICKET_ROW])
+    _import("tickets", [TICKET_ROW])  # creates the requester
+    _import("contacts", [CONTACT_ROW])
     for kind, columns in KEPT.items():
         for column, value in columns.items():
             assert _stored_value(kind, column) == value, (kind, column)
@@ -166,6 +192,10 @@ def test_a_webhook_ticket_leaving_out_an_optional_field_keeps_its_stored_value(
         ("tickets", "first_response_at", None),
         ("tickets", "escalated_at", None),
         ("tickets", "proactive", False),
+        ("tickets", "title", ""),
+        ("contacts", "language", "de"),
+        ("contacts", "is_active", True),
+        ("contacts", "external_id", ""),
     ],
 )
 def test_an_optional_column_present_but_empty_clears_the_value(stored, kind, column, cleared):

@@ -191,6 +191,11 @@ def _ticket_rows(count: int) -> list[dict]:
                 "proactive": "ja" if i % 3 == 0 else "nein",
                 "auto_remediated": "0",
                 "technician": "T-1" if i % 2 else "",
+                "title": f"Ticket {i}",
+                "requester_external_id": "",
+                "requester_email": "ada@acme.example" if i % 2 else "",
+                "requester_name": "Ada",
+                "technician_email": "" if i % 2 else "tina@example.com",
             }
         )
     return rows
@@ -216,6 +221,11 @@ BAD_TICKET_CELLS = {
     "proactive": ["perhaps"],
     "auto_remediated": ["-1"],
     "technician": ["T-404", "T-1\x00"],
+    "title": ["x" * 256, "a\x00b"],
+    "requester_external_id": ["x" * 101, "P-404"],
+    "requester_email": ["no-address", "x" * 250 + "@a.de"],
+    "requester_name": ["x" * 201],
+    "technician_email": ["nobody@example.com", "no-address"],
 }
 
 
@@ -241,10 +251,15 @@ def test_a_valid_file_with_one_corrupted_cell_names_its_row_and_column(
     technicians = {"T-1": known[1].pk}
     # What the row checks shared with the webhook say of the row (a new ticket).
     try:
-        lookups = {"clients": clients, "technicians": technicians}
+        lookups = {
+            "clients": clients,
+            "technicians": technicians,
+            "technician_emails": {"tina@example.com": known[1].pk},
+        }
         values = columns.clean_row(columns.TICKET_COLUMNS, target, lookups)
-        upsert.TicketUpsert().complete(values, None)
-        expected = None
+        pending = {values["external_id"]: upsert.Pending(2, values)}
+        problems = upsert.TicketUpsert().batch(pending, write=False)
+        expected = problems[0][1] if problems else None
     except ticket_fields.RowError as exc:
         expected = exc
     buffer = io.StringIO()

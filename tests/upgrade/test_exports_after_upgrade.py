@@ -1,21 +1,25 @@
-"""A database filled by ``seed_demo`` at the baseline commit, with the clock frozen, and
+"""A database filled by ``seed_demo`` at a baseline commit, with the clock frozen, and
 then migrated to this tree's code gives the same CSV exports of every report as the
-baseline's code gave from it.
+baseline's code gave from it: every column the baseline's export had keeps its header
+and its cells, row by row in the same order; columns added since may follow them at the
+end (an export without new columns is the same byte for byte).
 
-The baseline is the commit before a re-layering (models moved between apps with
-SeparateDatabaseAndState, pages and demo code moved): whatever moves, a database of the
-old layout must upgrade with ``migrate`` alone and every table people download must keep
-its rows, figures and headers at the same URL. Everything runs in processes of its own
-on its own SQLite file, never in the test database: a DATABASE_URL, REDIS_URL or CI of
-the calling shell does not reach it.
+Each baseline is a commit before a change of the schema or the layout (models moved
+between apps with SeparateDatabaseAndState, new tables and constraints): a database of
+the old schema must upgrade with ``migrate`` alone and every table people download must
+keep its rows, figures and headers at the same URL. Everything runs in processes of its
+own on its own SQLite file, never in the test database: a DATABASE_URL, REDIS_URL or CI
+of the calling shell does not reach it.
 
-When a later re-layering needs a new baseline, set BASELINE to the full hash of the
-commit before it (``git rev-parse <commit>``).
+When a later change of the schema needs a new baseline, add the full hash of the commit
+before it (``git rev-parse <commit>``) to BASELINES.
 """
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import os
 import shutil
 import subprocess
@@ -28,8 +32,12 @@ import pytest
 
 pytestmark = pytest.mark.upgrade
 
-# The last commit before apps were re-layered (organisation, insights, demo).
-BASELINE = "e407a92b1888430bdc1f9f9261c7576007f2288f"
+BASELINES = {
+    # The last commit before apps were re-layered (organisation, insights, demo).
+    "before-relayering": "e407a92b1888430bdc1f9f9261c7576007f2288f",
+    # The last commit before data sources, requesters and ticket titles (issue 12).
+    "before-data-sources": "797de277aec333fb465b40ce48cde97e5750769f",
+}
 # The frozen clock of every step (UTC): seeding, both exports and the migrations. The
 # demo's history and every default period are counted back from it.
 MOMENT = "2026-11-18 10:00:00"
@@ -51,21 +59,21 @@ def _git(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
 
 
-def _extract_baseline(target: Path) -> None:
+def _extract_baseline(target: Path, commit: str) -> None:
     if shutil.which("git") is None:
         _fail("The upgrade test needs git to extract the baseline commit.")
     top = _git("rev-parse", "--show-toplevel")
     if top.returncode:
         _fail(f"The upgrade test needs the git repository around {ROOT}: {top.stderr}")
-    if _git("cat-file", "-e", f"{BASELINE}^{{commit}}").returncode:
+    if _git("cat-file", "-e", f"{commit}^{{commit}}").returncode:
         shallow = _git("rev-parse", "--is-shallow-repository").stdout.strip() == "true"
         _fail(
-            f"The upgrade test needs the baseline commit {BASELINE}, which this "
+            f"The upgrade test needs the baseline commit {commit}, which this "
             f"{'shallow ' if shallow else ''}clone lacks. Fetch the full history "
             "(git fetch --unshallow; in CI a checkout with the whole history)."
         )
     archive = subprocess.Popen(
-        ["git", "-C", top.stdout.strip(), "archive", "--format=tar", BASELINE],
+        ["git", "-C", top.stdout.strip(), "archive", "--format=tar", commit],
         stdout=subprocess.PIPE,
     )
     with tarfile.open(fileobj=archive.stdout, mode="r|") as tar:
@@ -122,12 +130,40 @@ def _files(folder: Path) -> set[Path]:
     return {path.relative_to(folder) for path in folder.rglob("*") if path.is_file()}
 
 
+def _table(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def _changed(before: bytes, after: bytes) -> bool:
+    """Whether the upgraded export lost or changed anything of the baseline's: the same
+    bytes, or the same response head and the same rows whose first cells are the
+    baseline's cells with new columns after them (a header of new names), count as
+    unchanged."""
+    if before == after:
+        return False
+    # The file is the response head (status, content type, file name), a blank line, the CSV.
+    (old_head, _, old_body), (new_head, _, new_body) = (
+        before.partition(b"\n\n"),
+        after.partition(b"\n\n"),
+    )
+    old, new = _table(old_body), _table(new_body)
+    if old_head != new_head or len(old) != len(new) or not old:
+        return True
+    width = len(old[0])
+    if len(new[0]) == width:  # no new column: the bytes must be the same
+        return True
+    return any(len(b) != len(new[0]) or b[:width] != a for a, b in zip(old, new, strict=True))
+
+
 def _differences(before: Path, after: Path) -> str:
-    """Empty when both folders hold the same files with the same bytes; else which
-    files differ and unified diffs of the first of them."""
+    """Empty when both folders hold the same files and every export kept the
+    baseline's columns (``_changed``); else which files differ and unified diffs of the
+    first of them."""
     old, new = _files(before), _files(after)
     changed = sorted(
-        name for name in old & new if (before / name).read_bytes() != (after / name).read_bytes()
+        name
+        for name in old & new
+        if _changed((before / name).read_bytes(), (after / name).read_bytes())
     )
     if not changed and old == new:
         return ""
@@ -152,10 +188,11 @@ def _differences(before: Path, after: Path) -> str:
     return "\n".join(lines)
 
 
-def test_every_export_is_the_same_after_upgrading_a_seeded_baseline_database(tmp_path):
+@pytest.mark.parametrize("commit", BASELINES.values(), ids=BASELINES.keys())
+def test_every_export_is_the_same_after_upgrading_a_seeded_baseline_database(tmp_path, commit):
     _faketime()
     baseline = tmp_path / "baseline"
-    _extract_baseline(baseline)
+    _extract_baseline(baseline, commit)
     seeded, upgraded = tmp_path / "baseline.sqlite3", tmp_path / "upgraded.sqlite3"
     before, after = tmp_path / "exports-baseline", tmp_path / "exports-upgraded"
     urls = tmp_path / "urls.json"  # listed by the baseline's run, asked again after
@@ -172,3 +209,13 @@ def test_every_export_is_the_same_after_upgrading_a_seeded_baseline_database(tmp
     differences = _differences(before, after)
     if differences:
         _fail(differences)
+
+
+def test_an_export_may_only_add_columns_at_the_end():
+    head = b"GET /x\nStatus: 200\n\n"
+    before = head + "\ufeffTicket,Client\r\nT-1,Acme\r\n".encode()
+    assert not _changed(before, head + "\ufeffTicket,Client,Title\r\nT-1,Acme,Printer\r\n".encode())
+    assert _changed(before, head + "\ufeffTicket,Title,Client\r\nT-1,Printer,Acme\r\n".encode())
+    assert _changed(before, head + "\ufeffTicket,Client,Title\r\nT-2,Acme,\r\n".encode())
+    assert _changed(before, head + "\ufeffTicket,Client,Title\r\n".encode())
+    assert _changed(before, b"GET /x\nStatus: 500\n\n" + before[len(head) :])

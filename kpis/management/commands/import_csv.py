@@ -1,4 +1,4 @@
-"""manage.py import_csv {clients,technicians,tickets} FILE [--sheet NAME]"""
+"""manage.py import_csv {clients,contacts,technicians,tickets} FILE [--sheet NAME]"""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -7,9 +7,9 @@ from kpis import importing
 
 class Command(BaseCommand):
     help = (
-        "Import clients, technicians or tickets from a CSV file or an Excel workbook "
-        "(.xlsx) (docs/import.md). The whole "
-        "file is rejected if any row is invalid; rows are upserted by external_id."
+        "Import clients, contacts, technicians or tickets from a CSV file or an Excel "
+        "workbook (.xlsx) (docs/import.md). The whole file is rejected if any row is "
+        "invalid; rows are upserted by external_id."
     )
 
     def add_arguments(self, parser):
