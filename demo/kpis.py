@@ -68,6 +68,12 @@ def _ticket(rng, number, client, day, technicians, targets, progress, escalation
     opened = datetime.datetime.combine(
         day, datetime.time(hour, rng.randrange(60), rng.randrange(60)), tzinfo=zone
     )
+    now = timezone.now()
+    if opened > now:
+        # Today's tickets are opened before now: the same share of the day so far as the
+        # drawn hour is of a whole day (no extra draw, so the rest of the demo stays).
+        midnight = datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
+        opened = midnight + (now - midnight) * ((opened - midnight) / datetime.timedelta(days=1))
     priority = _weighted(rng, PRIORITY_WEIGHTS)
     source = _weighted(rng, _sources(progress))
     first_target, resolution_target = targets[priority]
@@ -83,7 +89,6 @@ def _ticket(rng, number, client, day, technicians, targets, progress, escalation
     resolution = max(resolution, first + 1)
     first_at = opened + datetime.timedelta(minutes=first)
     resolved_at = opened + datetime.timedelta(minutes=resolution)
-    now = timezone.now()
     if first_at > now:
         first_at = None
     if resolved_at > now:

@@ -57,7 +57,15 @@ def import_upload(request):
     return render(
         request,
         "kpis/import.html",
-        {"form": form, "errors": errors, "columns": columns.COLUMNS, "jobs": jobs},
+        {
+            "form": form,
+            "errors": errors,
+            # Each kind's columns under its translated name, in the form's order.
+            "columns": [
+                (label, columns.COLUMNS[kind]) for kind, label in ImportJob.Kind.choices
+            ],
+            "jobs": jobs,
+        },
     )
 
 

@@ -4,6 +4,7 @@ import datetime
 import io
 import random
 
+import time_machine
 from django.db.models import F
 from django.utils import timezone
 
@@ -47,3 +48,13 @@ def test_the_demo_fills_every_tile_and_runs_once(db, django_assert_max_num_queri
         demo.seed(org, random.Random(1), today, out)
     assert Ticket.objects.count() == count
     assert "already present" in out.getvalue()
+
+
+def test_the_demo_opens_no_ticket_after_now_also_just_after_midnight(db):
+    # 00:20 in Berlin: a ticket drawn for 20:00 today must not lie in the future.
+    with time_machine.travel(datetime.datetime(2026, 11, 29, 23, 20, tzinfo=datetime.UTC)):
+        today = timezone.localdate()
+        org = seed_organisation(random.Random(1), today)
+        demo.seed(org, random.Random(1), today, io.StringIO())
+        assert Ticket.objects.filter(opened_on=today).exists()
+        assert not Ticket.objects.filter(opened_at__gt=timezone.now()).exists()
