@@ -61,9 +61,7 @@ def import_upload(request):
             "form": form,
             "errors": errors,
             # Each kind's columns under its translated name, in the form's order.
-            "columns": [
-                (label, columns.COLUMNS[kind]) for kind, label in ImportJob.Kind.choices
-            ],
+            "columns": [(label, columns.COLUMNS[kind]) for kind, label in ImportJob.Kind.choices],
             "jobs": jobs,
         },
     )
