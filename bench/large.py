@@ -42,7 +42,7 @@ from django.utils import timezone
 from core.periods import next_step, quarter_label, step_start
 from demo import assessments as demo_assessments
 from demo.organisation import DemoOrg, _user
-from demo.surveys import write_plan
+from demo.surveys import plan_reply, write_plan
 from kpis import thresholds
 from kpis.models import SLATarget, ThresholdAlert, Ticket, TicketDailyRollup
 from kpis.upsert import upsert_tickets
@@ -51,7 +51,6 @@ from surveys.models import (
     Answer,
     Campaign,
     Invitation,
-    InvitationStatus,
     InvitationToken,
     Response,
     Survey,
@@ -491,19 +490,6 @@ class _SurveyWriter:
         return write_plan(self.plan, lambda kind, question_id: question_id, batch_size=5000)
 
 
-def _invitation(recipient, answered_at, sent_at):
-    field = "technician" if isinstance(recipient, Technician) else "contact"
-    return Invitation(
-        email=recipient.email,
-        language=recipient.language,
-        status=InvitationStatus.ANSWERED if answered_at else InvitationStatus.SENT,
-        sent_at=sent_at,
-        answered_at=answered_at,
-        attempts=1,
-        **{field: recipient},
-    )
-
-
 def _seed_surveys(scale: Scale, people: People, rng, today) -> dict[str, int]:
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     now = timezone.now()
@@ -517,7 +503,7 @@ def _seed_surveys(scale: Scale, people: People, rng, today) -> dict[str, int]:
     def respond(rows, recipient, send_at, rate, values):
         when = send_at + datetime.timedelta(hours=rng.randint(1, 72))
         answered = values if (rng.random() < rate and when < now) else None
-        rows.append((_invitation(recipient, when if answered else None, send_at), answered, when))
+        rows.append(plan_reply(recipient, send_at, answered, when))
 
     monday = step_start(first_day, "week")
     while monday + datetime.timedelta(days=4) < today:

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db.models import Max
 
 from core.periods import next_step, quarter_label, step_start
-from organisation.models import Contact
+from organisation.models import Contact, Technician
 from surveys.models import (
     Answer,
     Campaign,
@@ -148,7 +148,7 @@ class _Batch:
 
 
 def _invitation(recipient, status, sent_at, answered_at=None, **extra):
-    field = "technician" if recipient.__class__.__name__ == "Technician" else "contact"
+    field = "technician" if isinstance(recipient, Technician) else "contact"
     return Invitation(
         email=recipient.email,
         language=recipient.language,
@@ -161,8 +161,9 @@ def _invitation(recipient, status, sent_at, answered_at=None, **extra):
     )
 
 
-def _reply(recipient, send_at, answers, when, **extra):
-    """A plan row: a sent invitation, answered at ``when`` when there are ``answers``."""
+def plan_reply(recipient, send_at, answers, when, **extra):
+    """A plan row of ``write_plan``: a sent invitation, answered at ``when`` when there
+    are ``answers`` (also the large benchmark set's rows)."""
     status = InvitationStatus.ANSWERED if answers else InvitationStatus.SENT
     return (
         _invitation(recipient, status, send_at, when if answers else None, **extra),
@@ -213,7 +214,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
                     answers = {"week": _clamp(value, 1, 5)}
                     if rng.random() < 0.08:
                         answers["comment"] = rng.choice(PULSE_COMMENTS)
-                rows.append(_reply(technician, send_at, answers, when))
+                rows.append(plan_reply(technician, send_at, answers, when))
         monday = next_step(monday, "week")
 
     # Client onboarding: days 14, 45 and 85 of each client's first 90 days, to the
@@ -267,7 +268,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
                     if rng.random() < 0.5:
                         answers["comment"] = rng.choice(CLIENT_COMMENTS)
                 rows.append(
-                    _reply(contact, send_at, answers, when, reminders_sent=0 if answers else 2)
+                    plan_reply(contact, send_at, answers, when, reminders_sent=0 if answers else 2)
                 )
 
     # Technician onboarding: day 60, to six technicians employed then.
@@ -296,7 +297,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
                 }
                 if rng.random() < 0.3:
                     answers["comment"] = rng.choice(IMPROVE)
-            rows.append(_reply(technician, send_at, answers, when))
+            rows.append(plan_reply(technician, send_at, answers, when))
 
     # In-depth survey: day 15 of each quarter.
     quarter = step_start(first_day, "quarter")
@@ -339,7 +340,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
                     }
                     if rng.random() < 0.5:
                         answers["improve_first"] = rng.choice(IMPROVE)
-                rows.append(_reply(technician, send_at, answers, when))
+                rows.append(plan_reply(technician, send_at, answers, when))
         quarter = next_step(quarter, "quarter")
 
     # An open campaign started by hand, with every status a manager meets.
@@ -381,9 +382,9 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
                 "asset_discovery": 4,
                 "comment": "Alles bestens bisher.",
             }
-            rows.append(_reply(contact, send_at, answers, when))
+            rows.append(plan_reply(contact, send_at, answers, when))
         else:
-            rows.append(_reply(contact, send_at, None, now))
+            rows.append(plan_reply(contact, send_at, None, now))
 
     campaigns, invitations, responses = batch.write()
     # The anonymous surveys show only published quarters; decide the past ones as the

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from organisation.models import Contact, DataSource, ids_by_external_id
+from organisation.models import Contact, ids_by_external_id
 
 from .ticket_fields import RowError
 
@@ -37,19 +37,13 @@ class NewContact:
 class Requesters:
     """The contacts the rows of one batch name, read at once, and those to create."""
 
-    def __init__(self, data_source_id: int, rows: list[dict]):
+    def __init__(self, data_source_id: int, rows: list[dict], creates: bool):
         self.data_source_id = data_source_id
-        self.creates = (
-            DataSource.objects.filter(pk=data_source_id)
-            .values_list("creates_contacts", flat=True)
-            .first()
-        )
+        self.creates = creates  # the data source's creates_contacts
         keys = {row.get("requester_external_id") for row in rows} - {None, ""}
         addresses = {(row.get("requester_email") or "").lower() for row in rows} - {""}
         self.by_external_id = (
-            ids_by_external_id(Contact.objects.exclude(external_id=""), data_source_id, keys)
-            if keys
-            else {}
+            ids_by_external_id(Contact.objects, data_source_id, keys) if keys else {}
         )
         self.by_email: dict[tuple[int, str], int] = {}
         if addresses:

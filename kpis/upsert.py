@@ -34,7 +34,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from organisation.models import CSV_SOURCE_ID, Client, Contact, Technician
+from organisation.models import CSV_SOURCE_ID, Client, Contact, DataSource, Technician
 
 from . import bulk, requesters, rollups
 from .models import Ticket
@@ -245,9 +245,18 @@ class TicketUpsert(Upsert):
         self.check = check
         self.requesters: requesters.Requesters | None = None
 
+    @functools.cached_property
+    def creates_contacts(self) -> bool:
+        """Whether unknown requesters are created: read once, not per batch."""
+        return bool(
+            DataSource.objects.filter(pk=self.data_source_id)
+            .values_list("creates_contacts", flat=True)
+            .first()
+        )
+
     def batch(self, pending, write=True):
         self.requesters = requesters.Requesters(
-            self.data_source_id, [row.values for row in pending.values()]
+            self.data_source_id, [row.values for row in pending.values()], self.creates_contacts
         )
         return super().batch(pending, write)
 
@@ -385,8 +394,11 @@ class ClientUpsert(Upsert):
         current = set(
             through.objects.filter(client_id__in=ids.values()).values_list("client_id", "user_id")
         )
+        gone = Q()
         for client_id, user_id in current - wanted:
-            through.objects.filter(client_id=client_id, user_id=user_id).delete()
+            gone |= Q(client_id=client_id, user_id=user_id)
+        if gone:  # one DELETE for the batch, not one per link
+            through.objects.filter(gone).delete()
         through.objects.bulk_create(
             [through(client_id=c, user_id=u) for c, u in wanted - current], ignore_conflicts=True
         )
