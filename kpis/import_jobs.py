@@ -1,11 +1,14 @@
-"""Uploaded files (CSV or .xlsx) imported by a Celery task, with a progress page (docs/import.md).
+"""Uploaded files (CSV or .xlsx) previewed, then imported by a Celery task, with a
+progress page (docs/import.md).
 
 An upload of 50 MB holds about 400,000 tickets, some 40 seconds of work: longer than a
 web request may take. So the upload page checks the file's header (``importing.
-check_file``), stores the file (``create``) and queues ``kpis.tasks.run_import`` on
-commit; the task imports it (``run``) through the same ``importing.import_csv`` as the
-management command, and the page ``/kpis/import/jobs/<id>/`` shows the progress and then
-the result or the errors. Without Redis the task runs at once, in the request.
+check_file``) and stores the file with the column mapping chosen (``create``); the page
+``/kpis/import/jobs/<id>/`` shows the first rows as the import would read them
+(``preview``) and, once the manager confirms (``confirm``), queues
+``kpis.tasks.run_import`` on commit; the task imports it (``run``) through the same
+``importing.import_csv`` as the management command, and the page shows the progress and
+then the result or the errors. Without Redis the task runs at once, in the request.
 
 - Once only: ``run`` claims a queued job with a conditional UPDATE (queued -> running),
   so a task delivered twice imports nothing twice, and it marks the job done inside the
@@ -15,7 +18,8 @@ the result or the errors. Without Redis the task runs at once, in the request.
   longer than RUNNING_TIMEOUT (their worker died and the database rolled the import
   back; the manager is told to upload the file again).
 - Data minimisation: the stored file is deleted when the job finishes, and finished
-  jobs (whose error messages may quote cells) after KEEP_FINISHED.
+  jobs (whose error messages may quote cells) after KEEP_FINISHED; a preview nobody
+  confirmed goes after KEEP_PREVIEW.
 """
 
 from __future__ import annotations
@@ -27,13 +31,15 @@ import logging
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.caches import CACHE_ERRORS
+from organisation.models import CSV_SOURCE_ID
 
-from . import importing
-from .models import ImportChunk, ImportJob
+from . import importing, mappings
+from .models import ColumnMapping, ImportChunk, ImportJob
 
 logger = logging.getLogger("kpis.import_jobs")
 
@@ -43,6 +49,7 @@ QUEUED_GRACE = datetime.timedelta(minutes=2)
 # A 50 MB file imports in about a minute; a job running this long has lost its worker.
 RUNNING_TIMEOUT = datetime.timedelta(minutes=30)
 KEEP_FINISHED = datetime.timedelta(days=30)
+KEEP_PREVIEW = datetime.timedelta(days=1)
 # Progress goes through the cache (Redis, shared by web and worker): the job's own row
 # changes only in the import's transaction, which the page cannot see until it commits.
 PROGRESS_SECONDS = 2 * 3600
@@ -52,9 +59,18 @@ def _progress_key(job_id: int) -> str:
     return f"kpis:import-progress:{job_id}"
 
 
-def create(kind: str, binary, file_name: str, user, language: str, sheet: str = "") -> ImportJob:
-    """Store the file ``binary`` (read from its start, a chunk at a time) as a queued job;
-    ``sheet``: the workbook's sheet to import (empty: the first)."""
+def create(
+    kind: str,
+    binary,
+    file_name: str,
+    user,
+    language: str,
+    sheet: str = "",
+    mapping: ColumnMapping | None = None,
+) -> ImportJob:
+    """Store the file ``binary`` (read from its start, a chunk at a time) as a job
+    awaiting confirmation; ``sheet``: the workbook's sheet to import (empty: the first);
+    ``mapping``: how it is read (None: the product's column names), copied onto the job."""
     with transaction.atomic():
         job = ImportJob.objects.create(
             kind=kind,
@@ -63,6 +79,10 @@ def create(kind: str, binary, file_name: str, user, language: str, sheet: str = 
             uploaded_by=user,
             language=language,
             sheet=sheet,
+            state=ImportJob.State.PREVIEW,
+            mapping=mapping,
+            mapping_settings=mappings.mapping_settings(mapping) if mapping else {},
+            data_source_id=mapping.data_source_id if mapping else CSV_SOURCE_ID,
         )
         binary.seek(0)
         number = size = 0
@@ -128,6 +148,38 @@ class StoredFile(io.RawIOBase):
         return len(piece)
 
 
+def mapping_of(job: ImportJob) -> mappings.Mapping | None:
+    """How the job's file is read: the mapping's settings as they were on upload."""
+    if not job.mapping_settings:
+        return None
+    return mappings.Mapping.from_settings(job.kind, job.mapping_settings)
+
+
+def preview(job: ImportJob) -> importing.Preview:
+    """The first rows of a stored file as the import will read them; raises
+    ImportRejected (the file was checked on upload, so only if it changed meaning)."""
+    binary = io.BufferedReader(StoredFile(job.pk, job.size), READ_BUFFER)
+    return importing.preview(job.kind, binary, job.sheet, mapping_of(job), job.data_source_id)
+
+
+def confirm(job: ImportJob) -> bool:
+    """Mark a previewed job as queued (the caller queues the task); False if it was no
+    longer awaiting confirmation (confirmed twice, or discarded)."""
+    return bool(
+        ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.PREVIEW).update(
+            state=ImportJob.State.QUEUED, queued_at=timezone.now()
+        )
+    )
+
+
+def waiting(job: ImportJob) -> bool:
+    """Whether a queued job has waited past the grace time (worker or broker down)."""
+    return (
+        job.state == ImportJob.State.QUEUED
+        and (job.queued_at or job.created_at) < timezone.now() - QUEUED_GRACE
+    )
+
+
 def progress(job: ImportJob) -> dict:
     """{"rows": rows read so far, "percent": of the file's bytes} of a running job."""
     try:
@@ -174,7 +226,14 @@ def run(job_id: int) -> str:
         try:
             with transaction.atomic():
                 binary = io.BufferedReader(stored, READ_BUFFER)
-                result = importing.import_csv(job.kind, binary, progress=report, sheet=job.sheet)
+                result = importing.import_csv(
+                    job.kind,
+                    binary,
+                    progress=report,
+                    sheet=job.sheet,
+                    data_source_id=job.data_source_id,
+                    mapping=mapping_of(job),
+                )
                 if not _finish(job.pk, ImportJob.State.DONE, result=result.counts()):
                     raise _GivenUp
             state = ImportJob.State.DONE
@@ -200,7 +259,7 @@ def _unexpected(error: str) -> str:
 
 def sweep(now: datetime.datetime | None = None) -> dict:
     """Fail jobs running past RUNNING_TIMEOUT, delete jobs finished more than
-    KEEP_FINISHED ago. Returns {"failed": n, "deleted": n, "queued": [ids of jobs queued
+    KEEP_FINISHED ago and previews left unconfirmed for KEEP_PREVIEW. Returns {"failed": n, "deleted": n, "queued": [ids of jobs queued
     longer than QUEUED_GRACE, to queue again]}."""
     now = now or timezone.now()
     failed = 0
@@ -215,12 +274,15 @@ def sweep(now: datetime.datetime | None = None) -> dict:
             )
         failed += _finish(pk, ImportJob.State.FAILED, errors=[message])
     _total, deleted = ImportJob.objects.filter(
-        state__in=[ImportJob.State.DONE, ImportJob.State.FAILED],
-        created_at__lt=now - KEEP_FINISHED,
+        Q(
+            state__in=[ImportJob.State.DONE, ImportJob.State.FAILED],
+            created_at__lt=now - KEEP_FINISHED,
+        )
+        | Q(state=ImportJob.State.PREVIEW, created_at__lt=now - KEEP_PREVIEW)
     ).delete()
     queued = list(
         ImportJob.objects.filter(
-            state=ImportJob.State.QUEUED, created_at__lte=now - QUEUED_GRACE
+            state=ImportJob.State.QUEUED, queued_at__lte=now - QUEUED_GRACE
         ).values_list("pk", flat=True)
     )
     return {"failed": failed, "deleted": deleted.get("kpis.ImportJob", 0), "queued": queued}

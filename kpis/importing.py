@@ -45,6 +45,7 @@ from django.utils.translation import ngettext
 from organisation.models import CSV_SOURCE_ID, Client, Technician, ids_by_external_id
 
 from . import columns, tables
+from .mappings import Mapping
 from .tables import ImportRejected
 from .ticket_fields import RowError
 from .upsert import (
@@ -69,7 +70,7 @@ class ImportResult(Written):
     # Unknown header names, as written in the file.
     ignored_columns: list[str] = field(default_factory=list)
 
-    COUNTS = ("rows", "created", "updated", "unchanged", "moved")
+    COUNTS = ("rows", "created", "updated", "unchanged", "moved", "without_requester")
 
     def counts(self) -> dict:
         """The figures as JSON-ready values (an import job stores them)."""
@@ -115,6 +116,19 @@ class ImportResult(Written):
                 )
                 % {"n": self.moved}
             )
+        if self.without_requester:
+            lines.append(
+                ngettext(
+                    "%(n)d ticket has no requester: its contact is not known by that id and "
+                    "the file has no e-mail column to create it. Import the contacts with "
+                    "their ids, then this file again, to link them.",
+                    "%(n)d tickets have no requester: their contacts are not known by those "
+                    "ids and the file has no e-mail column to create them. Import the "
+                    "contacts with their ids, then this file again, to link them.",
+                    self.without_requester,
+                )
+                % {"n": self.without_requester}
+            )
         if self.ignored_columns:
             names = ", ".join(
                 columns.quoted([name]) if name else _("a column without a name")
@@ -134,22 +148,50 @@ class ImportResult(Written):
         return " ".join(self.lines())
 
 
-def _rows(table: tables.Table, kind: str, ignored: list[str] | None = None):
+class TableHeader:
+    """How the rows of a table become {column: text}: by the product's column names
+    (``kpis.columns.read_header``) or by a column mapping (``kpis.mappings``). Raises
+    ImportRejected for a header that cannot be read."""
+
+    def __init__(self, table: tables.Table, kind: str, mapping: Mapping | None = None):
+        self.width = len(table.names)
+        if mapping is None:
+            header = columns.read_header(kind, table.names)
+            problems = header.messages
+            # Ignored columns are left out of the rows.
+            self.indexes = {column: index for index, column in enumerate(header.columns) if column}
+            self.file_names: dict[str, str] = {}
+            self.ignored = header.ignored
+            self.unused: list[str] = []
+        else:
+            header = mapping.read_header(table.names)
+            problems = header.problems
+            self.indexes, self.file_names = header.indexes, header.file_names
+            # A PSA's export has many columns a mapping does not use: not worth a remark.
+            self.ignored = []
+            self.unused = header.unused
+        if problems:
+            raise ImportRejected(problems)
+
+    def row(self, cells: list[str]) -> dict:
+        """{column: text} of a row's cells; missing cells at the end are empty."""
+        count = len(cells)
+        return {
+            column: cells[index] if index < count else "" for column, index in self.indexes.items()
+        }
+
+    def file_column(self, column: str | None) -> str | None:
+        """The file's name of a column, for messages."""
+        return self.file_names.get(column, column) if column else column
+
+
+def _rows(table: tables.Table, header: TableHeader):
     """(row number as in a spreadsheet, {column: text}) for every data row of ``table``;
-    raises ImportRejected for problems with the file as a whole. Unknown header names
-    that are ignored are appended to ``ignored``."""
-    header = columns.read_header(kind, table.names)
-    if header.problems:
-        raise ImportRejected(header.messages)
-    if ignored is not None:
-        ignored.extend(header.ignored)
-    # Ignored columns get names no column has, so they cannot shadow one.
-    fieldnames = [column or f"\x00ignored-{index}" for index, column in enumerate(header.columns)]
-    width = len(fieldnames)
+    raises ImportRejected for problems with the file as a whole."""
     any_rows = False
     for row_number, cells in table.rows():
         any_rows = True
-        if len(cells) > width:
+        if len(cells) > header.width:
             raise ImportRejected(
                 [
                     table.row_message(
@@ -159,23 +201,20 @@ def _rows(table: tables.Table, kind: str, ignored: list[str] | None = None):
             )
         if not any(value.strip() for value in cells):
             continue  # blank line, e.g. at the end of an Excel export
-        row = dict(zip(fieldnames, cells, strict=False))
-        if len(cells) < width:  # fewer cells: the missing ones are empty
-            row.update(dict.fromkeys(fieldnames[len(cells) :]))
-        yield row_number, row
+        yield row_number, header.row(cells)
     if not any_rows:
         raise ImportRejected([table.no_rows_message()])
 
 
-def check_file(kind: str, binary, sheet: str = "") -> None:
+def check_file(kind: str, binary, sheet: str = "", mapping: Mapping | None = None) -> None:
     """Refuse a file that cannot be imported whatever its rows say (not a CSV file or a
     workbook, a bad header, no data rows, a sheet the workbook lacks) without reading past
     its first row; raises ImportRejected. The upload page runs this before it stores
-    the file for the import task."""
+    the file for the preview and the import task."""
     started = time.monotonic()
     try:
         with contextlib.closing(tables.open_table(binary, sheet)) as table:
-            rows = _rows(table, kind)
+            rows = _rows(table, TableHeader(table, kind, mapping))
             try:
                 next(rows, None)
             finally:
@@ -198,8 +237,9 @@ class Importer:
     # (numbered rows, data_source_id=, max_errors=, progress=) -> Written (kpis.upsert)
     upsert: Callable
 
-    def __init__(self, data_source_id: int = CSV_SOURCE_ID):
+    def __init__(self, data_source_id: int = CSV_SOURCE_ID, mapping: Mapping | None = None):
         self.data_source_id = data_source_id
+        self.mapping = mapping
 
     def write(self, rows, **options) -> Written:
         return self.upsert(rows, data_source_id=self.data_source_id, **options)
@@ -208,15 +248,29 @@ class Importer:
         """What the columns' parsers look up (external ids -> ids), read once."""
         return {}
 
-    def rows(self, table: tables.Table, ignored: list[str]):
+    def rows(self, table: tables.Table, header: TableHeader):
         """(row number, field values or the RowError of a bad cell) for every data row."""
-        lookups = self.lookups()
-        with contextlib.closing(_rows(table, self.kind, ignored)) as rows:
+        read = self.reader(table)
+        with contextlib.closing(_rows(table, header)) as rows:
             for number, row in rows:
-                try:
-                    yield number, columns.clean_row(self.kind_columns, row, lookups)
-                except RowError as exc:
-                    yield number, exc
+                yield number, read(row)
+
+    def reader(self, table: tables.Table) -> Callable[[dict], dict | RowError]:
+        """A function from a row's {column: text} to its field values, or the RowError
+        of its first bad cell: through the mapping, then the columns' parsers."""
+        lookups = self.lookups()
+        translate = self.mapping.translate if self.mapping else None
+        typed = isinstance(table, tables.WorkbookTable)
+
+        def read(row: dict) -> dict | RowError:
+            try:
+                if translate:
+                    row = {column: translate(column, text, typed) for column, text in row.items()}
+                return columns.clean_row(self.kind_columns, row, lookups)
+            except RowError as exc:
+                return exc
+
+        return read
 
 
 class ClientImporter(Importer):
@@ -257,11 +311,19 @@ class TicketImporter(Importer):
     kind_columns = columns.TICKET_COLUMNS
     upsert = staticmethod(upsert_tickets)
 
+    def write(self, rows, **options) -> Written:
+        if self.mapping is not None:  # the mapping decides, not the data source
+            options["creates_contacts"] = self.mapping.creates_contacts
+        return super().write(rows, **options)
+
     def lookups(self) -> dict:
         return {
             "clients": ids_by_external_id(Client.objects, self.data_source_id),
             "technicians": ids_by_external_id(Technician.objects, self.data_source_id),
             "technician_emails": Technician.objects.ids_by_email(),
+            "unknown_technicians_unassigned": bool(
+                self.mapping and self.mapping.unknown_technicians_unassigned
+            ),
         }
 
 
@@ -288,10 +350,12 @@ def import_csv(
     progress: Callable[[int], None] | None = None,
     sheet: str = "",
     data_source_id: int = CSV_SOURCE_ID,
+    mapping: Mapping | None = None,
 ) -> ImportResult:
     """Validate then upsert a whole file of ``kind`` (clients, contacts, technicians,
     tickets) into the data source ``data_source_id``: CSV, or an .xlsx workbook's sheet
-    ``sheet`` (the first when empty).
+    ``sheet`` (the first when empty), in the product's column names or read through
+    ``mapping`` (kpis.mappings).
 
     ``binary`` is a seekable binary file. Raises ImportRejected (nothing written) if any
     row is bad. After the write, rollups of the touched clients and days are refreshed
@@ -302,7 +366,8 @@ def import_csv(
     started = time.monotonic()
     try:
         with contextlib.closing(tables.open_table(binary, sheet)) as table:
-            result = _write(kind, table, progress, data_source_id)
+            importer = IMPORTERS[kind](data_source_id, mapping)
+            result = _write(importer, table, progress)
     except ImportRejected as exc:
         _log_rejected(kind, exc, started)
         raise
@@ -321,14 +386,14 @@ def import_csv(
     return result
 
 
-def _write(kind: str, table: tables.Table, progress, data_source_id: int) -> ImportResult:
+def _write(importer: Importer, table: tables.Table, progress) -> ImportResult:
     """Check and upsert every row in one transaction. A bad row or a database error rolls
     the whole file back and raises ImportRejected."""
     try:
-        return _write_all(kind, table, progress, data_source_id)
+        return _write_all(importer, table, progress)
     except DatabaseError as exc:
         # The message may quote cell values; the log names only the kind of error.
-        logger.error("kpis.import_failed kind=%s error=%s", kind, type(exc).__name__)
+        logger.error("kpis.import_failed kind=%s error=%s", importer.kind, type(exc).__name__)
         raise ImportRejected(
             [
                 _(
@@ -340,22 +405,21 @@ def _write(kind: str, table: tables.Table, progress, data_source_id: int) -> Imp
         ) from None
 
 
-def _write_all(kind: str, table: tables.Table, progress, data_source_id: int) -> ImportResult:
-    importer = IMPORTERS[kind](data_source_id)
-    ignored: list[str] = []
+def _write_all(importer: Importer, table: tables.Table, progress) -> ImportResult:
+    header = TableHeader(table, importer.kind, importer.mapping)
     try:
         # Closed before the caller closes the file, also when a bad row stops the import.
-        with transaction.atomic(), contextlib.closing(importer.rows(table, ignored)) as rows:
+        with transaction.atomic(), contextlib.closing(importer.rows(table, header)) as rows:
             written = importer.write(rows, max_errors=MAX_ERRORS, progress=progress)
     except RowsRejected as exc:  # rolled back what earlier batches wrote
         errors = [
-            table.row_message(number, error.column, error.reason)
+            table.row_message(number, header.file_column(error.column), error.reason)
             for number, error in exc.problems[:MAX_ERRORS]
         ]
         if exc.cut_short or len(exc.problems) > MAX_ERRORS:
             errors.append(_("… further rows not checked."))
         raise ImportRejected(errors) from None
-    return ImportResult.from_written(kind, written, ignored)
+    return ImportResult.from_written(importer.kind, written, header.ignored)
 
 
 def open_upload(uploaded_file):
@@ -364,3 +428,74 @@ def open_upload(uploaded_file):
     if isinstance(handle, codecs.StreamReader):  # pragma: no cover - defensive
         return handle.stream
     return handle
+
+
+# --- Preview ------------------------------------------------------------------------
+
+PREVIEW_ROWS = 10
+
+
+@dataclass
+class PreviewRow:
+    number: int
+    # {column: the file's text}
+    texts: dict
+    # {field: value} as the import would store them, or None when the row is bad.
+    values: dict | None
+    # Why the row would refuse the file, display-ready; "" when it is fine.
+    error: str = ""
+
+
+@dataclass
+class Preview:
+    """The first rows of a file as the import would read them (nothing is stored)."""
+
+    kind: str
+    # (column, the file's column name) of every column the file fills, in column order.
+    columns: list[tuple[columns.Column, str]]
+    # File columns the mapping does not use, or unknown names without a mapping.
+    unused: list[str]
+    rows: list[PreviewRow]
+    # Whether the file has rows after those previewed.
+    more: bool
+
+
+def preview(
+    kind: str,
+    binary,
+    sheet: str = "",
+    mapping: Mapping | None = None,
+    data_source_id: int = CSV_SOURCE_ID,
+    limit: int = PREVIEW_ROWS,
+) -> Preview:
+    """The first ``limit`` data rows of a file read as ``import_csv`` reads them, each
+    with its values or the reason it would refuse the file; raises ImportRejected for a
+    file that cannot be imported at all. Checks that need the stored records or all the
+    rows (a requester to be created, an answer before the stored opening) come with the
+    import, which still refuses the whole file for any bad row."""
+    importer = IMPORTERS[kind](data_source_id, mapping)
+    with contextlib.closing(tables.open_table(binary, sheet)) as table:
+        header = TableHeader(table, kind, mapping)
+        read = importer.reader(table)
+        rows: list[PreviewRow] = []
+        more = False
+        with contextlib.closing(_rows(table, header)) as numbered:
+            for number, texts in numbered:
+                if len(rows) == limit:
+                    more = True
+                    break
+                values = read(texts)
+                if isinstance(values, RowError):
+                    error = table.row_message(
+                        number, header.file_column(values.column), values.reason
+                    )
+                    rows.append(PreviewRow(number, texts, None, error))
+                else:
+                    rows.append(PreviewRow(number, texts, values))
+    shown = [
+        (column, header.file_names.get(column.name, column.name))
+        for column in importer.kind_columns
+        if column.name in header.indexes
+    ]
+    unused = header.unused if mapping is not None else header.ignored
+    return Preview(kind, shown, unused, rows, more)

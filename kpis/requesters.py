@@ -6,7 +6,10 @@ the contact with that external id in the ticket's data source (or the CSV source
 ``organisation.models.ids_by_external_id``); else the contact of the ticket's client
 with that e-mail (without case); else, when the data source creates contacts, a new
 contact of the client and the source with the name (or, without one, the e-mail), the
-e-mail and the external id; otherwise the row is refused. Both cells empty: no
+e-mail and the external id; otherwise the row is refused. A row naming an unknown
+contact by external id without having a ``requester_email`` column at all (ConnectWise's
+ticket report has no contact e-mail) keeps the ticket without a requester, and the
+import counts it: a contact import with those ids links them later. Both cells empty: no
 requester. A row naming neither column keeps the stored requester.
 """
 
@@ -67,6 +70,8 @@ class Requesters:
         found = self.by_email.get((client_id, address.lower())) if address else None
         if found is not None:
             return found
+        if "requester_email" not in values:  # no e-mail to be had: counted by the caller
+            return None
         column = "requester_external_id" if key else "requester_email"
         if not self.creates:
             raise RowError(

@@ -230,7 +230,8 @@ class ExternalId:
 def technician(row, column, lookups: dict) -> int | None:
     """The technician by external id (``lookups["technicians"]``), else by the address in
     the technician_email cell (``lookups["technician_emails"]``, lower case); both
-    empty: None (unassigned)."""
+    empty: None (unassigned). An unknown one refuses the row, unless the column mapping
+    imports such tickets unassigned (``lookups["unknown_technicians_unassigned"]``)."""
     key = text(row, column, lookups) if column.name in row else ""
     address = cell(row, "technician_email").lower()
     found = lookups["technicians"].get(key) if key else None
@@ -238,6 +239,8 @@ def technician(row, column, lookups: dict) -> int | None:
         found = lookups["technician_emails"].get(address)
     if found is not None or not (key or address):
         return found
+    if lookups.get("unknown_technicians_unassigned"):  # a column mapping's choice
+        return None
     if key:
         raise RowError(column.name, _("no technician with external id %(id)r") % {"id": key})
     raise RowError(

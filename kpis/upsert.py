@@ -72,6 +72,8 @@ class Written:
     updated: int = 0
     unchanged: int = 0
     moved: int = 0
+    # Tickets whose requester is unknown, with no e-mail to create the contact from.
+    without_requester: int = 0
     client_ids: list[int] = field(default_factory=list)
 
 
@@ -239,15 +241,23 @@ class TicketUpsert(Upsert):
     # only finds the technician (kpis.ticket_fields.technician).
     related = requesters.COLUMNS | {"technician_email"}
 
-    def __init__(self, check: bool = True, data_source_id: int = CSV_SOURCE_ID):
+    def __init__(
+        self,
+        check: bool = True,
+        data_source_id: int = CSV_SOURCE_ID,
+        creates_contacts: bool | None = None,
+    ):
         super().__init__(data_source_id)
         self.touched = rollups.Touched()
         self.check = check
         self.requesters: requesters.Requesters | None = None
+        if creates_contacts is not None:  # a column mapping's setting
+            self.creates_contacts = creates_contacts
 
     @functools.cached_property
     def creates_contacts(self) -> bool:
-        """Whether unknown requesters are created: read once, not per batch."""
+        """Whether unknown requesters are created (the data source's setting unless the
+        caller gives one): read once, not per batch."""
         return bool(
             DataSource.objects.filter(pk=self.data_source_id)
             .values_list("creates_contacts", flat=True)
@@ -266,6 +276,8 @@ class TicketUpsert(Upsert):
         full = super().complete(values, stored)
         if "requester_external_id" in values or "requester_email" in values:
             full["requester_id"] = self.requesters.match(values, full["client_id"])
+            if full["requester_id"] is None and values.get("requester_external_id"):
+                self.written.without_requester += 1
         opened_at = full["opened_at"]
         moved_in_time = stored is not None and stored["opened_at"] != opened_at
         for column in ("first_response_at", "resolved_at", "escalated_at"):
@@ -556,13 +568,18 @@ def upsert_tickets(
     *,
     check=True,
     data_source_id: int = CSV_SOURCE_ID,
+    creates_contacts: bool | None = None,
     **options,
 ):
     """Write tickets of ``data_source_id`` (see ``apply``; field values as in
     ``TicketUpsert.fields``, the derived ones left out, the requester as
     ``kpis.requesters`` reads it). ``check=False`` queues no threshold check: a seeder
-    judges the thresholds itself."""
-    return apply(TicketUpsert(check=check, data_source_id=data_source_id), rows, **options)
+    judges the thresholds itself. ``creates_contacts``: whether unknown requesters are
+    created (None: as the data source says)."""
+    upsert = TicketUpsert(
+        check=check, data_source_id=data_source_id, creates_contacts=creates_contacts
+    )
+    return apply(upsert, rows, **options)
 
 
 def upsert_clients(rows, *, data_source_id: int = CSV_SOURCE_ID, **options) -> Written:

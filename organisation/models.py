@@ -53,6 +53,8 @@ class DataSource(models.Model):
     class Kind(models.TextChoices):
         CSV = "csv", _("CSV file or manual entry")
         WEBHOOK = "webhook", _("Webhook")
+        # A PSA's exports read with a column mapping (kpis.models.ColumnMapping).
+        FILE = "file", _("PSA export files")
 
     name = SingleLineCharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

@@ -4,12 +4,12 @@
 - config: the organisation's KPI settings (thresholds, benchmark)
 - alerts: threshold and team satisfaction alerts
 - integrations: webhook integrations with hashed tokens
-- imports: uploaded CSV files and their import jobs
+- imports: uploaded files, their import jobs and the column mappings they are read with
 """
 
 from .alerts import AlertEmail, AlertState, TeamSatisfactionAlert, ThresholdAlert
 from .config import KpiSettings
-from .imports import ImportChunk, ImportJob
+from .imports import ColumnMapping, ImportChunk, ImportJob
 from .integrations import WebhookIntegration
 from .tickets import (
     PRIORITIES,
@@ -25,6 +25,7 @@ __all__ = [
     "PRIORITIES",
     "AlertEmail",
     "AlertState",
+    "ColumnMapping",
     "ImportChunk",
     "ImportJob",
     "KpiSettings",

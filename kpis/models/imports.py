@@ -1,6 +1,7 @@
-"""Uploaded CSV files waiting for, or done with, their import (kpis/import_jobs.py).
+"""Uploaded files waiting for, or done with, their import (kpis/import_jobs.py), and the
+column mappings they are read with (kpis/mappings.py).
 
-The upload page stores the file and queues a task; the task imports it and records the
+The upload page stores the file and shows a preview; once confirmed, a task the task imports it and records the
 result here, so the manager can leave the progress page and come back. The file's bytes
 are stored in the database, in ImportChunk rows of up to a megabyte: every web and worker
 container reaches the database, whereas a file on one container's disk would need a
@@ -13,11 +14,15 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from organisation.models import CSV_SOURCE_ID
+
 
 class ImportJob(models.Model):
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
+        # Stored and shown as a preview; imported once the manager confirms.
+        PREVIEW = "preview", _("Awaiting confirmation")
         DONE = "done", _("Imported")
         FAILED = "failed", _("Not imported")
 
@@ -39,11 +44,33 @@ class ImportJob(models.Model):
         related_name="+",
         verbose_name=_("uploaded by"),
     )
+    # How the file is read: the mapping chosen on upload (None: the product's own column
+    # names) and a copy of its settings taken then, so that the import reads the file as
+    # the preview did even if the mapping is changed or deleted meanwhile.
+    mapping = models.ForeignKey(
+        "ColumnMapping",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("column mapping"),
+    )
+    mapping_settings = models.JSONField(default=dict, blank=True)
+    # Where its records belong: the mapping's data source, else the CSV source.
+    data_source = models.ForeignKey(
+        "organisation.DataSource",
+        on_delete=models.PROTECT,
+        default=CSV_SOURCE_ID,
+        related_name="+",
+        verbose_name=_("data source"),
+    )
     # The workbook's sheet to import (an .xlsx upload); empty: the first.
     sheet = models.CharField(_("sheet"), max_length=31, blank=True, default="")
     # The uploader's language: the task writes the error messages in it.
     language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    # When it was confirmed and queued (the sweep's clock for a lost queue message).
+    queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # ImportResult.counts() once imported.
@@ -86,3 +113,85 @@ class ImportChunk(models.Model):
 
     def __str__(self):
         return f"{self.job_id}/{self.number}"
+
+
+class ColumnMapping(models.Model):
+    """How a PSA's export is read (kpis/mappings.py): which file column fills each field,
+    the date order, decimal separator and time zone of its cells, and the values that
+    mean "escalated", "proactive" or each priority. A mapping belongs to a data source:
+    what it imports gets that source's external ids."""
+
+    class DateOrder(models.TextChoices):
+        DMY = "dmy", _("Day, month, year (31.12.2026 or 31/12/2026)")
+        MDY = "mdy", _("Month, day, year (12/31/2026)")
+        YMD = "ymd", _("Year, month, day (2026-12-31 or 2026/12/31)")
+
+    class DecimalSeparator(models.TextChoices):
+        COMMA = ",", _("Comma (8,5)")
+        POINT = ".", _("Point (8.5)")
+
+    data_source = models.ForeignKey(
+        "organisation.DataSource",
+        on_delete=models.CASCADE,
+        related_name="column_mappings",
+        verbose_name=_("data source"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(
+        _("what the file contains"), max_length=20, choices=ImportJob.Kind.choices
+    )
+    date_order = models.CharField(
+        _("date order"),
+        max_length=3,
+        choices=DateOrder.choices,
+        default=DateOrder.DMY,
+        help_text=_("How dates written as text are read; ISO dates (2026-12-31) always work."),
+    )
+    decimal_separator = models.CharField(
+        _("decimal separator"),
+        max_length=1,
+        choices=DecimalSeparator.choices,
+        default=DecimalSeparator.COMMA,
+    )
+    time_zone = models.CharField(
+        _("time zone of the timestamps"),
+        max_length=64,
+        default=settings.TIME_ZONE,
+        help_text=_("Timestamps without an offset are read in this zone."),
+    )
+    creates_contacts = models.BooleanField(
+        _("creates contacts"),
+        default=True,
+        help_text=_(
+            "A ticket whose requester is not yet a contact creates the contact (needs the "
+            "requester's e-mail)."
+        ),
+    )
+    unknown_technicians_unassigned = models.BooleanField(
+        _("unknown technicians: import unassigned"),
+        default=False,
+        help_text=_(
+            "A ticket whose technician is not known here (an RMM's integration user, a "
+            "colleague not imported) is imported unassigned instead of refusing the file."
+        ),
+    )
+    # {field: {"columns": [file column, …], "values": {value: [text, …]}, "other": value,
+    # "split": separator}}: see kpis/mappings.py.
+    rules = models.JSONField(_("columns and values"), default=dict, blank=True)
+    # The ready-made mapping it was made from (kpis/mapping_presets.py), if any.
+    preset = models.CharField(max_length=40, blank=True, default="", editable=False)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["data_source__name", "name"]
+        verbose_name = _("column mapping")
+        verbose_name_plural = _("column mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["data_source", "name"], name="mapping_unique_name")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.data_source})"
+
+    def get_absolute_url(self):
+        return reverse("kpis:mapping_edit", args=[self.pk])

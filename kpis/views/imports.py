@@ -1,4 +1,5 @@
-"""The manager-area upload (CSV or .xlsx) and the progress page of each upload (kpis/import_jobs.py).
+"""The manager-area upload (CSV or .xlsx), the preview of each upload before it is
+imported, and its progress page (kpis/import_jobs.py).
 
 Managers share the organisation's data (every client, every ticket), so every manager
 sees every upload, not only their own."""
@@ -7,15 +8,17 @@ from __future__ import annotations
 
 from functools import partial
 
+from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from accounts.roles import manager_required
 from core.one_time_forms import one_time_form
 
-from .. import columns, import_jobs, importing, tables
+from .. import columns, import_jobs, import_preview, importing, mappings, tables
 from ..forms import ImportForm
 from ..models import ImportJob
 from ..tasks import run_import
@@ -35,25 +38,30 @@ def import_upload(request):
         if form.is_valid():
             kind, upload = form.cleaned_data["kind"], form.cleaned_data["file"]
             sheet = form.cleaned_data["sheet"].strip()
+            mapping = form.cleaned_data["mapping"]
             try:
                 with importing.open_upload(upload) as binary:
                     # A binary file or a bad header is refused here, before it is stored.
-                    importing.check_file(kind, binary, sheet)
+                    importing.check_file(
+                        kind, binary, sheet, mappings.Mapping.of(mapping) if mapping else None
+                    )
                     job = import_jobs.create(
-                        kind, binary, upload.name, request.user, get_language(), sheet
+                        kind, binary, upload.name, request.user, get_language(), sheet, mapping
                     )
             except tables.SheetMissing as exc:
                 form.add_error("sheet", exc.errors)
             except importing.ImportRejected as exc:
                 errors = exc.errors
             else:
-                # A broker outage leaves the job queued: the sweep queues it again.
-                transaction.on_commit(partial(run_import.delay, job.pk), robust=True)
-                return redirect(job)
+                return redirect(job)  # to the preview
     else:
-        kind = request.GET.get("kind")
-        form = ImportForm(initial={"kind": kind} if kind in importing.KINDS else None)
-    jobs = ImportJob.objects.select_related("uploaded_by")[:RECENT_JOBS]
+        initial = {}
+        if (kind := request.GET.get("kind")) in importing.KINDS:
+            initial["kind"] = kind
+        if (mapping := request.GET.get("mapping", "")).isdigit():
+            initial["mapping"] = int(mapping)
+        form = ImportForm(initial=initial)
+    jobs = ImportJob.objects.select_related("uploaded_by", "data_source")[:RECENT_JOBS]
     return render(
         request,
         "kpis/import.html",
@@ -69,27 +77,58 @@ def import_upload(request):
 
 def get_import_job(pk: int) -> ImportJob:
     """An upload for a manager page (managers see every upload)."""
-    return get_object_or_404(ImportJob.objects.select_related("uploaded_by"), pk=pk)
+    return get_object_or_404(ImportJob.objects.select_related("uploaded_by", "data_source"), pk=pk)
 
 
 @manager_required
 def import_job(request, pk: int):
     job = get_import_job(pk)
-    running = job.state == ImportJob.State.RUNNING
+    if request.method == "POST":
+        return _decide(request, job)
+    preview, errors = None, []
+    if job.state == ImportJob.State.PREVIEW:
+        try:
+            preview = import_preview.shown(
+                import_jobs.preview(job),
+                job.data_source_id,
+                job.mapping_settings.get("creates_contacts"),
+            )
+        except importing.ImportRejected as exc:
+            errors = exc.errors
+    elif job.state == ImportJob.State.FAILED:
+        errors = job.errors
     result = None
     if job.state == ImportJob.State.DONE:
         result = importing.ImportResult.from_counts(job.kind, job.result).lines()
+    running = job.state == ImportJob.State.RUNNING
     return render(
         request,
         "kpis/import_job.html",
         {
             "job": job,
+            "mapping_name": job.mapping_settings.get("name", ""),
+            "preview": preview,
             "progress": import_jobs.progress(job) if running else None,
             "result": result,
-            "errors": job.errors if job.state == ImportJob.State.FAILED else [],
-            "refresh": REFRESH_SECONDS if not job.finished else None,
+            "errors": errors,
+            "refresh": REFRESH_SECONDS if job.state in REFRESHING else None,
             # Still queued after the grace time: the worker or the broker is down.
-            "waiting": job.state == ImportJob.State.QUEUED
-            and job.created_at < timezone.now() - import_jobs.QUEUED_GRACE,
+            "waiting": import_jobs.waiting(job),
         },
     )
+
+
+REFRESHING = (ImportJob.State.QUEUED, ImportJob.State.RUNNING)
+
+
+def _decide(request, job: ImportJob):
+    """The manager's answer to a preview: import the file, or discard it."""
+    if request.POST.get("action") == "discard":
+        if job.state == ImportJob.State.PREVIEW:
+            job.delete()
+            messages.info(request, _("The file was discarded; nothing was imported."))
+        return redirect(f"{reverse('kpis:import')}?kind={job.kind}")
+    if import_jobs.confirm(job):
+        # A broker outage leaves the job queued: the sweep queues it again.
+        transaction.on_commit(partial(run_import.delay, job.pk), robust=True)
+    return redirect(job)

@@ -80,8 +80,14 @@ def test_an_import_raises_the_alert_and_the_manager_drills_down(page, live_serve
     page.select_option("select[name=kind]", "tickets")
     page.set_input_files("input[name=file]", _import_file(tmp_path))
     page.locator("main form [type=submit]").click()
-    # The upload's own page: without Redis the task ran at once, so it shows the result.
+    # The upload's own page shows the first rows as they will be stored; nothing is yet.
     expect(page).to_have_url(re.compile(r"/kpis/import/jobs/\d+/$"))
+    preview = page.get_by_test_id("import-preview")
+    expect(preview.locator("tbody > tr")).to_have_count(10)
+    expect(preview).to_contain_text(CLIENT)
+    assert not ThresholdAlert.objects.exists()
+    page.get_by_test_id("import-confirm").click()
+    # Without Redis the task ran at once, so the page shows the result.
     expect(page.get_by_test_id("import-result")).to_contain_text(
         "10 Zeilen importiert: 10 neu, 0 aktualisiert, 0 unverändert."
     )

@@ -34,6 +34,12 @@ def _import_job(cast):
     return {"pk": job.pk}
 
 
+def _mapping(cast):
+    from kpis.mapping_presets import PRESETS, create_mapping
+
+    return {"pk": create_mapping(PRESETS["halopsa"]).pk}
+
+
 ACCESS = {
     "insights:dashboard": managers_only(),
     "insights:escalations": managers_only(),
@@ -48,6 +54,13 @@ ACCESS = {
     "kpis:import": managers_only(),
     # Every manager sees every upload: managers share the organisation's data.
     "kpis:import_job": managers_only(kwargs=_import_job),
+    "kpis:mappings": managers_only(),
+    "kpis:mapping_new": managers_only(),
+    "kpis:mapping_edit": managers_only(kwargs=_mapping),
+    "kpis:mapping_from_preset": Rule(
+        LOGIN, 403, 302, 302, kwargs=lambda cast: {"key": "connectwise"}, method="post"
+    ),
+    "kpis:mapping_delete": Rule(LOGIN, 403, 302, 302, kwargs=_mapping, method="post"),
     "insights:export": managers_only(kwargs=lambda cast: {"table": "escalations"}),
     "kpis:webhook": Rule(405, 405, 405, 405),
 }

@@ -107,22 +107,39 @@ def tickets(client, day, count, escalated=0, **extra) -> list[Ticket]:
     return made
 
 
-def upload(client, kind: str, data: str | bytes, name: str | None = None, follow: bool = True):
-    """Upload a file at the import page as a manager's browser does, run the import task
-    it queues on commit, and return the page shown next: the form again (with the reasons
-    a file is refused at once) or, with ``follow``, the upload's own page."""
-    from django.test import TestCase
+def upload(
+    client,
+    kind: str,
+    data: str | bytes,
+    name: str | None = None,
+    follow: bool = True,
+    confirm: bool = True,
+    **fields,
+):
+    """Upload a file at the import page as a manager's browser does, confirm its preview
+    (unless not ``confirm``), run the import task queued on commit, and return the page
+    shown next: the form again (with the reasons a file is refused at once) or, with
+    ``follow``, the upload's own page."""
     from django.urls import reverse
 
     file = io.BytesIO(data.encode() if isinstance(data, str) else data)
     file.name = name or f"{kind}.csv"
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(
-            reverse("kpis:import"), with_form_token({"kind": kind, "file": file})
-        )
+    response = client.post(
+        reverse("kpis:import"), with_form_token({"kind": kind, "file": file, **fields})
+    )
+    if response.status_code == 302 and confirm:
+        response = confirm_upload(client, response["Location"])
     if follow and response.status_code == 302:
         return client.get(response["Location"])
     return response
+
+
+def confirm_upload(client, job_url: str):
+    """Press "Import the file" on an upload's preview and run the task it queues."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(job_url, {"action": "import"})
 
 
 @pytest.fixture

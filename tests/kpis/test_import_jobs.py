@@ -14,7 +14,7 @@ from kpis.models import ImportChunk, ImportJob, Ticket
 from organisation.models import Client
 from tests.helpers import with_form_token
 
-from .conftest import upload
+from .conftest import confirm_upload, upload
 
 HEADER = "external_id,client,priority,opened_at,source,escalated\n"
 GOOD = HEADER + "T-1,C-1,high,2026-02-01T09:00:00+01:00,client,false\n"
@@ -29,7 +29,11 @@ def acme(db):
 
 
 def _store(kind="tickets", text=GOOD, user=None, language="en") -> ImportJob:
-    return import_jobs.create(kind, io.BytesIO(text.encode()), f"{kind}.csv", user, language)
+    """A stored upload whose preview was confirmed: queued."""
+    job = import_jobs.create(kind, io.BytesIO(text.encode()), f"{kind}.csv", user, language)
+    assert import_jobs.confirm(job)
+    job.refresh_from_db()
+    return job
 
 
 def test_the_upload_page_imports_in_a_task_and_shows_the_result(manager_client, manager, acme):
@@ -59,11 +63,19 @@ def test_a_double_click_on_import_stores_and_imports_the_file_once(
     for _ in range(2):
         file = io.BytesIO(GOOD.encode())
         file.name = "tickets.csv"
-        with django_capture_on_commit_callbacks(execute=True):
-            responses.append(manager_client.post(reverse("kpis:import"), {**data, "file": file}))
+        responses.append(manager_client.post(reverse("kpis:import"), {**data, "file": file}))
     job = ImportJob.objects.get()
     assert [r.status_code for r in responses] == [302, 302]
     assert {r["Location"] for r in responses} == {job.get_absolute_url()}
+    # A double click on "Import the file" imports it once, too.
+    confirmed = []
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True) as queued:
+            confirmed.append(manager_client.post(job.get_absolute_url(), {"action": "import"}))
+        confirmed.append(len(queued))
+    job.refresh_from_db()
+    # The first queues the import (which queues the threshold check); the second nothing.
+    assert [c if isinstance(c, int) else c.status_code for c in confirmed] == [302, 2, 302, 0]
     assert job.state == "done" and Ticket.objects.count() == 1
 
 
@@ -77,7 +89,11 @@ def test_the_task_is_queued_only_when_the_upload_is_stored(manager_client, acme)
             reverse("kpis:import"), with_form_token({"kind": "tickets", "file": file})
         )
     job = ImportJob.objects.get()
-    assert job.state == "queued" and job.chunks.exists() and len(callbacks) == 1
+    assert job.state == "preview" and job.chunks.exists() and not callbacks
+    with TestCase.captureOnCommitCallbacks() as callbacks:
+        manager_client.post(job.get_absolute_url(), {"action": "import"})
+    job.refresh_from_db()
+    assert job.state == "queued" and len(callbacks) == 1
     page = manager_client.get(job.get_absolute_url()).content.decode()
     assert '<meta http-equiv="refresh" content="2">' in page
     callbacks[0]()
@@ -176,8 +192,12 @@ def test_the_sweep_queues_again_what_the_broker_lost(acme, monkeypatch):
     queued = []
     monkeypatch.setattr(tasks.run_import, "delay", lambda job_id: queued.append(job_id))
     fresh, lost = _store(), _store()
+    # Uploaded long ago but confirmed just now: not lost (the grace runs from the queueing).
+    ImportJob.objects.filter(pk=fresh.pk).update(
+        created_at=timezone.now() - datetime.timedelta(hours=1)
+    )
     ImportJob.objects.filter(pk=lost.pk).update(
-        created_at=timezone.now() - import_jobs.QUEUED_GRACE - datetime.timedelta(seconds=1)
+        queued_at=timezone.now() - import_jobs.QUEUED_GRACE - datetime.timedelta(seconds=1)
     )
     assert tasks.sweep_imports.apply().get()["queued"] == 1
     assert queued == [lost.pk] and fresh.pk not in queued
@@ -185,8 +205,9 @@ def test_the_sweep_queues_again_what_the_broker_lost(acme, monkeypatch):
 
 def test_the_job_page_says_when_a_job_waits_for_long(manager_client, acme):
     job = _store()
+    assert "Hintergrundprozess" not in manager_client.get(job.get_absolute_url()).content.decode()
     ImportJob.objects.filter(pk=job.pk).update(
-        created_at=timezone.now() - datetime.timedelta(minutes=10)
+        queued_at=timezone.now() - datetime.timedelta(minutes=10)
     )
     body = manager_client.get(job.get_absolute_url()).content.decode()
     assert "Hintergrundprozess" in body
@@ -264,10 +285,11 @@ def test_an_upload_imports_and_its_page_shows_while_the_cache_is_down(
     """Progress lives in the cache; without it the import still runs and the page shows."""
     file = io.BytesIO(GOOD.encode())
     file.name = "tickets.csv"
-    with django_capture_on_commit_callbacks(execute=True):
-        response = manager_client.post(
-            reverse("kpis:import"), with_form_token({"kind": "tickets", "file": file})
-        )
+    response = manager_client.post(
+        reverse("kpis:import"), with_form_token({"kind": "tickets", "file": file})
+    )
+    assert manager_client.get(response["Location"]).status_code == 200  # the preview
+    confirm_upload(manager_client, response["Location"])
     job = ImportJob.objects.get()
     assert job.state == "done" and Ticket.objects.count() == 1
     assert manager_client.get(response["Location"]).status_code == 200

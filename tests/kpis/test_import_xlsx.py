@@ -6,7 +6,6 @@ import datetime
 import io
 
 import pytest
-from django.test import TestCase
 from django.urls import reverse
 from django.utils import translation
 
@@ -15,7 +14,7 @@ from kpis.models import ImportChunk, ImportJob, Ticket, TicketDailyRollup
 from organisation.models import Client, Technician
 from tests.helpers import with_form_token
 
-from .conftest import upload, workbook
+from .conftest import confirm_upload, upload, workbook
 
 TICKET_HEADER = ["external_id", "client", "priority", "opened_at", "source", "escalated"]
 
@@ -132,10 +131,13 @@ def test_the_upload_page_imports_the_chosen_sheet_in_the_task(manager_client, ac
     file = io.BytesIO(_ticket_workbook("Summary"))
     file.name = "export.xlsx"
     data = with_form_token({"kind": "tickets", "file": file, "sheet": "Tickets"})
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        response = manager_client.post(reverse("kpis:import"), data)
+    response = manager_client.post(reverse("kpis:import"), data)
     job = ImportJob.objects.get()
     assert response["Location"] == job.get_absolute_url()
+    preview = manager_client.get(job.get_absolute_url()).content.decode()
+    assert "Tabellenblatt „Tickets“" in preview and 'data-testid="import-preview"' in preview
+    confirm_upload(manager_client, job.get_absolute_url())
+    job.refresh_from_db()
     assert (job.state, job.sheet) == ("done", "Tickets")
     assert Ticket.objects.filter(external_id="T-1").exists()
     assert not ImportChunk.objects.exists()
@@ -178,5 +180,6 @@ def test_a_stored_workbook_is_read_from_its_chunks(acme, monkeypatch):
     data = workbook(("Tickets", rows))
     job = import_jobs.create("tickets", data, "t.xlsx", None, "en")
     assert ImportChunk.objects.filter(job=job).count() > 3
+    assert import_jobs.confirm(job)
     assert import_jobs.run(job.pk) == "done"
     assert Ticket.objects.count() == 600 and Ticket.objects.filter(escalated=True).count() == 120

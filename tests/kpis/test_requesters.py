@@ -97,12 +97,25 @@ def test_a_source_that_creates_no_contacts_refuses_an_unknown_requester(acme):
     assert not Ticket.objects.exists() and not Contact.objects.exists()
 
 
-def test_an_unknown_requester_id_without_an_e_mail_is_refused(acme):
+def test_an_unknown_requester_id_with_an_empty_e_mail_cell_is_refused(acme):
     with pytest.raises(importing.ImportRejected) as exc:
-        _tickets("requester_external_id", "P-404")
+        _tickets("requester_external_id,requester_email", "P-404,")
     assert exc.value.errors == [
         "Row 2, column “requester_email”: is needed to create the unknown requester 'P-404'"
     ]
+
+
+def test_an_unknown_requester_id_in_a_file_without_e_mails_leaves_the_ticket_without_one(acme):
+    # ConnectWise's ticket report has contact ids but no e-mail: the ticket is kept, the
+    # result says how many have no requester, and a later contact import links them.
+    result = _tickets("requester_external_id", "P-404", "P-405", "")
+    assert result.without_requester == 2
+    assert "2 tickets have no requester" in result.message()
+    assert _requester(1) is None and not Contact.objects.exists()
+    Contact.objects.create(client=acme, external_id="P-404", name="Pia", email="pia@acme.example")
+    again = _tickets("requester_external_id", "P-404", "P-405", "")
+    assert again.without_requester == 1
+    assert _requester(1).name == "Pia"
 
 
 def test_a_bad_requester_e_mail_is_refused(acme):

@@ -63,6 +63,7 @@ def test_an_upload_is_imported_by_the_worker_once(celery_worker_process):
     KpiSettings.objects.get_or_create(pk=1)
     acme = make_client("Acme", start=timezone.localdate() - timezone.timedelta(days=400))
     job = import_jobs.create("tickets", _tickets_csv(acme, 30, escalated=0), "t.csv", None, "de")
+    assert import_jobs.confirm(job)
     tasks.run_import.delay(job.pk)
     tasks.run_import.delay(job.pk)  # delivered twice
     deadline = time.monotonic() + 30

@@ -231,7 +231,7 @@ def test_a_large_upload_is_stored_chunk_by_chunk_from_its_file_on_disk(
     monkeypatch.setattr(importing, "open_upload", spy)
     data = (HEADER + _ticket_lines(3000)).encode()
     assert len(data) > 2 * settings.FILE_UPLOAD_MAX_MEMORY_SIZE
-    # Outside a commit the queued task does not run yet: the job waits with its file.
+    # Stored for the preview: the job waits with its file.
     response = manager_client.post(
         reverse("kpis:import"), with_form_token({"kind": "tickets", "file": _upload(data)})
     )
@@ -242,6 +242,7 @@ def test_a_large_upload_is_stored_chunk_by_chunk_from_its_file_on_disk(
     assert len(chunks) == -(-len(data) // (16 * 1024))
     assert {len(c) for c in chunks[:-1]} == {16 * 1024}
     assert b"".join(chunks) == data and job.size == len(data)
+    assert import_jobs.confirm(job)
     reads = []
     real_readinto = import_jobs.StoredFile.readinto
 
