@@ -9,6 +9,7 @@ from core.admin_singleton import SingletonAdmin
 
 from . import rollups
 from .models import (
+    ColumnMapping,
     KpiSettings,
     SLATarget,
     TeamSatisfactionAlert,
@@ -189,3 +190,14 @@ class WebhookIntegrationAdmin(admin.ModelAdmin):
             integration.revoke()
             count += 1
         self.message_user(request, _("%(n)d token(s) revoked.") % {"n": count})
+
+
+@admin.register(ColumnMapping)
+class ColumnMappingAdmin(admin.ModelAdmin):
+    """The back office's view of the managers' column mappings; they are edited on the
+    managers' page (kpis:mappings), where each column has its own fields."""
+
+    list_display = ["name", "data_source", "kind", "date_order", "time_zone", "updated_at"]
+    list_filter = ["kind", "data_source"]
+    search_fields = ["name"]
+    readonly_fields = ["preset", "updated_at"]
