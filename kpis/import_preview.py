@@ -24,8 +24,8 @@ from .ticket_fields import RowError
 @dataclass
 class ShownRow:
     number: int
-    # (the file's text, the value as shown) per column of ``ShownPreview.columns``
-    cells: list[tuple[str, str]]
+    # (column, the file's text, the value as shown) per column of ``ShownPreview.columns``
+    cells: list[tuple[str, str, str]]
     requester: str = ""
     error: str = ""
 
@@ -81,7 +81,7 @@ def shown(
         for column, _file_name in preview.columns:
             text = str(row.texts.get(column.name) or "")
             value = "" if row.values is None else _value(column, row.values, names)
-            cells.append((text, value))
+            cells.append((column.name, text, value))
         shown_row = ShownRow(row.number, cells, error=row.error)
         if find is not None and row.values is not None:
             shown_row.requester, found = _requester(find, row.values)
