@@ -64,6 +64,7 @@ _.proof  # accounts.forms: a form field, read from cleaned_data
 
 # Choices stored by their value ("en", "tickets", "monday"), never named in Python.
 _.ENGLISH, _.TICKETS, _.CONTACTS
+_.MDY, _.YMD, _.POINT  # kpis.models.ColumnMapping's date order and decimal separator
 _.MONDAY, _.TUESDAY, _.WEDNESDAY, _.THURSDAY, _.SATURDAY, _.SUNDAY
 
 # --- Read only in templates ------------------------------------------------------------
@@ -74,6 +75,7 @@ _.area_changes  # assessments/history.html
 _.periods_used, _.turnover_below, _.turnover_above  # insights/turnover.html
 _.threshold_overridden  # insights/escalations.html
 _.description  # kpis/import.html (the column list)
+_.example  # kpis/mappings.html (a ready-made mapping's example file)
 _.ended, _.unclosed  # surveys/results_aggregate.html
 _.form_method  # crispy-forms' FormHelper
 

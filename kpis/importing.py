@@ -47,7 +47,7 @@ from organisation.models import CSV_SOURCE_ID, Client, Technician, ids_by_extern
 from . import columns, tables
 from .mappings import Mapping
 from .tables import ImportRejected
-from .ticket_fields import RowError
+from .ticket_fields import RowError, storable
 from .upsert import (
     RowsRejected,
     Written,
@@ -317,14 +317,33 @@ class TicketImporter(Importer):
         return super().write(rows, **options)
 
     def lookups(self) -> dict:
-        return {
-            "clients": ids_by_external_id(Client.objects, self.data_source_id),
-            "technicians": ids_by_external_id(Technician.objects, self.data_source_id),
-            "technician_emails": Technician.objects.ids_by_email(),
-            "unknown_technicians_unassigned": bool(
-                self.mapping and self.mapping.unknown_technicians_unassigned
-            ),
-        }
+        lookups = ticket_lookups(self.data_source_id)
+        lookups["unknown_technicians_unassigned"] = bool(
+            self.mapping and self.mapping.unknown_technicians_unassigned
+        )
+        return lookups
+
+
+def ticket_lookups(data_source_id: int, rows: list[dict] | None = None) -> dict:
+    """The clients and technicians ticket rows of ``data_source_id`` may name (the
+    parsers' lookups): all of them, or only those ``rows`` name (the webhook's few)."""
+
+    def keys(column: str):
+        if rows is None:
+            return None
+        # Keys no column can hold (NUL, lone surrogates) cannot match and would break the
+        # query; the row check names them.
+        found = {str(row.get(column) or "").strip() for row in rows} - {""}
+        return {key for key in found if storable(key)}
+
+    addresses = keys("technician_email")
+    return {
+        "clients": ids_by_external_id(Client.objects, data_source_id, keys("client")),
+        "technicians": ids_by_external_id(Technician.objects, data_source_id, keys("technician")),
+        "technician_emails": Technician.objects.ids_by_email(
+            None if addresses is None else {key.lower() for key in addresses}
+        ),
+    }
 
 
 IMPORTERS = {

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from organisation.models import Contact, ids_by_external_id
@@ -48,13 +47,7 @@ class Requesters:
         self.by_external_id = (
             ids_by_external_id(Contact.objects, data_source_id, keys) if keys else {}
         )
-        self.by_email: dict[tuple[int, str], int] = {}
-        if addresses:
-            contacts = Contact.objects.annotate(address=Lower("email"))
-            for client_id, address, pk in contacts.filter(address__in=addresses).values_list(
-                "client_id", "address", "pk"
-            ):
-                self.by_email[client_id, address] = pk
+        self.by_email = Contact.objects.ids_by_address(addresses) if addresses else {}
         # {NewContact: field values} to be created before the tickets are written.
         self.new: dict[NewContact, dict] = {}
 

@@ -470,11 +470,7 @@ class ContactUpsert(Upsert):
                 by_key[record["external_id"]] = (pk, record)
             by_address[record["client_id"], address] = (pk, record)
         # Every source's contacts with these addresses: one address per client.
-        contacts = Contact.objects.annotate(address=Lower("email")).filter(address__in=addresses)
-        self.taken: dict[tuple[int, str], object] = {
-            (client_id, address): pk
-            for client_id, address, pk in contacts.values_list("client_id", "address", "pk")
-        }
+        self.taken: dict[tuple[int, str], object] = Contact.objects.ids_by_address(addresses)
         stored, pks = {}, {}
         for key, row in pending.items():
             values = row.values

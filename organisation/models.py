@@ -172,6 +172,17 @@ class Client(models.Model):
         return onboarding_end(self.contract_start)
 
 
+class ContactQuerySet(models.QuerySet):
+    def ids_by_address(self, addresses) -> dict[tuple[int, str], int]:
+        """{(client id, lower-case e-mail): pk} of the contacts with these addresses (lower
+        case), in every data source: an address is one contact per client."""
+        rows = self.annotate(address=Lower("email")).filter(address__in=list(addresses))
+        return {
+            (client_id, address): pk
+            for client_id, address, pk in rows.values_list("client_id", "address", "pk")
+        }
+
+
 class Contact(Addressee):
     data_source = data_source_field()
     # Contacts entered in the back office may have none.
@@ -185,6 +196,8 @@ class Contact(Addressee):
         _("language"), max_length=5, choices=Language.choices, default=Language.GERMAN
     )
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         db_table = "kpis_contact"

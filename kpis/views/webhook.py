@@ -25,9 +25,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from organisation.models import Client, Technician, ids_by_external_id
-
-from .. import columns, ticket_fields
+from .. import columns, importing
 from ..models import WebhookIntegration
 from ..ticket_fields import RowError
 from ..upsert import RowsRejected, upsert_tickets
@@ -49,22 +47,6 @@ def _token(request) -> str:
     if header.lower().startswith("bearer "):
         return header[7:].strip()
     return request.headers.get("X-Webhook-Token", "").strip()
-
-
-def _keys(rows: list[dict], column: str) -> set[str]:
-    # Keys no column can hold (NUL, lone surrogates) cannot match and would break the
-    # query; the row check names them.
-    keys = {str(row.get(column) or "").strip() for row in rows} - {""}
-    return {key for key in keys if ticket_fields.storable(key)}
-
-
-def _lookups(rows: list[dict], data_source_id: int) -> dict:
-    """The clients and technicians the tickets name, as the CSV import reads them."""
-    clients = ids_by_external_id(Client.objects, data_source_id, _keys(rows, "client"))
-    technicians = ids_by_external_id(Technician.objects, data_source_id, _keys(rows, "technician"))
-    addresses = {key.lower() for key in _keys(rows, "technician_email")}
-    technician_emails = Technician.objects.ids_by_email(addresses)
-    return {"clients": clients, "technicians": technicians, "technician_emails": technician_emails}
 
 
 def _rows(items: list[dict]) -> tuple[list[dict | None], list[dict], set[str]]:
@@ -127,7 +109,7 @@ def webhook(request):
     if len(items) > MAX_TICKETS:
         return _error(400, f"At most {MAX_TICKETS} tickets per request.")
     rows, errors, ignored = _rows(items)
-    lookups = _lookups([row for row in rows if row], integration.data_source_id)
+    lookups = importing.ticket_lookups(integration.data_source_id, [row for row in rows if row])
     cleaned = []
     for index, row in enumerate(rows):
         if row is None:

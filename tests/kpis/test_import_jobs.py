@@ -295,3 +295,37 @@ def test_an_upload_imports_and_its_page_shows_while_the_cache_is_down(
     assert manager_client.get(response["Location"]).status_code == 200
     ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.RUNNING)
     assert manager_client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_queued_uploads_queued_in_the_csv_source():
+    """Uploads from before the preview were queued on upload: the sweep's clock for them
+    is their upload time, and they import into the CSV source as they would have."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from organisation.models import CSV_SOURCE_ID
+
+    before = [("kpis", "0011_ticket_source_requester_title")]
+    after = [("kpis", "0012_column_mappings")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps
+        job = old.get_model("kpis", "ImportJob").objects.create(
+            kind="tickets", file_name="t.csv", size=1, state="queued"
+        )
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        new = executor.loader.project_state(after).apps
+        job = new.get_model("kpis", "ImportJob").objects.get(pk=job.pk)
+        assert job.queued_at == job.created_at
+        assert (job.data_source_id, job.mapping_id, job.mapping_settings) == (
+            CSV_SOURCE_ID,
+            None,
+            {},
+        )
+    finally:
+        MigrationExecutor(connection).migrate(
+            MigrationExecutor(connection).loader.graph.leaf_nodes()
+        )
