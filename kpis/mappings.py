@@ -39,8 +39,6 @@ from functools import cached_property
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from core.single_line import one_line
-
 from . import columns as kind_columns
 from . import ticket_fields as parsers
 from .ticket_fields import RowError
@@ -254,7 +252,8 @@ class Mapping:
         """The text the product's parser of ``column`` reads for a cell of the file;
         raises RowError naming ``column`` when the cell cannot be read."""
         rule = self.rule(column)
-        value = one_line(str(text or "").strip())
+        # Line breaks in a cell become spaces later, in the parser (ticket_fields.cell).
+        value = str(text or "").strip()
         if rule.split and value:
             value = value.split(rule.split)[0].strip()
         kind = self.kinds[column]
