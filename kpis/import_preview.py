@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from organisation.models import Client, Contact, DataSource, Technician
 
-from . import requesters, tables
+from . import requesters
 from .importing import Preview
 from .ticket_fields import RowError
 
@@ -86,7 +86,7 @@ def shown(
         if find is not None and row.values is not None:
             shown_row.requester, found = _requester(find, row.values)
             if isinstance(found, RowError) and not shown_row.error:
-                shown_row.error = tables.row_message(row.number, found.column, found.reason)
+                shown_row.error = preview.message(row.number, found.column, found.reason)
             elif isinstance(found, int):
                 matched[row.number] = found
         rows.append(shown_row)

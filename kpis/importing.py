@@ -260,12 +260,11 @@ class Importer:
         of its first bad cell: through the mapping, then the columns' parsers."""
         lookups = self.lookups()
         translate = self.mapping.translate if self.mapping else None
-        typed = isinstance(table, tables.WorkbookTable)
 
         def read(row: dict) -> dict | RowError:
             try:
                 if translate:
-                    row = {column: translate(column, text, typed) for column, text in row.items()}
+                    row = {column: translate(column, text) for column, text in row.items()}
                 return columns.clean_row(self.kind_columns, row, lookups)
             except RowError as exc:
                 return exc
@@ -477,6 +476,9 @@ class Preview:
     rows: list[PreviewRow]
     # Whether the file has rows after those previewed.
     more: bool
+    # (row number, column, reason) -> the message as the import words it (the file's
+    # column name; in a workbook, the sheet).
+    message: Callable[[int, str | None, str], str]
 
 
 def preview(
@@ -517,4 +519,8 @@ def preview(
         if column.name in header.indexes
     ]
     unused = header.unused if mapping is not None else header.ignored
-    return Preview(kind, shown, unused, rows, more)
+
+    def message(number: int, column: str | None, reason: str) -> str:
+        return table.row_message(number, header.file_column(column), reason)
+
+    return Preview(kind, shown, unused, rows, more, message)

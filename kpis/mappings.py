@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from . import columns as kind_columns
 from . import ticket_fields as parsers
+from .tables import TypedNumber
 from .ticket_fields import RowError
 
 # What a pattern list in a form or a stored rule is split at.
@@ -248,7 +249,7 @@ class Mapping:
 
     # --- Cells ----------------------------------------------------------------------
 
-    def translate(self, column: str, text: str, typed_numbers: bool = False) -> str:
+    def translate(self, column: str, text: str) -> str:
         """The text the product's parser of ``column`` reads for a cell of the file;
         raises RowError naming ``column`` when the cell cannot be read."""
         rule = self.rule(column)
@@ -266,7 +267,7 @@ class Mapping:
         if kind in ("date", "moment"):
             return self._moment(column, value, kind == "date")
         if kind == "number":
-            return self._number(column, value, typed_numbers)
+            return self._number(column, value, isinstance(text, TypedNumber))
         return value
 
     def _choice(self, column: str, rule: Rule, value: str) -> str:
@@ -309,7 +310,7 @@ class Mapping:
             try:
                 return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
             except ValueError:
-                return None
+                pass  # e.g. "2026-10-05 6:12 PM": text in the mapping's order
         match = _TEXT_MOMENT.fullmatch(value)
         if match is None:
             return None
@@ -340,9 +341,11 @@ class Mapping:
             "ymd": _("year, month, day"),
         }[self.date_order]
 
-    def _number(self, column: str, value: str, typed_numbers: bool) -> str:
+    def _number(self, column: str, value: str, typed: bool) -> str:
+        if typed:  # a workbook's number cell, written by cell_text with a point
+            return value
         other = "." if self.decimal_separator == "," else ","
-        if other in value and not (typed_numbers and other == "." and "," not in value):
+        if other in value:
             raise RowError(
                 column,
                 _("%(value)r uses “%(other)s”, but the mapping's decimal separator is “%(sep)s”")

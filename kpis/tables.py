@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime
+import decimal
 import io
 import zipfile
 from collections.abc import Iterator
@@ -221,6 +222,13 @@ class WorkbookTable(Table):
         self._book.close()
 
 
+class TypedNumber(str):
+    """The text of a workbook cell that holds a number (not text that looks like one): a
+    column mapping's decimal separator does not apply to it."""
+
+    __slots__ = ()
+
+
 def cell_text(value) -> str:
     """A workbook cell's value as the text a CSV file would hold for it."""
     if value is None:
@@ -230,7 +238,9 @@ def cell_text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+        return TypedNumber(int(value))
+    if isinstance(value, int | float | decimal.Decimal):
+        return TypedNumber(value)
     if isinstance(value, datetime.datetime):
         # Excel stores a date as a date-time at midnight.
         if value.time() == datetime.time(0) and value.tzinfo is None:

@@ -441,7 +441,11 @@ def test_an_upload_with_a_mapping_shows_ten_rows_and_stores_nothing_until_confir
     preview = page.context["preview"]
     opened = [name for name, _file_name in preview.columns].index("opened_at")
     assert preview.columns[opened] == ("opened_at", "Date_Entered_UTC")
-    assert preview.rows[0].cells[opened] == ("10/5/2026 6:12 AM", "10/05/2026 8:12 a.m.")
+    assert preview.rows[0].cells[opened] == (
+        "opened_at",
+        "10/5/2026 6:12 AM",
+        "10/05/2026 8:12 a.m.",
+    )
     assert not Ticket.objects.exists()
     response = confirm_upload(manager_client, job.get_absolute_url())
     assert response.status_code == 302
