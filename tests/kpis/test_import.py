@@ -252,6 +252,30 @@ def test_the_management_command(acme, capsys):
         call_command("import_csv", "clients", "/nonexistent.csv")
 
 
+def test_the_management_command_reads_with_a_column_mapping(db, capsys, time_machine):
+    from kpis.mapping_presets import PRESETS, create_mapping
+
+    time_machine.move_to(datetime.datetime(2026, 10, 20, 12, tzinfo=datetime.UTC))
+    examples = DOCS / "examples"
+    call_command("import_csv", "technicians", str(examples / "technicians.csv"))
+    call_command("import_csv", "clients", str(examples / "halopsa-clients.csv"))
+    mapping = create_mapping(PRESETS["halopsa"])
+    with pytest.raises(CommandError, match="reads tickets, not clients"):
+        call_command(
+            "import_csv", "clients", str(examples / "halopsa-clients.csv"), mapping=mapping.pk
+        )
+    with pytest.raises(CommandError, match="No column mapping with id 999"):
+        call_command(
+            "import_csv", "tickets", str(examples / "halopsa-ticket-report.csv"), mapping=999
+        )
+    capsys.readouterr()
+    call_command(
+        "import_csv", "tickets", str(examples / "halopsa-ticket-report.csv"), mapping=mapping.pk
+    )
+    assert "5 rows imported: 5 new" in capsys.readouterr().out
+    assert set(Ticket.objects.values_list("data_source_id", flat=True)) == {mapping.data_source_id}
+
+
 def test_the_management_command_reports_bad_rows(db, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("external_id,name,contract_start\nC-1,Acme,someday\n", encoding="utf-8")
