@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 
 from crispy_forms.helper import FormHelper
@@ -85,7 +86,9 @@ class ImportForm(OneTimeFormMixin, forms.Form):
         return upload
 
 
+@functools.cache
 def _zones() -> list[tuple[str, str]]:
+    """The time zones, UTC first (read from the system's zone files once)."""
     names = sorted(zoneinfo.available_timezones() - {"UTC", "localtime"})
     return [("UTC", "UTC"), *((name, name) for name in names)]
 
@@ -234,6 +237,15 @@ class NewMappingForm(OneTimeFormMixin, forms.Form):
         source, new_source = data.get("data_source"), (data.get("new_source") or "").strip()
         if source is None and not new_source:
             self.add_error("new_source", _("Name the new data source, or choose one."))
+        if source is None and DataSource.objects.filter(name__iexact=new_source).exists():
+            # Two sources of one name could not be told apart, and a file imported into
+            # the wrong one would count its tickets twice.
+            self.add_error(
+                "new_source",
+                _(
+                    "A data source of this name exists; choose it, or give the new one another name."
+                ),
+            )
         taken = source is not None and source.column_mappings.filter(name=data.get("name"))
         if taken and taken.exists():
             self.add_error("name", _("This data source has a mapping of this name."))

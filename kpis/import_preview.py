@@ -18,7 +18,7 @@ from organisation.models import Client, Contact, DataSource, Technician
 
 from . import requesters
 from .importing import Preview
-from .ticket_fields import RowError
+from .ticket_fields import KEEP, RowError
 
 
 @dataclass
@@ -43,6 +43,10 @@ class ShownPreview:
     errors: int = field(default=0)
 
 
+def _ids(rows: list[dict], field: str) -> set[int]:
+    return {row[field] for row in rows if isinstance(row.get(field), int)}
+
+
 def _names(model, ids) -> dict[int, str]:
     return dict(model.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
 
@@ -53,10 +57,8 @@ def shown(
     """The preview's rows as text for the page (a few queries, whatever the rows)."""
     good = [row.values for row in preview.rows if row.values is not None]
     names = {
-        "client_id": _names(Client, {v["client_id"] for v in good if v.get("client_id")}),
-        "technician_id": _names(
-            Technician, {v["technician_id"] for v in good if v.get("technician_id")}
-        ),
+        "client_id": _names(Client, _ids(good, "client_id")),
+        "technician_id": _names(Technician, _ids(good, "technician_id")),
     }
     users = get_user_model().objects.filter(
         pk__in={pk for v in good for pk in v.get("responsible_staff", ())}
@@ -73,7 +75,9 @@ def shown(
                 .values_list("creates_contacts", flat=True)
                 .first()
             )
-        find = requesters.Requesters(data_source_id, good, creates_contacts)
+        find = requesters.Requesters(
+            data_source_id, good, creates_contacts, keep_unknown=preview.mapped
+        )
     rows = []
     matched: dict[int, int] = {}  # {row number: the stored contact}
     for row in preview.rows:
@@ -111,9 +115,9 @@ def _requester(find: requesters.Requesters, values: dict) -> tuple[str, int | Ro
         found = find.match(values, values["client_id"])
     except RowError as exc:
         return "", exc
+    if found is KEEP:
+        return _("not linked (unknown id, no e-mail)"), None
     if found is None:
-        if values.get("requester_external_id"):
-            return _("not linked (unknown id, no e-mail)"), None
         return "—", None
     if isinstance(found, requesters.NewContact):
         return _("new contact: %(name)s") % {"name": find.new[found]["name"]}, None
@@ -123,6 +127,8 @@ def _requester(find: requesters.Requesters, values: dict) -> tuple[str, int | Ro
 def _value(column, values: dict, names: dict) -> str:
     """A cleaned value as the page writes it."""
     value = values.get(column.field_name)
+    if value is KEEP:
+        return _("unknown: a new ticket is unassigned, a stored one keeps its own")
     if column.field_name in names and value:
         if isinstance(value, list):
             return ", ".join(names[column.field_name].get(pk, "?") for pk in value)

@@ -248,6 +248,10 @@ class Importer:
         """What the columns' parsers look up (external ids -> ids), read once."""
         return {}
 
+    def known(self, lookups: dict) -> dict[str, Callable[[str], bool]]:
+        """{column: whether a value names a known record}, for a mapping's list cells."""
+        return {}
+
     def rows(self, table: tables.Table, header: TableHeader):
         """(row number, field values or the RowError of a bad cell) for every data row."""
         read = self.reader(table)
@@ -260,11 +264,15 @@ class Importer:
         of its first bad cell: through the mapping, then the columns' parsers."""
         lookups = self.lookups()
         translate = self.mapping.translate if self.mapping else None
+        known = self.known(lookups)
 
         def read(row: dict) -> dict | RowError:
             try:
                 if translate:
-                    row = {column: translate(column, text) for column, text in row.items()}
+                    row = {
+                        column: translate(column, text, known.get(column))
+                        for column, text in row.items()
+                    }
                 return columns.clean_row(self.kind_columns, row, lookups)
             except RowError as exc:
                 return exc
@@ -313,7 +321,14 @@ class TicketImporter(Importer):
     def write(self, rows, **options) -> Written:
         if self.mapping is not None:  # the mapping decides, not the data source
             options["creates_contacts"] = self.mapping.creates_contacts
+            options["keep_unknown_requesters"] = True
         return super().write(rows, **options)
+
+    def known(self, lookups: dict) -> dict[str, Callable[[str], bool]]:
+        return {
+            "technician": lookups["technicians"].__contains__,
+            "technician_email": lambda address: address.lower() in lookups["technician_emails"],
+        }
 
     def lookups(self) -> dict:
         lookups = ticket_lookups(self.data_source_id)
@@ -479,6 +494,8 @@ class Preview:
     # (row number, column, reason) -> the message as the import words it (the file's
     # column name; in a workbook, the sheet).
     message: Callable[[int, str | None, str], str]
+    # Read through a column mapping (kpis.requesters keeps unknown requesters then).
+    mapped: bool = False
 
 
 def preview(
@@ -523,4 +540,4 @@ def preview(
     def message(number: int, column: str | None, reason: str) -> str:
         return table.row_message(number, header.file_column(column), reason)
 
-    return Preview(kind, shown, unused, rows, more, message)
+    return Preview(kind, shown, unused, rows, more, message, mapped=mapping is not None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -74,9 +75,11 @@ CONNECTWISE = Preset(
                 "low": ["Priority 4*", "Priority 5*", "Do Not Respond"],
             },
         ),
-        "opened_at": _rule("Date_Entered_UTC", "date_entered"),
+        # Only the _UTC columns: the plain date_entered and date_closed are in the server's
+        # local time, which one mapping's one time zone cannot also read.
+        "opened_at": _rule("Date_Entered_UTC"),
         "first_response_at": _rule("Date_Responded_UTC"),
-        "resolved_at": _rule("Date_Resolved_UTC", "Date_Closed_UTC", "date_closed"),
+        "resolved_at": _rule("Date_Resolved_UTC", "Date_Closed_UTC"),
         "source": _rule(
             "Source",
             values={
@@ -107,7 +110,7 @@ AUTOTASK = Preset(
     example="autotask-livereport-tickets.csv",
     date_order="dmy",
     decimal_separator=",",
-    time_zone="Europe/Berlin",
+    time_zone=settings.TIME_ZONE,  # the MSP's own zone, as LiveReports print times
     rules={
         "external_id": _rule("Ticket Number", "ticketNumber", "Ticket ID"),
         "client": _rule("Organization ID", "Account ID", "companyID"),
@@ -210,9 +213,13 @@ def create_mapping(preset: Preset) -> ColumnMapping:
     """A new mapping from ``preset`` in the data source of its PSA's exports (created
     when there is none yet); named with a number when the name is taken."""
     with transaction.atomic():
-        source = DataSource.objects.filter(
-            kind=DataSource.Kind.FILE, name=preset.source_name
-        ).first() or DataSource.objects.create(name=preset.source_name, kind=DataSource.Kind.FILE)
+        files = DataSource.objects.filter(kind=DataSource.Kind.FILE)
+        source = files.filter(name=preset.source_name).first()
+        if source is None:
+            name = unused_source_name(preset.source_name)
+            source = files.filter(name=name).first() or DataSource.objects.create(
+                name=name, kind=DataSource.Kind.FILE
+            )
         taken = set(source.column_mappings.values_list("name", flat=True))
         name, number = preset.name, 2
         while name in taken:
@@ -230,3 +237,12 @@ def create_mapping(preset: Preset) -> ColumnMapping:
             unknown_technicians_unassigned=True,
             preset=preset.key,
         )
+
+
+def unused_source_name(name: str) -> str:
+    """``name``, or "name (files)" when a source of another kind (a webhook) has it: two
+    sources of one name could not be told apart on the pages."""
+    others = DataSource.objects.exclude(kind=DataSource.Kind.FILE)
+    if not others.filter(name__iexact=name).exists():
+        return name
+    return f"{name} ({_('files')})"

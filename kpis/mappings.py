@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime
 import re
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -77,10 +78,23 @@ def split_list(text: str) -> list[str]:
     return [part.strip() for part in str(text).split(LIST_SEPARATOR) if part.strip()]
 
 
-def _pattern(text: str) -> re.Pattern:
-    """A value pattern ("*" for any text) as a regular expression, without case."""
-    parts = (re.escape(part) for part in text.strip().split("*"))
-    return re.compile(".*".join(parts), re.IGNORECASE | re.DOTALL)
+def glob_matches(parts: tuple[str, ...], text: str) -> bool:
+    """Whether lower-case ``text`` matches a pattern split at its "*"s (lower case): the
+    first part starts it, the last ends it, the others follow in order. Linear in the
+    text, whatever the pattern: a regular expression with ".*" per "*" backtracks for
+    minutes on a long cell that almost matches, and cells come from the MSP's clients."""
+    if len(parts) == 1:
+        return text == parts[0]
+    first, *middle, last = parts
+    if len(text) < len(first) + len(last) or not (text.startswith(first) and text.endswith(last)):
+        return False
+    position, end = len(first), len(text) - len(last)
+    for part in middle:
+        found = text.find(part, position, end)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
 
 
 @dataclass(frozen=True)
@@ -115,17 +129,18 @@ class Rule:
         return data
 
     @cached_property
-    def compiled(self) -> list[tuple[str, re.Pattern]]:
+    def compiled(self) -> list[tuple[str, tuple[str, ...]]]:
         return [
-            (value, _pattern(pattern))
+            (value, tuple(pattern.strip().lower().split("*")))
             for value, patterns in self.values.items()
             for pattern in patterns
         ]
 
     def value_of(self, text: str) -> str | None:
-        """The value of the first pattern ``text`` matches, or None."""
-        for value, pattern in self.compiled:
-            if pattern.fullmatch(text):
+        """The value of the first pattern ``text`` matches (without case), or None."""
+        lowered = text.lower()
+        for value, parts in self.compiled:
+            if glob_matches(parts, lowered):
                 return value
         return None
 
@@ -249,14 +264,17 @@ class Mapping:
 
     # --- Cells ----------------------------------------------------------------------
 
-    def translate(self, column: str, text: str) -> str:
+    def translate(self, column: str, text: str, known: Callable[[str], bool] | None = None) -> str:
         """The text the product's parser of ``column`` reads for a cell of the file;
-        raises RowError naming ``column`` when the cell cannot be read."""
+        raises RowError naming ``column`` when the cell cannot be read. ``known``: for a
+        list cell (``split``), whether an entry names a known record; the first known
+        entry is taken (a list may start with an RMM's integration user), else the first."""
         rule = self.rule(column)
         # Line breaks in a cell become spaces later, in the parser (ticket_fields.cell).
         value = str(text or "").strip()
         if rule.split and value:
-            value = value.split(rule.split)[0].strip()
+            entries = [entry.strip() for entry in value.split(rule.split) if entry.strip()]
+            value = next((e for e in entries if known and known(e)), entries[0] if entries else "")
         kind = self.kinds[column]
         if not value:
             return value
@@ -274,10 +292,13 @@ class Mapping:
         found = rule.value_of(value)
         if found is not None:
             return found
+        # A value the product itself knows ("critical", "P1") keeps its meaning.
+        parse = self.columns[column].parse
+        aliases = parse.aliases if isinstance(parse, parsers.Choice) else {}
+        if value.lower() in self.columns[column].choices or value.lower() in aliases:
+            return value
         if rule.other:
             return rule.other
-        if value.lower() in self.columns[column].choices:
-            return value
         listed = "; ".join(
             f"{choice}: {', '.join(patterns)}"
             for choice, patterns in rule.values.items()
@@ -300,7 +321,18 @@ class Mapping:
         if date_only:
             return parsed.date().isoformat()
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=self.zone)
+            local = parsed.replace(tzinfo=self.zone)
+            # A time the clocks skipped (spring forward) exists in no zone's day: refuse it
+            # rather than move it by an hour. A repeated one (autumn) is its first pass.
+            if local.astimezone(datetime.UTC).astimezone(self.zone).replace(tzinfo=None) != parsed:
+                raise RowError(
+                    column,
+                    _(
+                        "%(value)r does not exist in the time zone %(zone)s (the clocks were put forward)"
+                    )
+                    % {"value": value[:40], "zone": self.zone.key},
+                )
+            parsed = local
         return parsed.isoformat()
 
     def parse_moment(self, value: str) -> datetime.datetime | None:

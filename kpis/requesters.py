@@ -6,10 +6,11 @@ the contact with that external id in the ticket's data source (or the CSV source
 ``organisation.models.ids_by_external_id``); else the contact of the ticket's client
 with that e-mail (without case); else, when the data source creates contacts, a new
 contact of the client and the source with the name (or, without one, the e-mail), the
-e-mail and the external id; otherwise the row is refused. A row naming an unknown
-contact by external id without having a ``requester_email`` column at all (ConnectWise's
-ticket report has no contact e-mail) keeps the ticket without a requester, and the
-import counts it: a contact import with those ids links them later. Both cells empty: no
+e-mail and the external id; otherwise the row is refused. In a file read through a
+column mapping that creates contacts but has no ``requester_email`` column at all
+(ConnectWise's ticket report has no contact e-mail), a row naming an unknown contact by
+external id keeps the ticket's stored requester (none for a new ticket) and the import
+counts it: a contact import with those ids links them later. Both cells empty: no
 requester. A row naming neither column keeps the stored requester.
 """
 
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from organisation.models import Contact, ids_by_external_id
 
-from .ticket_fields import RowError
+from .ticket_fields import KEEP, Keep, RowError
 
 # Read from a row to find the requester; never stored on the ticket.
 COLUMNS = frozenset({"requester_external_id", "requester_email", "requester_name"})
@@ -39,9 +40,12 @@ class NewContact:
 class Requesters:
     """The contacts the rows of one batch name, read at once, and those to create."""
 
-    def __init__(self, data_source_id: int, rows: list[dict], creates: bool):
+    def __init__(
+        self, data_source_id: int, rows: list[dict], creates: bool, keep_unknown: bool = False
+    ):
         self.data_source_id = data_source_id
-        self.creates = creates  # the data source's creates_contacts
+        self.creates = creates  # the data source's (or the mapping's) creates_contacts
+        self.keep_unknown = keep_unknown  # a mapped file (see the module docstring)
         keys = {row.get("requester_external_id") for row in rows} - {None, ""}
         addresses = {(row.get("requester_email") or "").lower() for row in rows} - {""}
         self.by_external_id = (
@@ -51,9 +55,10 @@ class Requesters:
         # {NewContact: field values} to be created before the tickets are written.
         self.new: dict[NewContact, dict] = {}
 
-    def match(self, values: dict, client_id: int) -> int | NewContact | None:
-        """The requester of a ticket row of ``client_id`` (see the module docstring);
-        raises RowError when it is unknown and may not or cannot be created."""
+    def match(self, values: dict, client_id: int) -> int | NewContact | Keep | None:
+        """The requester of a ticket row of ``client_id`` (see the module docstring), or
+        KEEP for the stored one; raises RowError when it is unknown and may not or
+        cannot be created."""
         key = values.get("requester_external_id") or ""
         address = values.get("requester_email") or ""
         if not key and not address:
@@ -63,8 +68,8 @@ class Requesters:
         found = self.by_email.get((client_id, address.lower())) if address else None
         if found is not None:
             return found
-        if "requester_email" not in values:  # no e-mail to be had: counted by the caller
-            return None
+        if self.keep_unknown and self.creates and "requester_email" not in values:
+            return KEEP  # no e-mail to create it from: counted by the caller
         column = "requester_external_id" if key else "requester_email"
         if not self.creates:
             raise RowError(

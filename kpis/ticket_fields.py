@@ -34,6 +34,17 @@ EARLIEST_YEAR, LATEST_YEAR = EARLIEST_DATE.year, LATEST_DATE.year
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+class Keep:
+    """A cell's value that leaves the stored one as it is (a new record takes the
+    field's default): returned by a parser instead of a value; ``KEEP`` is the one."""
+
+    def __repr__(self):
+        return "KEEP"
+
+
+KEEP = Keep()
+
+
 class RowError(ValueError):
     def __init__(self, column: str, reason: str):
         super().__init__(f"{column}: {reason}")
@@ -231,7 +242,8 @@ def technician(row, column, lookups: dict) -> int | None:
     """The technician by external id (``lookups["technicians"]``), else by the address in
     the technician_email cell (``lookups["technician_emails"]``, lower case); both
     empty: None (unassigned). An unknown one refuses the row, unless the column mapping
-    imports such tickets unassigned (``lookups["unknown_technicians_unassigned"]``)."""
+    imports such tickets unassigned (``lookups["unknown_technicians_unassigned"]``): then
+    a new ticket is unassigned and a stored one keeps its technician."""
     key = text(row, column, lookups) if column.name in row else ""
     address = cell(row, "technician_email").lower()
     found = lookups["technicians"].get(key) if key else None
@@ -240,7 +252,8 @@ def technician(row, column, lookups: dict) -> int | None:
     if found is not None or not (key or address):
         return found
     if lookups.get("unknown_technicians_unassigned"):  # a column mapping's choice
-        return None
+        # Unassigned when new; a stored ticket keeps its technician.
+        return KEEP
     if key:
         raise RowError(column.name, _("no technician with external id %(id)r") % {"id": key})
     raise RowError(

@@ -40,7 +40,7 @@ from . import bulk, requesters, rollups
 from .models import Ticket
 from .models.tickets import DERIVED_FIELDS, derived_values
 from .thresholds import check_thresholds
-from .ticket_fields import RowError
+from .ticket_fields import KEEP, RowError
 
 BATCH_SIZE = 2000
 
@@ -128,7 +128,11 @@ class Upsert:
         """The record's field values after the row; raises RowError for a check across
         fields."""
         full = dict(stored or self.defaults)
-        full.update((key, value) for key, value in values.items() if key not in self.related)
+        full.update(
+            (key, value)
+            for key, value in values.items()
+            if key not in self.related and value is not KEEP
+        )
         return full
 
     def _stored(self, pending: dict[str, Pending]) -> tuple[dict[str, dict], dict[str, int]]:
@@ -246,11 +250,13 @@ class TicketUpsert(Upsert):
         check: bool = True,
         data_source_id: int = CSV_SOURCE_ID,
         creates_contacts: bool | None = None,
+        keep_unknown_requesters: bool = False,
     ):
         super().__init__(data_source_id)
         self.touched = rollups.Touched()
         self.check = check
         self.requesters: requesters.Requesters | None = None
+        self.keep_unknown_requesters = keep_unknown_requesters
         if creates_contacts is not None:  # a column mapping's setting
             self.creates_contacts = creates_contacts
 
@@ -266,7 +272,10 @@ class TicketUpsert(Upsert):
 
     def batch(self, pending, write=True):
         self.requesters = requesters.Requesters(
-            self.data_source_id, [row.values for row in pending.values()], self.creates_contacts
+            self.data_source_id,
+            [row.values for row in pending.values()],
+            self.creates_contacts,
+            self.keep_unknown_requesters,
         )
         return super().batch(pending, write)
 
@@ -275,9 +284,11 @@ class TicketUpsert(Upsert):
         the row leaves out."""
         full = super().complete(values, stored)
         if "requester_external_id" in values or "requester_email" in values:
-            full["requester_id"] = self.requesters.match(values, full["client_id"])
-            if full["requester_id"] is None and values.get("requester_external_id"):
+            found = self.requesters.match(values, full["client_id"])
+            if found is KEEP:  # unknown, and no e-mail to create it from: counted
                 self.written.without_requester += 1
+            else:
+                full["requester_id"] = found
         opened_at = full["opened_at"]
         moved_in_time = stored is not None and stored["opened_at"] != opened_at
         for column in ("first_response_at", "resolved_at", "escalated_at"):
@@ -565,15 +576,20 @@ def upsert_tickets(
     check=True,
     data_source_id: int = CSV_SOURCE_ID,
     creates_contacts: bool | None = None,
+    keep_unknown_requesters: bool = False,
     **options,
 ):
     """Write tickets of ``data_source_id`` (see ``apply``; field values as in
     ``TicketUpsert.fields``, the derived ones left out, the requester as
     ``kpis.requesters`` reads it). ``check=False`` queues no threshold check: a seeder
     judges the thresholds itself. ``creates_contacts``: whether unknown requesters are
-    created (None: as the data source says)."""
+    created (None: as the data source says); ``keep_unknown_requesters``: a file read
+    through a column mapping (kpis.requesters)."""
     upsert = TicketUpsert(
-        check=check, data_source_id=data_source_id, creates_contacts=creates_contacts
+        check=check,
+        data_source_id=data_source_id,
+        creates_contacts=creates_contacts,
+        keep_unknown_requesters=keep_unknown_requesters,
     )
     return apply(upsert, rows, **options)
 

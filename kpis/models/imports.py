@@ -9,7 +9,10 @@ volume shared by all of them, and chunks let both sides stream a 50 MB file inst
 holding it whole. The chunks are deleted once the job has finished.
 """
 
+import zoneinfo
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -195,3 +198,19 @@ class ColumnMapping(models.Model):
 
     def get_absolute_url(self):
         return reverse("kpis:mapping_edit", args=[self.pk])
+
+    def clean(self):
+        """What the managers' form guarantees, also for an edit in the back office."""
+        errors = {}
+        if self.time_zone not in zoneinfo.available_timezones():
+            errors["time_zone"] = _("Not a time zone, e.g. Europe/Berlin or UTC.")
+        rules = self.rules
+        if not isinstance(rules, dict) or not all(
+            isinstance(rule, dict) and isinstance(rule.get("columns", []), list)
+            for rule in rules.values()
+        ):
+            errors["rules"] = _(
+                'Write {"field": {"columns": ["file column", …], "values": {…}}, …}.'
+            )
+        if errors:
+            raise ValidationError(errors)

@@ -20,7 +20,7 @@ from core.one_time_forms import one_time_form
 
 from .. import columns, import_jobs, import_preview, importing, mappings, tables
 from ..forms import ImportForm
-from ..models import ImportJob
+from ..models import ColumnMapping, ImportJob
 from ..tasks import run_import
 
 RECENT_JOBS = 10
@@ -58,8 +58,11 @@ def import_upload(request):
         initial = {}
         if (kind := request.GET.get("kind")) in importing.KINDS:
             initial["kind"] = kind
-        if (mapping := request.GET.get("mapping", "")).isdigit():
-            initial["mapping"] = int(mapping)
+        chosen = request.GET.get("mapping", "")
+        if chosen.isascii() and chosen.isdigit():
+            mapping = ColumnMapping.objects.filter(pk=int(chosen)).first()
+            if mapping is not None:  # its kind with it
+                initial.update(mapping=mapping.pk, kind=mapping.kind)
         form = ImportForm(initial=initial)
     jobs = ImportJob.objects.select_related("uploaded_by", "data_source")[:RECENT_JOBS]
     return render(
@@ -124,10 +127,14 @@ REFRESHING = (ImportJob.State.QUEUED, ImportJob.State.RUNNING)
 def _decide(request, job: ImportJob):
     """The manager's answer to a preview: import the file, or discard it."""
     if request.POST.get("action") == "discard":
-        if job.state == ImportJob.State.PREVIEW:
-            job.delete()
+        # Only while it awaits confirmation: a colleague may have confirmed it meanwhile.
+        discarded, _counts = ImportJob.objects.filter(
+            pk=job.pk, state=ImportJob.State.PREVIEW
+        ).delete()
+        if discarded:
             messages.info(request, _("The file was discarded; nothing was imported."))
-        return redirect(f"{reverse('kpis:import')}?kind={job.kind}")
+            return redirect(f"{reverse('kpis:import')}?kind={job.kind}")
+        return redirect(job)
     if import_jobs.confirm(job):
         # A broker outage leaves the job queued: the sweep queues it again.
         transaction.on_commit(partial(run_import.delay, job.pk), robust=True)

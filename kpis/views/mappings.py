@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import manager_required
 from core.one_time_forms import one_time_form
+from core.tokens import new_token
 from organisation.models import DataSource
 
 from ..forms import MappingForm, NewMappingForm
@@ -28,15 +29,14 @@ def mapping_list(request):
             Prefetch("column_mappings", queryset=ColumnMapping.objects.order_by("name"))
         )
     )
-    return render(
-        request,
-        "kpis/mappings.html",
-        {"sources": sources, "presets": PRESETS.values()},
-    )
+    # Each button carries a one-time token: a double click creates one mapping.
+    presets = [(preset, new_token()) for preset in PRESETS.values()]
+    return render(request, "kpis/mappings.html", {"sources": sources, "presets": presets})
 
 
 @manager_required
 @require_POST
+@one_time_form
 def mapping_from_preset(request, key: str):
     preset = PRESETS.get(key)
     if preset is None:

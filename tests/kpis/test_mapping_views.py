@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from kpis import import_jobs
 from kpis.mapping_presets import CONNECTWISE, HALOPSA, PRESETS, create_mapping
 from kpis.models import ColumnMapping, ImportChunk, ImportJob, Ticket
 from organisation.models import CSV_SOURCE_ID, Client, Contact, DataSource, Technician
@@ -268,7 +269,7 @@ def test_the_edit_page_has_a_fieldset_per_column_of_the_kind(manager_client, con
 
 def test_the_edit_page_shows_the_rules_as_lists(manager_client, connectwise):
     form = _edit_form(manager_client, connectwise).context["form"]
-    assert form["col__resolved_at"].value() == "Date_Resolved_UTC | Date_Closed_UTC | date_closed"
+    assert form["col__resolved_at"].value() == "Date_Resolved_UTC | Date_Closed_UTC"
     assert form["val__priority__low"].value() == "Priority 4* | Priority 5* | Do Not Respond"
     assert form["val__escalated__true"].value() == "Tier 2* | Tier 3* | *Escalation*"
     assert form["other__source"].value() == "client"
@@ -411,7 +412,7 @@ def test_a_header_the_mapping_cannot_read_is_refused_at_once(manager_client, con
     assert response.status_code == 200
     assert response.context["errors"][0].startswith(
         "Required column “opened_at”: the file has none of the columns the mapping names for "
-        "it (“Date_Entered_UTC”, “date_entered”)."
+        "it (“Date_Entered_UTC”)."
     )
     assert not ImportJob.objects.exists()
 
@@ -582,3 +583,64 @@ def test_a_technician_may_not_see_or_change_mappings(technician_client, connectw
     ]
     assert [technician_client.post(url).status_code for url in posts] == [403, 403]
     assert list(ColumnMapping.objects.all()) == [connectwise]
+
+
+# --- Found in review ----------------------------------------------------------------
+
+
+def test_a_mapping_in_the_query_string_that_is_no_number_is_ignored(manager_client, connectwise):
+    for value in ("²", "x", "-1", "99999999999999999999999999"):
+        response = manager_client.get(reverse("kpis:import"), {"mapping": value})
+        assert response.status_code == 200
+        assert response.context["form"]["mapping"].value() is None
+    chosen = manager_client.get(reverse("kpis:import"), {"mapping": connectwise.pk})
+    form = chosen.context["form"]
+    assert (form["mapping"].value(), form["kind"].value()) == (connectwise.pk, "tickets")
+
+
+def test_discarding_a_preview_a_colleague_confirmed_keeps_the_import(
+    manager_client, organisation, connectwise
+):
+    response = _upload(manager_client, _example(), connectwise)
+    job = ImportJob.objects.get()
+    assert import_jobs.confirm(job)  # a colleague, in between
+    page = manager_client.post(response["Location"], {"action": "discard"})
+    assert page.status_code == 302 and page["Location"] == job.get_absolute_url()
+    job.refresh_from_db()
+    assert job.state == "queued" and job.chunks.exists()
+
+
+def test_a_new_data_source_may_not_take_an_existing_name(manager_client):
+    DataSource.objects.create(name="HaloPSA", kind=DataSource.Kind.WEBHOOK)
+    response = _new(manager_client, new_source="halopsa", name="Tickets", kind="tickets")
+    assert response.status_code == 200
+    assert response.context["form"].errors["new_source"]
+    assert DataSource.objects.filter(name__iexact="halopsa").count() == 1
+
+
+def test_a_ready_made_mapping_beside_a_webhook_source_of_that_name_gets_its_own(manager_client):
+    DataSource.objects.create(name="HaloPSA", kind=DataSource.Kind.WEBHOOK)
+    first, second = create_mapping(PRESETS["halopsa"]), create_mapping(PRESETS["halopsa"])
+    assert first.data_source == second.data_source
+    assert first.data_source.kind == "file" and first.data_source.name.startswith("HaloPSA (")
+    assert DataSource.objects.filter(kind="file").count() == 1
+
+
+def test_a_double_click_on_a_ready_made_mapping_creates_one(manager_client):
+    page = manager_client.get(reverse("kpis:mappings")).content.decode()
+    url = reverse("kpis:mapping_from_preset", args=["halopsa"])
+    token = re.search(
+        rf'action="{re.escape(url)}">.*?name="form_token" value="([^"]+)"', page, re.DOTALL
+    ).group(1)
+    for _click in range(2):
+        manager_client.post(url, {"form_token": token})
+    assert ColumnMapping.objects.count() == 1
+
+
+def test_the_back_office_refuses_a_bad_time_zone_and_bad_rules(connectwise):
+    from django.core.exceptions import ValidationError
+
+    connectwise.time_zone, connectwise.rules = "Mars/Olympus", ["not", "a", "dict"]
+    with pytest.raises(ValidationError) as exc:
+        connectwise.full_clean()
+    assert set(exc.value.message_dict) >= {"time_zone", "rules"}

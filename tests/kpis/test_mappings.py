@@ -399,7 +399,10 @@ def test_a_choice_column_with_other_gives_every_unlisted_value_that_choice():
     assert mapping.translate("source", "Monitoring Alert") == "monitoring"
     assert mapping.translate("source", "portal") == "self_service"
     assert mapping.translate("source", "Phone") == "client"
-    assert mapping.translate("source", "automation") == "client"  # "other" beats a choice
+    # A value the product knows keeps its meaning; "other" takes only the unknown ones.
+    assert mapping.translate("source", "automation") == "automation"
+    assert mapping.translate("source", "Self-Service") == "Self-Service"  # an alias
+    assert mapping.translate("source", "Walk-In") == "client"
     assert mapping.translate("source", "") == ""  # still required by the parser
 
 
@@ -839,3 +842,112 @@ def test_every_ready_made_mapping_reads_its_example_file(now, organisation):
         assert [row.error for row in preview.rows] == [""] * 5, key
         result = _import("tickets", _example(preset.example), mapping, data_source_id=source_id)
         assert result.rows == 5, key
+
+
+# --- Found in review ----------------------------------------------------------------
+
+
+def test_a_pattern_with_many_stars_on_a_long_cell_that_almost_matches_is_quick():
+    # With a regular expression per pattern this took minutes (backtracking); the glob
+    # match is linear in the cell. A cell comes from the MSP's clients (a summary).
+    rules = {"proactive": {"columns": ["x"], "values": {"true": ["*a*a*a*a*a*a*a*a*a*a*a*a*!"]}}}
+    mapping = _tickets(rules)
+    assert mapping.translate("proactive", "a" * 5000) == "false"
+    assert mapping.translate("proactive", "a" * 5000 + "!") == "true"
+    tier = _tickets({"escalated": {"columns": ["x"], "values": {"true": ["*tier*2*esc*"]}}})
+    assert tier.translate("escalated", "tier " * 1000 + "2") == "false"
+    assert tier.translate("escalated", "Tier 2 Escalations") == "true"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "matches"),
+    [
+        ("abc", "ABC", True),
+        ("abc", "abcd", False),
+        ("a*", "a", True),
+        ("*a", "ba", True),
+        ("a*a", "a", False),  # the two ends may not overlap
+        ("a*a", "aa", True),
+        ("*b*c*", "xbyc", True),
+        ("*c*b*", "xbyc", False),  # the parts in order
+        ("**", "x", True),
+    ],
+)
+def test_the_glob_match(pattern, text, matches):
+    mapping = _tickets({"escalated": {"columns": ["x"], "values": {"true": [pattern]}}})
+    assert (mapping.translate("escalated", text) == "true") is matches
+
+
+def test_a_list_cell_takes_its_first_known_technician():
+    rules = {"technician": {"columns": ["resource_list"], "split": ","}}
+    mapping = _tickets(rules)
+    known = {"jweber", "mdemir"}.__contains__
+    assert mapping.translate("technician", "rmm-user, jweber, mdemir", known) == "jweber"
+    assert mapping.translate("technician", "rmm-user, bot", known) == "rmm-user"
+    assert mapping.translate("technician", " , ", known) == ""
+
+
+def test_a_local_time_the_clocks_skipped_is_refused_and_a_repeated_one_is_its_first_pass():
+    berlin = _tickets(time_zone="Europe/Berlin")
+    error = _refusal(berlin, "opened_at", "29.03.2026 02:30")
+    assert "Europe/Berlin" in error.reason
+    # 25 October 2026, 02:30 happens twice; the first pass is summer time (+02:00).
+    assert _instant(berlin.translate("opened_at", "25.10.2026 02:30")) == datetime.datetime(
+        2026, 10, 25, 0, 30, tzinfo=UTC
+    )
+    # In UTC nothing is skipped.
+    assert _instant(_tickets().translate("opened_at", "29.03.2026 02:30")) == datetime.datetime(
+        2026, 3, 29, 2, 30, tzinfo=UTC
+    )
+
+
+def test_a_value_the_product_knows_keeps_its_meaning_before_any_other_value():
+    rules = {
+        "priority": {"columns": ["p"], "values": {"critical": ["Critical"]}, "other": "low"},
+    }
+    mapping = _tickets(rules)
+    assert mapping.translate("priority", "P1") == "P1"  # the product's alias for critical
+    assert mapping.translate("priority", "high") == "high"
+    assert mapping.translate("priority", "Someday") == "low"
+    strict = _tickets({"priority": {"columns": ["p"], "values": {"critical": ["Critical"]}}})
+    assert strict.translate("priority", "p2") == "p2"
+
+
+def test_the_connectwise_mapping_reads_only_the_utc_columns():
+    columns = {name: rule["columns"] for name, rule in CONNECTWISE.rules.items()}
+    assert columns["opened_at"] == ["Date_Entered_UTC"]
+    assert columns["resolved_at"] == ["Date_Resolved_UTC", "Date_Closed_UTC"]
+
+
+def test_an_unknown_technician_leaves_a_stored_ticket_its_own(db):
+    client = Client.objects.create(
+        external_id="19433", name="Sonnenkorn", contract_start=datetime.date(2024, 1, 1)
+    )
+    from organisation.models import Technician
+
+    jonas = Technician.objects.create(
+        external_id="jweber",
+        name="Jonas",
+        email="jonas@nordlicht-it.example",
+        hire_date=datetime.date(2022, 1, 1),
+    )
+    rules = {
+        "external_id": {"columns": ["id"]},
+        "client": {"columns": ["company"]},
+        "priority": {"columns": ["priority"]},
+        "opened_at": {"columns": ["opened"]},
+        "source": {"columns": ["source"]},
+        "technician": {"columns": ["resources"], "split": ","},
+    }
+    mapping = Mapping("tickets", rules, time_zone="UTC", unknown_technicians_unassigned=True)
+    header = "id,company,priority,opened,source,resources\n"
+
+    def imported(resources: str, number: str = "1"):
+        text = f'{header}{number},19433,high,2026-10-05T08:00:00,client,"{resources}"\n'
+        importing.import_csv("tickets", io.BytesIO(text.encode()), mapping=mapping)
+        return Ticket.objects.get(external_id=number).technician_id
+
+    assert imported("rmm-user, jweber") == jonas.pk  # the first known one
+    assert imported("rmm-user") == jonas.pk  # unknown: the stored one stays
+    assert imported("rmm-user", number="2") is None  # a new ticket: unassigned
+    assert client.tickets.count() == 2

@@ -105,17 +105,63 @@ def test_an_unknown_requester_id_with_an_empty_e_mail_cell_is_refused(acme):
     ]
 
 
-def test_an_unknown_requester_id_in_a_file_without_e_mails_leaves_the_ticket_without_one(acme):
-    # ConnectWise's ticket report has contact ids but no e-mail: the ticket is kept, the
-    # result says how many have no requester, and a later contact import links them.
-    result = _tickets("requester_external_id", "P-404", "P-405", "")
+def test_an_unknown_requester_id_without_an_e_mail_column_is_refused(acme):
+    # In the product's own columns the file could have named the e-mail: refused.
+    with pytest.raises(importing.ImportRejected) as exc:
+        _tickets("requester_external_id", "P-404")
+    assert exc.value.errors == [
+        "Row 2, column “requester_email”: is needed to create the unknown requester 'P-404'"
+    ]
+
+
+def test_a_mapped_file_without_e_mails_keeps_the_stored_requester_of_an_unknown_id(acme):
+    """ConnectWise's ticket report has contact ids but no e-mail: through a column mapping
+    the ticket is kept with its stored requester (none when new), the result says how
+    many, and a later contact import links them."""
+    from kpis.mappings import Mapping
+
+    rules = {
+        name: {"columns": [name]}
+        for name in (
+            "external_id",
+            "client",
+            "priority",
+            "opened_at",
+            "source",
+            "requester_external_id",
+        )
+    }
+    mapping = Mapping("tickets", rules)
+
+    def mapped(*rows):
+        return _import(
+            "\n".join(
+                [f"{HEADER},requester_external_id"]
+                + [f"T-{n},C-1,high,{OPENED},client,{row}" for n, row in enumerate(rows, 1)]
+            )
+            + "\n",
+            mapping=mapping,
+        )
+
+    result = mapped("P-404", "P-405", "")
     assert result.without_requester == 2
     assert "2 tickets have no requester" in result.message()
     assert _requester(1) is None and not Contact.objects.exists()
-    Contact.objects.create(client=acme, external_id="P-404", name="Pia", email="pia@acme.example")
-    again = _tickets("requester_external_id", "P-404", "P-405", "")
+    pia = Contact.objects.create(
+        client=acme, external_id="P-404", name="Pia", email="pia@acme.example"
+    )
+    again = mapped("P-404", "P-405", "")
     assert again.without_requester == 1
-    assert _requester(1).name == "Pia"
+    assert _requester(1) == pia
+    # An id the contacts do not know later leaves the linked requester as it is.
+    assert mapped("P-999").without_requester == 1
+    assert _requester(1) == pia
+    # Without creating contacts, an unknown id is refused as before.
+    with pytest.raises(importing.ImportRejected):
+        _import(
+            f"{HEADER},requester_external_id\nT-9,C-1,high,{OPENED},client,P-777\n",
+            mapping=Mapping("tickets", rules, creates_contacts=False),
+        )
 
 
 def test_a_bad_requester_e_mail_is_refused(acme):
