@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assessments.services import open_round
-from surveys.models import Invitation
+from surveys.models import Invitation, Response
 from tests.assessments.factories import WORKED_EXAMPLE, store, uniform
 from tests.conftest import IN_CI
 from tests.helpers import login_in_browser, make_user
@@ -172,7 +172,7 @@ def test_survey_scales_are_made_for_a_phone(page, live_server, viewport, languag
 
 
 @pytest.mark.parametrize("language", ["de", "en"])
-def test_the_result_and_a_team_round_fit_a_phone(page, live_server, language):
+def test_the_self_assessment_its_result_and_a_team_round_fit_a_phone(page, live_server, language):
     manager = make_user("boss", "manager", first_name="Bea", last_name="Boss")
     member = make_user("ali", "technician", first_name="Ali", last_name="Aydin")
     assessment = store(manager, WORKED_EXAMPLE)
@@ -183,6 +183,16 @@ def test_the_result_and_a_team_round_fit_a_phone(page, live_server, language):
     store(member, uniform(2), team_round=team_round)
 
     login_in_browser(page, live_server, "boss")
+    form = open_page(page, f"{live_server.url}/assessment/", PHONE, language, "assessment")
+    assert_no_sideways_scroll(form)
+    smallest = page.evaluate(
+        """() => [...document.querySelectorAll('.statement-choices label')].reduce(
+          (least, label) => {
+            const box = label.getBoundingClientRect();
+            return [Math.min(least[0], box.width), Math.min(least[1], box.height)];
+          }, [Infinity, Infinity])"""
+    )
+    assert smallest[0] >= 44 and smallest[1] >= 44, smallest
     result_url = f"{live_server.url}/assessment/results/{assessment.public_id}/"
     assert_no_sideways_scroll(open_page(page, result_url, PHONE, language, "result"))
     page.wait_for_selector("[data-testid=overall-score]")
@@ -190,4 +200,21 @@ def test_the_result_and_a_team_round_fit_a_phone(page, live_server, language):
     round_url = f"{live_server.url}/assessment/rounds/{team_round.pk}/"
     assert_no_sideways_scroll(open_page(page, round_url, PHONE, language, "round"))
     page.wait_for_selector("[data-testid=round-score]")
+    assert page.js_errors == []
+
+
+def test_a_technician_answers_on_a_phone_in_the_english_ui(page, live_server, technician):
+    """Signed in, the survey speaks the language chosen for the product, here English for
+    a technician stored as German."""
+    invitation = invite(campaign("pulse"), technician)
+    assert invitation.language == "de"
+    login_in_browser(page, live_server, "tech")
+    url = f"{live_server.url}/surveys/mine/{invitation.pk}/"
+    facts = open_page(page, url, PHONE, "en", "own-pulse")
+    assert page.locator("main h1").inner_text() == "How was your week?"
+    assert_scales_fit(facts, {"week": [5]})
+    page.click('[data-face="2"]')
+    page.click("main form.survey-form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/surveys/mine/")
+    assert Response.objects.get().answers.get(question__key="week").value == 2
     assert page.js_errors == []
