@@ -52,6 +52,10 @@ LAYOUT = """() => {
   return {
     scrollWidth: document.documentElement.scrollWidth,
     innerWidth: window.innerWidth,
+    // Tables whose scroll region hides columns (they would scroll sideways on their own).
+    clippedTables: [...document.querySelectorAll('.table-responsive')]
+      .filter((region) => region.scrollWidth > region.clientWidth + 1)
+      .map((region) => region.querySelector('table')?.dataset.testid || region.className),
     scales,
   };
 }"""
@@ -97,6 +101,7 @@ def open_page(page, url: str, viewport: dict, language: str, name: str):
 
 def assert_no_sideways_scroll(facts):
     assert facts["scrollWidth"] <= facts["innerWidth"], facts["scrollWidth"]
+    assert facts["clippedTables"] == []
 
 
 def assert_scales_fit(facts, expected_rows: dict):
@@ -200,6 +205,8 @@ def test_the_self_assessment_its_result_and_a_team_round_fit_a_phone(page, live_
     round_url = f"{live_server.url}/assessment/rounds/{team_round.pk}/"
     assert_no_sideways_scroll(open_page(page, round_url, PHONE, language, "round"))
     page.wait_for_selector("[data-testid=round-score]")
+    rounds = f"{live_server.url}/assessment/rounds/"
+    assert_no_sideways_scroll(open_page(page, rounds, PHONE, language, "rounds"))
     assert page.js_errors == []
 
 
@@ -216,5 +223,7 @@ def test_a_technician_answers_on_a_phone_in_the_english_ui(page, live_server, te
     page.click('[data-face="2"]')
     page.click("main form.survey-form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/surveys/mine/")
+    page.wait_for_selector("[data-testid=my-pulse]")
+    assert_no_sideways_scroll(page.evaluate(LAYOUT))
     assert Response.objects.get().answers.get(question__key="week").value == 2
     assert page.js_errors == []
