@@ -5,6 +5,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.form_fields import IdChoiceField, IdMultipleChoiceField
 from core.one_time_forms import OneTimeFormMixin
@@ -23,11 +24,17 @@ def field_name(question: Question) -> str:
 
 
 class ResponseForm(forms.Form):
-    """One field per active question: a radio scale or a free text."""
+    """One field per active question: a radio scale or a free text. ``informal``: the
+    respondent is a technician, addressed as "du" (clients as "Sie")."""
 
-    def __init__(self, *args, questions: list[Question], **kwargs):
+    def __init__(self, *args, questions: list[Question], informal: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = questions
+        choose = (
+            pgettext_lazy("technician", "Please choose a value.")
+            if informal
+            else _("Please choose a value.")
+        )
         for question in questions:
             if question.is_scale:
                 if question.metric == Metric.PULSE:
@@ -40,7 +47,7 @@ class ResponseForm(forms.Form):
                     coerce=int,
                     required=question.required,
                     widget=forms.RadioSelect,
-                    error_messages={"required": _("Please choose a value.")},
+                    error_messages={"required": choose},
                 )
             else:
                 field = forms.CharField(

@@ -1,6 +1,7 @@
 """A technician's own surveys and pulse history; nobody else's."""
 
 import plotly.graph_objects as go
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -80,6 +81,17 @@ def my_surveys(request):
     )
 
 
+def own_page_language(request, invitation: Invitation) -> str:
+    """The language of a survey answered while signed in: the one the technician chose for
+    the product (its language cookie), else the technician's own as it is now. Not the
+    invitation's: that was copied when the campaign started, and the page sits in the
+    product's frame, whose menu speaks the chosen language."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in dict(settings.LANGUAGES):
+        return chosen
+    return invitation.technician.language or invitation.language
+
+
 @login_required
 def my_response(request, pk: int):
     invitation = _get_own_invitation(request.user, pk)
@@ -89,4 +101,5 @@ def my_response(request, pk: int):
         reverse("surveys:my_response", kwargs={"pk": pk}),
         reverse("surveys:my_surveys"),
         token_page=False,
+        language=own_page_language(request, invitation),
     )

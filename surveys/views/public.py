@@ -60,12 +60,15 @@ def _link_page(request, template: str, context: dict, default: str, status: int 
     return private_headers(HttpResponse(html, status=status, headers=_spoken(language)))
 
 
-def link_problem(request, reason: str, language: str | None = None) -> HttpResponse:
-    """The friendly page for an unknown, tampered or closed link."""
+def link_problem(
+    request, reason: str, language: str | None = None, for_technicians: bool = False
+) -> HttpResponse:
+    """The friendly page for an unknown, tampered or closed link; ``for_technicians``
+    where the link is known to be a technician's (they are addressed as "du")."""
     return _link_page(
         request,
         "surveys/link_problem.html",
-        {"reason": reason},
+        {"reason": reason, "for_technicians": for_technicians},
         language or translation.get_language(),
         status={"invalid": 404, "closed": 410}[reason],
     )
@@ -87,25 +90,31 @@ def _preselected_face(request, questions) -> dict:
 
 
 def answer_page(
-    request, invitation: Invitation, action: str, thanks_url: str, token_page: bool = True
+    request,
+    invitation: Invitation,
+    action: str,
+    thanks_url: str,
+    token_page: bool = True,
+    language: str | None = None,
 ) -> HttpResponse:
-    """Shared by the token page and a technician's own page: shows and stores answers."""
+    """Shared by the token page and a technician's own page: shows and stores answers in
+    ``language`` (default: the invitation's), unless the visitor chose one with ``?lang=``."""
     campaign = invitation.campaign
     survey = campaign.survey
-    language = page_language(request, invitation.language or settings.LANGUAGE_CODE)
+    language = page_language(request, language or invitation.language or settings.LANGUAGE_CODE)
     if token_page:  # the thank-you page speaks the language the answer was given in
         thanks_url = f"{thanks_url}{'&' if '?' in thanks_url else '?'}lang={language}"
     with translation.override(language):
         if not campaign.is_open_for_answers():
-            return link_problem(request, "closed", language)
+            return link_problem(request, "closed", language, not survey.for_clients)
         questions = questions_of(survey)
         if request.method == "POST":
-            form = ResponseForm(request.POST, questions=questions)
+            form = ResponseForm(request.POST, questions=questions, informal=not survey.for_clients)
             if form.is_valid():
                 try:
                     save_response(invitation, form.values(), questions)
                 except CampaignClosed:
-                    return link_problem(request, "closed", language)
+                    return link_problem(request, "closed", language, not survey.for_clients)
                 # The redirect is a token page too: its referrer policy governs the
                 # request for the thank-you page.
                 done = redirect(thanks_url)
@@ -118,7 +127,9 @@ def answer_page(
             stored = {} if survey.aggregate_only else current_values(invitation)
             initial = {field_name(q): stored[q.key] for q in questions if q.key in stored}
             initial.update(_preselected_face(request, questions))
-            form = ResponseForm(initial=initial, questions=questions)
+            form = ResponseForm(
+                initial=initial, questions=questions, informal=not survey.for_clients
+            )
             status = 200
         context = {
             "invitation": invitation,
@@ -131,6 +142,7 @@ def answer_page(
             "action": action,
             "already_answered": invitation.status == Invitation.Status.ANSWERED,
             "is_pulse": survey.is_pulse,
+            "for_clients": survey.for_clients,
             "anonymous": survey.aggregate_only,
             "minimum": minimum_respondents(),
             "token_page": token_page,
