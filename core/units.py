@@ -2,10 +2,14 @@
 
 Figures cross between apps in one convention: shares (CSAT, response rate, escalation,
 SLA) 0..1, NPS in points -100..100, averages on their own scales. Pages and exports that
-show a share as a percentage convert it here.
+show a share as a percentage convert it here; pages show numbers through ``number``.
 """
 
 from __future__ import annotations
+
+from django.utils.formats import number_format
+
+MINUS = "\u2212"  # the typographic minus sign, not the hyphen
 
 
 def as_percent(share: float | None) -> float | None:
@@ -17,3 +21,15 @@ def as_percent(share: float | None) -> float | None:
     if share is None:
         return None
     return round(share * 100, 10)
+
+
+def number(value: float | int, digits: int = 0) -> str:
+    """``value`` for a page in the active language: ``digits`` decimals, thousands
+    grouped ("15.183" and "3,5" in German, "15,183" and "3.5" in English) and a real
+    minus sign ("−20"); a value that rounds to zero has no sign."""
+    text = number_format(value, digits, use_l10n=True, force_grouping=True)
+    if text.startswith("-"):
+        text = text[1:]
+        if any(ch not in "0.," for ch in text):
+            return MINUS + text
+    return text
