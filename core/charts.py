@@ -128,15 +128,15 @@ _NICE = (1, 2, 2.5, 5, 10)
 def nice_ticks(low: float, high: float, most: int = 4, integer: bool = False) -> list[float]:
     """Round tick values from at or below ``min(low, 0)`` to at or above ``high``, at most
     ``most`` steps of 1, 2, 2.5 or 5 times a power of ten: 0..85.7 gives 0, 25, 50, 75,
-    100; 0..38 gives 0, 10, 20, 30, 40. ``integer``: steps of at least 1 (counts)."""
+    100; 0..38 gives 0, 10, 20, 30, 40. ``integer``: whole steps only (counts)."""
     low, high = min(low, 0), max(high, 0)
     if high <= low:
         high = low + 1
     magnitude = 10 ** math.floor(math.log10((high - low) / most))
     for factor in _NICE:
         step = factor * magnitude
-        if integer:
-            step = max(1, math.ceil(step))
+        if integer and (step < 1 or step != int(step)):
+            continue
         first = math.floor(round(low / step, 9)) * step
         last = math.ceil(round(high / step, 9)) * step
         if round((last - first) / step) <= most:
@@ -150,11 +150,15 @@ def _tidy(value: float) -> float | int:
     return int(value) if value == int(value) else value
 
 
-def value_axis(values: Sequence[float | None], percent: bool = False, **extra) -> dict:
+def value_axis(
+    values: Sequence[float | None], percent: bool = False, most: int = 4, **extra
+) -> dict:
     """A y (or x) axis with round ticks over ``values`` (None ignored); shares in percent
     get " %" after each tick. A little room on both ends so markers on 0 or 100 show."""
     present = [v for v in values if v is not None]
-    ticks = nice_ticks(min(present, default=0), max(present, default=0), integer=not percent)
+    ticks = nice_ticks(
+        min(present, default=0), max(present, default=0), most=most, integer=not percent
+    )
     pad = (ticks[-1] - ticks[0]) * 0.04
     axis = {
         "range": [ticks[0] - pad, ticks[-1] + pad],
@@ -206,8 +210,8 @@ def hover_label(day: datetime.date, step: str) -> str:
 
 
 def time_axis(days: Sequence[datetime.date], step: str) -> dict:
-    """An x axis over the buckets ``days`` with at most MAX_TICKS labels, every k-th
-    bucket, labelled in the page's language."""
+    """An x axis over the buckets ``days`` (as drawn: see ``clipped``) with at most
+    MAX_TICKS labels, every k-th bucket, labelled in the page's language."""
     every = max(1, math.ceil(len(days) / MAX_TICKS))
     shown = list(days)[::every]
     return {
@@ -218,6 +222,14 @@ def time_axis(days: Sequence[datetime.date], step: str) -> dict:
         "fixedrange": True,
         "showgrid": False,
     }
+
+
+def clipped(days: Sequence[datetime.date], since: datetime.date | None) -> list[datetime.date]:
+    """Bucket starts drawn no earlier than ``since``: a period starting on a Wednesday
+    draws its first, partial week on that Wednesday, not on the Monday before it."""
+    if since is None:
+        return list(days)
+    return [max(day, since) for day in days]
 
 
 def sparkline(values: Sequence[float | None], width: int = 100, height: int = 24) -> str:

@@ -7,6 +7,7 @@ Shares arrive 0..1 and are drawn in percent.
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from collections.abc import Sequence
 
@@ -17,6 +18,7 @@ from core.charts import (
     STATE_COLORS,
     THRESHOLD_COLOR,
     chart,
+    clipped,
     date_label,
     hover_label,
     no_data,
@@ -102,16 +104,17 @@ def share_trend(
     sentence,
     has_data=lambda row: row["tickets"],
     height: int = 320,
+    since: datetime.date | None = None,
 ) -> dict:
     """Lines of shares (percent) over the buckets of ``rows`` (kpis.metrics.series), one
     per (key, label) of ``series``; ``sentence(rows)`` says it when fewer than MIN_POINTS
-    buckets have data."""
+    buckets have data. ``since``: the period's first day (see core.charts.clipped)."""
     with_data = [row for row in rows if has_data(row)]
     if not with_data:
         return no_data(chart_id)
     if len(with_data) < MIN_POINTS:
         return {**note(chart_id, sentence(rows)), "title": title}
-    days = [row["start"] for row in rows]
+    days = clipped([row["start"] for row in rows], since)
     data, lines, values = [], [], []
     for key, label in series:
         ys = [_percent(row[key]) for row in rows]
@@ -153,7 +156,7 @@ def sla_sentence(rows) -> str:
     }
 
 
-def escalation_trend(rows, step, chart_id, series=None, height=320) -> dict:
+def escalation_trend(rows, step, chart_id, series=None, height=320, since=None) -> dict:
     series = series or [("share", _("Escalation share"))]
     return share_trend(
         rows,
@@ -163,6 +166,7 @@ def escalation_trend(rows, step, chart_id, series=None, height=320) -> dict:
         step_title(_("Escalation share"), step),
         escalation_sentence,
         height=height,
+        since=since,
     )
 
 
@@ -174,7 +178,7 @@ PROACTIVE_SERIES = (
 )
 
 
-def proactive_trend(rows, step, chart_id, height=320) -> dict:
+def proactive_trend(rows, step, chart_id, height=320, since=None) -> dict:
     return share_trend(
         rows,
         [(key, str(label)) for key, label in PROACTIVE_SERIES],
@@ -183,10 +187,11 @@ def proactive_trend(rows, step, chart_id, height=320) -> dict:
         step_title(_("Proactive IT"), step),
         proactive_sentence,
         height=height,
+        since=since,
     )
 
 
-def sla_trend(rows, step, chart_id, height=320) -> dict:
+def sla_trend(rows, step, chart_id, height=320, since=None) -> dict:
     flat = [{**row["sla"], "start": row["start"], "totals": row["totals"]} for row in rows]
     return share_trend(
         flat,
@@ -201,6 +206,7 @@ def sla_trend(rows, step, chart_id, height=320) -> dict:
         sla_sentence,
         has_data=lambda row: row["measured"],
         height=height,
+        since=since,
     )
 
 
@@ -263,7 +269,7 @@ def clients_against_threshold(rows: Sequence[dict], chart_id: str) -> dict:
             "fixedrange": True,
         },
         "margin": {"l": 8, "r": 16, "t": 32, "b": 8},
-        "legend": {"orientation": "h", "y": -0.02, "yanchor": "top"},
+        "legend": {"orientation": "h", "y": -0.02, "yanchor": "top", "traceorder": "normal"},
     }
     label = _(
         "Escalation share per client against its threshold: %(breach)s above the threshold, "
@@ -423,7 +429,12 @@ def turnover_trend(quarters: Sequence[dict], chart_id: str) -> dict:
         "xaxis": {"type": "category", "fixedrange": True},
         "yaxis": value_axis(rates, percent=True),
         "yaxis2": value_axis(
-            [0, 10], overlaying="y", side="right", showgrid=False, title={"text": _("Satisfaction")}
+            [0, 10],
+            most=5,
+            overlaying="y",
+            side="right",
+            showgrid=False,
+            title={"text": _("Satisfaction")},
         ),
         "margin": {"l": 56, "r": 48, "t": 16, "b": 40},
     }
@@ -502,7 +513,7 @@ def turnover_scatter(quarters, benchmark: float, inflection_level, chart_id: str
             }
         )
     layout = {
-        "xaxis": value_axis([0, 10], title={"text": _("Job satisfaction (0-10)")}),
+        "xaxis": value_axis([0, 10], most=5, title={"text": _("Job satisfaction (0-10)")}),
         "yaxis": value_axis(rates, percent=True, title={"text": _("Turnover")}),
         "shapes": shapes,
         "annotations": annotations,

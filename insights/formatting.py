@@ -12,8 +12,8 @@ DASH = "—"
 
 
 def percent(value: float | None, digits: int = 1) -> str:
-    """A share 0..1 as "12,5 %"; "—" for None."""
-    if value is None:
+    """A share 0..1 as "12,5 %"; "—" for None or a missing template value ("")."""
+    if value is None or value == "":
         return DASH
     return f"{_number(value * 100, digits)} %"
 
@@ -24,7 +24,8 @@ def percent_value(share: float | None) -> float | None:
 
 
 def number(value: float | None, digits: int = 1) -> str:
-    if value is None:
+    """``value`` with ``digits`` decimals; "—" for None or a missing template value ("")."""
+    if value is None or value == "":
         return DASH
     return _number(value, digits)
 

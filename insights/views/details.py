@@ -29,6 +29,7 @@ def escalations(request):
             ("onboarding_share", _("Early support (first 90 days)")),
             ("ongoing_share", _("Ongoing support")),
         ],
+        since=filters.period.start,
     )
     return render(
         request,
@@ -51,7 +52,7 @@ def _trend_page(request, name: str, build, draw):
     ``build(filters)`` and ``draw(rows, step, chart_id)`` over its buckets."""
     form, filters = filters_from_request(request)
     report = build(filters)
-    trend_chart = draw(report["trend"], report["step"], f"chart-{name}")
+    trend_chart = draw(report["trend"], report["step"], f"chart-{name}", since=filters.period.start)
     return render(
         request,
         f"insights/{name}.html",
