@@ -120,7 +120,7 @@ def client_effort(by_month: Sequence[dict], summary: dict, chart_id: str) -> dic
         "yaxis": {
             "title": {"text": "CES (1–7)"},
             "range": [0, 7.2],
-            "tickvals": [0, 1, 4, 7],
+            "tickvals": [1, 4, 7],
             "fixedrange": True,
         },
         "yaxis2": value_axis([0, 100], percent=True, overlaying="y", side="right", showgrid=False),

@@ -228,3 +228,9 @@ def test_whole_hours_read_without_zero_minutes():
     with translation.override("de"):
         assert fmt.duration_minutes(3900) == "1 Std. 05 Min."
         assert "00" not in fmt.duration_minutes(3600)
+
+
+def test_the_num_filter_rounds_groups_and_uses_the_minus_sign():
+    template = Template("{% load units %}{{ a|num }} {{ b|num:2 }} {{ c|num:1 }}")
+    with translation.override("de"):
+        assert template.render(Context({"a": -57, "b": 5.675, "c": 1234.56})) == "−57 5,68 1.234,6"

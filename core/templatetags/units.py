@@ -16,3 +16,12 @@ def count(value):
     if value in (None, ""):
         return "—"
     return units.number(value, 0)
+
+
+@register.filter
+def num(value, digits=0):
+    """A figure with ``digits`` decimals in the page's language, grouped, with a real
+    minus sign: -57 -> "−57", 5.675 -> "5,68" (de); "—" for None."""
+    if value in (None, ""):
+        return "—"
+    return units.number(value, int(digits))
