@@ -3,7 +3,7 @@
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from core.charts import BRAND_COLORS, chart
+from core.charts import BRAND_COLORS, chart, quarter_axis
 
 from . import scoring
 
@@ -150,7 +150,7 @@ def team_lines(rows, chart_id: str = "team-lines") -> dict:
         }
     ]
     layout = {
-        "xaxis": {"type": "category", "fixedrange": True},
+        "xaxis": quarter_axis([label for label, _value in rows]),
         "yaxis": {"range": [0, 5], "tickvals": SCORE_TICKS, "fixedrange": True},
         "showlegend": False,
     }

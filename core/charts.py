@@ -224,6 +224,25 @@ def time_axis(days: Sequence[datetime.date], step: str) -> dict:
     }
 
 
+def quarter_axis(labels: Sequence[str]) -> dict:
+    """An x axis of quarters labelled "2026 Q3" (core.periods.quarter_label): each tick
+    names its quarter, with the year below it where the year begins (and on the first
+    tick), so eight quarters fit a phone's width upright instead of running together."""
+    ticks, year = [], None
+    for label in labels:
+        label_year, _space, quarter = label.partition(" ")
+        ticks.append(quarter if label_year == year else f"{quarter}\n{label_year}")
+        year = label_year
+    return {
+        "type": "category",
+        "tickmode": "array",
+        "tickvals": list(labels),
+        "ticktext": ticks,
+        "tickangle": 0,
+        "fixedrange": True,
+    }
+
+
 def clipped(days: Sequence[datetime.date], since: datetime.date | None) -> list[datetime.date]:
     """Bucket starts drawn no earlier than ``since``: a period starting on a Wednesday
     draws its first, partial week on that Wednesday, not on the Monday before it."""

@@ -23,6 +23,7 @@ from core.charts import (
     hover_label,
     no_data,
     note,
+    quarter_axis,
     time_axis,
     value_axis,
 )
@@ -431,7 +432,7 @@ def turnover_trend(quarters: Sequence[dict], chart_id: str) -> dict:
         },
     ]
     layout = {
-        "xaxis": {"type": "category", "fixedrange": True},
+        "xaxis": quarter_axis(labels),
         "yaxis": value_axis(rates, percent=True),
         "yaxis2": value_axis(
             [0, 10],
@@ -497,33 +498,32 @@ def turnover_scatter(quarters, benchmark: float, inflection_level, chart_id: str
         }
 
     shapes = [vertical(benchmark, "dash", "#198754")]
-    annotations = [
-        {
-            "x": benchmark,
+
+    # Both labels above the plot, on two rows so they never overlap each other nor the
+    # points; each ends at its line (starts there in the left half, so none is cut off).
+    def label(x, text, row):
+        return {
+            "x": x,
             "yref": "paper",
-            "y": 1.06,
-            "text": _("Benchmark %(value)s") % {"value": fmt.number(benchmark)},
+            "y": 1,
+            "yanchor": "bottom",
+            "yshift": 18 * row,
+            "xanchor": "right" if x >= 5 else "left",
+            "text": text,
             "showarrow": False,
         }
-    ]
+
+    annotations = [label(benchmark, _("Benchmark %(value)s") % {"value": fmt.number(benchmark)}, 0)]
     if inflection_level is not None:
         shapes.append(vertical(inflection_level, "dot", "#d63384"))
-        annotations.append(
-            {
-                "x": inflection_level,
-                "yref": "paper",
-                "y": 0.94,
-                "text": _("Your inflection point"),
-                "showarrow": False,
-            }
-        )
+        annotations.append(label(inflection_level, _("Your inflection point"), 1))
     layout = {
         "xaxis": value_axis([0, 10], most=5, title={"text": _("Job satisfaction (0-10)")}),
         "yaxis": value_axis(rates, percent=True, title={"text": _("Turnover")}),
         "shapes": shapes,
         "annotations": annotations,
         "showlegend": False,
-        "margin": {"l": 64, "r": 16, "t": 32, "b": 48},
+        "margin": {"l": 64, "r": 16, "t": 48, "b": 48},
     }
     label = _(
         "Job satisfaction against turnover for %(n)s quarters, with the benchmark of "

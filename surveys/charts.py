@@ -18,6 +18,7 @@ from core.charts import (
     hover_label,
     no_data,
     note,
+    quarter_axis,
     time_axis,
     value_axis,
 )
@@ -217,7 +218,7 @@ def aggregate_trend(trend: Sequence[dict], scale_max: int, chart_id: str) -> dic
         }
     ]
     layout = {
-        "xaxis": {"type": "category", "fixedrange": True},
+        "xaxis": quarter_axis([row["label"] for row in trend]),
         "yaxis": value_axis([0, scale_max]),
         "showlegend": False,
     }

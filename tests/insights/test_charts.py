@@ -258,3 +258,25 @@ def test_the_maturity_date_follows_the_pages_language(client, manager, frozen):
     german = client.get(reverse("insights:dashboard"))
     hint = next(t for t in german.context["tiles"] if t["key"] == "maturity")["hint"]
     assert hint.endswith("4,00, 20.03.2026")
+
+
+def test_the_benchmark_and_inflection_labels_never_overlap():
+    quarters = [_quarter(f"2025 Q{n}", 5.0 + n, 0.1) for n in (1, 2, 3)]
+    result = charts.turnover_scatter(quarters, 9.0, 6.3, "c")
+    benchmark, inflection = result["spec"]["layout"]["annotations"]
+    # above the plot, on two rows, each ending at its line
+    assert (benchmark["x"], benchmark["xanchor"], benchmark["yshift"]) == (9.0, "right", 0)
+    assert (inflection["x"], inflection["xanchor"], inflection["yshift"]) == (6.3, "right", 18)
+    assert benchmark["y"] == inflection["y"] == 1 and benchmark["yanchor"] == "bottom"
+    low = charts.turnover_scatter(quarters, 9.0, 2.5, "c")["spec"]["layout"]["annotations"][1]
+    assert low["xanchor"] == "left"  # starts at a line in the left half: not cut off
+
+
+def test_quarter_ticks_name_the_year_where_it_begins():
+    labels = ["2025 Q3", "2025 Q4", "2026 Q1", "2026 Q2"]
+    quarters = [_quarter(label, 7.0, 0.1) for label in labels]
+    xaxis = charts.turnover_trend(quarters, "c")["spec"]["layout"]["xaxis"]
+    assert xaxis["tickvals"] == labels
+    # "\n" becomes Plotly's line break when the spec is escaped
+    assert xaxis["ticktext"] == ["Q3<br>2025", "Q4", "Q1<br>2026", "Q2"]
+    assert xaxis["tickangle"] == 0
