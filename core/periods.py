@@ -6,7 +6,8 @@ with ``end`` the first day after it. ``Period.through(first, last)`` turns what 
 chose into a Period, ``last_day`` turns it back. Days are local days in the project's
 time zone (settings.TIME_ZONE); ``day_start`` gives the moment a day begins there.
 
-Calendar steps (``by``) are "week" (Monday to Sunday), "month", "quarter" and "year".
+Calendar steps (``by``) are "day", "week" (Monday to Sunday), "month", "quarter" and
+"year"; ``chart_step`` picks the one a chart of a period is drawn in.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-STEPS = ("week", "month", "quarter", "year")
+STEPS = ("day", "week", "month", "quarter", "year")
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 PRESETS = {
@@ -75,7 +76,10 @@ class Period:
 
 
 def step_start(day: datetime.date, by: str) -> datetime.date:
-    """The first day of the week (Monday), month, quarter or year ``day`` lies in."""
+    """The first day of the week (Monday), month, quarter or year ``day`` lies in
+    (``day`` itself for "day")."""
+    if by == "day":
+        return day
     if by == "week":
         return day - datetime.timedelta(days=day.weekday())
     if by not in _MONTHS:
@@ -87,6 +91,8 @@ def step_start(day: datetime.date, by: str) -> datetime.date:
 def next_step(day: datetime.date, by: str) -> datetime.date:
     """The first day of the week (month, ...) after the one ``day`` lies in."""
     start = step_start(day, by)
+    if by == "day":
+        return start + datetime.timedelta(days=1)
     if by == "week":
         return start + datetime.timedelta(days=7)
     month = start.month - 1 + _MONTHS[by]
@@ -101,6 +107,22 @@ def quarter_number(day: datetime.date) -> int:
 def quarter_label(day: datetime.date) -> str:
     """The quarter ``day`` lies in, as every page and export names it: "2026 Q3"."""
     return f"{day.year} Q{quarter_number(day)}"
+
+
+# Longest period drawn per day, per week; longer ones per month.
+DAILY_UP_TO_DAYS = 14
+WEEKLY_UP_TO_DAYS = 120
+
+
+def chart_step(period: Period) -> str:
+    """The bucket a chart of ``period`` is drawn in: "day" up to 14 days, "week" up to
+    120 days (the default 30 days: 5 or 6 weekly points, 90 days: 13 or 14), else
+    "month" (12 months: 12 or 13 points)."""
+    if period.days <= DAILY_UP_TO_DAYS:
+        return "day"
+    if period.days <= WEEKLY_UP_TO_DAYS:
+        return "week"
+    return "month"
 
 
 def month_to_date(today: datetime.date) -> Period:

@@ -1,18 +1,21 @@
-"""Display strings for figures: "—" for None, locale-aware decimals (3,55 in German)."""
+"""Display strings for figures: "—" for None, locale-aware decimals (3,55 in German),
+grouped thousands and a real minus sign (core.units.number)."""
 
 from __future__ import annotations
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+
+from core.units import MINUS
+from core.units import number as _number
 
 DASH = "—"
 
 
 def percent(value: float | None, digits: int = 1) -> str:
-    """A share 0..1 as "12,5 %"; "—" for None."""
-    if value is None:
+    """A share 0..1 as "12,5 %"; "—" for None or a missing template value ("")."""
+    if value is None or value == "":
         return DASH
-    return f"{number_format(value * 100, digits)} %"
+    return f"{_number(value * 100, digits)} %"
 
 
 def percent_value(share: float | None) -> float | None:
@@ -21,14 +24,15 @@ def percent_value(share: float | None) -> float | None:
 
 
 def number(value: float | None, digits: int = 1) -> str:
-    if value is None:
+    """``value`` with ``digits`` decimals; "—" for None or a missing template value ("")."""
+    if value is None or value == "":
         return DASH
-    return number_format(value, digits)
+    return _number(value, digits)
 
 
 def signed(value: float, digits: int = 1) -> str:
-    text = number_format(abs(value), digits)
-    return f"+{text}" if value > 0 else (f"−{text}" if value < 0 else text)
+    text = _number(abs(value), digits)
+    return f"+{text}" if value > 0 else (f"{MINUS}{text}" if value < 0 else text)
 
 
 def trend(
@@ -54,10 +58,13 @@ def trend(
 
 
 def duration_minutes(seconds: float | None) -> str:
-    """Seconds as "1 h 05 min" or "12 min"; "—" for None."""
+    """Seconds as "1 h 05 min", "2 h" (whole hours without "00 min") or "12 min"; "—"
+    for None."""
     if seconds is None:
         return DASH
     minutes = int(round(seconds / 60))
     if minutes < 60:
         return _("%(m)d min") % {"m": minutes}
+    if minutes % 60 == 0:
+        return _("%(h)d h") % {"h": minutes // 60}
     return _("%(h)d h %(m)02d min") % {"h": minutes // 60, "m": minutes % 60}

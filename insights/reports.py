@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from core.periods import Period, quarter_label
+from core.periods import Period, chart_step, quarter_label
 from kpis import metrics, thresholds
 from kpis.models import KpiSettings, SLATarget
 from organisation.models import ONBOARDING_DAYS, Client
@@ -62,14 +62,27 @@ def escalation_report(filters: Filters) -> dict:
         )
     # Fair comparison across client sizes: by share, highest first; unjudged last.
     rows.sort(key=lambda r: (r["state"].share is None, -(r["state"].share or 0), r["state"].name))
+    weekly = metrics.series(period, by="week", **filters.rollup_scope)
+    monthly = metrics.series(period, by="month", **filters.rollup_scope)
     return {
         "summary": metrics.escalation_summary(current),
         "previous": metrics.escalation_summary(previous),
         "rows": rows,
         "settings": settings,
-        "weekly": metrics.series(period, by="week", **filters.rollup_scope),
-        "monthly": metrics.series(period, by="month", **filters.rollup_scope),
+        "weekly": weekly,
+        "monthly": monthly,
+        **_trend(filters, {"week": weekly, "month": monthly}),
     }
+
+
+def _trend(filters: Filters, ready: dict[str, list[dict]]) -> dict:
+    """The chart's buckets as the period's length asks (core.periods.chart_step): "step"
+    and its "trend" rows, reusing a series the report already read."""
+    step = chart_step(filters.period)
+    rows = ready.get(step)
+    if rows is None:
+        rows = metrics.series(filters.period, by=step, **filters.rollup_scope)
+    return {"step": step, "trend": rows}
 
 
 # --- Proactive IT ----------------------------------------------------------------------
@@ -78,10 +91,12 @@ def escalation_report(filters: Filters) -> dict:
 def proactive_report(filters: Filters) -> dict:
     current = metrics.totals(filters.period, **filters.rollup_scope)
     previous = metrics.totals(filters.period.previous(), **filters.rollup_scope)
+    monthly = metrics.series(filters.period, by="month", **filters.rollup_scope)
     return {
         "summary": metrics.proactive_shares(current),
         "previous": metrics.proactive_shares(previous),
-        "monthly": metrics.series(filters.period, by="month", **filters.rollup_scope),
+        "monthly": monthly,
+        **_trend(filters, {"month": monthly}),
     }
 
 
@@ -103,11 +118,13 @@ def sla_report(filters: Filters) -> dict:
                 **summary["by_priority"][priority],
             }
         )
+    monthly = metrics.series(filters.period, by="month", **filters.rollup_scope)
     return {
         "summary": summary,
         "previous": metrics.sla_attainment(previous),
         "rows": rows,
-        "monthly": metrics.series(filters.period, by="month", **filters.rollup_scope),
+        "monthly": monthly,
+        **_trend(filters, {"month": monthly}),
     }
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from core.periods import Period
@@ -207,10 +207,10 @@ def series(
     by: str = "week",
     segment: str | None = None,
 ) -> list[dict]:
-    """Summed counts per week (Monday) or month (1st) overlapping the period, oldest
+    """Summed counts per day, week (Monday) or month (1st) overlapping the period, oldest
     first, each with "start" and the escalation and proactive figures; one query. Clients
     as in totals(). Weeks/months without tickets appear with zero counts and None shares."""
-    trunc = TruncWeek("day") if by == "week" else TruncMonth("day")
+    trunc = {"day": F("day"), "week": TruncWeek("day")}.get(by) or TruncMonth("day")
     source, sums = _summed_rollups(period, client_ids, segment)
     rows = {
         _as_date(row["bucket"]): _clean(row)

@@ -34,8 +34,10 @@ def test_steps_cover_the_half_open_range():
     ]
     assert Period(D(2025, 12, 31), D(2026, 1, 2)).steps("year") == [D(2025, 1, 1), D(2026, 1, 1)]
     assert Period(D(2026, 1, 1), D(2026, 1, 1)).steps("month") == []
+    # charts of short periods are drawn per day (core.periods.chart_step)
+    assert Period(D(2026, 2, 28), D(2026, 3, 2)).steps("day") == [D(2026, 2, 28), D(2026, 3, 1)]
     with pytest.raises(ValueError):
-        Period(D(2026, 1, 1), D(2026, 2, 1)).steps("day")
+        Period(D(2026, 1, 1), D(2026, 2, 1)).steps("fortnight")
 
 
 def test_split_gives_whole_calendar_periods():

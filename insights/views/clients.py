@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.roles import manager_required
-from core.charts import base_layout, chart
 from core.periods import Period, trend_window
-from insights import formatting as fmt
-from insights import reports
+from insights import charts, reports
 from insights.forms import TicketFilterForm
 from kpis import metrics, thresholds
 from kpis.models import Ticket
@@ -46,24 +42,6 @@ def client_detail(request, pk: int):
         Ticket.objects.for_client(client).escalated().listed().order_by("-opened_at")[:RECENT]
     )
     alerts = list(client.alerts.select_related("acknowledged_by").order_by("-created_at")[:12])
-    fig = go.Figure()
-    x = [row["start"].isoformat() for row in monthly]
-    fig.add_trace(go.Bar(x=x, y=[row["tickets"] for row in monthly], name=_("Tickets")))
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=[fmt.percent_value(row["share"]) for row in monthly],
-            name=_("Escalation share (%)"),
-            mode="lines+markers",
-            yaxis="y2",
-        )
-    )
-    fig.update_layout(
-        **base_layout(
-            yaxis={"title": _("Tickets")},
-            yaxis2={"title": "%", "overlaying": "y", "side": "right", "rangemode": "tozero"},
-        )
-    )
     return render(
         request,
         "insights/client_detail.html",
@@ -84,7 +62,7 @@ def client_detail(request, pk: int):
             "alerts": alerts,
             "staff": list(client.responsible_staff.all()),
             "contacts": list(client.contacts.order_by("-is_active", "name")),
-            "chart": chart(fig, "chart-client-monthly", height=300),
+            "chart": charts.client_monthly(monthly, "chart-client-monthly"),
         },
     )
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import plotly.graph_objects as go
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from core.charts import base_layout, chart
-from insights import formatting as fmt
 from insights.forms import FilterForm
 from insights.reports import Filters
 from organisation.models import Client
@@ -59,21 +56,3 @@ def filter_query(request) -> str:
 def get_client(pk: int) -> Client:
     """The client for a manager page (managers see every client of the organisation)."""
     return get_object_or_404(Client, pk=pk)
-
-
-def share_lines(rows: list[dict], series, chart_id: str, height: int = 320):
-    """A line chart of shares 0..1 in percent, one line per (key, label) of ``series``,
-    over the rows' "start" days."""
-    fig = go.Figure()
-    x = [row["start"].isoformat() for row in rows]
-    for key, label in series:
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=[fmt.percent_value(row[key]) for row in rows],
-                name=label,
-                mode="lines+markers",
-            )
-        )
-    fig.update_layout(**base_layout(yaxis={"title": "%", "rangemode": "tozero"}))
-    return chart(fig, chart_id, height=height)

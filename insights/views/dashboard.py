@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.roles import manager_required
 from assessments.models import Assessment
 from assessments.scoring import display_score
-from core.periods import trend_window
-from core.units import as_percent
+from core.charts import sparkline
+from core.periods import Period, trend_window
+from core.units import MINUS, as_percent
+from core.units import number as count
+from insights import charts, turnover
 from insights import formatting as fmt
-from insights import turnover
 from kpis import metrics
 from kpis.models import ThresholdAlert
 from surveys import metrics as survey_metrics
 
-from .common import filter_query, filters_from_request, share_lines
+from .common import filter_query, filters_from_request
 
 
-def _tile(key, label, value, url, change=("", ""), hint=""):
+def _tile(key, label, value, url, change=("", ""), hint="", trend=()):
+    """A tile's context; ``trend``: the figure over the trend window, oldest first,
+    drawn as a small line (None where a bucket has no data)."""
     return {
         "key": key,
         "label": label,
@@ -29,10 +35,11 @@ def _tile(key, label, value, url, change=("", ""), hint=""):
         "change": change[0],
         "change_class": change[1],
         "hint": hint,
+        "spark": sparkline(trend),
     }
 
 
-def _share_tile(key, label, figures, url, hint, higher_is_better=True):
+def _share_tile(key, label, figures, url, hint, higher_is_better=True, trend=()):
     """A tile for a share 0..1 (now, before): a percentage and its change in points."""
     now, before = figures
     return _tile(
@@ -42,14 +49,21 @@ def _share_tile(key, label, figures, url, hint, higher_is_better=True):
         url,
         fmt.trend(now, before, higher_is_better, 100, _("pp")),
         hint,
+        trend,
     )
 
 
-def _number_tile(key, label, figures, url, hint, digits=2):
+def _number_tile(key, label, figures, url, hint, digits=2, trend=()):
     """A tile for an average or the NPS (now, before), higher is better."""
     now, before = figures
     return _tile(
-        key, label, fmt.number(now, digits), url, fmt.trend(now, before, True, digits=digits), hint
+        key,
+        label,
+        fmt.number(now, digits),
+        url,
+        fmt.trend(now, before, True, digits=digits),
+        hint,
+        trend,
     )
 
 
@@ -62,7 +76,7 @@ def maturity_figures() -> dict:
     current = latest[0]
     hint = _("Score %(score)s, %(date)s") % {
         "score": fmt.number(float(display_score(current.overall_score)), 2),
-        "date": current.created_at.date().strftime("%d.%m.%Y"),
+        "date": date_format(timezone.localdate(current.created_at), "SHORT_DATE_FORMAT"),
     }
     change = ("", "")
     if len(latest) > 1:
@@ -97,6 +111,18 @@ def dashboard(request):
     turnover_now = turnover.turnover_rate(employments, period)
     turnover_before = turnover.turnover_rate(employments, previous)
     maturity = maturity_figures()
+    # Trends over at least half a year, whatever the tile period: the charts below and
+    # the small lines in the tiles.
+    weekly_window = trend_window(period, "week", 182)
+    weekly = metrics.series(weekly_window, by="week", **scope)
+    monthly_window = trend_window(period, "month", 182)
+    monthly = metrics.series(monthly_window, by="month", **scope)
+    survey_months = survey_metrics.client_onboarding_by_month(monthly_window, ids)
+    pulse_weeks = survey_metrics.pulse_average_by_period(weekly_window, "week")
+    turnover_months = [
+        turnover.turnover_rate(employments, Period(month.start, min(month.end, period.end)))
+        for month in monthly_window.split("month")
+    ]
 
     satisfaction_url = reverse("insights:satisfaction") + suffix
     turnover_url = reverse("insights:turnover")
@@ -106,8 +132,10 @@ def dashboard(request):
             _("Escalation share"),
             (escalation_now, escalation_before),
             reverse("insights:escalations") + suffix,
-            _("%(e)s of %(t)s tickets") % {"e": current["escalated"], "t": current["tickets"]},
+            _("%(e)s of %(t)s tickets")
+            % {"e": count(current["escalated"]), "t": count(current["tickets"])},
             higher_is_better=False,
+            trend=[row["share"] for row in weekly],
         ),
         _tile(
             "csat",
@@ -123,15 +151,17 @@ def dashboard(request):
                 _("pp"),
                 0,
             ),
-            _("%(n)s responses") % {"n": survey_now["responses"]},
+            _("%(n)s responses") % {"n": count(survey_now["responses"])},
+            [m["csat"] for m in survey_months],
         ),
         _number_tile(
             "nps",
             _("Onboarding NPS"),
             (survey_now["nps"], survey_before["nps"]),
             satisfaction_url,
-            _("-100 to 100"),
+            _("-100 to 100").replace("-", MINUS),
             digits=0,
+            trend=[m["nps"] for m in survey_months],
         ),
         _number_tile(
             "ces",
@@ -139,6 +169,7 @@ def dashboard(request):
             (survey_now["ces"], survey_before["ces"]),
             satisfaction_url,
             _("1 (very difficult) to 7 (very easy)"),
+            trend=[m["ces"] for m in survey_months],
         ),
         _number_tile(
             "pulse",
@@ -146,6 +177,7 @@ def dashboard(request):
             (pulse_now, pulse_before),
             turnover_url,
             _("1 to 5, whole team"),
+            trend=[w["average"] for w in pulse_weeks],
         ),
         _share_tile(
             "turnover",
@@ -154,6 +186,7 @@ def dashboard(request):
             turnover_url,
             _("Leavers / average headcount in the period"),
             higher_is_better=False,
+            trend=turnover_months,
         ),
         _share_tile(
             "proactive",
@@ -161,6 +194,7 @@ def dashboard(request):
             (proactive_now["proactive_share"], proactive_before["proactive_share"]),
             reverse("insights:proactive") + suffix,
             _("Resolved before a failure"),
+            trend=[row["proactive_share"] for row in weekly],
         ),
         _share_tile(
             "sla",
@@ -168,6 +202,7 @@ def dashboard(request):
             (sla_now, sla_before),
             reverse("insights:sla") + suffix,
             _("First response and resolution within target"),
+            trend=[row["sla"]["overall"] for row in weekly],
         ),
         _tile(
             "maturity",
@@ -178,9 +213,6 @@ def dashboard(request):
             maturity["hint"],
         ),
     ]
-    # Trends over at least half a year, whatever the tile period.
-    weekly = metrics.series(trend_window(period, "week", 182), by="week", **scope)
-    monthly = metrics.series(trend_window(period, "month", 182), by="month", **scope)
     alerts = list(
         ThresholdAlert.objects.open().select_related("client").order_by("-created_at")[:5]
     )
@@ -193,22 +225,11 @@ def dashboard(request):
             "tiles": tiles,
             "alerts": alerts,
             "open_alert_count": ThresholdAlert.objects.open().count(),
-            "escalation_chart": share_lines(
-                weekly,
-                [("share", _("Escalation share (%)"))],
-                "chart-escalation-weekly",
-                height=280,
+            "escalation_chart": charts.escalation_trend(
+                weekly, "week", "chart-escalation-weekly", height=280
             ),
-            "proactive_chart": share_lines(
-                monthly,
-                [
-                    ("proactive_share", _("Resolved before a failure")),
-                    ("monitoring_automation_share", _("From monitoring and automation")),
-                    ("auto_remediated_share", _("Auto-remediated")),
-                    ("self_service_share", _("Self-service")),
-                ],
-                "chart-proactive-monthly",
-                height=280,
+            "proactive_chart": charts.proactive_trend(
+                monthly, "month", "chart-proactive-monthly", height=280
             ),
             "query": query,
         },

@@ -1,6 +1,5 @@
 """A technician's own surveys and pulse history; nobody else's."""
 
-import plotly.graph_objects as go
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -9,8 +8,8 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from accounts.roles import is_technician
-from core.charts import base_layout, chart
 
+from .. import charts
 from ..models import Campaign, Invitation
 from ..reports import technician_pulse_history
 from .public import answer_page
@@ -52,17 +51,7 @@ def my_surveys(request):
         )
         history = technician_pulse_history(technician)
         if history:
-            points = list(reversed(history))
-            fig = go.Figure(
-                go.Scatter(
-                    x=[p["week"].isoformat() for p in points],
-                    y=[p["value"] for p in points],
-                    mode="lines+markers",
-                    connectgaps=False,
-                )
-            )
-            fig.update_layout(**base_layout(yaxis={"range": [0.5, 5.5], "dtick": 1}))
-            figure = chart(fig, "my-pulse-chart", height=280)
+            figure = charts.my_pulse(list(reversed(history)), "my-pulse-chart")
     open_invitations = [
         inv
         for inv in invitations

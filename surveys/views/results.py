@@ -2,23 +2,21 @@
 
 import datetime
 
-import plotly.graph_objects as go
 from django import forms
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import manager_required
-from core.charts import base_layout, chart
 from core.csv_export import refused_filter_response
 from core.form_fields import FIRST_DAY_LABEL, LAST_DAY_LABEL, IdChoiceField, day_field
 from core.periods import Period, step_start
 from core.units import as_percent
 from organisation.models import Client
 
+from .. import charts
 from ..csv_export import csv_response
 from ..models import SurveyKind
 from ..reports import aggregate_report, client_report, pulse_report
@@ -59,39 +57,6 @@ def _client_context(request):
 @manager_required
 def results_clients(request):
     form, report, client = _client_context(request)
-    months = [row["month"].isoformat() for row in report.by_month]
-    trend = go.Figure()
-    trend.add_trace(
-        go.Scatter(
-            x=months, y=[row["nps"] for row in report.by_month], name="NPS", mode="lines+markers"
-        )
-    )
-    trend.add_trace(
-        go.Scatter(
-            x=months,
-            y=[as_percent(row["csat"]) for row in report.by_month],
-            name="CSAT %",
-            mode="lines+markers",
-        )
-    )
-    trend.update_layout(**base_layout(yaxis={"title": _("points / %"), "range": [-100, 100]}))
-    effort = go.Figure()
-    effort.add_trace(go.Bar(x=months, y=[row["ces"] for row in report.by_month], name="CES"))
-    effort.add_trace(
-        go.Scatter(
-            x=months,
-            y=[as_percent(row["response_rate"]) for row in report.by_month],
-            name=_("Response rate %"),
-            yaxis="y2",
-            mode="lines+markers",
-        )
-    )
-    effort.update_layout(
-        **base_layout(
-            yaxis={"title": "CES (1–7)", "range": [0, 7]},
-            yaxis2={"title": "%", "overlaying": "y", "side": "right", "range": [0, 100]},
-        )
-    )
     return render(
         request,
         "surveys/results_clients.html",
@@ -100,8 +65,12 @@ def results_clients(request):
             "report": report,
             "client": client,
             "query": request.GET.urlencode(),
-            "trend_chart": chart(trend, "client-trend-chart"),
-            "effort_chart": chart(effort, "client-effort-chart"),
+            "trend_chart": charts.client_trend(
+                report.by_month, report.summary, "client-trend-chart"
+            ),
+            "effort_chart": charts.client_effort(
+                report.by_month, report.summary, "client-effort-chart"
+            ),
         },
     )
 
@@ -117,40 +86,14 @@ def _pulse_weeks(request) -> int:
 def results_pulse(request):
     weeks = _pulse_weeks(request)
     report = pulse_report(weeks=weeks)
-    labels = [date_format(w, "SHORT_DATE_FORMAT") for w in report.weeks]
-    heatmap = go.Figure(
-        go.Heatmap(
-            z=[row["values"] for row in report.rows],
-            x=labels,
-            y=[row["technician"].name for row in report.rows],
-            zmin=1,
-            zmax=5,
-            colorscale=[[0, "#dc3545"], [0.5, "#ffc107"], [1, "#198754"]],
-            hoverongaps=False,
-        )
-    )
-    heatmap.update_layout(
-        **base_layout(margin={"l": 140, "r": 20, "t": 20, "b": 60}, yaxis={"autorange": "reversed"})
-    )
-    team = go.Figure(
-        go.Scatter(
-            x=[row["week"].isoformat() for row in report.team],
-            y=[row["average"] for row in report.team],
-            mode="lines+markers",
-            name=_("Team average"),
-        )
-    )
-    team.update_layout(**base_layout(yaxis={"range": [1, 5], "dtick": 1}))
     return render(
         request,
         "surveys/results_pulse.html",
         {
             "report": report,
             "weeks": weeks,
-            "heatmap_chart": chart(
-                heatmap, "pulse-heatmap", height=max(260, 40 + 28 * len(report.rows))
-            ),
-            "team_chart": chart(team, "pulse-team-chart", height=280),
+            "heatmap_chart": charts.pulse_heatmap(report.weeks, report.rows, "pulse-heatmap"),
+            "team_chart": charts.pulse_team(report.team, "pulse-team-chart"),
         },
     )
 
@@ -173,15 +116,7 @@ def results_aggregate(request, kind: str):
     if kind not in AGGREGATE_KINDS:
         raise Http404
     report = aggregate_report(AGGREGATE_KINDS[kind], _quarter(request))
-    trend = go.Figure(
-        go.Bar(
-            x=[row["label"] for row in report.trend],
-            y=[row["average"] for row in report.trend],
-            name=_("Average"),
-        )
-    )
     scale_max = 10 if kind == "in-depth" else 5
-    trend.update_layout(**base_layout(yaxis={"range": [0, scale_max]}))
     return render(
         request,
         "surveys/results_aggregate.html",
@@ -190,7 +125,7 @@ def results_aggregate(request, kind: str):
             "kind": kind,
             "survey_kind": AGGREGATE_KINDS[kind],
             "title": SurveyKind(AGGREGATE_KINDS[kind]).label,
-            "trend_chart": chart(trend, "aggregate-trend-chart", height=280)
+            "trend_chart": charts.aggregate_trend(report.trend, scale_max, "aggregate-trend-chart")
             if report.trend
             else None,
         },

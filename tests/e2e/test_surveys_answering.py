@@ -169,7 +169,8 @@ def test_a_manager_sees_the_results_with_charts(page, console_errors, site, mana
     answer(invite(campaign("pulse"), hostile), {"week": 4})
     login_in_browser(page, site, manager.username)
     page.goto(f"{site.url}/surveys/results/clients/")
-    page.wait_for_selector("#client-trend-chart .main-svg")
+    # one month with answers: the chart reads as a sentence
+    page.wait_for_selector('#client-trend-chart[data-testid="chart-sentence"]')
     assert "Prima" in page.inner_text('[data-testid="comments"]')
     page.goto(f"{site.url}/surveys/results/pulse/")
     page.wait_for_selector("#pulse-heatmap .main-svg")
