@@ -68,7 +68,7 @@ def failure_reason(exc: Exception) -> str:
 # A reason is stored as "<exception class>: <message>" (failure_reason above); the SMTP
 # reply code and, where the server sent one, the enhanced status code (RFC 3463, "5.1.1")
 # say what went wrong. The raw text stays available next to the explanation.
-_REPLY_CODE = re.compile(r"\((\d{3}),")
+_REPLY_CODE = re.compile(r"(?:\(|:\s)([245]\d\d)\b")
 _ENHANCED_CODE = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 
 

@@ -55,6 +55,13 @@ def test_common_smtp_failures_read_as_what_happened_and_what_to_do(exc, start):
         assert explain_failure(_reason(exc)).startswith(start)
 
 
+def test_a_reply_code_without_the_exception_s_brackets_is_read_too():
+    # As the demo data stores it, and as older versions wrote it.
+    with translation.override("en"):
+        explained = explain_failure("SMTPRecipientsRefused: 550 mailbox unavailable")
+    assert explained.startswith("The recipient's mail server does not know this address")
+
+
 def test_a_reason_that_already_is_a_sentence_is_left_alone():
     assert explain_failure("Not sent: closed before it went out.") is None
 
