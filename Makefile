@@ -32,6 +32,9 @@ $(STAMP): pyproject.toml requirements-dev.lock | $(PY)
 	$(PY) -m pip check
 	@touch $(STAMP)
 
+# Links in development e-mails point at this server (settings.dev_site_url reads the
+# runserver address; the schedules process beside it gets SITE_URL from here).
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

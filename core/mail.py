@@ -1,10 +1,12 @@
 """What every e-mail of the product shares: how a message is put together, and what an
 SMTP failure means for it."""
 
+import re
 import smtplib
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from .single_line import one_line
 
@@ -60,3 +62,61 @@ def smtp_failure(exc: Exception) -> str:
 def failure_reason(exc: Exception) -> str:
     """What to store and show as the reason (at most 300 characters)."""
     return f"{type(exc).__name__}: {exc}"[:300]
+
+
+# --- What a stored failure reason means for a manager -----------------------------------
+# A reason is stored as "<exception class>: <message>" (failure_reason above); the SMTP
+# reply code and, where the server sent one, the enhanced status code (RFC 3463, "5.1.1")
+# say what went wrong. The raw text stays available next to the explanation.
+_REPLY_CODE = re.compile(r"(?:\(|:\s)([245]\d\d)\b")
+_ENHANCED_CODE = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
+
+
+def explain_failure(reason: str) -> str | None:
+    """A plain sentence for a stored SMTP failure reason: what happened and what to do.
+    None when the reason is not an SMTP error the product knows (it is shown as it is)."""
+    name = reason.split(":", 1)[0].strip()
+    code = int(match.group(1)) if (match := _REPLY_CODE.search(reason)) else None
+    enhanced = match.groups() if (match := _ENHANCED_CODE.search(reason)) else None
+    if name == "SMTPAuthenticationError":
+        return _(
+            "The product's mail server refused its login. Check the e-mail user name and "
+            "password in the server settings, then send again."
+        )
+    if name == "SMTPSenderRefused":
+        return _(
+            "The mail server does not accept the sender address. Check the sender address "
+            "(DEFAULT_FROM_EMAIL) in the server settings, then send again."
+        )
+    if name in {"SMTPServerDisconnected", "SMTPConnectError", "ConnectionRefusedError"} or (
+        name in {"TimeoutError", "ConnectionResetError", "OSError", "gaierror"}
+    ):
+        return _(
+            "The mail server could not be reached or broke off the connection. Check that "
+            "it is running and reachable; then use “Send again”."
+        )
+    if code is None:
+        return None
+    if 400 <= code < 500:
+        return _(
+            "The recipient's mail server asked to try again later (it may be busy or "
+            "greylisting). Nothing to do: the product tries again by itself."
+        )
+    if enhanced and enhanced[0] == "5" and enhanced[1] == "7" or code == 554:
+        return _(
+            "The recipient's mail server rejected the message by its policy (for example "
+            "as spam, or because it does not trust the sending domain). Ask the recipient's "
+            "IT to allow e-mail from your domain, or check your domain's SPF and DKIM "
+            "records."
+        )
+    if code == 552 or enhanced and enhanced[1:] == ("2", "2"):
+        return _(
+            "The recipient's mailbox is full. Try again in a few days, or reach the person "
+            "another way."
+        )
+    if code in {550, 551, 553} or enhanced and enhanced[1] == "1":
+        return _(
+            "The recipient's mail server does not know this address: it may be misspelt "
+            "or no longer exist. Correct the e-mail address, then send again."
+        )
+    return _("The mail server refused the message. The technical detail below says why.")

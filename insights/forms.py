@@ -7,7 +7,7 @@ import datetime
 from html import escape
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
+from crispy_forms.layout import Div, Layout, Submit
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.safestring import mark_safe
@@ -73,14 +73,18 @@ def client_field() -> forms.ModelChoiceField:
 
 
 def filter_helper(submit: str, *columns: tuple[str, str]) -> FormHelper:
-    """A GET filter laid out in one row: (field, column class) pairs, then the button."""
+    """A GET filter: (field, width class) pairs, then the button, all in one wrapping flex
+    row (static/css/app.css ``.filter-bar``). Fields grow to share the line but never
+    shrink below their label's and choices' width ("Letzte 30 Tage" must not be cut off):
+    what does not fit wraps to the next line, the button included, inside the card."""
     helper = FormHelper()
     helper.form_method = "get"
     helper.form_class = "d-print-none"
     helper.layout = Layout(
-        Row(
-            *(Column(name, css_class=css) for name, css in columns),
-            Column(Submit("", submit, css_class="mt-md-4"), css_class="col-md-1"),
+        Div(
+            *(Div(name, css_class=f"filter-field {css}") for name, css in columns),
+            Div(Submit("", submit), css_class="filter-submit mb-3"),
+            css_class="filter-bar",
         )
     )
     return helper
@@ -103,13 +107,9 @@ class FilterForm(forms.Form):
         else:
             self.fields["segment"].choices = [("", _("All segments"))] + [(s, s) for s in segments]
             self.fields["client"].queryset = Client.objects.only("pk", "name").order_by("name")
-            scope = [("segment", "col-md-2"), ("client", "col-md-3")]
+            scope = [("segment", ""), ("client", "")]
         self.helper = filter_helper(
-            _("Apply"),
-            ("period", "col-md-2"),
-            ("start", "col-md-2"),
-            ("end", "col-md-2"),
-            *scope,
+            _("Apply"), ("period", ""), ("start", "filter-date"), ("end", "filter-date"), *scope
         )
 
     def clean(self):
@@ -157,13 +157,13 @@ class TicketFilterForm(forms.Form):
         self.fields["client"].queryset = Client.objects.only("pk", "name").order_by("name")
         self.helper = filter_helper(
             _("Filter"),
-            ("q", "col-md-2"),
-            ("client", "col-md-2"),
-            ("priority", "col-md-1"),
-            ("source", "col-md-2"),
-            ("escalated", "col-md-1"),
-            ("start", "col-md-1"),
-            ("end", "col-md-2"),
+            ("q", ""),
+            ("client", ""),
+            ("priority", ""),
+            ("source", ""),
+            ("escalated", ""),
+            ("start", "filter-date"),
+            ("end", "filter-date"),
         )
 
     def clean(self):

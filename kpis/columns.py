@@ -26,6 +26,7 @@ from organisation.models import Client, Contact, Technician
 
 from . import ticket_fields as parsers
 from .models import Priority, Source, Ticket
+from .ticket_fields import RowError, RowErrors
 
 # SequenceMatcher.ratio() from which an unknown name counts as a misspelt column.
 NEAR_MISS_RATIO = 0.8
@@ -319,14 +320,24 @@ COLUMNS = {
 }
 
 
-def clean_row(columns: list[Column], row, lookups: dict) -> dict:
+def clean_row(columns: list[Column], row, lookups: dict, reported=frozenset()) -> dict:
     """{field: value} of the columns the row names (and of the required ones, which an
-    incomplete webhook ticket may lack); raises RowError at the first bad value."""
-    return {
-        column.field_name: column.clean(row, lookups)
-        for column in columns
-        if column.required or column.name in row or any(name in row for name in column.reads)
-    }
+    incomplete webhook ticket may lack). Every column is checked: a bad row raises one
+    RowError, or RowErrors listing each bad cell in column order. ``reported``: columns
+    whose problem the caller already has (a cell its mapping could not read)."""
+    values, errors = {}, []
+    for column in columns:
+        if column.required or column.name in row or any(name in row for name in column.reads):
+            try:
+                values[column.field_name] = column.clean(row, lookups)
+            except RowError as exc:
+                # One problem per cell: a column that reads another one's cell (technician
+                # by technician_email) must not report that cell a second time.
+                named = reported | {e.column for e in errors}
+                errors.extend(e for e in exc.errors if e.column not in named)
+    if errors:
+        raise RowErrors.of(errors)
+    return values
 
 
 def quoted(names) -> str:

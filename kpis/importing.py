@@ -47,7 +47,7 @@ from organisation.models import CSV_SOURCE_ID, Client, Technician, ids_by_extern
 from . import columns, tables
 from .mappings import Mapping
 from .tables import ImportRejected
-from .ticket_fields import RowError, storable
+from .ticket_fields import RowError, RowErrors, storable
 from .upsert import (
     RowsRejected,
     Written,
@@ -267,17 +267,30 @@ class Importer:
         known = self.known(lookups)
 
         def read(row: dict) -> dict | RowError:
+            # Every problem of the row: the cells the mapping cannot read, then the
+            # parsers' findings in the other cells.
+            unreadable: list[RowError] = []
+            if translate:
+                translated = {}
+                for column, text in row.items():
+                    try:
+                        translated[column] = translate(column, text, known.get(column))
+                    except RowError as exc:
+                        unreadable.append(exc)
+                row = translated
+            reported = frozenset(error.column for error in unreadable)
             try:
-                if translate:
-                    row = {
-                        column: translate(column, text, known.get(column))
-                        for column, text in row.items()
-                    }
-                return columns.clean_row(self.kind_columns, row, lookups)
+                values = columns.clean_row(self.kind_columns, row, lookups, reported)
             except RowError as exc:
-                return exc
+                return RowErrors.of(_in_column_order(self.kind_columns, unreadable + exc.errors))
+            return RowErrors.of(unreadable) if unreadable else values
 
         return read
+
+
+def _in_column_order(kind_columns, errors: list[RowError]) -> list[RowError]:
+    order = {column.name: index for index, column in enumerate(kind_columns)}
+    return sorted(errors, key=lambda error: order.get(error.column, len(order)))
 
 
 class ClientImporter(Importer):
@@ -524,8 +537,9 @@ def preview(
                     break
                 values = read(texts)
                 if isinstance(values, RowError):
-                    error = table.row_message(
-                        number, header.file_column(values.column), values.reason
+                    error = " ".join(
+                        table.row_message(number, header.file_column(e.column), e.reason)
+                        for e in values.errors
                     )
                     rows.append(PreviewRow(number, texts, None, error))
                 else:

@@ -51,6 +51,30 @@ class RowError(ValueError):
         self.column = column
         self.reason = str(reason)
 
+    @property
+    def errors(self) -> list[RowError]:
+        """Each problem of the row: this one (RowErrors holds several)."""
+        return [self]
+
+
+class RowErrors(RowError):
+    """Every bad cell of one row, in column order, so a file is corrected in one go and
+    not one cell per upload. ``column`` and ``reason`` are the first problem's."""
+
+    def __init__(self, errors: list[RowError]):
+        first = errors[0]
+        super().__init__(first.column, first.reason)
+        self._errors = list(errors)
+
+    @property
+    def errors(self) -> list[RowError]:
+        return list(self._errors)
+
+    @classmethod
+    def of(cls, errors: list[RowError]) -> RowError:
+        """The one error itself, or all of them together."""
+        return errors[0] if len(errors) == 1 else cls(errors)
+
 
 def _text(value) -> str:
     if value is None:

@@ -546,7 +546,8 @@ def apply(
     pending: dict[str, Pending] = {}
     for number, values in rows:
         if isinstance(values, RowError):
-            problems.append((number, values))
+            # Each bad cell of the row is a problem of its own, counted against max_errors.
+            problems.extend((number, error) for error in values.errors)
             if max_errors and len(problems) >= max_errors:
                 cut_short = True
                 break

@@ -8,6 +8,7 @@ to PostgreSQL and Redis; ``DEBUG=0`` switches to production mode, which then req
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -63,7 +64,27 @@ else:
     SECRET_KEY = envrequired("SECRET_KEY")
     ALLOWED_HOSTS = envlist("ALLOWED_HOSTS") or envrequired("ALLOWED_HOSTS")
 
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+def dev_site_url(argv: list[str]) -> str:
+    """Development's own address for links in e-mails: the host and port ``runserver``
+    was started with (``make run PORT=8011`` must not mail links to port 8000).
+    ``make run`` also passes SITE_URL to the schedules process beside the server."""
+    host, port = "127.0.0.1", "8000"
+    if len(argv) > 1 and argv[1] == "runserver":
+        addrport = next((a for a in argv[2:] if not a.startswith("-")), "")
+        if addrport.isdigit():
+            port = addrport
+        elif addrport:
+            head, _sep, tail = addrport.rpartition(":")
+            host, port = (head, tail) if head else (tail, port)
+    if host in {"0.0.0.0", "::", "[::]", ""}:  # noqa: S104 - listening everywhere: open it locally
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
+SITE_URL = os.environ.get(
+    "SITE_URL", dev_site_url(sys.argv) if DEBUG else "http://127.0.0.1:8000"
+).rstrip("/")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -202,6 +223,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
+# English dates in the European order with a 24-hour clock, in pages and e-mails alike.
+FORMAT_MODULE_PATH = ["msp_maturity.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
@@ -235,7 +258,7 @@ _email_backend = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if os.environ.get("EMAIL_HOST") or not DEBUG
-    else "django.core.mail.backends.console.EmailBackend",
+    else "core.console_mail.EmailBackend",
 )
 MAILERS = {"default": {"BACKEND": _email_backend}}
 if _email_backend.endswith("smtp.EmailBackend"):

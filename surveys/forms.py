@@ -1,7 +1,7 @@
 import datetime
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import HTML, Layout, Submit
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -79,23 +79,26 @@ def _default_close() -> datetime.date:
 class CampaignForm(OneTimeFormMixin, forms.Form):
     survey = IdChoiceField(label=_("Survey"), queryset=Survey.objects.all(), empty_label=None)
     name = SingleLineFormField(label=_("Name"), max_length=200)
+    # Recipients are ticked in searchable checkbox lists (surveys/_recipient_picker.html),
+    # not Ctrl-clicked in multi-selects: one list per client with "all active contacts of
+    # the client" first, then the client's contacts one by one.
     clients = IdMultipleChoiceField(
         label=_("Clients (all their active contacts)"),
         queryset=None,
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.CheckboxSelectMultiple,
     )
     contacts = IdMultipleChoiceField(
         label=_("Individual contacts"),
         queryset=Contact.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.CheckboxSelectMultiple,
     )
     technicians = IdMultipleChoiceField(
         label=_("Technicians"),
         queryset=Technician.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("For technician surveys. Leave empty to invite all active technicians."),
     )
     send_at = forms.DateTimeField(
@@ -134,7 +137,54 @@ class CampaignForm(OneTimeFormMixin, forms.Form):
         if not self.is_bound:
             self.fields["reminder_after_days"].initial = SurveySettings.load().reminder_after_days
         self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "survey",
+            "name",
+            HTML('{% include "surveys/_recipient_picker.html" %}'),
+            "send_at",
+            "closes_on",
+            "reminder_after_days",
+            "max_reminders",
+        )
+        # The one-time token (core.one_time_forms) is a hidden field the layout omits.
+        self.helper.render_hidden_fields = True
         self.helper.add_input(Submit("submit", _("Create campaign")))
+
+    def _chosen(self, name: str) -> set[str]:
+        if not self.is_bound:
+            return set()
+        return {str(value) for value in self.data.getlist(name) if str(value).isdigit()}
+
+    def recipient_groups(self) -> list[dict]:
+        """Each active client with its active contacts, and what is ticked: two queries
+        however many clients there are."""
+        clients, contacts = self._chosen("clients"), self._chosen("contacts")
+        groups = {
+            pk: {"pk": pk, "name": name, "checked": str(pk) in clients, "contacts": []}
+            for pk, name in self.fields["clients"]
+            .queryset.order_by("name")
+            .values_list("pk", "name")
+        }
+        rows = (
+            self.fields["contacts"]
+            .queryset.filter(client_id__in=groups)
+            .order_by("name", "pk")
+            .values_list("pk", "client_id", "name", "email")
+        )
+        for pk, client_id, name, email in rows:
+            groups[client_id]["contacts"].append(
+                {"pk": pk, "name": name, "email": email, "checked": str(pk) in contacts}
+            )
+        return list(groups.values())
+
+    def technician_choices(self) -> list[dict]:
+        chosen = self._chosen("technicians")
+        return [
+            {"pk": pk, "name": name, "checked": str(pk) in chosen}
+            for pk, name in self.fields["technicians"]
+            .queryset.order_by("name")
+            .values_list("pk", "name")
+        ]
 
     def clean_closes_on(self):
         value = self.cleaned_data.get("closes_on")

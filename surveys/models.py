@@ -21,7 +21,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.delivery import Delivery
@@ -114,7 +114,11 @@ class Question(Bilingual):
     label_min_en = models.CharField(_("label of the minimum (English)"), max_length=80, blank=True)
     label_max_de = models.CharField(_("label of the maximum (German)"), max_length=80, blank=True)
     label_max_en = models.CharField(_("label of the maximum (English)"), max_length=80, blank=True)
-    required = models.BooleanField(_("required"), default=True)
+    # With its context: "Pflichtfrage" is the German for a required question only; the
+    # bare "required" of a form field or file column must not turn into it.
+    required = models.BooleanField(
+        pgettext_lazy("a survey question the person must answer", "required"), default=True
+    )
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Inactive questions are no longer asked.")
     )
@@ -428,6 +432,16 @@ class Invitation(Delivery):
             # The e-mail sweep: queued or stale sending invitations.
             models.Index(fields=["status", "created_at"], name="invitation_status_created"),
         ]
+
+    def state_label(self, now: datetime.datetime | None = None) -> str:
+        """The state a recipient reads on their own page: once the campaign no longer
+        takes answers, an invitation that was not answered is "closed, not answered",
+        not "sent" for ever."""
+        unanswered = self.status != InvitationStatus.ANSWERED
+        started = self.campaign.status != Campaign.Status.SCHEDULED
+        if unanswered and started and not self.campaign.is_open_for_answers(now):
+            return gettext("closed, not answered")
+        return self.get_status_display()
 
     def __str__(self):
         # The back office prints this in lists, delete confirmations and the history; for

@@ -47,3 +47,15 @@ def change_class(value):
         return "text-body-secondary"
     value = Decimal(value)
     return "text-success" if value > 0 else "text-danger" if value < 0 else "text-body-secondary"
+
+
+ONE_DECIMAL = Decimal("0.1")
+
+
+@register.simple_tag
+def phase_range(phase, last: bool) -> str:
+    """A phase's score range as the published table prints it: "1,0–1,9", the last one
+    "4,0–5,0". A phase holds [min_score, max_score) and results are shown with one
+    decimal in the table, so the highest value a phase shows is max_score − 0.1."""
+    high = phase.max_score if last else Decimal(phase.max_score) - ONE_DECIMAL
+    return f"{formats.number_format(Decimal(phase.min_score), 1)}–{formats.number_format(high, 1)}"

@@ -24,6 +24,17 @@ from ..models import ColumnMapping, ImportJob
 from ..tasks import run_import
 
 RECENT_JOBS = 10
+# The PSA exports the ready-made mappings read (static/examples/, copies of docs/examples/).
+PSA_EXAMPLES = [
+    "examples/connectwise-clients.csv",
+    "examples/connectwise-contacts.csv",
+    "examples/connectwise-report-writer-tickets.csv",
+    "examples/autotask-clients.csv",
+    "examples/autotask-livereport-tickets.csv",
+    "examples/halopsa-clients.csv",
+    "examples/halopsa-ticket-report.csv",
+    "examples/technicians.csv",
+]
 # Seconds between reloads of the progress page while the job is queued or running.
 REFRESH_SECONDS = 2
 
@@ -71,8 +82,13 @@ def import_upload(request):
         {
             "form": form,
             "errors": errors,
-            # Each kind's columns under its translated name, in the form's order.
-            "columns": [(label, columns.COLUMNS[kind]) for kind, label in ImportJob.Kind.choices],
+            # Each kind's columns under its translated name, in the form's order, with its
+            # example file (static/examples/, copies of docs/import-*.csv).
+            "columns": [
+                (kind, label, columns.COLUMNS[kind], f"examples/import-{kind}.csv")
+                for kind, label in ImportJob.Kind.choices
+            ],
+            "psa_examples": PSA_EXAMPLES,
             "jobs": jobs,
         },
     )

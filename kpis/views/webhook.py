@@ -116,8 +116,10 @@ def webhook(request):
             continue
         try:
             cleaned.append((index, columns.clean_row(columns.TICKET_COLUMNS, row, lookups)))
-        except RowError as exc:
-            errors.append({"index": index, "field": exc.column, "message": exc.reason})
+        except RowError as exc:  # every bad field of the ticket, not only the first
+            errors.extend(
+                {"index": index, "field": e.column, "message": e.reason} for e in exc.errors
+            )
     if errors:
         return _rejected(integration, items, sorted(errors, key=lambda e: e["index"]))
     started = time.monotonic()

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.roles import manager_required
@@ -24,6 +25,9 @@ def _get_campaign(pk: int) -> Campaign:
     )
 
 
+WAITING = pgettext_lazy("invitations delivered, not answered yet", "Waiting")
+
+
 @manager_required
 def campaign_list(request):
     campaigns = Campaign.objects.select_related("survey", "client").order_by("-send_at", "-id")
@@ -32,7 +36,12 @@ def campaign_list(request):
         campaigns = campaigns.filter(status=status)
     page = Paginator(campaigns, 25).get_page(request.GET.get("page"))
     counts = invitation_counts([c.pk for c in page])
-    rows = [{"campaign": c, "counts": counts.get(c.pk, {})} for c in page]
+    rows = []
+    for c in page:
+        mine = counts.get(c.pk, {})
+        # Queued or being sent: invited, but neither waiting for an answer nor failed yet.
+        not_sent = mine.get(InvitationStatus.QUEUED, 0) + mine.get(InvitationStatus.SENDING, 0)
+        rows.append({"campaign": c, "counts": mine, "not_sent": not_sent})
     return render(
         request,
         "surveys/campaign_list.html",
@@ -123,8 +132,11 @@ def campaign_detail(request, pk: int):
             "counts": counts,
             "total": total,
             "response_rate": answered * 100 / total if total else None,
+            # "sent" counted is "waiting for an answer": the answered ones were sent too
+            # (surveys/_count_legend.html explains each count).
             "status_counts": [
-                (value, label, counts.get(value, 0)) for value, label in InvitationStatus.choices
+                (value, WAITING if value == InvitationStatus.SENT else label, counts.get(value, 0))
+                for value, label in InvitationStatus.choices
             ],
             "aggregate_only": campaign.survey.aggregate_only,
             "failed_reminders": campaign.reminders.filter(status=InvitationStatus.FAILED).count(),

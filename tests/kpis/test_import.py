@@ -306,9 +306,9 @@ def test_each_row_is_parsed_once(acme, monkeypatch):
     calls = []
     real = columns.clean_row
 
-    def counting(kind_columns, row, lookups):
+    def counting(kind_columns, row, lookups, *rest):
         calls.append(row["external_id"])
-        return real(kind_columns, row, lookups)
+        return real(kind_columns, row, lookups, *rest)
 
     monkeypatch.setattr(columns, "clean_row", counting)
     lines = [f"T-{i},C-1,low,2026-03-0{1 + i % 9}T10:00:00+01:00,client,false" for i in range(12)]

@@ -445,7 +445,7 @@ def test_an_upload_with_a_mapping_shows_ten_rows_and_stores_nothing_until_confir
     assert preview.rows[0].cells[opened] == (
         "opened_at",
         "10/5/2026 6:12 AM",
-        "10/05/2026 8:12 a.m.",
+        "5 Oct 2026, 08:12",
     )
     assert not Ticket.objects.exists()
     response = confirm_upload(manager_client, job.get_absolute_url())

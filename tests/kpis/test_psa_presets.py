@@ -561,13 +561,31 @@ def stored_tickets(column_mapping) -> list[Stored]:
 # --- Pages -----------------------------------------------------------------------------
 
 
+def _text(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+
+
+# The ticket tables' first cell holds the number, the title and the requester (if any).
+TICKET_CELL = re.compile(
+    r'<span class="font-monospace[^"]*">(.*?)</span><div>(.*?)</div>'
+    r'(?:<div class="text-body-secondary"><span class="visually-hidden">[^<]*</span>(.*?)</div>)?',
+    re.DOTALL,
+)
+
+
 def cells(html_text: str, row_marker: str = 'data-testid="ticket-row"') -> list[list[str]]:
-    """The text of every cell of the ticket table rows, tags stripped."""
+    """The text of every cell of the ticket table rows, tags stripped; a ticket table's
+    first cell as three: number, title, requester ("—" without one)."""
     rows = []
     for chunk in html_text.split(f"<tr {row_marker}>" if row_marker else "<tr>")[1:]:
         row = chunk.split("</tr>")[0]
         texts = re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)
-        rows.append([html.unescape(re.sub(r"<[^>]+>", "", text)).strip() for text in texts])
+        if row_marker and texts and (parts := TICKET_CELL.fullmatch(texts[0])):
+            number, title, requester = parts.groups()
+            head = [_text(number), _text(title), _text(requester) if requester else "—"]
+            rows.append(head + [_text(text) for text in texts[1:]])
+        else:
+            rows.append([_text(text) for text in texts])
     return rows
 
 
@@ -608,7 +626,8 @@ def check_pages(manager_client, case: Case) -> None:
     for key in ("csat", "nps", "ces", "pulse", "maturity"):  # no surveys, no assessment
         assert tile(response, key)["value"] == "—", key
     assert 'data-testid="tile-escalation"' in body
-    assert "Period: 10/01/2026 – 10/31/2026" in body
+    # The product's English dates: day, month name, year (msp_maturity/formats/en).
+    assert "Period: 1 Oct 2026 – 31 Oct 2026" in body
 
     # Escalations: all clients past their first 90 days, so every ticket is ongoing.
     response, body = get(manager_client, "insights:escalations")
@@ -788,12 +807,12 @@ def check_pages(manager_client, case: Case) -> None:
         client_name = case.clients[ticket.client].name
         assert row[1:4] == [
             ticket.title,
-            client_name,
             ticket.requester[1] if ticket.requester else "—",
+            client_name,
         ]
         assert row[-1] == (names[ticket.technician] if ticket.technician else "—")
     # Opened, in the page's time zone (Europe/Berlin): the first opened at 06:12 UTC.
-    assert shown[-1][5] == "10/05/2026 8:12 a.m."
+    assert shown[-1][5] == "5 Oct 2026, 08:12"
 
 
 def check_medians(case: Case) -> None:

@@ -122,8 +122,10 @@ def test_invalid_fields_are_400_with_the_fields_named(client, acme, token):
     response = post(client, {"tickets": [TICKET, bad]}, token)
     assert response.status_code == 400
     fields = response.json()["fields"]
-    assert fields == [{"index": 1, "field": "client", "message": fields[0]["message"]}]
+    # Every bad field of the ticket, in column order, not only the first.
+    assert [(f["index"], f["field"]) for f in fields] == [(1, "client"), (1, "priority")]
     assert "C-404" in fields[0]["message"]
+    assert "urgent" in fields[1]["message"]
     assert not Ticket.objects.exists()  # nothing stored, not even the good one
 
 

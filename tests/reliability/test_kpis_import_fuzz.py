@@ -276,7 +276,11 @@ def test_a_valid_file_with_one_corrupted_cell_names_its_row_and_column(
         assert outcome.errors == [BINARY_MESSAGE]
         return
     row_number = position % count + 2  # the header is row 1
-    assert outcome.errors == [tables.row_message(row_number, expected.column, expected.reason)]
+    # Every problem of the row, each with its column (one corrupted cell: one problem).
+    assert outcome.errors == [
+        tables.row_message(row_number, error.column, error.reason) for error in expected.errors
+    ]
+    assert len(outcome.errors) == 1
 
 
 BAD_CLIENT_CELLS = {
