@@ -127,3 +127,23 @@ def test_no_serious_violation_on_a_phone_in_english(browser, demo_site, axe_sour
             browser, demo_site, role, pages, axe_source, language="en", viewport=PHONE
         )
     assert not problems, "accessibility problems (axe, scroll regions):\n" + "\n".join(problems)
+
+
+def test_the_first_tab_shows_a_link_that_skips_the_navigation(browser, demo_site):
+    context = new_context(browser, demo_site, "manager", language="en", viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(demo_site.url + "/kpis/")
+        skip = page.get_by_test_id("skip-link")
+        assert skip.bounding_box()["width"] <= 1  # hidden until it has the focus
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.dataset.testid") == "skip-link"
+        assert skip.inner_text() == "Skip to the content"
+        assert skip.bounding_box()["width"] > 50  # shown
+        page.keyboard.press("Enter")
+        assert page.url.endswith("/kpis/#main")
+        # The next Tab goes on inside the content, past the navigation.
+        page.keyboard.press("Tab")
+        assert page.evaluate("!!document.activeElement.closest('main')")
+    finally:
+        context.close()
