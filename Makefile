@@ -13,7 +13,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 \
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-dates lint format migrations-check messages lock bench worker beat clean
+.PHONY: run test test-fast test-dates axe screenshots lint format migrations-check messages lock bench worker beat clean
 
 # Every install takes the versions and hashes pinned in the lock files (`make lock`
 # refreshes them): a fresh clone installs the same tree on any day.
@@ -45,7 +45,16 @@ run: $(STAMP)
 	trap 'kill $$(jobs -p) 2>/dev/null' EXIT; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(STAMP)
+# axe-core for the accessibility test (tests/e2e/test_axe.py), from npm at the version
+# pinned in tests/axe/package-lock.json.
+AXE := tests/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/axe/package.json tests/axe/package-lock.json
+	@command -v npm >/dev/null || { echo "make test needs npm for axe-core (apt-get install npm)"; exit 1; }
+	npm ci --prefix tests/axe --no-audit --no-fund
+	@touch $(AXE)
+axe: $(AXE)
+
+test: $(STAMP) $(AXE)
 	$(PY) -m pytest
 
 test-fast: $(STAMP)
@@ -62,6 +71,13 @@ test-dates: $(STAMP)
 		env -u CI -u DATABASE_URL -u REDIS_URL TZ=UTC faketime "$$moment" \
 			$(PY) -m pytest -q -p no:cacheprovider -n 2 -m "not e2e and not services and not upgrade" || exit 1; \
 	done
+
+# Every page (as each role sees it, on demo data) at 1366x900 and 390x844 in German and
+# English, as full-page PNGs in screenshots/<language>-<width>/ (tests/e2e/screenshots.py).
+screenshots: $(STAMP)
+	rm -rf screenshots
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -q -p no:cacheprovider -n 4 tests/e2e/screenshots.py
+	@echo "Screenshots in $(CURDIR)/screenshots/"
 
 # Dead code: vulture over the product packages. Tests, migrations and bench/ are left
 # out, so a function only tests call counts as dead. vulture reads Python names only, so
@@ -137,4 +153,4 @@ beat: $(STAMP)
 	$(VENV)/bin/celery -A msp_maturity beat --loglevel=INFO
 
 clean:
-	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache
+	rm -rf $(VENV) staticfiles test-artifacts screenshots tests/axe/node_modules .pytest_cache

@@ -8,6 +8,7 @@ Statuses: 200 (or any 2xx), 302 (redirect to the login page for anonymous users,
 another redirect), 403, 404, 405.
 """
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -39,3 +40,46 @@ def signed_in(**extra) -> Rule:
 def managers_only(**extra) -> Rule:
     """Managers and staff (superusers count as managers); technicians get 403."""
     return Rule(LOGIN, 403, 200, 200, **extra)
+
+
+MATRIX_MODULES = [
+    "tests.foundation_access",
+    "tests.accounts.access_matrix",
+    "tests.assessments.access_matrix",
+    "tests.surveys.access_matrix",
+    "tests.kpis.access_matrix",
+]
+
+
+def rules() -> dict[str, Rule]:
+    """Every app's access rules by URL name ("ns:name")."""
+    found = {}
+    for module_name in MATRIX_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        found.update(module.ACCESS)
+    return found
+
+
+def _walk(resolver, namespace=""):
+    from django.urls import URLPattern, URLResolver
+
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # Django's admin guards itself (tests/test_access_matrix.py).
+            child_ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry, child_ns)
+        elif isinstance(entry, URLPattern):
+            if entry.name is None:
+                raise AssertionError(f"URL pattern {entry.pattern} has no name, so no access rule")
+            yield f"{namespace}{entry.name}"
+
+
+def url_names() -> list[str]:
+    """The name of every URL pattern of the project outside Django's admin, sorted."""
+    from django.urls import get_resolver
+
+    return sorted(set(_walk(get_resolver())))

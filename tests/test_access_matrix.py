@@ -1,49 +1,13 @@
 """Walks every URL pattern of the project and checks who may open it."""
 
-import importlib
-
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
-from tests.access import LOGIN
+from tests.access import LOGIN, rules, url_names
 from tests.helpers import make_user
 
-MATRIX_MODULES = [
-    "tests.foundation_access",
-    "tests.accounts.access_matrix",
-    "tests.assessments.access_matrix",
-    "tests.surveys.access_matrix",
-    "tests.kpis.access_matrix",
-]
-
-
-def _rules() -> dict:
-    rules = {}
-    for module_name in MATRIX_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            continue
-        rules.update(module.ACCESS)
-    return rules
-
-
-def _url_names(resolver=None, namespace=""):
-    resolver = resolver or get_resolver()
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            if entry.namespace == "admin":
-                continue  # Django's admin guards itself; checked in its own test below.
-            child_ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _url_names(entry, child_ns)
-        elif isinstance(entry, URLPattern):
-            if entry.name is None:
-                raise AssertionError(f"URL pattern {entry.pattern} has no name, so no access rule")
-            yield f"{namespace}{entry.name}"
-
-
-ALL_NAMES = sorted(set(_url_names()))
-RULES = _rules()
+ALL_NAMES = url_names()
+RULES = rules()
 
 
 def test_every_url_pattern_has_an_access_rule():

@@ -51,7 +51,7 @@ def test_the_upload_page_imports_in_a_task_and_shows_the_result(manager_client, 
     body = page.content.decode()
     assert 'data-testid="import-result"' in body
     assert "1 Zeile importiert: 1 neu, 0 aktualisiert, 0 unverändert." in body
-    assert 'http-equiv="refresh"' not in body  # finished: no more reloading
+    assert "data-refresh-seconds" not in body  # finished: no more polling
     assert not ImportChunk.objects.exists()  # the stored file is gone
 
 
@@ -95,7 +95,7 @@ def test_the_task_is_queued_only_when_the_upload_is_stored(manager_client, acme)
     job.refresh_from_db()
     assert job.state == "queued" and len(callbacks) == 1
     page = manager_client.get(job.get_absolute_url()).content.decode()
-    assert '<meta http-equiv="refresh" content="2">' in page
+    assert 'data-refresh-seconds="2"' in page and "js/import_progress.js" in page
     callbacks[0]()
     job.refresh_from_db()
     assert job.state == "done"
@@ -159,7 +159,7 @@ def test_the_progress_page_shows_the_rows_read_so_far(manager_client, acme, monk
 
     def looking(*args, **kwargs):
         page = manager_client.get(job.get_absolute_url())
-        seen.append((page.context["progress"], 'http-equiv="refresh"' in page.content.decode()))
+        seen.append((page.context["progress"], "data-refresh-seconds" in page.content.decode()))
         return real(*args, **kwargs)
 
     real = upsert.TicketUpsert.write
