@@ -76,6 +76,7 @@ _.periods_used, _.turnover_below, _.turnover_above  # insights/turnover.html
 _.threshold_overridden  # insights/escalations.html
 _.description  # kpis/import.html (the column list)
 _.example  # kpis/mappings.html (a ready-made mapping's example file)
+_.state_label  # surveys/my_surveys.html (an invitation's state, closed or not)
 _.ended, _.unclosed  # surveys/results_aggregate.html
 _.form_method  # crispy-forms' FormHelper
 
