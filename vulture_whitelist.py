@@ -88,3 +88,11 @@ _._rollup_old  # kpis.signals: set before a client's save, popped from __dict__ 
 password  # ModelBackend-style authenticate(request, username, password)
 model_admin  # SimpleListFilter.lookups
 renderer  # Widget.render
+
+# --- Read by Django or crispy-forms by name ----------------------------------------------
+_.write_message  # core.console_mail: django's console EmailBackend calls it per message
+_.DATE_FORMAT, _.DATETIME_FORMAT, _.SHORT_DATE_FORMAT, _.SHORT_DATETIME_FORMAT  # formats/en
+_.TIME_FORMAT, _.MONTH_DAY_FORMAT, _.FIRST_DAY_OF_WEEK  # msp_maturity/formats/en/formats.py
+_.FORMAT_MODULE_PATH  # settings
+_.render_hidden_fields  # crispy-forms' FormHelper
+_.recipient_groups, _.technician_choices  # surveys/_recipient_picker.html
