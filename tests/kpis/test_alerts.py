@@ -318,6 +318,9 @@ def test_managers_are_emailed_once_when_satisfaction_is_below_the_benchmark(
     assert message.to == [boss.email]
     assert "8,2" in message.body and "8,2" in message.alternatives[0][0]
     assert "5 Personen" in message.body
+    # The quarter by its one label, as on the pages.
+    assert "im Quartal 2025 Q4 liegt" in message.body
+    assert "2025 Q4" in message.alternatives[0][0]
 
 
 def test_no_team_alert_at_or_above_the_benchmark(db, kpi_settings, mailoutbox):
