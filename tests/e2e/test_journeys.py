@@ -1,4 +1,4 @@
-"""End-to-end journeys of issue 6, in Chromium against the live server.
+"""End-to-end journeys across the apps, in Chromium against the live server.
 
 Journeys already covered in full by the apps' own browser tests (not repeated here):
 - the public self-assessment: tests/e2e/test_assessments_flow.py::

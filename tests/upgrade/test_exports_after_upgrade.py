@@ -35,7 +35,7 @@ pytestmark = pytest.mark.upgrade
 BASELINES = {
     # The last commit before apps were re-layered (organisation, insights, demo).
     "before-relayering": "e407a92b1888430bdc1f9f9261c7576007f2288f",
-    # The last commit before data sources, requesters and ticket titles (issue 12).
+    # The last commit before data sources, requesters and ticket titles.
     "before-data-sources": "797de277aec333fb465b40ce48cde97e5750769f",
 }
 # The frozen clock of every step (UTC): seeding, both exports and the migrations. The

@@ -1,4 +1,4 @@
-"""What a careful user tripped over (issue 16, "Everything else"): view tests with
+"""What a careful user tripped over across the pages: view tests with
 expectations written by hand."""
 
 import datetime
