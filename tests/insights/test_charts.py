@@ -253,7 +253,7 @@ def test_the_maturity_date_follows_the_pages_language(client, manager, frozen):
     client.cookies["django_language"] = "en"
     english = client.get(reverse("insights:dashboard"))
     hint = next(t for t in english.context["tiles"] if t["key"] == "maturity")["hint"]
-    assert hint == "Score 4.00, 03/20/2026"
+    assert hint == "Score 4.00, 20 Mar 2026"
     client.cookies["django_language"] = "de"
     german = client.get(reverse("insights:dashboard"))
     hint = next(t for t in german.context["tiles"] if t["key"] == "maturity")["hint"]

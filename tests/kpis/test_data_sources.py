@@ -51,6 +51,18 @@ def test_a_flushed_database_gets_the_csv_source_back():
     assert DataSource.objects.filter(pk=CSV_SOURCE_ID, kind="csv").exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_after_a_flush_that_restarts_the_ids_a_new_source_gets_a_free_one():
+    """`manage.py flush` restarts PostgreSQL's sequences and post_migrate stores the CSV
+    source with id 1: the next source must not be given id 1 again."""
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False, verbosity=0)
+    assert DataSource.objects.filter(pk=CSV_SOURCE_ID).exists()
+    _integration()  # creates the integration's own source
+    assert DataSource.objects.count() == 2
+
+
 def test_a_new_webhook_integration_gets_a_source_of_its_own(db):
     integration, _token = _integration()
     assert integration.data_source_id != CSV_SOURCE_ID

@@ -71,6 +71,6 @@ def test_the_pulse_of_two_weeks_is_a_sentence():
     with translation.override("en"):
         result = charts.pulse_team(team, "c")
     assert result["note"] == (
-        "Week of 06/01/2026: average 3.50 from 4 answers. "
-        "Week of 06/15/2026: average 4.25 from 4 answers."
+        "Week of 1 Jun 2026: average 3.50 from 4 answers. "
+        "Week of 15 Jun 2026: average 4.25 from 4 answers."
     )
