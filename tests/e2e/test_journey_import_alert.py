@@ -75,7 +75,7 @@ def test_an_import_raises_the_alert_and_the_manager_drills_down(page, live_serve
 
     page.goto(f"{live_server.url}/kpis/")
     expect(page.get_by_test_id("dashboard-alerts")).to_have_count(0)
-    page.get_by_role("link", name="CSV importieren").click()
+    page.get_by_role("link", name="Dateien importieren").click()
 
     page.select_option("select[name=kind]", "tickets")
     page.set_input_files("input[name=file]", _import_file(tmp_path))
