@@ -70,11 +70,7 @@ def shown(
     find = None
     if named_requester and good:
         if creates_contacts is None:
-            creates_contacts = bool(
-                DataSource.objects.filter(pk=data_source_id)
-                .values_list("creates_contacts", flat=True)
-                .first()
-            )
+            creates_contacts = DataSource.creates_contacts_of(data_source_id)
         find = requesters.Requesters(
             data_source_id, good, creates_contacts, keep_unknown=preview.mapped
         )

@@ -389,11 +389,6 @@ class Mapping:
 def mapping_settings(mapping) -> dict:
     """The settings of a ``ColumnMapping`` as an import job keeps them."""
     return {
-        "name": mapping.name,
-        "date_order": mapping.date_order,
-        "decimal_separator": mapping.decimal_separator,
-        "time_zone": mapping.time_zone,
-        "creates_contacts": mapping.creates_contacts,
-        "unknown_technicians_unassigned": mapping.unknown_technicians_unassigned,
+        **{name: getattr(mapping, name) for name in Mapping.SETTINGS},
         "rules": mapping.rules,
     }

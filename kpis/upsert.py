@@ -264,11 +264,7 @@ class TicketUpsert(Upsert):
     def creates_contacts(self) -> bool:
         """Whether unknown requesters are created (the data source's setting unless the
         caller gives one): read once, not per batch."""
-        return bool(
-            DataSource.objects.filter(pk=self.data_source_id)
-            .values_list("creates_contacts", flat=True)
-            .first()
-        )
+        return DataSource.creates_contacts_of(self.data_source_id)
 
     def batch(self, pending, write=True):
         self.requesters = requesters.Requesters(

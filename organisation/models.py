@@ -73,6 +73,11 @@ class DataSource(models.Model):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def creates_contacts_of(cls, pk: int) -> bool:
+        """Whether the source ``pk`` creates a ticket's unknown requester (one query)."""
+        return bool(cls.objects.filter(pk=pk).values_list("creates_contacts", flat=True).first())
+
 
 def data_source_field():
     """The ``data_source`` of a client, contact, technician or ticket (the CSV source
