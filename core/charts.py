@@ -51,8 +51,9 @@ def is_german() -> bool:
 
 def separators() -> str:
     """Plotly's decimal and thousands separators for the active language: "3,5" and
-    "15.183" in German, "3.5" and "15,183" in English."""
-    return ",." if is_german() else ".,"
+    "15.183" in German, "3.5" and "15,183" in English: the language's own formats, as
+    core.units.number writes figures beside the charts."""
+    return formats.get_format("DECIMAL_SEPARATOR") + formats.get_format("THOUSAND_SEPARATOR")
 
 
 def base_layout(**overrides) -> dict:
@@ -207,6 +208,21 @@ def hover_label(day: datetime.date, step: str) -> str:
     if step == "quarter":
         return date_label(day, step)
     return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+def line(days, values, name, hover, **extra) -> dict:
+    """A line over ``days``; ``hover``: each point's bucket name (hover_label), built
+    once per chart (formatting dates is the slow part of a spec)."""
+    return {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "x": [d.isoformat() for d in days],
+        "y": values,
+        "name": name,
+        "customdata": hover,
+        "connectgaps": False,
+        **extra,
+    }
 
 
 def time_axis(days: Sequence[datetime.date], step: str) -> dict:

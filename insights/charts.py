@@ -21,6 +21,7 @@ from core.charts import (
     clipped,
     date_label,
     hover_label,
+    line,
     no_data,
     note,
     quarter_axis,
@@ -76,21 +77,6 @@ def _describe(title: str, labels: Sequence[str], lines: Sequence[tuple[str, list
     return " ".join(parts)
 
 
-def _line(days, values, name, hover, **extra) -> dict:
-    """A line over ``days``; ``hover``: each point's bucket name (hover_label), built
-    once per chart (formatting dates is the slow part of a spec)."""
-    return {
-        "type": "scatter",
-        "mode": "lines+markers",
-        "x": [d.isoformat() for d in days],
-        "y": values,
-        "name": name,
-        "customdata": hover,
-        "connectgaps": False,
-        **extra,
-    }
-
-
 def _summed(rows: Sequence[dict]) -> Counter:
     total = Counter()
     for row in rows:
@@ -122,7 +108,7 @@ def share_trend(
     data, lines, values = [], [], []
     for key, label in series:
         ys = [_percent(row[key]) for row in rows]
-        data.append(_line(days, ys, label, hover, hovertemplate="%{customdata}: %{y:.1f} %"))
+        data.append(line(days, ys, label, hover, hovertemplate="%{customdata}: %{y:.1f} %"))
         lines.append((label, ys, True))
         values.extend(ys)
     layout = {
@@ -312,7 +298,7 @@ def client_monthly(rows: Sequence[dict], chart_id: str) -> dict:
             "customdata": hover,
             "hovertemplate": "%{customdata}: %{y:,}",
         },
-        _line(
+        line(
             days,
             shares,
             _("Escalation share"),
@@ -364,9 +350,9 @@ def satisfaction_trend(months: Sequence[dict], summary: dict, chart_id: str) -> 
     names = [hover_label(d, "month") for d in days]
     hover = "%{customdata}: %{y:.1f}"
     data = [
-        _line(days, csat, _("CSAT (%)"), names, hovertemplate=hover + " %"),
-        _line(days, nps, _("NPS"), names, hovertemplate=hover),
-        _line(days, ces, _("CES (1-7)"), names, yaxis="y2", hovertemplate=hover),
+        line(days, csat, _("CSAT (%)"), names, hovertemplate=hover + " %"),
+        line(days, nps, _("NPS"), names, hovertemplate=hover),
+        line(days, ces, _("CES (1-7)"), names, yaxis="y2", hovertemplate=hover),
     ]
     layout = {
         "xaxis": time_axis(days, "month"),

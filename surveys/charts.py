@@ -6,6 +6,7 @@ come from published quarters (aggregate_report), never from single answers.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from django.utils.formats import date_format
@@ -16,6 +17,7 @@ from core.charts import (
     chart,
     date_label,
     hover_label,
+    line,
     no_data,
     note,
     quarter_axis,
@@ -31,20 +33,8 @@ def _shown(value, digits: int, suffix: str = "") -> str:
     return DASH if value is None else f"{number(value, digits)}{suffix}"
 
 
-def _line(days, values, name, hover, **extra) -> dict:
-    """A line over ``days``; ``hover``: each point's bucket name (hover_label), built
-    once per chart (formatting dates is the slow part of a spec)."""
-    return {
-        "type": "scatter",
-        "mode": "lines+markers",
-        "x": [d.isoformat() for d in days],
-        "y": values,
-        "name": name,
-        "customdata": hover,
-        "hovertemplate": "%{customdata}: %{y:.1f}",
-        "connectgaps": False,
-        **extra,
-    }
+# The surveys' lines show one decimal on hover unless a chart says otherwise.
+_line = functools.partial(line, hovertemplate="%{customdata}: %{y:.1f}")
 
 
 def _span(days, step) -> str:
