@@ -117,8 +117,7 @@ class Upsert:
 
     @functools.cached_property
     def defaults(self) -> dict:
-        defaults = {name: self.model._meta.get_field(name).get_default() for name in self.defaulted}
-        return {**defaults, "data_source_id": self.data_source_id}
+        return {name: self.model._meta.get_field(name).get_default() for name in self.defaulted}
 
     def key(self, values: dict) -> str:
         """What identifies the row's record within the data source."""
@@ -133,6 +132,9 @@ class Upsert:
             for key, value in values.items()
             if key not in self.related and value is not KEEP
         )
+        # Every record, new or stored, is written into the upsert's source: a kind whose
+        # compared fields leave the source out must not fall back to the field's default.
+        full["data_source_id"] = self.data_source_id
         return full
 
     def _stored(self, pending: dict[str, Pending]) -> tuple[dict[str, dict], dict[str, int]]:

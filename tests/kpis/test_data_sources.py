@@ -10,7 +10,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from kpis import importing
 from kpis.models import Ticket, WebhookIntegration
-from organisation.models import CSV_SOURCE_ID, Client, Contact, DataSource
+from organisation.models import CSV_SOURCE_ID, Client, Contact, DataSource, Technician
 from organisation.reference_data import ensure_csv_source
 
 from .conftest import send_tickets
@@ -173,3 +173,36 @@ def test_the_migration_moves_existing_rows_to_the_csv_source():
         MigrationExecutor(connection).migrate(
             MigrationExecutor(connection).loader.graph.leaf_nodes()
         )
+
+
+@pytest.mark.parametrize(
+    ("kind", "first", "second", "model"),
+    [
+        (
+            "clients",
+            "external_id,name,contract_start\nK-1,Alpha,2026-01-01\n",
+            "external_id,name,contract_start\nK-1,Alpha Renamed,2026-01-01\n",
+            Client,
+        ),
+        (
+            "technicians",
+            "external_id,name,email,hire_date\nM-1,Tim,tim@msp.example,2025-01-01\n",
+            "external_id,name,email,hire_date\nM-1,Tim Renamed,tim@msp.example,2025-01-01\n",
+            Technician,
+        ),
+    ],
+)
+def test_a_stored_record_of_another_source_is_updated_in_that_source(
+    db, kind, first, second, model
+):
+    """A client or technician imported into a PSA's source and changed later stays in
+    that source; the CSV source's record of the same external id is left alone."""
+    psa = DataSource.objects.create(name="HaloPSA", kind=DataSource.Kind.FILE)
+    _import(kind, first)  # the CSV source's own K-1 / M-1
+    _import(kind, first, data_source_id=psa.pk)
+    result = _import(kind, second, data_source_id=psa.pk)
+    assert (result.created, result.updated) == (0, 1)
+    by_source = dict(model.objects.values_list("data_source_id", "name"))
+    assert by_source[CSV_SOURCE_ID] in ("Alpha", "Tim")
+    assert by_source[psa.pk].endswith("Renamed")
+    assert model.objects.count() == 2
