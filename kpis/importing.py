@@ -31,6 +31,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import dataclasses
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -183,6 +184,10 @@ class TableHeader:
     def file_column(self, column: str | None) -> str | None:
         """The file's name of a column, for messages."""
         return self.file_names.get(column, column) if column else column
+
+    def message(self, table: tables.Table, number: int, column: str | None, reason: str) -> str:
+        """A problem of a row, naming the file's column (and, in a workbook, the sheet)."""
+        return table.row_message(number, self.file_column(column), reason)
 
 
 def _rows(table: tables.Table, header: TableHeader):
@@ -459,7 +464,7 @@ def _write_all(importer: Importer, table: tables.Table, progress) -> ImportResul
             written = importer.write(rows, max_errors=MAX_ERRORS, progress=progress)
     except RowsRejected as exc:  # rolled back what earlier batches wrote
         errors = [
-            table.row_message(number, header.file_column(error.column), error.reason)
+            header.message(table, number, error.column, error.reason)
             for number, error in exc.problems[:MAX_ERRORS]
         ]
         if exc.cut_short or len(exc.problems) > MAX_ERRORS:
@@ -538,8 +543,7 @@ def preview(
                 values = read(texts)
                 if isinstance(values, RowError):
                     error = " ".join(
-                        table.row_message(number, header.file_column(e.column), e.reason)
-                        for e in values.errors
+                        header.message(table, number, e.column, e.reason) for e in values.errors
                     )
                     rows.append(PreviewRow(number, texts, None, error))
                 else:
@@ -550,8 +554,5 @@ def preview(
         if column.name in header.indexes
     ]
     unused = header.unused if mapping is not None else header.ignored
-
-    def message(number: int, column: str | None, reason: str) -> str:
-        return table.row_message(number, header.file_column(column), reason)
-
+    message = functools.partial(header.message, table)
     return Preview(kind, shown, unused, rows, more, message, mapped=mapping is not None)

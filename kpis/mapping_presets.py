@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organisation.models import DataSource
 
+from .mappings import Rule
 from .models import ColumnMapping
 
 
@@ -34,14 +35,7 @@ class Preset:
 
 
 def _rule(*columns, values=None, other="", split="") -> dict:
-    rule: dict = {"columns": list(columns)}
-    if values:
-        rule["values"] = values
-    if other:
-        rule["other"] = other
-    if split:
-        rule["split"] = split
-    return rule
+    return Rule(columns, values or {}, other, split).to_json()
 
 
 CONNECTWISE = Preset(

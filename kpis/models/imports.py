@@ -96,10 +96,6 @@ class ImportJob(models.Model):
     def get_absolute_url(self):
         return reverse("kpis:import_job", args=[self.pk])
 
-    @property
-    def finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.FAILED)
-
 
 class ImportChunk(models.Model):
     """Up to CHUNK_BYTES of an uploaded file; ``number`` counts from 0."""

@@ -19,7 +19,8 @@
       var spec = JSON.parse(source.textContent);
       // Month names and the hover's numbers follow the page's language.
       var config = Object.assign(
-        { responsive: true, displaylogo: false, displayModeBar: false, locale: document.documentElement.lang || "de" },
+        // The rest of Plotly's config comes with each spec (core.charts.CONFIG).
+        { locale: document.documentElement.lang || "de" },
         spec.config || {}
       );
       Plotly.newPlot(el, spec.data || [], spec.layout || {}, config).then(function () {
