@@ -13,6 +13,7 @@ Calendar steps (``by``) are "day", "week" (Monday to Sunday), "month", "quarter"
 from __future__ import annotations
 
 import datetime
+import functools
 import zoneinfo
 from dataclasses import dataclass
 
@@ -150,6 +151,12 @@ def trend_window(period: Period, by: str, minimum_days: int) -> Period:
 
 def project_zone() -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    """Every time zone the system knows, e.g. "Europe/Berlin" (its zone files read once)."""
+    return frozenset(zoneinfo.available_timezones())
 
 
 def day_start(day: datetime.date) -> datetime.datetime:

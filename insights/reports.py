@@ -77,12 +77,13 @@ def escalation_report(filters: Filters) -> dict:
 
 def _trend(filters: Filters, ready: dict[str, list[dict]]) -> dict:
     """The chart's buckets as the period's length asks (core.periods.chart_step): "step"
-    and its "trend" rows, reusing a series the report already read."""
+    and its "trend" rows as drawn (kpis.metrics.drawn_series), reusing a series the
+    report already read."""
     step = chart_step(filters.period)
     rows = ready.get(step)
     if rows is None:
         rows = metrics.series(filters.period, by=step, **filters.rollup_scope)
-    return {"step": step, "trend": rows}
+    return {"step": step, "trend": metrics.drawn_series(rows, filters.period, step)}
 
 
 # --- Proactive IT ----------------------------------------------------------------------

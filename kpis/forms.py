@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import zoneinfo
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
@@ -13,6 +12,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from core.one_time_forms import OneTimeFormMixin
+from core.periods import time_zone_names
 from organisation.models import DataSource
 
 from . import columns, mappings
@@ -89,7 +89,7 @@ class ImportForm(OneTimeFormMixin, forms.Form):
 @functools.cache
 def _zones() -> list[tuple[str, str]]:
     """The time zones, UTC first (read from the system's zone files once)."""
-    names = sorted(zoneinfo.available_timezones() - {"UTC", "localtime"})
+    names = sorted(time_zone_names() - {"UTC", "localtime"})
     return [("UTC", "UTC"), *((name, name) for name in names)]
 
 
@@ -169,11 +169,7 @@ class MappingForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        same_name = ColumnMapping.objects.filter(
-            data_source_id=self.instance.data_source_id, name=data.get("name")
-        ).exclude(pk=self.instance.pk)
-        if same_name.exists():
-            self.add_error("name", _("This data source has a mapping of this name."))
+        _check_name_free(self, self.instance.data_source_id, data.get("name"), self.instance.pk)
         rules = {}
         for column in columns.COLUMNS[self.instance.kind]:
             names = mappings.split_list(data.get(f"col__{column.name}", ""))
@@ -246,7 +242,13 @@ class NewMappingForm(OneTimeFormMixin, forms.Form):
                     "A data source of this name exists; choose it, or give the new one another name."
                 ),
             )
-        taken = source is not None and source.column_mappings.filter(name=data.get("name"))
-        if taken and taken.exists():
-            self.add_error("name", _("This data source has a mapping of this name."))
+        if source is not None:
+            _check_name_free(self, source.pk, data.get("name"))
         return data
+
+
+def _check_name_free(form, source_id: int, name: str | None, pk: int | None = None) -> None:
+    """A mapping's name is unique in its data source: the upload form lists them by name."""
+    same_name = ColumnMapping.objects.filter(data_source_id=source_id, name=name).exclude(pk=pk)
+    if same_name.exists():
+        form.add_error("name", _("This data source has a mapping of this name."))

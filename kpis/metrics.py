@@ -220,18 +220,48 @@ def series(
     for start in period.steps(by):
         row = dict(rows.get(start) or ZERO)
         row.pop("bucket", None)
-        row["ongoing_tickets"] = row["tickets"] - row["onboarding_tickets"]
-        row["ongoing_escalated"] = row["escalated"] - row["onboarding_escalated"]
-        result.append(
-            {
-                "start": start,
-                "totals": row,
-                **escalation_summary(row),
-                **{k: v for k, v in proactive_shares(row).items() if k != "tickets"},
-                "sla": sla_attainment(row),
-            }
-        )
+        result.append(_bucket(start, row))
     return result
+
+
+def _bucket(start: datetime.date, counts: dict) -> dict:
+    """A series row from the summed rollup counts of one bucket."""
+    row = dict(counts)
+    row["ongoing_tickets"] = row["tickets"] - row["onboarding_tickets"]
+    row["ongoing_escalated"] = row["escalated"] - row["onboarding_escalated"]
+    return {
+        "start": start,
+        "totals": row,
+        **escalation_summary(row),
+        **{k: v for k, v in proactive_shares(row).items() if k != "tickets"},
+        "sla": sla_attainment(row),
+    }
+
+
+# An edge bucket with fewer days of the period than this is drawn with its neighbour.
+MIN_DRAWN_DAYS = 4
+
+
+def drawn_series(rows: Sequence[dict], period: Period, by: str) -> list[dict]:
+    """The rows of series() as a chart draws them: a first or last week (month) holding
+    fewer than MIN_DRAWN_DAYS days of the period joins its neighbour, its counts summed
+    and its shares computed again, so a period starting on a Sunday or a chart drawn on
+    a Monday shows no one-day spike. The first row then starts on the period's first day.
+    Days are never merged; exports keep the calendar buckets of series()."""
+    rows = list(rows)
+    if by == "day" or len(rows) < 2:
+        return rows
+    first, second = rows[0], rows[1]
+    if (second["start"] - period.start).days < MIN_DRAWN_DAYS:
+        rows[:2] = [_bucket(period.start, _added(first, second))]
+    if len(rows) >= 2 and (period.end - rows[-1]["start"]).days < MIN_DRAWN_DAYS:
+        rows[-2:] = [_bucket(rows[-2]["start"], _added(rows[-2], rows[-1]))]
+    return rows
+
+
+def _added(one: dict, other: dict) -> dict:
+    keys = one["totals"].keys() - {"ongoing_tickets", "ongoing_escalated"}
+    return {key: one["totals"][key] + other["totals"][key] for key in keys}
 
 
 def _as_date(value) -> datetime.date:

@@ -146,23 +146,23 @@ def pulse_team(team: Sequence[dict], chart_id: str) -> dict:
             ),
         )
     days = [row["week"] for row in team]
-    data = [
-        _line(
-            days,
-            [row["average"] for row in team],
-            _("Team average"),
-            [hover_label(d, "week") for d in days],
-        ),
-    ]
-    layout = {
-        "xaxis": time_axis(days, "week"),
-        "yaxis": {"range": [0.8, 5.2], "tickvals": [1, 2, 3, 4, 5], "fixedrange": True},
-        "showlegend": False,
-    }
     label = _("Team average of the weekly pulse (1 to 5), %(span)s; last week %(last)s.") % {
         "span": _span(days, "week"),
         "last": number(answered[-1]["average"], 2),
     }
+    values = [row["average"] for row in team]
+    return _pulse_line(days, values, _("Team average"), label, chart_id)
+
+
+def _pulse_line(days, values, name: str, label: str, chart_id: str) -> dict:
+    """One line of pulse values (1..5) per week on the pulse's own scale."""
+    hover = [hover_label(d, "week") for d in days]
+    layout = {
+        "xaxis": time_axis(days, "week"),
+        "yaxis": {"range": [0.5, 5.5], "tickvals": [1, 2, 3, 4, 5], "fixedrange": True},
+        "showlegend": False,
+    }
+    data = [_line(days, values, name, hover)]
     return chart({"data": data, "layout": layout}, chart_id, label, height=280)
 
 
@@ -235,12 +235,5 @@ def my_pulse(points: Sequence[dict], chart_id: str) -> dict:
             ),
         )
     days = [p["week"] for p in points]
-    hover = [hover_label(d, "week") for d in days]
-    data = [_line(days, [p["value"] for p in points], _("My pulse"), hover)]
-    layout = {
-        "xaxis": time_axis(days, "week"),
-        "yaxis": {"range": [0.5, 5.5], "tickvals": [1, 2, 3, 4, 5], "fixedrange": True},
-        "showlegend": False,
-    }
     label = _("Your weekly pulse answers (1 to 5), %(span)s.") % {"span": _span(days, "week")}
-    return chart({"data": data, "layout": layout}, chart_id, label, height=280)
+    return _pulse_line(days, [p["value"] for p in points], _("My pulse"), label, chart_id)

@@ -114,9 +114,14 @@ def dashboard(request):
     # Trends over at least half a year, whatever the tile period: the charts below and
     # the small lines in the tiles.
     weekly_window = trend_window(period, "week", 182)
-    weekly = metrics.series(weekly_window, by="week", **scope)
+    # As drawn: a last week of one or two days (a Monday, a Tuesday) joins the week before.
+    weekly = metrics.drawn_series(
+        metrics.series(weekly_window, by="week", **scope), weekly_window, "week"
+    )
     monthly_window = trend_window(period, "month", 182)
-    monthly = metrics.series(monthly_window, by="month", **scope)
+    monthly = metrics.drawn_series(
+        metrics.series(monthly_window, by="month", **scope), monthly_window, "month"
+    )
     survey_months = survey_metrics.client_onboarding_by_month(monthly_window, ids)
     pulse_weeks = survey_metrics.pulse_average_by_period(weekly_window, "week")
     turnover_months = [

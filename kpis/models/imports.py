@@ -9,14 +9,13 @@ volume shared by all of them, and chunks let both sides stream a 50 MB file inst
 holding it whole. The chunks are deleted once the job has finished.
 """
 
-import zoneinfo
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.periods import time_zone_names
 from organisation.models import CSV_SOURCE_ID
 
 
@@ -198,7 +197,7 @@ class ColumnMapping(models.Model):
     def clean(self):
         """What the managers' form guarantees, also for an edit in the back office."""
         errors = {}
-        if self.time_zone not in zoneinfo.available_timezones():
+        if self.time_zone not in time_zone_names():
             errors["time_zone"] = _("Not a time zone, e.g. Europe/Berlin or UTC.")
         rules = self.rules
         if not isinstance(rules, dict) or not all(

@@ -105,6 +105,38 @@ def test_escalations_per_week_and_month_include_empty_buckets(db):
     ]
 
 
+def test_a_short_first_or_last_week_is_drawn_with_its_neighbour(db):
+    # Sunday 1 Nov to Monday 30 Nov 2026: the calendar weeks start on 26 Oct (one day of
+    # the period, the Sunday) and end with 30 Nov (one day, the Monday).
+    period = Period(datetime.date(2026, 11, 1), datetime.date(2026, 12, 1))
+    client = make_client()
+    tickets(client, datetime.date(2026, 11, 1), 2, escalated=2)  # the lone Sunday
+    tickets(client, datetime.date(2026, 11, 4), 8, escalated=0)
+    tickets(client, datetime.date(2026, 11, 25), 3, escalated=0)
+    tickets(client, datetime.date(2026, 11, 30), 1, escalated=1)  # the lone Monday
+    rollups.rebuild_all()
+    weeks = metrics.series(period, by="week")
+    assert [w["start"].day for w in weeks] == [26, 2, 9, 16, 23, 30]
+    assert weeks[0]["share"] == 1 and weeks[-1]["share"] == 1  # the spikes
+    drawn = metrics.drawn_series(weeks, period, "week")
+    assert [w["start"] for w in drawn] == [
+        datetime.date(2026, 11, 1),
+        datetime.date(2026, 11, 9),
+        datetime.date(2026, 11, 16),
+        datetime.date(2026, 11, 23),
+    ]
+    assert (drawn[0]["tickets"], drawn[0]["escalated"], drawn[0]["share"]) == (10, 2, 0.2)
+    assert (drawn[-1]["tickets"], drawn[-1]["escalated"], drawn[-1]["share"]) == (4, 1, 0.25)
+    assert drawn[0]["totals"]["ongoing_tickets"] == 10
+    assert drawn[1]["share"] is None  # an empty week stays empty
+    # Drawing is idempotent, and four days of a week are enough to stand alone.
+    assert metrics.drawn_series(drawn, period, "week") == drawn
+    thursday_on = Period(datetime.date(2026, 11, 5), datetime.date(2026, 12, 4))
+    kept = metrics.drawn_series(metrics.series(thursday_on, by="week"), thursday_on, "week")
+    assert [w["start"].day for w in kept] == [2, 9, 16, 23, 30]
+    assert metrics.drawn_series(weeks, period, "day") == weeks
+
+
 def test_proactive_shares(db):
     client = make_client()
     day = datetime.date(2026, 1, 7)
