@@ -63,7 +63,9 @@ def base_layout(**overrides) -> dict:
         "plot_bgcolor": "rgba(0,0,0,0)",
         "colorway": BRAND_COLORS,
         "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13},
-        "legend": {"orientation": "h", "y": -0.2},
+        # Below the plot, placed in the whole figure (not the plot area) so that Plotly
+        # makes room for it under the tick labels, also when a phone tilts them.
+        "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
         "separators": separators(),
     }
     layout.update(overrides)
@@ -235,6 +237,7 @@ def time_axis(days: Sequence[datetime.date], step: str) -> dict:
         "tickmode": "array",
         "tickvals": [d.isoformat() for d in shown],
         "ticktext": [date_label(d, step) for d in shown],
+        "automargin": True,  # room for labels a narrow screen tilts, above the legend
         "fixedrange": True,
         "showgrid": False,
     }

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.charts import (
     MIN_POINTS,
@@ -160,11 +161,12 @@ def escalation_trend(rows, step, chart_id, series=None, height=320, since=None) 
     )
 
 
+# Lazy: read in the language of the page that draws them, not of the import.
 PROACTIVE_SERIES = (
-    ("proactive_share", _("Resolved before a failure")),
-    ("monitoring_automation_share", _("From monitoring and automation")),
-    ("auto_remediated_share", _("Auto-remediated")),
-    ("self_service_share", _("Self-service (shift left)")),
+    ("proactive_share", gettext_lazy("Resolved before a failure")),
+    ("monitoring_automation_share", gettext_lazy("From monitoring and automation")),
+    ("auto_remediated_share", gettext_lazy("Auto-remediated")),
+    ("self_service_share", gettext_lazy("Self-service (shift left)")),
 )
 
 

@@ -76,6 +76,20 @@ def test_three_points_are_drawn_as_percentages_over_the_weeks():
     assert "Escalation share: last 0.0 %, from 0.0 % to 25.0 %." in result["label"]
 
 
+def test_the_proactive_lines_are_named_in_the_language_of_the_page():
+    rows = [
+        {**week(monday, 4, 1), **dict.fromkeys(key for key, _label in charts.PROACTIVE_SERIES)}
+        for monday in MONDAYS[:3]
+    ]
+    for language, first in (
+        ("de", "Vor einem Ausfall gelöst"),
+        ("en", "Resolved before a failure"),
+    ):
+        with translation.override(language):
+            result = charts.proactive_trend(rows, "week", "c")
+        assert result["spec"]["data"][0]["name"] == first
+
+
 def _state(name, share, threshold, state):
     return {"state": SimpleNamespace(name=name, share=share, threshold=threshold, state=state)}
 
