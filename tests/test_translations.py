@@ -98,3 +98,46 @@ def test_no_english_text_has_two_german_translations():
             seen.setdefault(key, {})[str(path.relative_to(ROOT))] = tuple(entry["msgstr"])
     conflicts = {key[1]: places for key, places in seen.items() if len(set(places.values())) > 1}
     assert not conflicts, conflicts
+
+
+EAGER = {"gettext", "ngettext", "pgettext", "npgettext"}
+
+
+def _eager_calls_outside_functions(path: Path) -> list[str]:
+    """Calls of gettext (not the lazy kind) that run when the module is imported."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+        for alias in node.names
+        if alias.name in EAGER
+    }
+    found = []
+
+    def visit(node, in_function):
+        for child in ast.iter_child_nodes(node):
+            inside = in_function or isinstance(
+                child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+            )
+            call = isinstance(child, ast.Call) and isinstance(child.func, ast.Name)
+            if call and not inside and child.func.id in names:
+                found.append(f"{path.relative_to(ROOT)}:{child.lineno} {ast.unparse(child)}")
+            visit(child, inside)
+
+    visit(tree, False)
+    return found
+
+
+def test_no_text_is_translated_once_when_its_module_is_imported():
+    """A module-level gettext() is read in the language active at import (German), so
+    English pages would show it in German: module-level texts must be lazy."""
+    packages = [app for app in settings.INSTALLED_APPS if (ROOT / app).is_dir()]
+    found = [
+        call
+        for package in sorted(set(packages) | {"msp_maturity"})
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts
+        for call in _eager_calls_outside_functions(path)
+    ]
+    assert not found, found
