@@ -19,12 +19,11 @@ import contextlib
 import threading
 import urllib.parse
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 
 from . import rows
 from .base import BaseClient, Connection, Cursor, Page, Response
-from .errors import BadRequest, InvalidResponse, NotFound, RateLimited
+from .errors import BadRequest, InvalidResponse, NotFound, RateLimited, ServerError
 
 PAGE_SIZE = 500
 THREADS_PER_ENDPOINT = 3
@@ -202,17 +201,12 @@ class AutotaskClient(BaseClient):
         self.budget.read(info)
         return info
 
-    @contextmanager
-    def _slot(self, url: str):
-        semaphore = _semaphore(
-            (self.base_url, self.credentials.get("username"), self.endpoint(url))
-        )
-        with semaphore:
-            yield
-
-    def request(self, method: str, path: str, **kwargs) -> Response:
-        with self._slot(self.url(path)):
-            return super().request(method, path, **kwargs)
+    def send(self, method: str, url: str, headers: dict, body: bytes | None) -> Response:
+        """One attempt, holding one of the endpoint's three slots (not while waiting to
+        retry, so a waiting thread does not block the others)."""
+        key = (self.base_url, self.credentials.get("username"), self.endpoint(url))
+        with _semaphore(key):
+            return super().send(method, url, headers, body)
 
     def check(self) -> Connection:
         info = self.read_threshold()
@@ -378,11 +372,14 @@ def _page(payload) -> tuple[list[dict], str | None]:
 def zone_url(username: str, *, lookup: str = ZONE_LOOKUP, **client_kwargs) -> str:
     """The REST base of the zone that holds ``username``'s database."""
     client = BaseClient(lookup, {}, **client_kwargs)
+    client.max_attempts = 2  # a set-up form waits for it
     try:
         payload = client.request(
             "GET", "v1.0/zoneInformation", params={"user": username}, authenticated=False
         ).json()
-    except BadRequest as exc:
+    except (BadRequest, ServerError) as exc:  # Autotask answers 500 for an unknown user
+        if isinstance(exc, ServerError) and exc.status is None:
+            raise  # unreachable: not the user's fault
         raise NotFound(exc.detail, status=exc.status) from None
     if not isinstance(payload, dict) or not payload.get("url"):
         raise InvalidResponse("zoneInformation without url")

@@ -192,6 +192,10 @@ class BaseClient:
             raise RateLimited(detail, status=429, retry_after=wait)
         return wait
 
+    def send(self, method: str, url: str, headers: dict, body: bytes | None) -> Response:
+        """One attempt through the transport (Autotask holds an endpoint slot here)."""
+        return self.transport(method, url, headers, body, self.timeout)
+
     def on_unauthorized(self, attempt: int) -> bool:
         """True to try once more after a 401 (a renewed token)."""
         return False
@@ -239,7 +243,7 @@ class BaseClient:
             request_headers.update(headers or {})
             self.before_request(url)
             try:
-                response = self.transport(method, url, request_headers, body, self.timeout)
+                response = self.send(method, url, request_headers, body)
             except OSError as exc:
                 if attempt >= self.max_attempts:
                     raise Unreachable(f"{type(exc).__name__}: {exc}") from None

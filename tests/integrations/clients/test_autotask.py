@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from integrations.clients import BadCredentials, RateLimited
+from integrations.clients import BadCredentials, NotFound, RateLimited
 from integrations.clients.autotask import TICKET_FIELDS, AutotaskClient, Budget, zone_url
 from tests.fakes.psa import FakeAutotask, fixture
 
@@ -186,3 +186,11 @@ def test_a_ticket_webhook_is_created_with_its_fields_read_back_and_removed(at_se
     client.delete_webhook("Ticket", webhook_id)
     client.delete_webhook("Ticket", webhook_id)  # gone already: no error
     assert client.webhook("Ticket", webhook_id) is None
+
+
+def test_an_unknown_user_has_no_zone(at_server, clock):
+    with pytest.raises(NotFound):
+        zone_url(
+            "nobody@example.org", lookup=at_server.origin + "/atservicesrest/", sleep=clock.sleep
+        )
+    assert len(at_server.arrived("zoneInformation")) == 2  # one retry at most

@@ -9,6 +9,7 @@ from integrations.clients import (
     BadCredentials,
     BadRequest,
     ForeignKeyURL,
+    InvalidResponse,
     NotFound,
     RateLimited,
     ServerError,
@@ -191,3 +192,24 @@ def test_every_request_carries_basic_auth_and_the_client_id(cw_server, clock):
 def test_a_cursor_survives_a_round_trip_through_json():
     cursor = Cursor(since="2026-10-07T11:50:00Z", after_id=5, started="2026-10-07T13:00:00Z")
     assert Cursor.of(cursor.as_dict()) == cursor
+
+
+def test_the_id_sweep_asks_for_ids_only(cw_server, clock):
+    cw_server.seed("tickets", 1200)
+    pages = list(client_for(cw_server, clock).ticket_ids())
+    assert len(ids(pages)) == 1203
+    assert all(set(r) == {"id"} for p in pages for r in p.records)
+    assert cw_server.requests[0].query["fields"] == "id"
+
+
+def test_an_answer_that_is_not_json_is_an_invalid_response(cw_server, clock):
+    cw_server.fail(200, headers={"Content-Type": "text/html"}, body=b"<html>Sign in</html>")
+    with pytest.raises(InvalidResponse):
+        client_for(cw_server, clock).check()
+
+
+def test_a_redirect_is_not_followed(cw_server, clock):
+    cw_server.fail(302, headers={"Location": "https://elsewhere.example/login"}, body=b"")
+    with pytest.raises(InvalidResponse):
+        client_for(cw_server, clock).check()
+    assert len(cw_server.requests) == 1
