@@ -333,7 +333,9 @@ class AutotaskClient(BaseClient):
             "SendThresholdExceededNotification": bool(notification_email),
             "NotificationEmailAddress": notification_email or None,
         }
-        created = self.request("POST", f"v1.0/{entity}Webhooks", json_body=body).json()
+        created = self.request(
+            "POST", f"v1.0/{entity}Webhooks", json_body=body, idempotent=False
+        ).json()
         try:
             webhook_id = int(created["itemId"])
         except (TypeError, KeyError, ValueError):

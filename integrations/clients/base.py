@@ -200,10 +200,6 @@ class BaseClient:
         """True to try once more after a 401 (a renewed token)."""
         return False
 
-    def endpoint(self, url: str) -> str:
-        """The part of the URL that names the endpoint (for limits per endpoint)."""
-        return urllib.parse.urlsplit(url).path
-
     # --- the loop ------------------------------------------------------------------------
     def url(self, path: str, params: dict | None = None) -> str:
         url = path if "://" in path else urllib.parse.urljoin(self.base_url, path.lstrip("/"))
@@ -224,10 +220,14 @@ class BaseClient:
         form: dict | None = None,
         headers: dict | None = None,
         authenticated: bool = True,
+        idempotent: bool = True,
     ) -> Response:
         """Send ``method path`` until it succeeds, then return the 2xx Response. Retries
         5xx and timeouts with doubling backoff and 429 per ``on_rate_limited``, at most
-        ``max_attempts`` times; never another 4xx."""
+        ``max_attempts`` times; never another 4xx. A request that creates something
+        (``idempotent=False``) is retried only after a 429, which the PSA did not process:
+        after a 5xx or a timeout it may have been."""
+        attempts = self.max_attempts if idempotent else 1
         url = self.url(path, params)
         body, sent = None, {"Accept": "application/json"}
         if json_body is not None:
@@ -245,7 +245,7 @@ class BaseClient:
             try:
                 response = self.send(method, url, request_headers, body)
             except OSError as exc:
-                if attempt >= self.max_attempts:
+                if attempt >= attempts:
                     raise Unreachable(f"{type(exc).__name__}: {exc}") from None
                 self.sleep(self.backoff_for(attempt))
                 continue
@@ -256,7 +256,7 @@ class BaseClient:
                 self.sleep(self.on_rate_limited(response, attempt, detail))
                 continue
             if response.status >= 500:
-                if attempt >= self.max_attempts:
+                if attempt >= attempts:
                     raise ServerError(detail, status=response.status)
                 self.sleep(self.backoff_for(attempt))
                 continue

@@ -190,7 +190,7 @@ class ConnectWiseClient(BaseClient):
             "description": description,
             "inactiveFlag": False,
         }
-        return self.request("POST", "system/callbacks", json_body=entry).json()
+        return self.request("POST", "system/callbacks", json_body=entry, idempotent=False).json()
 
     def delete_callback(self, callback_id: int) -> None:
         with contextlib.suppress(NotFound):  # already gone: what removing it wanted

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from integrations.clients import BadCredentials, NotFound, RateLimited
+from integrations.clients import BadCredentials, NotFound, RateLimited, ServerError
 from integrations.clients.autotask import TICKET_FIELDS, AutotaskClient, Budget, zone_url
 from tests.fakes.psa import FakeAutotask, fixture
 
@@ -194,3 +194,17 @@ def test_an_unknown_user_has_no_zone(at_server, clock):
             "nobody@example.org", lookup=at_server.origin + "/atservicesrest/", sleep=clock.sleep
         )
     assert len(at_server.arrived("zoneInformation")) == 2  # one retry at most
+
+
+def test_creating_a_webhook_is_not_repeated_after_a_server_error(at_server, clock):
+    at_server.fail(503, path_contains="/TicketWebhooks")
+    with pytest.raises(ServerError):
+        client_for(at_server, clock).create_webhook(
+            "Ticket",
+            name="n",
+            url="https://a.example/w",
+            deactivation_url="https://a.example/d",
+            secret="s" * 12,
+            field_ids=[13],
+        )
+    assert len(at_server.arrived("/TicketWebhooks")) == 1 and not at_server.webhooks
