@@ -3,7 +3,8 @@ HaloPSA), their record normalisers and event signature checks. Plain Python: no 
 no app; docs/integrations-clients.md describes the interface.
 
 ``for_integration(integration)`` builds the client for any object with ``kind``,
-``base_url`` and ``credentials`` (a dict).
+``base_url`` and ``credentials`` (a dict, or a method returning one);
+``rows.settings_of(integration)`` reads its mappings into the normalisers' settings.
 """
 
 from __future__ import annotations
@@ -34,13 +35,17 @@ RECORDS = {"connectwise": connectwise, "autotask": autotask, "halopsa": halopsa}
 
 
 def for_integration(integration, **kwargs) -> BaseClient:
-    """The client for ``integration`` (``kind`` one of CLIENTS); ``kwargs`` go to the
-    client (``sleep``, ``now``, ``transport``)."""
+    """The client for ``integration`` (``kind`` one of CLIENTS; ``credentials`` a dict or
+    a method returning one); ``kwargs`` go to the client (``sleep``, ``now``,
+    ``transport``)."""
     try:
         client_class = CLIENTS[integration.kind]
     except KeyError:
         raise ValueError(f"no PSA client for kind {integration.kind!r}") from None
-    return client_class(integration.base_url, dict(integration.credentials), **kwargs)
+    credentials = integration.credentials
+    if callable(credentials):  # a model method that decrypts them
+        credentials = credentials()
+    return client_class(integration.base_url, dict(credentials), **kwargs)
 
 
 __all__ = [

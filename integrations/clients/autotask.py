@@ -389,6 +389,20 @@ def zone_url(username: str, *, lookup: str = ZONE_LOOKUP, **client_kwargs) -> st
 
 
 # --- records -------------------------------------------------------------------------------
+# The fields a mapping rule may name, as the integration's settings name them
+# (docs/psa-apis.md section 5); any other name reads the record's own field.
+FIELDS = {
+    "queue": "queueID",
+    "status": "status",
+    "issue_type": "issueType",
+    "sub_issue_type": "subIssueType",
+    "ticket_type": "ticketType",
+    "assigned_role": "assignedResourceRoleID",
+    "source": "source",
+    "priority": "priority",
+}
+
+
 class Labels:
     """Picklist labels ({field: {value: label}}, from ``AutotaskClient.picklists``)."""
 
@@ -396,11 +410,19 @@ class Labels:
         self.picklists = picklists or {}
 
     def of(self, record: dict, name: str):
+        name = FIELDS.get(name, name)
         value = record.get(name)
         labels = self.picklists.get(name)
         if labels is None or value is None:
             return value
         return labels.get(str(value), value)
+
+
+def ticket_fields(record: dict, picklists: dict | None = None) -> dict:
+    """{field: current value} of the fields a mapping rule may name (labels where the
+    picklists know them)."""
+    labels = Labels(picklists)
+    return {key: labels.of(record, key) for key in FIELDS}
 
 
 def company_row(record: dict) -> dict:

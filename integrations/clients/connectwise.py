@@ -240,9 +240,29 @@ def _id(value) -> str:
     return rows.external_id(value.get("id")) if isinstance(value, dict) else ""
 
 
+# The fields a mapping rule may name, as the integration's settings name them
+# (docs/psa-apis.md section 5); any other name reads the record's own field.
+FIELDS = {
+    "board": "board",
+    "status": "status",
+    "team": "team",
+    "escalation_level": "escalationLevel",
+    "type": "type",
+    "subtype": "subType",
+    "item": "item",
+    "source": "source",
+    "priority": "priority",
+}
+
+
+def ticket_fields(record: dict) -> dict:
+    """{field: current value} of the fields a mapping rule may name (references by name)."""
+    return {key: _name(record.get(name)) for key, name in FIELDS.items()}
+
+
 def ticket_field(record: dict, name: str):
     """A ticket field as a mapping rule reads it: a reference's name, else the value."""
-    return _name(record.get(name))
+    return _name(record.get(FIELDS.get(name, name)))
 
 
 def company_row(record: dict) -> dict:

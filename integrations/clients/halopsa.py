@@ -1,7 +1,7 @@
 """HaloPSA REST client and record normalisers (docs/psa-apis.md section 3).
 
-``base_url`` is the Halo site, e.g. ``https://nordlicht.halopsa.com``; the API lives under
-``/api``. Credentials: ``client_id``, ``client_secret``, optional ``tenant`` (hosted by
+``base_url`` is the Halo site, e.g. ``https://nordlicht.halopsa.com`` (or its resource
+server URL, the same with ``/api``); the API lives under ``/api``. Credentials: ``client_id``, ``client_secret``, optional ``tenant`` (hosted by
 Halo), ``auth_url`` (the Authorisation Server URL, default ``{base_url}/auth``) and
 ``scope`` (default ``all``). The token (OAuth 2.0 client credentials) is kept until shortly
 before it expires, and renewed once when the API answers 401.
@@ -31,7 +31,9 @@ class HaloClient(BaseClient):
     vendor = "halopsa"
 
     def __init__(self, base_url: str, credentials: dict, **kwargs):
-        super().__init__(base_url, credentials, **kwargs)
+        # Halo shows the "Resource Server URL" with /api; the site is what the paths need.
+        site = base_url.rstrip("/")
+        super().__init__(site.removesuffix("/api"), credentials, **kwargs)
         self._token: str | None = None
         self._expires: datetime.datetime | None = None
 
@@ -188,16 +190,38 @@ def technician_row(record: dict) -> dict:
     }
 
 
+# The fields a mapping rule may name, as the integration's settings name them
+# (docs/psa-apis.md section 5); any other name reads the record's own field.
+FIELDS = {
+    "team": "team",
+    "status": "status_id",
+    "ticket_type": "tickettype_id",
+    "category_1": "category_1",
+    "category_2": "category_2",
+    "category_3": "category_3",
+    "category_4": "category_4",
+    "source": "source",
+    "priority": "priority_id",
+}
+# Names Halo lists beside an id (used when no labels are given).
+_NAMES = {"status_id": "status_name", "tickettype_id": "tickettype_name"}
+
+
 def ticket_field(record: dict, name: str, labels: dict | None = None):
     """A ticket field as a mapping rule reads it; ``labels`` ({field: {id: name}}) turns
-    ids into names (priority_id, status_id, source, tickettype_id), else the id."""
+    ids into names (priority_id, status_id, source, tickettype_id); else the name Halo
+    lists beside the id, else the id."""
+    name = FIELDS.get(name, name)
     value = record.get(name)
     known = (labels or {}).get(name)
     if known is not None and value is not None:
         return known.get(str(value), value)
-    if name == "status_id" and record.get("status_name"):
-        return record["status_name"]
-    return value
+    return record.get(_NAMES.get(name, "")) or value
+
+
+def ticket_fields(record: dict, labels: dict | None = None) -> dict:
+    """{field: current value} of the fields a mapping rule may name."""
+    return {key: ticket_field(record, key, labels) for key in FIELDS}
 
 
 def ticket_row(record: dict, settings, labels: dict | None = None) -> dict:

@@ -16,8 +16,10 @@ The settings (the integration's mappings; every key optional)::
     }
 
 A rule names a field of the vendor's ticket (docs/integrations-clients.md lists them per
-PSA) and matches when the field's value, or its label, is one of ``in`` (compared without
-case), is at least ``at_least``, or equals ``is``. Rules are read from the ticket's current
+PSA: the names of the integration's settings, e.g. ``queue``, or the record's own) and
+matches when the field's value, or its label, is one of ``in`` (without case, ``*`` any
+text), is at least ``at_least``, or equals ``is``. Priorities may also come as
+{ours: [patterns]} (the integration model's form). Rules are read from the ticket's current
 fields only.
 
 A priority or source without a mapping is passed on as the PSA's name, so the importer's
@@ -27,6 +29,7 @@ refusal names it; an unmapped source is "client".
 from __future__ import annotations
 
 import datetime
+import re
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,12 +61,17 @@ class Rule:
                 return float(value) >= float(self.at_least)
             except (TypeError, ValueError):
                 return False
-        return str(value).strip().lower() in self.values
+        text = str(value).strip().lower()
+        return text in self.values or any(
+            "*" in v and _pattern(v).fullmatch(text) for v in self.values
+        )
 
 
 @dataclass(frozen=True)
 class Mapping:
     priorities: dict = field(default_factory=dict)
+    # ((ours, (compiled pattern, ...)), ...) of the {ours: [patterns]} form.
+    priority_patterns: tuple = ()
     sources: dict = field(default_factory=dict)
     counted: Rule | None = None
     escalated: tuple[Rule, ...] = ()
@@ -79,8 +87,14 @@ class Mapping:
         settings = settings or {}
         rules = lambda key: tuple(Rule.of(s) for s in settings.get(key) or ())  # noqa: E731
         counted = settings.get("counted")
+        priorities = settings.get("priorities") or {}
+        by_pattern = {k: v for k, v in priorities.items() if isinstance(v, list | tuple)}
         return cls(
-            priorities=_folded(settings.get("priorities")),
+            priorities=_folded({k: v for k, v in priorities.items() if k not in by_pattern}),
+            priority_patterns=tuple(
+                (ours, tuple(_pattern(p) for p in patterns))
+                for ours, patterns in by_pattern.items()
+            ),
             sources=_folded(settings.get("sources")),
             counted=Rule.of(counted) if counted and counted.get("in") else None,
             escalated=rules("escalated"),
@@ -94,7 +108,12 @@ class Mapping:
 
     def priority(self, name) -> str:
         name = "" if name is None else str(name).strip()
-        return self.priorities.get(name.lower(), name)
+        if name.lower() in self.priorities:
+            return self.priorities[name.lower()]
+        for ours, patterns in self.priority_patterns:
+            if any(pattern.fullmatch(name) for pattern in patterns):
+                return ours
+        return name
 
     def source(self, name) -> str:
         name = "" if name is None else str(name).strip()
@@ -117,6 +136,44 @@ class Mapping:
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=self.time_zone)
         return parsed.astimezone(datetime.UTC).replace(microsecond=0).isoformat()
+
+
+def _pattern(text: str) -> re.Pattern:
+    """A name pattern: compared without case, ``*`` stands for any text."""
+    return re.compile(".*".join(re.escape(part) for part in str(text).strip().split("*")), re.I)
+
+
+# What each PSA calls the groups of tickets that count (the field of ``counted``).
+GROUP_FIELDS = {"connectwise": "board", "autotask": "queue", "halopsa": "team"}
+
+
+def settings_of(integration) -> dict:
+    """The settings dict of an object with the integration's mapping attributes
+    (``kind``, ``priorities`` as {ours: [patterns]}, ``counted_groups``,
+    ``escalated_field``/``escalated_values``, ``proactive_field``/``proactive_values``,
+    ``closed_statuses``, ``time_zone``); a missing attribute is no rule. The escalation
+    level counts from the lowest level listed."""
+
+    def rule(field_name, values):
+        if not field_name or not values:
+            return []
+        if field_name == "escalation_level":
+            levels = [int(v) for v in values if str(v).strip().isdigit()]
+            return [{"field": field_name, "at_least": min(levels)}] if levels else []
+        return [{"field": field_name, "in": list(values)}]
+
+    get = lambda name, default=None: getattr(integration, name, default)  # noqa: E731
+    counted = get("counted_groups") or []
+    return {
+        "priorities": dict(get("priorities") or {}),
+        "counted": {"field": GROUP_FIELDS[integration.kind], "in": list(counted)}
+        if counted
+        else None,
+        "escalated": rule(get("escalated_field"), get("escalated_values")),
+        "proactive": rule(get("proactive_field"), get("proactive_values")),
+        "closed_statuses": list(get("closed_statuses") or []),
+        "time_zone": get("time_zone") or "UTC",
+    }
 
 
 def _folded(mapping: dict | None) -> dict:

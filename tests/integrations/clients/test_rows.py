@@ -1,9 +1,11 @@
 """The normalisers against the fixtures: every expected value checked by hand against the
 fixture files (tests/fixtures/psa/<vendor>/)."""
 
+from types import SimpleNamespace
+
 import pytest
 
-from integrations.clients import autotask, connectwise, halopsa
+from integrations.clients import autotask, connectwise, halopsa, rows
 from kpis.columns import read_header
 from tests.fakes.psa import fixture
 
@@ -33,7 +35,7 @@ HALO_SETTINGS = {
     "sources": {"5": "monitoring"},
     "counted": {"field": "team", "in": ["1st Line", "2nd Line"]},
     "escalated": [{"field": "team", "in": ["2nd Line"]}],
-    "proactive": [{"field": "tickettype_id", "in": ["6"]}],
+    "proactive": [{"field": "ticket_type", "in": ["Alert"]}],
     "closed_statuses": ["Closed"],
 }
 
@@ -264,3 +266,64 @@ def test_halo_clients_users_and_agents_become_rows():
 def test_every_key_of_a_row_is_a_column_the_importer_reads(kind, row):
     header = read_header(kind, list(row), check_required=False)
     assert header.ignored == [] and header.problems == []
+
+
+def test_the_fields_a_mapping_may_name_are_read_under_the_settings_names():
+    cw_ticket = by_id(fixture("connectwise", "tickets_page1.json"), 48212)
+    assert connectwise.ticket_fields(cw_ticket) == {
+        "board": "Tier 2 Escalations",
+        "status": "Closed",
+        "team": "Level 2",
+        "escalation_level": 0,
+        "type": "Incident",
+        "subtype": None,
+        "item": None,
+        "source": "Phone",
+        "priority": "Priority 1 - Emergency Response",
+    }
+    at_ticket = by_id(fixture("autotask", "tickets_page1.json")["items"], 7212)
+    fields = autotask.ticket_fields(at_ticket, at_picklists())
+    assert (fields["queue"], fields["status"], fields["source"]) == (
+        "Monitoring",
+        "Complete",
+        "Monitoring Alert",
+    )
+    assert fields["issue_type"] == 14  # no picklist given for it: the id
+    halo_ticket = by_id(fixture("halopsa", "tickets_page1.json")["tickets"], 10454)
+    fields = halopsa.ticket_fields(halo_ticket, {"source": {"5": "Monitoring"}})
+    assert (fields["team"], fields["status"], fields["ticket_type"], fields["source"]) == (
+        "Monitoring",
+        "Closed",
+        "Alert",
+        "Monitoring",
+    )
+
+
+def test_an_integrations_mappings_become_the_settings_of_the_normalisers():
+    integration = SimpleNamespace(
+        kind="connectwise",
+        priorities={"critical": ["Priority 1*"], "high": ["priority 2*"], "medium": ["*Normal*"]},
+        counted_groups=["Service Desk", "Tier 2*"],
+        escalated_field="escalation_level",
+        escalated_values=["2", "1"],
+        proactive_field="type",
+        proactive_values=["Alert"],
+        closed_statuses=["Closed"],
+        time_zone="Europe/Berlin",
+    )
+    settings = rows.settings_of(integration)
+    assert settings["escalated"] == [{"field": "escalation_level", "at_least": 1}]
+    assert settings["counted"] == {"field": "board", "in": ["Service Desk", "Tier 2*"]}
+    tickets = fixture("connectwise", "tickets_page1.json")
+    assert [connectwise.ticket_row(t, settings)["priority"] for t in tickets] == [
+        "medium",
+        "critical",
+        "high",
+    ]
+    assert [connectwise.is_counted(t, settings) for t in tickets] == [True, True, False]
+    escalated = {**tickets[0], "escalationLevel": 1}
+    assert connectwise.ticket_row(escalated, settings)["escalated"] == "true"
+    assert connectwise.ticket_row(tickets[0], settings)["escalated"] == "false"
+    assert connectwise.ticket_row(tickets[2], settings)["proactive"] == "true"
+    bare = rows.settings_of(SimpleNamespace(kind="autotask"))
+    assert bare["counted"] is None and bare["escalated"] == [] and bare["time_zone"] == "UTC"
