@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import http.client
 import json
 import time
 import urllib.error
@@ -79,6 +80,8 @@ def urllib_transport(
     except urllib.error.URLError as exc:
         reason = exc.reason if isinstance(exc.reason, OSError) else OSError(str(exc.reason))
         raise reason from None
+    except http.client.HTTPException as exc:  # a body cut short, a garbled status line
+        raise OSError(f"{type(exc).__name__}: {exc}") from None
 
 
 def _lower(headers) -> dict[str, str]:

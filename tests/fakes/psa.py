@@ -7,7 +7,8 @@ lists what each imitates and what it does not.
 
 Common controls: ``seed(kind, n)`` adds n records shaped like the fixture's first one;
 ``fail(status, times, ...)`` queues answers that come before the normal ones (429 with
-Retry-After, 5xx, or ``status=None`` to drop the connection); ``requests`` logs what
+Retry-After, 5xx, ``status=None`` to drop the connection, ``CUT_SHORT`` for a body that
+breaks off); ``requests`` logs what
 arrived; ``hold`` keeps every request open that many seconds (to see concurrency) and
 ``max_in_flight`` records the most concurrent requests per endpoint.
 """
@@ -28,6 +29,7 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "psa"
 BASE_TIME = datetime.datetime(2026, 9, 1, tzinfo=datetime.UTC)
+CUT_SHORT = -1  # fail(CUT_SHORT): an answer whose body breaks off
 
 
 def fixture(vendor: str, name: str):
@@ -78,6 +80,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         status, headers, payload = answer
+        if status == CUT_SHORT:  # a 200 whose body breaks off
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b'[{"id": 1')
+            self.close_connection = True
+            return
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.send_response(status)
         for name, value in {"Content-Type": "application/json", **headers}.items():

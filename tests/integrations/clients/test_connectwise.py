@@ -17,7 +17,7 @@ from integrations.clients import (
 )
 from integrations.clients.base import Cursor
 from integrations.clients.connectwise import TICKET_FIELDS, ConnectWiseClient
-from tests.fakes.psa import FakeConnectWise
+from tests.fakes.psa import CUT_SHORT, FakeConnectWise
 
 
 def client_for(server, clock, **credentials):
@@ -118,6 +118,12 @@ def test_a_dropped_connection_is_retried_and_then_reported_as_unreachable(cw_ser
     cw_server.fail(None, times=4)
     with pytest.raises(Unreachable):
         client_for(cw_server, clock).check()
+
+
+def test_an_answer_cut_short_mid_page_is_retried(cw_server, clock):
+    cw_server.fail(CUT_SHORT, path_contains="service/tickets")
+    assert ids(client_for(cw_server, clock).tickets()) == [48211, 48212, 48213]
+    assert clock.slept == [2.0]
 
 
 def test_wrong_keys_are_bad_credentials_at_once_with_a_message_for_a_manager(cw_server, clock):
