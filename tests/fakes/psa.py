@@ -16,8 +16,10 @@ arrived; ``hold`` keeps every request open that many seconds (to see concurrency
 from __future__ import annotations
 
 import base64
+import bisect
 import collections
 import datetime
+import itertools
 import json
 import re
 import threading
@@ -353,11 +355,17 @@ class FakeConnectWise(FakeServer):
             test = self.condition(request.query.get("conditions", ""))
         except ValueError as exc:
             return 400, {}, {"code": "InvalidObject", "message": f"Unparsable condition {exc}"}
-        found = [r for r in records if test(r)]
         if request.query.get("orderBy", "id asc") != "id asc":
             return 400, {}, {"code": "InvalidObject", "message": "fake: orderBy id asc only"}
         size = min(int(request.query.get("pageSize", 25)), 1000)
         page = int(request.query.get("page", 1))
+        # Records are kept in id order: start after an "id>N" clause, stop after the page
+        # and one more (a 200,000-ticket backfill stays fast).
+        after = re.search(r"(?:^|\s)id>(\d+)", request.query.get("conditions", ""))
+        start = bisect.bisect_right(records, int(after[1]), key=lambda r: r["id"]) if after else 0
+        found = list(
+            itertools.islice(filter(test, itertools.islice(records, start, None)), page * size + 1)
+        )
         chunk = found[(page - 1) * size : page * size]
         headers = {}
         if page * size < len(found):
