@@ -126,10 +126,12 @@ class Cursor:
 
     def next_run(self, now: datetime.datetime) -> Cursor:
         """The cursor that begins a run at ``now`` after this one (None: a first run)."""
-        if self.done:
-            since = datetime.datetime.fromisoformat(self.started) - OVERLAP
-            return Cursor(since=iso_utc(since), started=iso_utc(now))
-        return self
+        if not self.done:
+            return self
+        if not self.started:  # a pass that records no start: read everything again
+            return Cursor(started=iso_utc(now))
+        since = datetime.datetime.fromisoformat(self.started.replace("Z", "+00:00")) - OVERLAP
+        return Cursor(since=iso_utc(since), started=iso_utc(now))
 
 
 def iso_utc(moment: datetime.datetime) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from . import rows
-from .base import BaseClient, Connection, Cursor, Page
+from .base import BaseClient, Connection, Cursor, Page, iso_utc
 from .errors import BadCredentials, BadRequest, InvalidResponse, NotFound
 
 PAGE_SIZE = 100
@@ -139,7 +139,7 @@ class HaloClient(BaseClient):
         agents = self.get_json("api/Agent")
         if not isinstance(agents, list):
             raise InvalidResponse("api/Agent is not a list")
-        yield Page(agents, Cursor(started=self.now().isoformat(), done=True))
+        yield Page(agents, Cursor(started=iso_utc(self.now()), done=True))
 
     def tickets(self, cursor=None) -> Iterator[Page]:
         return self.pages("api/Tickets", "tickets", cursor)

@@ -219,3 +219,12 @@ def test_a_redirect_is_not_followed(cw_server, clock):
     with pytest.raises(InvalidResponse):
         client_for(cw_server, clock).check()
     assert len(cw_server.requests) == 1
+
+
+def test_a_finished_cursor_without_a_start_reads_everything_again():
+    now = datetime.datetime(2026, 10, 7, 12, 0, tzinfo=datetime.UTC)
+    assert Cursor(done=True).next_run(now) == Cursor(started="2026-10-07T12:00:00Z")
+    finished = Cursor(since=None, after_id=9, started="2026-10-07T11:00:00Z", done=True)
+    assert finished.next_run(now) == Cursor(
+        since="2026-10-07T10:50:00Z", started="2026-10-07T12:00:00Z"
+    )
