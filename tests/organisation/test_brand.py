@@ -147,3 +147,16 @@ def test_no_brand_saved_reads_as_the_defaults_without_writing(db):
 def test_a_stored_colour_that_is_not_hex_falls_back_to_the_default(db):
     Brand.objects.create(primary_colour="nope")
     assert Brand.current().colours().primary == "#0d6efd"
+
+
+def test_the_back_office_opens_the_one_brand_row(client, staff_user):
+    client.force_login(staff_user)
+    response = client.get("/admin/organisation/brand/", follow=True)
+    assert response.status_code == 200
+    assert Brand.objects.filter(pk=1).exists()
+    saved = client.post(
+        "/admin/organisation/brand/1/change/",
+        {"name": "Aus dem Backoffice", "primary_colour": "#123456"},
+    )
+    assert saved.status_code == 302
+    assert Brand.current().name == "Aus dem Backoffice"
