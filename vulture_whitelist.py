@@ -79,6 +79,11 @@ _.example  # kpis/mappings.html (a ready-made mapping's example file)
 _.state_label  # surveys/my_surveys.html (an invitation's state, closed or not)
 _.ended, _.unclosed  # surveys/results_aggregate.html
 _.form_method  # crispy-forms' FormHelper
+# The brand (organisation.models.Brand) in templates/client_base.html, the client footers
+# (templates/partials/_client_footer.html, templates/email/) and organisation/brand.css.
+_.postal_address, _.website, _.imprint_url, _.privacy_url, _.logo_type, _.logo_url
+_.on_primary, _.on_hover, _.primary_rgb, _.text_rgb
+_.new_logo  # organisation.forms.BrandForm: a form field, read as cleaned_data["new_logo"]
 
 # --- Called by the standard library or other libraries ---------------------------------
 _.readable, _.seekable, _.readinto  # io.RawIOBase (kpis.import_jobs.StoredFile)

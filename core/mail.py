@@ -14,18 +14,30 @@ from .single_line import one_line
 AUTOMATIC = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 
 
-def compose(*, to: str | list[str], subject: str, template: str, context: dict):
+def compose(
+    *,
+    to: str | list[str],
+    subject: str,
+    template: str,
+    context: dict,
+    from_email: str | None = None,
+    reply_to: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+):
     """A plain-text and HTML e-mail from ``<template>.txt`` and ``<template>.html``.
 
     The subject is made one line here, so a name with a line break (stored before forms
     refused it, or typed into the back office of an older version) can never make the
     message unsendable. Built in the active language: core.delivery activates the
-    recipient's (``Kind.language``)."""
+    recipient's (``Kind.language``). ``from_email``: DEFAULT_FROM_EMAIL when None (client
+    e-mails pass the MSP's sender); ``headers`` are added to the automatic-reply ones."""
     message = EmailMultiAlternatives(
         subject=one_line(str(subject)),
         body=render_to_string(f"{template}.txt", context),
+        from_email=from_email,
         to=[to] if isinstance(to, str) else list(to),
-        headers=dict(AUTOMATIC),
+        reply_to=reply_to or None,
+        headers={**AUTOMATIC, **(headers or {})},
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message

@@ -141,6 +141,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.roles.role_context",
+                "organisation.context_processors.brand",
             ],
         },
     },
@@ -270,7 +271,14 @@ if _email_backend.endswith("smtp.EmailBackend"):
         "use_tls": envbool("EMAIL_USE_TLS", False),
         "timeout": envint("EMAIL_TIMEOUT", 20),
     }
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "msp-maturity <noreply@localhost>")
+# The product's own sender (sign-in, alerts, staff's e-mails). E-mails to clients come
+# from the MSP's sender set on the brand page (organisation.models.Brand.from_email) and
+# fall back to this one. Production sets it; development uses a reserved example domain
+# rather than "localhost", which real mail servers refuse.
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL",
+    "msp-maturity <msp-maturity@msp.example>" if DEBUG else "msp-maturity <noreply@localhost>",
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Uploads --------------------------------------------------------------------------

@@ -3,8 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core import delivery
 from core.admin_privacy import HidesConfidentialRows
+from core.admin_singleton import SingletonAdmin
 
-from .models import CSV_SOURCE_ID, Client, Contact, DataSource, Technician
+from .models import CSV_SOURCE_ID, Brand, Client, Contact, DataSource, Technician
 
 
 @admin.register(DataSource)
@@ -98,3 +99,11 @@ class TechnicianAdmin(HidesConfidentialRows, AddresseeAdmin):
     search_fields = ["name", "email", "external_id"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
+
+
+@admin.register(Brand)
+class BrandAdmin(SingletonAdmin):
+    """The brand's texts and colour; the logo is uploaded on the product's brand page
+    (Surveys → Brand and sender for clients), which checks the file."""
+
+    readonly_fields = ["logo_type", "logo_digest", "updated_at"]

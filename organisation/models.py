@@ -3,18 +3,26 @@ technicians. Surveys, assessments and tickets refer to these rows.
 
 The tables keep the names they had in the KPI app (``kpis_client`` …)."""
 
+import contextlib
 import datetime
 from decimal import Decimal
+from email.utils import formataddr
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.caches import CACHE_ERRORS
 from core.delivery import Addressee
+from core.models import SingletonModel
 from core.single_line import SingleLineCharField
+
+from .branding import HEX_COLOUR, Logo, Palette, palette, validate_hex_colour
 
 # A client is "in onboarding" (early support) for this many days from contract start:
 # day 0 to day 89 inclusive are the first 90 days; day 90 is ongoing support. Every rule
@@ -284,3 +292,131 @@ class Technician(Addressee):
 
     def is_employed_on(self, day: datetime.date) -> bool:
         return self.hire_date <= day and (self.leave_date is None or self.leave_date > day)
+
+
+BRAND_CACHE_KEY = "organisation:brand:1"
+# Read on every client page and e-mail. Saving deletes the cached row; with a cache per
+# process (no Redis) other processes see a change after at most this long.
+BRAND_CACHE_SECONDS = 60
+
+
+class Brand(SingletonModel):
+    """The MSP's own name, logo, colour and sender on everything a client sees: the survey
+    pages behind a link and the e-mails to contacts. Set by managers on the brand page.
+
+    The logo's bytes are stored here (at most ``branding.LOGO_MAX_BYTES``): media files
+    are not served in production, and the logo's URL carries its digest, so browsers and
+    mail clients may keep it for good."""
+
+    name = SingleLineCharField(
+        _("company name"), max_length=100, blank=True, help_text=_("Shown to clients.")
+    )
+    primary_colour = models.CharField(
+        _("brand colour"),
+        max_length=7,
+        default="#0d6efd",
+        validators=[validate_hex_colour],
+        help_text=_(
+            "Buttons, links and the header stripe. Text on it turns black or white by itself "
+            "so that it stays readable."
+        ),
+    )
+    logo = models.BinaryField(_("logo"), blank=True, default=b"", editable=False)
+    logo_type = models.CharField(max_length=20, blank=True, editable=False)
+    logo_digest = models.CharField(max_length=16, blank=True, editable=False)
+    sender_name = SingleLineCharField(
+        _("sender name"),
+        max_length=100,
+        blank=True,
+        help_text=_("The name clients see as the sender; the company name when empty."),
+    )
+    sender_email = models.EmailField(
+        _("sender address"),
+        blank=True,
+        help_text=_(
+            "The address client e-mails come from. Your mail server must be allowed to send "
+            "for its domain (SPF, DKIM). Empty: the server's default sender."
+        ),
+    )
+    reply_to = models.EmailField(
+        _("reply-to address"), blank=True, help_text=_("Where clients' replies go (optional).")
+    )
+    postal_address = models.TextField(
+        _("postal address"),
+        max_length=300,
+        blank=True,
+        help_text=_("Shown at the foot of client e-mails and pages, as German law expects."),
+    )
+    website = models.URLField(_("website"), blank=True)
+    imprint_url = models.URLField(_("imprint (legal notice) page"), blank=True)
+    privacy_url = models.URLField(_("privacy policy page"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("brand")
+        verbose_name_plural = _("brand")
+
+    def __str__(self):
+        return self.name or str(_("brand"))
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        forget_brand()
+        # A page rendered while the transaction was open may have cached the old row.
+        transaction.on_commit(forget_brand, robust=True)
+
+    @classmethod
+    def current(cls) -> "Brand":
+        """The brand as saved (the defaults when nobody has), without the logo's bytes;
+        read from the cache, which saving clears."""
+        try:
+            brand = cache.get(BRAND_CACHE_KEY)
+        except CACHE_ERRORS:
+            brand = None
+        if brand is None:
+            brand = cls.objects.defer("logo").filter(pk=1).first() or cls(pk=1)
+            with contextlib.suppress(*CACHE_ERRORS):
+                cache.set(BRAND_CACHE_KEY, brand, BRAND_CACHE_SECONDS)
+        return brand
+
+    def set_logo(self, data: bytes, logo: Logo) -> None:
+        """Store an image checked by ``branding.check_logo``."""
+        self.logo, self.logo_type, self.logo_digest = data, logo.content_type, logo.digest
+
+    def remove_logo(self) -> None:
+        self.logo, self.logo_type, self.logo_digest = b"", "", ""
+
+    def logo_path(self) -> str:
+        """The logo's URL path (with its digest), or "" without a logo."""
+        if not self.logo_digest:
+            return ""
+        return reverse("organisation:brand_logo", kwargs={"digest": self.logo_digest})
+
+    def logo_url(self) -> str:
+        """The logo's absolute URL for e-mails, or ""."""
+        path = self.logo_path()
+        return f"{settings.SITE_URL}{path}" if path else ""
+
+    def colours(self) -> Palette:
+        # A colour stored around the form's check (a shell, a fixture) falls back.
+        colour = self.primary_colour if HEX_COLOUR.match(self.primary_colour or "") else None
+        return palette(colour or Brand._meta.get_field("primary_colour").default)
+
+    def style_version(self) -> str:
+        """Part of the brand style sheet's URL: changes when the colour does."""
+        return self.primary_colour.lower().lstrip("#")
+
+    def from_email(self) -> str:
+        """The From header of client e-mails: "sender name <sender address>", or the
+        server's DEFAULT_FROM_EMAIL while no sender address is set."""
+        if not self.sender_email:
+            return settings.DEFAULT_FROM_EMAIL
+        return formataddr((self.sender_name or self.name, self.sender_email))
+
+    def reply_to_list(self) -> list[str]:
+        return [self.reply_to] if self.reply_to else []
+
+
+def forget_brand() -> None:
+    with contextlib.suppress(*CACHE_ERRORS):
+        cache.delete(BRAND_CACHE_KEY)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core import delivery
 from core.mail import compose
+from organisation.models import Brand
 
 from .forms import FACES
 from .metrics import minimum_respondents
@@ -36,10 +37,14 @@ def pulse_question(survey):
     return survey.questions.active().filter(metric=Metric.PULSE).first()
 
 
-def build_message(invitation: Invitation, token: str, reminder: bool, question):
+def build_message(
+    invitation: Invitation, token: str, reminder: bool, question, brand: Brand | None = None
+):
     """The e-mail (plain text + HTML) with the personal link, in the active language
     (core.delivery activates the recipient's). ``question``: the survey's pulse question
-    from pulse_question(), read once per batch."""
+    from pulse_question(), read once per batch. An e-mail to a client comes from the
+    MSP's brand (``brand``, read once per batch): its sender, reply-to, logo, colour and
+    footer; a technician's keeps the product's sender."""
     campaign = invitation.campaign
     survey = campaign.survey
     faces = []
@@ -50,8 +55,15 @@ def build_message(invitation: Invitation, token: str, reminder: bool, question):
             for v, e in FACES.items()
         ]
     title = survey.title()
+    sender = {}
+    if survey.for_clients:
+        brand = brand or Brand.current()
+        sender = {"from_email": brand.from_email(), "reply_to": brand.reply_to_list()}
+    else:
+        brand = None
     return compose(
         to=invitation.email,
+        **sender,
         subject=_("Reminder: %(title)s") % {"title": title} if reminder else title,
         template="surveys/email/invitation",
         context={
@@ -69,6 +81,8 @@ def build_message(invitation: Invitation, token: str, reminder: bool, question):
             "closes_at": campaign.closes_at,
             "reminder": reminder,
             "site_url": settings.SITE_URL,
+            "brand": brand,
+            "colours": brand.colours() if brand else None,
         },
     )
 
@@ -113,7 +127,8 @@ class InvitationEmail(delivery.Kind):
         campaign = Campaign.objects.select_related("survey").filter(pk=campaign_id).first()
         if campaign is None or not campaign.is_open_for_answers():
             return None
-        return campaign, pulse_question(campaign.survey)
+        brand = Brand.current() if campaign.survey.for_clients else None
+        return campaign, pulse_question(campaign.survey), brand
 
     def language(self, batch, row):
         return self.invitation(row).language or settings.LANGUAGE_CODE
@@ -124,10 +139,10 @@ class InvitationEmail(delivery.Kind):
         return {row.pk: tokens[self.invitation(row).pk] for row in rows}
 
     def message(self, batch, row, token):
-        campaign, question = batch
+        campaign, question, brand = batch
         invitation = self.invitation(row)
         invitation.campaign = campaign
-        return build_message(invitation, token.url_token, self.reminder, question)
+        return build_message(invitation, token.url_token, self.reminder, question, brand)
 
     def discard(self, tokens):
         InvitationToken.objects.filter(token_hash__in=[token.hash for token in tokens]).delete()

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -7,6 +7,7 @@ app_name = "surveys"
 urlpatterns = [
     # Public: the personal link, no login.
     path("r/<str:token>/", views.respond, name="respond"),
+    re_path(r"^r/(?P<rest>.*)$", views.respond_unknown, name="respond_unknown"),
     path("thanks/", views.thanks, name="thanks"),
     # Technicians: their own surveys.
     path("mine/", views.my_surveys, name="my_surveys"),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:pk>/close/", views.campaign_close, name="campaign_close"),
     path("campaigns/<int:pk>/send-again/", views.campaign_resend, name="campaign_resend"),
+    path("brand/", views.brand_settings, name="brand_settings"),
     path("results/", views.results_index, name="results"),
     path("results/clients/", views.results_clients, name="results_clients"),
     path("results/pulse/", views.results_pulse, name="results_pulse"),

@@ -45,6 +45,7 @@ def managers_only(**extra) -> Rule:
 MATRIX_MODULES = [
     "tests.foundation_access",
     "tests.accounts.access_matrix",
+    "tests.organisation.access_matrix",
     "tests.assessments.access_matrix",
     "tests.surveys.access_matrix",
     "tests.kpis.access_matrix",

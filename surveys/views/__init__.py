@@ -1,3 +1,4 @@
+from .brand import brand_settings
 from .campaigns import (
     campaign_close,
     campaign_create,
@@ -6,10 +7,11 @@ from .campaigns import (
     campaign_resend,
 )
 from .mine import my_response, my_surveys
-from .public import respond, thanks
+from .public import respond, respond_unknown, thanks
 from .results import export, results_aggregate, results_clients, results_index, results_pulse
 
 __all__ = [
+    "brand_settings",
     "campaign_close",
     "campaign_create",
     "campaign_detail",
@@ -19,6 +21,7 @@ __all__ = [
     "my_response",
     "my_surveys",
     "respond",
+    "respond_unknown",
     "results_aggregate",
     "results_clients",
     "results_index",

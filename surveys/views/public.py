@@ -46,6 +46,16 @@ def language_links(request) -> list[tuple[str, str, str]]:
     return links
 
 
+# Clients see the MSP's brand and nothing of the product; a technician's link page keeps
+# the product's look without its menu (templates/client_base.html, link_base.html).
+CLIENT_LAYOUT = "client_base.html"
+TECHNICIAN_LAYOUT = "link_base.html"
+
+
+def layout_for(for_clients: bool) -> str:
+    return CLIENT_LAYOUT if for_clients else TECHNICIAN_LAYOUT
+
+
 def _spoken(language: str) -> dict:
     return {"Content-Language": language}
 
@@ -68,7 +78,12 @@ def link_problem(
     return _link_page(
         request,
         "surveys/link_problem.html",
-        {"reason": reason, "for_technicians": for_technicians},
+        {
+            "reason": reason,
+            "for_technicians": for_technicians,
+            # An unknown link may be anybody's: it looks like the client's.
+            "layout": layout_for(not for_technicians),
+        },
         language or translation.get_language(),
         status={"invalid": 404, "closed": 410}[reason],
     )
@@ -146,6 +161,7 @@ def answer_page(
             "anonymous": survey.aggregate_only,
             "minimum": minimum_respondents(),
             "token_page": token_page,
+            "layout": layout_for(survey.for_clients) if token_page else "base.html",
             "language_links": language_links(request) if token_page else None,
         }
         html = render_to_string("surveys/respond.html", context, request=request)
@@ -172,9 +188,22 @@ def respond(request, token: str):
 
 @require_http_methods(["GET", "HEAD"])
 def thanks(request):
+    for_clients = request.GET.get("audience") == "client"
     return _link_page(
         request,
         "surveys/thanks.html",
-        {"for_clients": request.GET.get("audience") == "client"},
+        {"for_clients": for_clients, "layout": layout_for(for_clients)},
         translation.get_language(),
     )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def respond_unknown(request, rest: str):
+    """Anything else below the personal links' path (a link cut or glued to other text in
+    an e-mail): the client's link problem page, not the product's 404. A token without
+    its closing slash is sent on to its page, as APPEND_SLASH would."""
+    if rest and "/" not in rest and request.method != "POST":
+        query = request.META.get("QUERY_STRING", "")
+        target = reverse("surveys:respond", kwargs={"token": rest})
+        return private_headers(redirect(f"{target}?{query}" if query else target))
+    return link_problem(request, "invalid")

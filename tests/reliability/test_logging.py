@@ -161,8 +161,17 @@ def test_the_gunicorn_access_log_carries_no_token(tmp_path):
 
     root = Path(__file__).resolve().parent.parent.parent
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": "sqlite://:memory:", "ALLOWED_HOSTS": "*"}
+    # A migrated database: the page behind a link shows the MSP's brand, read from it.
+    database = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": database, "ALLOWED_HOSTS": "*"}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=root,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     log = tmp_path / "access.log"
     process = subprocess.Popen(
         [

@@ -52,6 +52,10 @@ def _campaign_pk(cast):
 ACCESS = {
     "surveys:respond": public(kwargs=_token),
     "surveys:thanks": public(),
+    # Anything else below the links' path: the client's "link does not work" page.
+    "surveys:respond_unknown": Rule(404, 404, 404, 404, kwargs=lambda cast: {"rest": "a/b/"}),
+    # The MSP's brand on client pages and e-mails: managers set it.
+    "surveys:brand_settings": managers_only(),
     # Technicians see their own page; managers without a technician profile get 403.
     "surveys:my_surveys": Rule(LOGIN, 200, 403, 403),
     # The test technician owns the invitation; managers and staff are not technicians.

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from demo import assessments, kpis, surveys
+from demo.brand import seed_brand
 from demo.organisation import DEMO_PASSWORD, seed_organisation
 
 # Each subject's history: ``seed(org, rng, today, stdout)``, in this order because KPIs
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         today = timezone.localdate()
         with transaction.atomic():
             org = seed_organisation(rng, today)
+            seed_brand()
         for seed in SEEDERS:
             with transaction.atomic():
                 seed(org, random.Random(options["seed"]), today, self.stdout)
