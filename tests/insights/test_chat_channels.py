@@ -212,3 +212,13 @@ def test_the_list_takes_a_fixed_number_of_queries(
         ChatChannel.objects.create(name=f"#{number}", kind="slack", webhook_url=SECRET_URL)
     with django_assert_max_num_queries(8):
         manager_client.get(reverse("insights:chat_channels"))
+
+
+def test_the_back_office_shows_the_url_masked_and_changes_nothing(client, staff_user, channel):
+    client.force_login(staff_user)
+    page = client.get(f"/admin/organisation/chatchannel/{channel.pk}/change/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "hooks.slack.com/…WXYZ" in text and "SECRET" not in text
+    listing = client.get("/admin/organisation/chatchannel/").content.decode()
+    assert "#service-desk" in listing and "SECRET" not in listing
