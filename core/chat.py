@@ -318,9 +318,16 @@ def post(kind: str, url: str, data: dict, *, max_wait: int = 3600) -> Result:
 # --- What an answer means for a manager --------------------------------------------------
 
 
-def explain(status: int | None, body: str) -> str:
-    """A plain sentence for a stored answer: what happened and what to do."""
+def explain(status: int | None, body: str, *, retried: bool = True) -> str:
+    """A plain sentence for an answer: what happened and what to do. ``retried``: whether
+    the product tries again by itself (an alert's post), or the person does (the test)."""
     reason = body.strip().lower()
+    if not retried and (status is None or status in (408, 429) or status >= 500):
+        return _(
+            "The service could not be reached, did not answer, or asked to wait (HTTP 429 "
+            "or 5xx). Check that the server can reach it, then send the test again in a "
+            "few minutes."
+        )
     if status is None:
         return _(
             "The service could not be reached or did not answer. Check that the server can "

@@ -32,6 +32,7 @@ class ChatChannelForm(OneTimeFormMixin, forms.ModelForm):
         choices=ChatEvent.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
+        help_text=_("Feedback cases are posted as soon as the product opens them."),
     )
 
     class Meta:

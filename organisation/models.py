@@ -293,8 +293,8 @@ class ChatEvent(models.TextChoices):
     """What a chat channel may receive. Each event is posted once per channel."""
 
     KPI_ALERT = "kpi_alert", _("KPI threshold alerts")
-    TEAM_ALERT = "team_alert", _("team satisfaction alerts")
-    FEEDBACK_CASE = "feedback_case", _("feedback cases")
+    TEAM_ALERT = "team_alert", _("Team satisfaction alerts")
+    FEEDBACK_CASE = "feedback_case", _("Feedback cases")
 
 
 class ChatChannel(models.Model):

@@ -109,7 +109,7 @@ def chat_channel_test(request, pk: int):
             _("The test message was not posted to “%(channel)s”: %(explanation)s")
             % {
                 "channel": channel.name,
-                "explanation": chat_core.explain(result.status, result.body),
+                "explanation": chat_core.explain(result.status, result.body, retried=False),
             }
             + (f" ({detail})" if detail else ""),
         )

@@ -188,7 +188,7 @@ def test_the_test_button_never_fails_with_a_500(manager_client, db, settings):
     manager_client.cookies["django_language"] = "en"
     response = _test(manager_client, channel)
     assert response.status_code == 200
-    assert "could not be reached" in response.content.decode()
+    assert "send the test again" in response.content.decode()
 
 
 def test_the_test_button_refuses_an_address_not_allowed(manager_client, db):
@@ -222,3 +222,14 @@ def test_the_back_office_shows_the_url_masked_and_changes_nothing(client, staff_
     assert "hooks.slack.com/…WXYZ" in text and "SECRET" not in text
     listing = client.get("/admin/organisation/chatchannel/").content.decode()
     assert "#service-desk" in listing and "SECRET" not in listing
+
+
+def test_the_test_button_asks_to_try_again_when_the_service_is_busy(manager_client, fake_webhooks):
+    channel = ChatChannel.objects.create(
+        name="#desk", kind="slack", webhook_url=fake_webhooks.url(SLACK_PATH), events=[]
+    )
+    fake_webhooks.script(SLACK_PATH, (429, "rate_limited", {"Retry-After": "30"}))
+    manager_client.cookies["django_language"] = "en"
+    text = _test(manager_client, channel).content.decode()
+    assert "send the test again in a few minutes" in text and "(HTTP 429 rate_limited)" in text
+    assert len(fake_webhooks.requests) == 1  # the test is not retried
