@@ -226,6 +226,8 @@ REFUSED = "refused"  # refused for good (4xx other than 429, a redirect, a bad a
 # The request went out but its answer did not come (time-out, connection dropped): the
 # service may have posted it. Not sent again, so nobody sees it twice (as for e-mail).
 UNCERTAIN = "uncertain"
+# Stored as the reason when a stored address is no longer accepted (url_problem says why).
+NOT_ACCEPTED = "Webhook address not accepted"
 
 
 @dataclass(frozen=True)
@@ -284,11 +286,11 @@ def post(kind: str, url: str, data: dict, *, max_wait: int = 3600) -> Result:
     """POST ``data`` as JSON to the webhook ``url`` once and judge the answer: 2xx SENT;
     429, 408 and 5xx RETRY (with the Retry-After seconds, at most ``max_wait``); other
     answers REFUSED; no connection RETRY; an answer lost after the request went out
-    UNCERTAIN. An address that is not a webhook of ``kind`` is REFUSED without a request.
+    UNCERTAIN. An address that is not a webhook of ``kind`` is REFUSED (NOT_ACCEPTED)
+    without a request.
     Never raises for a network failure."""
-    problem = url_problem(kind, url)
-    if problem:
-        return Result(REFUSED, None, problem)
+    if url_problem(kind, url):
+        return Result(REFUSED, None, NOT_ACCEPTED)
     # The scheme and host were checked by url_problem: https (http only to 127.0.0.1 where
     # the setting allows it), never file: or another scheme.
     request = urllib.request.Request(  # noqa: S310

@@ -26,21 +26,22 @@ from ..channel_forms import ChatChannelForm
 @manager_required
 def chat_channels(request):
     channels = [
-        (
-            channel,
-            chat_core.masked(channel.webhook_url),
-            chat_core.explain(channel.last_error_status, _status_body(channel.last_error))
-            if channel.last_error
-            else "",
-        )
+        (channel, chat_core.masked(channel.webhook_url), _explanation(channel))
         for channel in ChatChannel.objects.all()
     ]
     return render(request, "insights/chat_channels.html", {"channels": channels})
 
 
-def _status_body(reason: str) -> str:
-    # "HTTP 404: no_service" -> "no_service"
-    return reason.split(": ", 1)[1] if reason.startswith("HTTP ") and ": " in reason else reason
+def _explanation(channel: ChatChannel) -> str:
+    """What the channel's last error means, in the page's language ("" without one)."""
+    if not channel.last_error:
+        return ""
+    problem = chat_core.url_problem(channel.kind, channel.webhook_url)
+    if problem:
+        return problem
+    reason = channel.last_error  # "HTTP 404: no_service"
+    body = reason.split(": ", 1)[1] if reason.startswith("HTTP ") and ": " in reason else reason
+    return chat_core.explain(channel.last_error_status, body)
 
 
 def _channel_form(request, channel: ChatChannel | None):
@@ -89,6 +90,10 @@ def test_message() -> chat_core.ChatMessage:
 @require_POST
 def chat_channel_test(request, pk: int):
     channel = get_object_or_404(ChatChannel, pk=pk)
+    problem = chat_core.url_problem(channel.kind, channel.webhook_url)
+    if problem:
+        messages.error(request, problem)
+        return redirect("insights:chat_channels")
     with translation.override(channel.language):
         message = test_message()
     result = chat.send_test(channel, message)
@@ -98,8 +103,6 @@ def chat_channel_test(request, pk: int):
             _("The test message was posted to “%(channel)s” (HTTP %(status)s).")
             % {"channel": channel.name, "status": result.status},
         )
-    elif result.status is None and result.verdict == chat_core.REFUSED:
-        messages.error(request, result.body)  # the address is not accepted: the sentence says why
     else:
         detail = " ".join(
             filter(None, [f"HTTP {result.status}" if result.status else "", result.body[:100]])

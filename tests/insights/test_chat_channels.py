@@ -233,3 +233,17 @@ def test_the_test_button_asks_to_try_again_when_the_service_is_busy(manager_clie
     text = _test(manager_client, channel).content.decode()
     assert "send the test again in a few minutes" in text and "(HTTP 429 rate_limited)" in text
     assert len(fake_webhooks.requests) == 1  # the test is not retried
+
+
+def test_an_address_no_longer_accepted_is_explained_as_such(manager_client, db):
+    channel = ChatChannel.objects.create(
+        name="#local",
+        kind="slack",
+        webhook_url="http://127.0.0.1:9/services/x",
+        events=[],
+        last_error="Webhook address not accepted",
+    )
+    manager_client.cookies["django_language"] = "en"
+    text = manager_client.get(reverse("insights:chat_channels")).content.decode()
+    assert "must start with https://" in text and "could not be reached" not in text
+    assert channel.last_error in text

@@ -247,7 +247,8 @@ def test_an_address_no_longer_allowed_is_never_requested(fake_webhooks, slack_ch
     )
     assert channels.send_post(post.pk).verdict == chat.REFUSED
     assert not fake_webhooks.requests
-    assert ChatPost.objects.get().status == "failed"
+    post.refresh_from_db()
+    assert post.status == "failed" and post.failure_reason == chat.NOT_ACCEPTED
 
 
 def test_a_channel_switched_off_after_queueing_gets_nothing(fake_webhooks, slack_channel):
