@@ -2,7 +2,6 @@
 worker post the alert to the chat channel once, retrying after a 429's Retry-After (CI;
 skipped without services)."""
 
-import io
 import time
 
 import pytest
@@ -12,7 +11,7 @@ from kpis import importing
 from kpis.models import KpiSettings
 from organisation.models import ChatChannel, ChatPost
 from tests.fake_webhooks import SLACK_PATH
-from tests.kpis.conftest import make_client
+from tests.kpis.conftest import make_client, tickets_csv
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -21,16 +20,6 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 def local_webhooks_for_the_worker(monkeypatch):
     # Set before the worker starts: it reads the setting from its environment.
     monkeypatch.setenv("CHAT_WEBHOOK_ALLOW_LOCAL", "1")
-
-
-def _tickets_csv(client, count, escalated):
-    opened = (timezone.now() - timezone.timedelta(minutes=5)).isoformat()
-    lines = ["external_id,client,priority,opened_at,source,escalated"]
-    lines += [
-        f"W-{i},{client.external_id},medium,{opened},client,{'true' if i < escalated else 'false'}"
-        for i in range(count)
-    ]
-    return io.BytesIO(("\n".join(lines) + "\n").encode())
 
 
 def test_the_worker_posts_a_breach_once_after_the_rate_limit(
@@ -47,7 +36,7 @@ def test_the_worker_posts_a_breach_once_after_the_rate_limit(
     acme = make_client("Acme", start=timezone.localdate() - timezone.timedelta(days=400))
     fake_webhooks.script(SLACK_PATH, (429, "rate_limited", {"Retry-After": "2"}))
 
-    importing.import_csv("tickets", _tickets_csv(acme, 30, escalated=6))  # 20 %
+    importing.import_csv("tickets", tickets_csv(acme, 30, escalated=6))  # 20 %
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and ChatPost.objects.filter(status="sent").count() < 1:
         time.sleep(0.2)
@@ -57,6 +46,6 @@ def test_the_worker_posts_a_breach_once_after_the_rate_limit(
     assert first.json == second.json
     assert second.json["blocks"][0]["text"]["text"] == "Escalations over threshold: Acme"
 
-    importing.import_csv("tickets", _tickets_csv(acme, 30, escalated=6))  # the same again
+    importing.import_csv("tickets", tickets_csv(acme, 30, escalated=6))  # the same again
     time.sleep(3)
     assert len(fake_webhooks.requests) == 2
