@@ -60,12 +60,15 @@ _.fr_measured_low, _.fr_met_low, _.res_measured_low, _.res_met_low
 _.onboarding_tickets, _.onboarding_escalated
 _.intro_de, _.intro_en, _.label_min_de, _.label_min_en, _.label_max_de, _.label_max_en
 _.last_reminder_at, _.updated_at, _.decided_at  # surveys
+_.last_posted_at, _.last_error_at  # organisation.ChatChannel: written by update(), shown
 _.proof  # accounts.forms: a form field, read from cleaned_data
 
 # Choices stored by their value ("en", "tickets", "monday"), never named in Python.
 _.ENGLISH, _.TICKETS, _.CONTACTS
 _.MDY, _.YMD, _.POINT  # kpis.models.ColumnMapping's date order and decimal separator
 _.MONDAY, _.TUESDAY, _.WEDNESDAY, _.THURSDAY, _.SATURDAY, _.SUNDAY
+_.TEAMS  # organisation.ChatChannel.Kind
+_.FEEDBACK_CASE  # organisation.ChatEvent: a channel may choose it before cases post to it
 
 # --- Read only in templates ------------------------------------------------------------
 _.sections  # assessments/form.html
@@ -77,6 +80,7 @@ _.threshold_overridden  # insights/escalations.html
 _.description  # kpis/import.html (the column list)
 _.example  # kpis/mappings.html (a ready-made mapping's example file)
 _.state_label  # surveys/my_surveys.html (an invitation's state, closed or not)
+_.event_labels  # insights/chat_channels.html
 _.ended, _.unclosed  # surveys/results_aggregate.html
 _.form_method  # crispy-forms' FormHelper
 # The brand (organisation.models.Brand) in templates/client_base.html, the client footers
@@ -88,6 +92,7 @@ _.new_logo  # organisation.forms.BrandForm: a form field, read as cleaned_data["
 # --- Called by the standard library or other libraries ---------------------------------
 _.readable, _.seekable, _.readinto  # io.RawIOBase (kpis.import_jobs.StoredFile)
 _.msg  # logging.LogRecord, rewritten by core.log_redaction
+_.redirect_request  # urllib's HTTPRedirectHandler (core.chat refuses redirects)
 _._rollup_old  # kpis.signals: set before a client's save, popped from __dict__ after it
 # Arguments that framework signatures require.
 password  # ModelBackend-style authenticate(request, username, password)

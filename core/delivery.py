@@ -94,10 +94,11 @@ class Status(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
-class Delivery(models.Model):
-    """One e-mail to one recipient."""
+class Attempted(models.Model):
+    """What a message sent at most once records of its sending (queued -> sending ->
+    sent | failed): every e-mail row (``Delivery``), and every chat post
+    (organisation.models.ChatPost)."""
 
-    email = models.EmailField(_("e-mail"))
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
@@ -108,6 +109,15 @@ class Delivery(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Delivery(Attempted):
+    """One e-mail to one recipient."""
+
+    email = models.EmailField(_("e-mail"))
 
     class Meta:
         abstract = True
@@ -499,14 +509,19 @@ def fail_queued(kind: Kind, batch_id: int, reason: str) -> int:
     return failed
 
 
+# Celery's retry options of every task that sends a message at most once (e-mail here,
+# chat posts in organisation.chat): exponential backoff from EMAIL_RETRY_BASE_SECONDS,
+# at most RETRY_BACKOFF_MAX apart, MAX_RETRIES times.
+RETRY_POLICY = {
+    "retry_backoff": settings.EMAIL_RETRY_BASE_SECONDS,
+    "retry_backoff_max": RETRY_BACKOFF_MAX,
+    "retry_jitter": False,
+    "max_retries": MAX_RETRIES,
+}
+
+
 @shared_task(
-    bind=True,
-    name="core.delivery.deliver",
-    autoretry_for=(TransientSendError,),
-    retry_backoff=settings.EMAIL_RETRY_BASE_SECONDS,
-    retry_backoff_max=RETRY_BACKOFF_MAX,
-    retry_jitter=False,
-    max_retries=MAX_RETRIES,
+    bind=True, name="core.delivery.deliver", autoretry_for=(TransientSendError,), **RETRY_POLICY
 )
 def deliver(self, kind_name: str, batch_id: int) -> dict:
     """Send one batch's queued e-mails; retried with exponential backoff (about 30 s,

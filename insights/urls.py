@@ -14,5 +14,10 @@ urlpatterns = [
     path("tickets/", views.ticket_list, name="ticket_list"),
     path("alerts/", views.alert_list, name="alerts"),
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
+    path("alerts/chat/", views.chat_channels, name="chat_channels"),
+    path("alerts/chat/new/", views.chat_channel_new, name="chat_channel_new"),
+    path("alerts/chat/<int:pk>/", views.chat_channel_edit, name="chat_channel_edit"),
+    path("alerts/chat/<int:pk>/delete/", views.chat_channel_delete, name="chat_channel_delete"),
+    path("alerts/chat/<int:pk>/test/", views.chat_channel_test, name="chat_channel_test"),
     path("export/<slug:table>.csv", views.export, name="export"),
 ]

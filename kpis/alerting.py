@@ -7,11 +7,15 @@ recipient fails that one alone and the others are e-mailed. The rows are stored 
 ``email_unaddressed`` (run by the periodic checks) for every alert that has none yet, so
 an alert whose e-mails were never stored (the process stopped in between) is addressed by
 the next check. ``emailed_at`` on the alert records when its first e-mail went out.
+
+In the same transaction each alert is posted to the chat channels that receive its kind
+of alert (``organisation.chat.notify``, once per channel, in the channel's language).
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 
 from django.conf import settings
@@ -19,13 +23,17 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import MANAGER
 from core import delivery
+from core.chat import ChatMessage
 from core.mail import compose
-from core.periods import month_to_date
+from core.periods import month_to_date, quarter_label
+from core.units import as_percent, number
+from organisation import chat
+from organisation.models import ChatEvent
 
 from .models import AlertEmail, TeamSatisfactionAlert, ThresholdAlert
 
@@ -71,6 +79,12 @@ class _AlertEmail(delivery.Kind):
         """subject, template and context of the e-mail."""
         raise NotImplementedError
 
+    chat_event: str
+
+    def chat_message(self, alert) -> ChatMessage:
+        """The alert as a chat message, in the active language."""
+        raise NotImplementedError
+
     def delivered(self, alert_id, row_ids, now):
         self.alert_model.objects.filter(pk=alert_id, emailed_at__isnull=True).update(emailed_at=now)
 
@@ -84,12 +98,18 @@ class _AlertEmail(delivery.Kind):
         for alert in alerts:
             # One e-mail per mailbox: addresses differ only in case for the same person.
             users = {user.email.strip().lower(): user for user in self.recipients(alert)}
-            if not users:
-                logger.warning(
-                    "kpis.alert_without_recipients kind=%s alert=%s", self.name, alert.pk
-                )
-                continue
             with transaction.atomic():
+                chat.notify(
+                    self.chat_event,
+                    alert.pk,
+                    functools.partial(self.chat_message, alert),
+                    raised_at=alert.created_at,
+                )
+                if not users:
+                    logger.warning(
+                        "kpis.alert_without_recipients kind=%s alert=%s", self.name, alert.pk
+                    )
+                    continue
                 AlertEmail.objects.bulk_create(
                     [
                         AlertEmail(**{self.batch_field: alert}, user=user, email=email)
@@ -127,6 +147,38 @@ class ThresholdAlertEmail(_AlertEmail):
         }
         return {"subject": subject, "template": "kpis/email/threshold_alert", "context": context}
 
+    chat_event = ChatEvent.KPI_ALERT
+
+    def chat_message(self, alert):
+        if alert.state == "breach":
+            title = _("Escalations over threshold: %(client)s") % {"client": alert.client}
+        else:
+            title = _("Escalations approaching threshold: %(client)s") % {"client": alert.client}
+        month = formats.date_format(alert.period_start, "YEAR_MONTH_FORMAT")
+        return ChatMessage(
+            title=title,
+            facts=[
+                (_("Client"), alert.client.name),
+                (_("KPI"), _("Escalation share")),
+                (
+                    _("Value"),
+                    _("%(share)s %% (threshold %(threshold)s %%)")
+                    % {
+                        "share": number(as_percent(alert.share), 1),
+                        "threshold": number(as_percent(alert.threshold), 1),
+                    },
+                ),
+                (
+                    _("Escalated tickets"),
+                    _("%(escalated)s of %(tickets)s")
+                    % {"escalated": number(alert.escalated), "tickets": number(alert.tickets)},
+                ),
+                (_("Period"), _("%(month)s, month to date") % {"month": month}),
+            ],
+            link=settings.SITE_URL + reverse("insights:client_detail", args=[alert.client_id]),
+            link_text=_("Open the client's page"),
+        )
+
 
 class TeamAlertEmail(_AlertEmail):
     name = "kpis.team_satisfaction_alert"
@@ -142,6 +194,28 @@ class TeamAlertEmail(_AlertEmail):
             "template": "kpis/email/team_satisfaction",
             "context": {"alert": alert, "url": settings.SITE_URL + reverse("insights:turnover")},
         }
+
+    chat_event = ChatEvent.TEAM_ALERT
+
+    def chat_message(self, alert):
+        # Figures of the published quarter only: never an individual's answer.
+        return ChatMessage(
+            title=_("Team job satisfaction below the benchmark"),
+            facts=[
+                (_("Quarter"), quarter_label(alert.period_start)),
+                (
+                    _("Average job satisfaction"),
+                    _("%(average)s of 10 (benchmark %(benchmark)s)")
+                    % {
+                        "average": number(alert.average, 1),
+                        "benchmark": number(alert.benchmark, 1),
+                    },
+                ),
+                (_("People who answered"), number(alert.responses)),
+            ],
+            link=settings.SITE_URL + reverse("insights:turnover"),
+            link_text=_("Open the turnover page"),
+        )
 
 
 THRESHOLD_ALERT_EMAILS = delivery.register(ThresholdAlertEmail())

@@ -26,6 +26,12 @@ app.conf.beat_schedule = {
         "task": "core.delivery.sweep",
         "schedule": crontab(minute="*/5"),
     },
+    "chat-sweep": {
+        # Chat messages stored while the broker was down are posted from here, and one
+        # left "sending" by a killed worker is marked failed (organisation/chat.py).
+        "task": "organisation.chat.sweep",
+        "schedule": crontab(minute="*/5"),
+    },
     "kpis-refresh-rollups": {
         "task": "kpis.tasks.refresh_rollups",
         "schedule": crontab(minute=7),

@@ -365,3 +365,7 @@ EMAIL_RETRY_BASE_SECONDS = envint(
 # E-mails claimed, sent and recorded together; at most this many are "in doubt" when a
 # worker dies mid-send.
 EMAIL_SEND_CHUNK = envint("EMAIL_SEND_CHUNK", envint("SURVEY_SEND_CHUNK", 50))
+# Chat channels (core/chat.py): accept http://127.0.0.1 and localhost webhooks, for a
+# local fake endpoint in tests and development only. Off in production: webhooks must be
+# https on Slack's or Microsoft's own hosts.
+CHAT_WEBHOOK_ALLOW_LOCAL = envbool("CHAT_WEBHOOK_ALLOW_LOCAL", False)

@@ -3,9 +3,20 @@ from django.utils.translation import gettext_lazy as _
 
 from core import delivery
 from core.admin_privacy import HidesConfidentialRows
+from core.admin_read_only import ReadOnlyAdmin
 from core.admin_singleton import SingletonAdmin
+from core.chat import masked
 
-from .models import CSV_SOURCE_ID, Brand, Client, Contact, DataSource, Technician
+from .models import (
+    CSV_SOURCE_ID,
+    Brand,
+    ChatChannel,
+    ChatPost,
+    Client,
+    Contact,
+    DataSource,
+    Technician,
+)
 
 
 @admin.register(DataSource)
@@ -107,3 +118,25 @@ class BrandAdmin(SingletonAdmin):
     (Surveys → Brand and sender for clients), which checks the file."""
 
     readonly_fields = ["logo_type", "logo_digest", "updated_at"]
+
+
+@admin.register(ChatChannel)
+class ChatChannelAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Looked at only: channels are set up on the product's settings page, which never
+    shows the webhook URL again (a credential); neither does this page."""
+
+    list_display = ["name", "kind", "language", "enabled", "last_posted_at", "last_error"]
+    fields = ["name", "kind", "webhook", "events", "language", "enabled", "last_error"]
+    readonly_fields = fields
+
+    @admin.display(description=_("webhook URL"))
+    def webhook(self, obj):
+        return masked(obj.webhook_url)
+
+
+@admin.register(ChatPost)
+class ChatPostAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ["event", "event_key", "channel", "status", "attempts", "sent_at"]
+    list_filter = ["status", "event"]
+    list_select_related = ["channel"]
+    exclude = ["payload"]

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.caches import CACHE_ERRORS
-from core.delivery import Addressee
+from core.delivery import Addressee, Attempted
 from core.models import SingletonModel
 from core.single_line import SingleLineCharField
 
@@ -420,3 +420,85 @@ class Brand(SingletonModel):
 def forget_brand() -> None:
     with contextlib.suppress(*CACHE_ERRORS):
         cache.delete(BRAND_CACHE_KEY)
+
+
+# --- Chat channels (organisation/chat.py) -----------------------------------------------
+
+
+class ChatEvent(models.TextChoices):
+    """What a chat channel may receive. Each event is posted once per channel."""
+
+    KPI_ALERT = "kpi_alert", _("KPI threshold alerts")
+    TEAM_ALERT = "team_alert", _("Team satisfaction alerts")
+    FEEDBACK_CASE = "feedback_case", _("Feedback cases")
+
+
+class ChatChannel(models.Model):
+    """A Slack or Microsoft Teams channel the organisation's alerts are posted to,
+    through the channel's incoming webhook. Managers set channels up in the product
+    (insights/views/chat_channels.py)."""
+
+    class Kind(models.TextChoices):
+        SLACK = "slack", "Slack"
+        TEAMS = "teams", "Microsoft Teams"
+
+    name = SingleLineCharField(_("name"), max_length=100, help_text=_("e.g. #service-desk"))
+    kind = models.CharField(_("service"), max_length=10, choices=Kind.choices)
+    # A credential: whoever has it can post to the channel. Never logged; pages and the
+    # back office show core.chat.masked() only. Stored as given (like an SMTP password in
+    # the settings): encrypting it with a key kept beside the database would add little.
+    webhook_url = models.CharField(_("webhook URL"), max_length=2000)
+    events = models.JSONField(_("events"), default=list, blank=True)
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language.choices, default=Language.GERMAN
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_posted_at = models.DateTimeField(_("last message"), null=True, blank=True)
+    # The last message the service refused for good or that could not be delivered; cleared
+    # by the next message that goes through, and when the URL changes.
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    last_error_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("chat channel")
+        verbose_name_plural = _("chat channels")
+
+    def __str__(self):
+        return self.name
+
+    def receives(self, event: str) -> bool:
+        return self.enabled and event in self.events
+
+    def event_labels(self) -> list[str]:
+        return [str(ChatEvent(event).label) for event in self.events if event in ChatEvent]
+
+
+class ChatPost(Attempted):
+    """One event posted to one channel, at most once: queued -> sending -> sent | failed
+    (core.delivery.Attempted), sent by organisation.chat.post_to_channel. The JSON is built
+    when the event is queued, in the channel's language."""
+
+    channel = models.ForeignKey(
+        ChatChannel, on_delete=models.CASCADE, related_name="posts", verbose_name=_("channel")
+    )
+    event = models.CharField(_("event"), max_length=20, choices=ChatEvent.choices)
+    # The id of the event's row (an alert, a case).
+    event_key = models.PositiveBigIntegerField()
+    payload = models.JSONField()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("chat message")
+        verbose_name_plural = _("chat messages")
+        constraints = [
+            # Each event once per channel, however often its check runs.
+            models.UniqueConstraint(
+                fields=["channel", "event", "event_key"], name="chat_post_once_per_channel"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.event} {self.event_key} -> {self.channel_id}"

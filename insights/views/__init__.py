@@ -1,7 +1,14 @@
 """The report pages, for managers only: the dashboard, the pages behind its tiles, a
-client's page, the ticket list, the alerts and the CSV exports."""
+client's page, the ticket list, the alerts and their chat channels, and the CSV exports."""
 
 from .alerts import alert_acknowledge, alert_list
+from .chat_channels import (
+    chat_channel_delete,
+    chat_channel_edit,
+    chat_channel_new,
+    chat_channel_test,
+    chat_channels,
+)
 from .clients import client_detail, ticket_list
 from .dashboard import dashboard
 from .details import escalations, proactive, satisfaction, sla, turnover
@@ -10,6 +17,11 @@ from .exports import export
 __all__ = [
     "alert_acknowledge",
     "alert_list",
+    "chat_channel_delete",
+    "chat_channel_edit",
+    "chat_channel_new",
+    "chat_channel_test",
+    "chat_channels",
     "client_detail",
     "dashboard",
     "escalations",

@@ -25,6 +25,16 @@ def _alert(cast):
     return {"pk": alert.pk}
 
 
+def _chat_channel(cast):
+    # An address the product refuses outside tests: the test button posts nothing anywhere.
+    from organisation.models import ChatChannel
+
+    channel = ChatChannel.objects.create(
+        name="#alerts", kind="slack", webhook_url="http://127.0.0.1:9/services/x", events=[]
+    )
+    return {"pk": channel.pk}
+
+
 def _import_job(cast):
     from kpis.models import ImportJob
 
@@ -51,6 +61,11 @@ ACCESS = {
     "insights:ticket_list": managers_only(),
     "insights:alerts": managers_only(),
     "insights:alert_acknowledge": Rule(LOGIN, 403, 302, 302, kwargs=_alert, method="post"),
+    "insights:chat_channels": managers_only(),
+    "insights:chat_channel_new": managers_only(),
+    "insights:chat_channel_edit": managers_only(kwargs=_chat_channel),
+    "insights:chat_channel_delete": Rule(LOGIN, 403, 302, 302, kwargs=_chat_channel, method="post"),
+    "insights:chat_channel_test": Rule(LOGIN, 403, 302, 302, kwargs=_chat_channel, method="post"),
     "kpis:import": managers_only(),
     # Every manager sees every upload: managers share the organisation's data.
     "kpis:import_job": managers_only(kwargs=_import_job),

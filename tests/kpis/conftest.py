@@ -4,6 +4,7 @@ import zoneinfo
 
 import openpyxl
 import pytest
+from django.utils import timezone
 
 from kpis import rollups
 from kpis.models import KpiSettings, Ticket
@@ -199,3 +200,15 @@ def workbook(*sheets: tuple[str, list[list]]) -> io.BytesIO:
     book.save(data)
     data.seek(0)
     return data
+
+
+def tickets_csv(client, count, escalated):
+    """A ticket CSV of ``count`` tickets of ``client`` opened five minutes ago, the first
+    ``escalated`` of them escalated."""
+    opened = (timezone.now() - datetime.timedelta(minutes=5)).isoformat()
+    lines = ["external_id,client,priority,opened_at,source,escalated"]
+    lines += [
+        f"W-{i},{client.external_id},medium,{opened},client,{'true' if i < escalated else 'false'}"
+        for i in range(count)
+    ]
+    return io.BytesIO(("\n".join(lines) + "\n").encode())

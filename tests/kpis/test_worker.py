@@ -2,7 +2,6 @@
 worker e-mail the responsible staff once; an upload is imported once (CI; skipped without
 services)."""
 
-import io
 import time
 
 import pytest
@@ -11,22 +10,12 @@ from django.utils import timezone
 from kpis import importing
 from kpis.models import KpiSettings, ThresholdAlert
 from tests.helpers import make_user
-from tests.kpis.conftest import make_client
+from tests.kpis.conftest import make_client, tickets_csv
 
 pytestmark = [
     pytest.mark.services,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _tickets_csv(client, count, escalated):
-    opened = (timezone.now() - timezone.timedelta(minutes=5)).isoformat()
-    lines = ["external_id,client,priority,opened_at,source,escalated"]
-    lines += [
-        f"W-{i},{client.external_id},medium,{opened},client,{'true' if i < escalated else 'false'}"
-        for i in range(count)
-    ]
-    return io.BytesIO(("\n".join(lines) + "\n").encode())
 
 
 def test_an_import_that_breaches_a_threshold_emails_the_responsible_staff_once(
@@ -40,14 +29,14 @@ def test_an_import_that_breaches_a_threshold_emails_the_responsible_staff_once(
     acme = make_client("Acme", start=timezone.localdate() - timezone.timedelta(days=400))
     acme.responsible_staff.add(owner)
 
-    importing.import_csv("tickets", _tickets_csv(acme, 30, escalated=6))  # 20 %
+    importing.import_csv("tickets", tickets_csv(acme, 30, escalated=6))  # 20 %
     messages = celery_worker_process.sink.wait_for(1)
     assert len(messages) == 1
     assert messages[0].rcpt_tos == [owner.email]
     alert = ThresholdAlert.objects.get()
     assert alert.state == "breach"
 
-    importing.import_csv("tickets", _tickets_csv(acme, 30, escalated=6))  # the same again
+    importing.import_csv("tickets", tickets_csv(acme, 30, escalated=6))  # the same again
     time.sleep(3)
     assert len(celery_worker_process.sink.messages) == 1
     deadline = time.monotonic() + 10
@@ -62,7 +51,7 @@ def test_an_upload_is_imported_by_the_worker_once(celery_worker_process):
 
     KpiSettings.objects.get_or_create(pk=1)
     acme = make_client("Acme", start=timezone.localdate() - timezone.timedelta(days=400))
-    job = import_jobs.create("tickets", _tickets_csv(acme, 30, escalated=0), "t.csv", None, "de")
+    job = import_jobs.create("tickets", tickets_csv(acme, 30, escalated=0), "t.csv", None, "de")
     assert import_jobs.confirm(job)
     tasks.run_import.delay(job.pk)
     tasks.run_import.delay(job.pk)  # delivered twice
