@@ -110,7 +110,8 @@ _CLIENT_AGGREGATES = {
 }
 
 _INVITATION_AGGREGATES = {
-    "invited": Count("id"),
+    # A contact who objected was not asked: not counted as invited (organisation.consent).
+    "invited": Count("id", filter=~Q(status=InvitationStatus.WITHHELD)),
     "answered": Count("id", filter=Q(status=InvitationStatus.ANSWERED)),
 }
 

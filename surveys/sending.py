@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core import delivery
 from core.mail import compose
+from organisation.consent import ClientFooter, ClientMail
 
 from .forms import FACES
 from .metrics import minimum_respondents
@@ -36,10 +37,17 @@ def pulse_question(survey):
     return survey.questions.active().filter(metric=Metric.PULSE).first()
 
 
-def build_message(invitation: Invitation, token: str, reminder: bool, question):
+def build_message(
+    invitation: Invitation,
+    token: str,
+    reminder: bool,
+    question,
+    footer: ClientFooter | None = None,
+):
     """The e-mail (plain text + HTML) with the personal link, in the active language
     (core.delivery activates the recipient's). ``question``: the survey's pulse question
-    from pulse_question(), read once per batch."""
+    from pulse_question(), read once per batch. ``footer``: a client e-mail's objection
+    notice, unsubscribe link and headers (organisation.consent)."""
     campaign = invitation.campaign
     survey = campaign.survey
     faces = []
@@ -52,6 +60,7 @@ def build_message(invitation: Invitation, token: str, reminder: bool, question):
     title = survey.title()
     return compose(
         to=invitation.email,
+        headers=footer.headers if footer else None,
         subject=_("Reminder: %(title)s") % {"title": title} if reminder else title,
         template="surveys/email/invitation",
         context={
@@ -69,12 +78,14 @@ def build_message(invitation: Invitation, token: str, reminder: bool, question):
             "closes_at": campaign.closes_at,
             "reminder": reminder,
             "site_url": settings.SITE_URL,
+            "consent": footer,
         },
     )
 
 
-class InvitationEmail(delivery.Kind):
-    """The first e-mail of a campaign to each recipient."""
+class InvitationEmail(ClientMail):
+    """The first e-mail of a campaign to each recipient: a client e-mail when it goes to
+    a contact (organisation.consent decides whether it may, and adds the footer)."""
 
     name = "surveys.invitation"
     model = Invitation
@@ -102,6 +113,9 @@ class InvitationEmail(delivery.Kind):
             | Q(campaign__publication__isnull=False)
         )
 
+    def contact(self, row):
+        return self.invitation(row).contact
+
     def address(self, row):
         recipient = self.invitation(row).recipient
         return recipient.email if recipient else row.email
@@ -123,11 +137,11 @@ class InvitationEmail(delivery.Kind):
         tokens = issue_tokens([self.invitation(row) for row in rows])
         return {row.pk: tokens[self.invitation(row).pk] for row in rows}
 
-    def message(self, batch, row, token):
+    def client_message(self, batch, row, token, footer):
         campaign, question = batch
         invitation = self.invitation(row)
         invitation.campaign = campaign
-        return build_message(invitation, token.url_token, self.reminder, question)
+        return build_message(invitation, token.url_token, self.reminder, question, footer)
 
     def discard(self, tokens):
         InvitationToken.objects.filter(token_hash__in=[token.hash for token in tokens]).delete()

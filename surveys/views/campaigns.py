@@ -107,6 +107,8 @@ def campaign_detail(request, pk: int):
     }
     total = sum(counts.values())
     answered = counts.get(InvitationStatus.ANSWERED, 0)
+    # Those not written to because they objected were not asked (organisation.consent).
+    asked = total - counts.get(InvitationStatus.WITHHELD, 0)
     if request.GET.get("format") == "csv":
         return csv_response(
             f"campaign-{campaign.pk}-invitations.csv",
@@ -131,7 +133,7 @@ def campaign_detail(request, pk: int):
             "invitations": invitations,
             "counts": counts,
             "total": total,
-            "response_rate": answered * 100 / total if total else None,
+            "response_rate": answered * 100 / asked if asked else None,
             # "sent" counted is "waiting for an answer": the answered ones were sent too
             # (surveys/_count_legend.html explains each count).
             "status_counts": [
