@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from core import delivery
 from core.admin_privacy import HidesConfidentialRows
 
-from .models import CSV_SOURCE_ID, Client, Contact, DataSource, Technician
+from .models import CSV_SOURCE_ID, Client, Contact, DataSource, SuppressedAddress, Technician
 
 
 @admin.register(DataSource)
@@ -64,9 +64,10 @@ class ClientAdmin(HidesConfidentialRows, admin.ModelAdmin):
         "segment",
         "contract_start",
         "escalation_threshold",
+        "surveys_opted_out",
         "is_active",
     ]
-    list_filter = ["segment", "is_active", "data_source"]
+    list_filter = ["segment", "is_active", "surveys_opted_out", "data_source"]
     search_fields = ["name", "external_id", "contacts__email"]
     filter_horizontal = ["responsible_staff"]
     readonly_fields = ["data_source"]
@@ -76,8 +77,22 @@ class ClientAdmin(HidesConfidentialRows, admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(AddresseeAdmin):
-    list_display = ["name", "email", undeliverable_address, "client", "language", "is_active"]
-    list_filter = [UndeliverableFilter, "language", "is_active", "data_source"]
+    list_display = [
+        "name",
+        "email",
+        undeliverable_address,
+        "client",
+        "language",
+        "surveys_opted_out",
+        "is_active",
+    ]
+    list_filter = [
+        UndeliverableFilter,
+        "language",
+        "surveys_opted_out",
+        "is_active",
+        "data_source",
+    ]
     search_fields = ["name", "email", "external_id", "client__name"]
     list_select_related = ["client"]
 
@@ -98,3 +113,14 @@ class TechnicianAdmin(HidesConfidentialRows, AddresseeAdmin):
     search_fields = ["name", "email", "external_id"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
+
+
+@admin.register(SuppressedAddress)
+class SuppressedAddressAdmin(admin.ModelAdmin):
+    """The suppression list (organisation.consent): no client e-mail goes to these
+    addresses. Deleting an entry lets e-mail go to the address again."""
+
+    list_display = ["email", "reason", "created_at", "detail"]
+    list_filter = ["reason"]
+    search_fields = ["email"]
+    date_hierarchy = "created_at"

@@ -99,6 +99,13 @@ def suppress(address: str, reason: str, detail: str = "") -> SuppressedAddress |
     return entry
 
 
+def set_opted_out(record: Client | Contact, opted_out: bool) -> None:
+    """Mark a client ("no surveys to its contacts") or a contact ("no surveys"), or take
+    the mark off. Staff do it in the product or the back office."""
+    type(record).objects.filter(pk=record.pk).update(surveys_opted_out=opted_out)
+    record.surveys_opted_out = opted_out
+
+
 # --- The personal unsubscribe link ------------------------------------------------------
 # Signed, not stored: it carries the address and the language of the page, and only the
 # server can make one. It changes nothing by being opened (GET shows a page with one

@@ -110,8 +110,7 @@ _CLIENT_AGGREGATES = {
 }
 
 _INVITATION_AGGREGATES = {
-    # A contact who objected was not asked: not counted as invited (organisation.consent).
-    "invited": Count("id", filter=~Q(status=InvitationStatus.WITHHELD)),
+    "invited": Count("id"),
     "answered": Count("id", filter=Q(status=InvitationStatus.ANSWERED)),
 }
 
