@@ -118,7 +118,11 @@ def campaign_detail(request, pk: int):
                     inv.recipient_name,
                     inv.email,
                     inv.get_status_display(),
-                    inv.failure_reason,
+                    # A withheld row's reason is a sentence of the catalogue
+                    # (organisation.consent); an SMTP failure's is shown as it came.
+                    _(inv.failure_reason)
+                    if inv.status == InvitationStatus.WITHHELD
+                    else inv.failure_reason,
                     inv.sent_at.isoformat() if inv.sent_at else "",
                     inv.reminders_sent,
                 ]

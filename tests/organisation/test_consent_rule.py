@@ -97,8 +97,9 @@ def test_suppressing_twice_keeps_the_first_entry(db):
 
 
 def test_an_address_suppressed_after_queuing_is_not_mailed_and_the_page_says_why(
-    client_company, clara, manager_client
+    client_company, clara, manager_client, settings
 ):
+    manager_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     other = make_contact(client_company)
     campaign = _campaign([clara, other])  # queued; the task runs after commit (not here)
     assert set(campaign.invitations.values_list("status", flat=True)) == {"queued"}

@@ -5,6 +5,7 @@ invited and why."""
 import datetime
 import re
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +16,12 @@ from tests.helpers import with_form_token
 from tests.surveys.helpers import make_contact
 
 LIST = "/surveys/consent/"
+
+
+@pytest.fixture(autouse=True)
+def _english(client, settings):
+    """The pages in English, so the texts below hold once the German catalogue has them."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
 def _start_campaign(manager_client, client_company):
@@ -170,5 +177,7 @@ def test_a_campaign_with_some_who_objected_shows_them_as_not_sent(
     assert 'data-status="withheld"' in row and "the contact is marked “no surveys”" in row
     # The response rate is of those asked: the one asked answered.
     assert re.search(r'data-testid="response-rate">100\s*%', detail)
+    exported = manager_client.get(response["Location"], {"format": "csv"})
+    assert "the contact is marked “no surveys”" in exported.content.decode("utf-8-sig")
     listed = manager_client.get("/surveys/campaigns/").content.decode()
     assert 'data-testid="count-withheld"' in listed
