@@ -13,17 +13,18 @@ queued -> sending -> sent | failed (with the reason).
    (``SELECT ... FOR UPDATE SKIP LOCKED``: a second worker takes other rows), move them
    to "sending" with the claim time in one UPDATE, bring each row's address up to date
    (a corrected address is used when it is sent again), fail at once the rows with no
-   address or with an address that bounced before (``Addressee``), and let the kind
-   ask the kind which of the others must not be sent now (``Kind.withheld``: e.g. the
-   recipient objected after the row was queued; they become "withheld" with the reason),
-   and let the kind prepare the rest (surveys store the link tokens).
+   address or with an address that bounced before (``Addressee``), ask the kind which
+   of the others must not be sent now (``Kind.withheld``: e.g. the recipient objected
+   after the row was queued; they become "withheld" with the reason), and let the kind
+   prepare the rest (surveys store the link tokens).
 2. Send one message per recipient.
 3. Settle what became of each row: delivered -> sent (one UPDATE); refused for good
    (5xx, or a message that cannot be built) -> failed with the reason, the chunk goes on,
    and a recipient refused at RCPT (a hard bounce) marks the address undeliverable on
-   the record that holds it and is handed to ``Kind.bounced``; refused for now (4xx) -> back to "queued" with the reason,
-   the chunk goes on; no usable connection -> that row back to "queued" with the reason
-   and the untried rest as if never claimed, the chunk stops. Whatever went back to the queue makes the task retry
+   the record that holds it and is handed to ``Kind.bounced``; refused for now (4xx) ->
+   back to "queued" with the reason, the chunk goes on; no usable connection -> that row
+   back to "queued" with the reason and the untried rest as if never claimed, the chunk
+   stops. Whatever went back to the queue makes the task retry
    with Celery's backoff (``autoretry_for``); on the last retry the batch's queued rows
    fail with the reason. What prepare made for a row that was not delivered is discarded.
 
@@ -216,7 +217,7 @@ class Kind:
     def withheld(self, batch, rows: list) -> dict[int, str]:
         """Called in the claim's transaction, just before sending: {row id: why it must
         not be sent} (e.g. the recipient objected since the row was queued). Those rows
-        become "withheld" with the reason. None by default."""
+        become "withheld" with the reason. None are by default."""
         return {}
 
     def message(self, batch, row, prepared):
@@ -316,9 +317,6 @@ class _Chunk:
                     undeliverable_since=now,
                     undeliverable_reason=reason,
                 )
-        if self.bounced:
-            by_pk = {row.pk: row for row in self.rows}
-            kind.bounced([(by_pk[pk], reason) for pk, (_owner, reason) in self.bounced.items()])
         for reason, pks in _by_reason(self.requeued):
             # claimed_at stays: the time of this attempt.
             rows.filter(pk__in=pks, status=Status.SENDING).update(
@@ -337,6 +335,9 @@ class _Chunk:
         ]
         if undelivered:
             kind.discard(undelivered)
+        if self.bounced:  # last: every row's outcome is recorded first
+            by_pk = {row.pk: row for row in self.rows}
+            kind.bounced([(by_pk[pk], reason) for pk, (_owner, reason) in self.bounced.items()])
 
 
 def _by_reason(outcomes: dict[int, str]) -> list[tuple[str, list[int]]]:
@@ -467,8 +468,9 @@ def _logged(kind: Kind, row, verdict: str, exc: Exception) -> str:
 def send_batch(kind_name: str, batch_id: int, *, last_try: bool = False) -> dict[str, int]:
     """Send the batch's queued rows, a chunk at a time (see the module docstring).
 
-    Returns {"sent": n, "failed": n} (the withheld rows are in the log line). Raises TransientSendError when rows went back to the
-    queue, unless ``last_try``: then the batch's queued rows fail with the reason."""
+    Returns {"sent": n, "failed": n} (withheld rows only in the log line). Raises
+    TransientSendError when rows went back to the queue, unless ``last_try``: then the
+    batch's queued rows fail with the reason."""
     kind = _kinds[kind_name]
     counts = {"sent": 0, "failed": 0}
     batch = kind.load_batch(batch_id)
