@@ -13,15 +13,18 @@ queued -> sending -> sent | failed (with the reason).
    (``SELECT ... FOR UPDATE SKIP LOCKED``: a second worker takes other rows), move them
    to "sending" with the claim time in one UPDATE, bring each row's address up to date
    (a corrected address is used when it is sent again), fail at once the rows with no
-   address or with an address that bounced before (``Addressee``), and let the kind
-   prepare the others (surveys store the link tokens).
+   address or with an address that bounced before (``Addressee``), ask the kind which
+   of the others must not be sent now (``Kind.withheld``: e.g. the recipient objected
+   after the row was queued; they become "withheld" with the reason), and let the kind
+   prepare the rest (surveys store the link tokens).
 2. Send one message per recipient.
 3. Settle what became of each row: delivered -> sent (one UPDATE); refused for good
    (5xx, or a message that cannot be built) -> failed with the reason, the chunk goes on,
    and a recipient refused at RCPT (a hard bounce) marks the address undeliverable on
-   the record that holds it; refused for now (4xx) -> back to "queued" with the reason,
-   the chunk goes on; no usable connection -> that row back to "queued" with the reason
-   and the untried rest as if never claimed, the chunk stops. Whatever went back to the queue makes the task retry
+   the record that holds it and is handed to ``Kind.bounced``; refused for now (4xx) ->
+   back to "queued" with the reason, the chunk goes on; no usable connection -> that row
+   back to "queued" with the reason and the untried rest as if never claimed, the chunk
+   stops. Whatever went back to the queue makes the task retry
    with Celery's backoff (``autoretry_for``); on the last retry the batch's queued rows
    fail with the reason. What prepare made for a row that was not delivered is discarded.
 
@@ -92,6 +95,9 @@ class Status(models.TextChoices):
     SENDING = "sending", _("sending")
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed")
+    # Not sent, on purpose: the kind's rule (``Kind.withheld``) forbids it, e.g. the
+    # recipient objected to survey e-mails. Final: "send again" leaves it alone.
+    WITHHELD = "withheld", _("not sent")
 
 
 class Attempted(models.Model):
@@ -218,9 +224,20 @@ class Kind:
         language by default."""
         return settings.LANGUAGE_CODE
 
+    def withheld(self, batch, rows: list) -> dict[int, str]:
+        """Called in the claim's transaction, just before sending: {row id: why it must
+        not be sent} (e.g. the recipient objected since the row was queued). Those rows
+        become "withheld" with the reason. None are by default."""
+        return {}
+
     def message(self, batch, row, prepared):
         """The e-mail for one row (one recipient), e.g. from ``mail.compose``."""
         raise NotImplementedError
+
+    def bounced(self, rows: list[tuple[Any, str]]) -> None:
+        """Called with (row, reason) of the rows whose recipient was refused for good (a
+        hard bounce), after they were marked failed (e.g. to put the address on a
+        suppression list). A recipient refused for now (4xx) is not a bounce."""
 
     def discard(self, prepared: list) -> None:
         """Undo ``prepare`` for rows that were not delivered (e.g. drop link tokens)."""
@@ -278,7 +295,9 @@ class _Chunk:
         self.sent: list[int] = []
         self.failed: dict[int, str] = {}  # refused for good: id -> reason
         self.requeued: dict[int, str] = {}  # refused for now: id -> reason
-        self.bounced: dict[int, tuple[Addressee, str]] = {}  # refused recipients' records
+        self.withheld: dict[int, str] = {}  # not to be sent (Kind.withheld): id -> reason
+        # Refused for good at RCPT: id -> (the record holding the address, if any; reason).
+        self.bounced: dict[int, tuple[Addressee | None, str]] = {}
         self.stopped: str | None = None  # no usable connection: the reason
         self.in_flight: int | None = None  # handed to SMTP, no answer yet
 
@@ -297,18 +316,23 @@ class _Chunk:
             rows.filter(pk__in=pks, status=Status.SENDING).update(
                 status=Status.FAILED, failure_reason=reason
             )
-        for owner, reason in self.bounced.values():
-            type(owner).objects.filter(pk=owner.pk, email=owner.email).update(
-                undeliverable_email=owner.email,
-                undeliverable_since=now,
-                undeliverable_reason=reason,
+        for reason, pks in _by_reason(self.withheld):
+            rows.filter(pk__in=pks, status=Status.SENDING).update(
+                status=Status.WITHHELD, failure_reason=reason
             )
+        for owner, reason in self.bounced.values():
+            if owner is not None:
+                type(owner).objects.filter(pk=owner.pk, email=owner.email).update(
+                    undeliverable_email=owner.email,
+                    undeliverable_since=now,
+                    undeliverable_reason=reason,
+                )
         for reason, pks in _by_reason(self.requeued):
             # claimed_at stays: the time of this attempt.
             rows.filter(pk__in=pks, status=Status.SENDING).update(
                 status=Status.QUEUED, failure_reason=reason
             )
-        settled = {*self.sent, *self.failed, *self.requeued, self.in_flight}
+        settled = {*self.sent, *self.failed, *self.withheld, *self.requeued, self.in_flight}
         untried = [row.pk for row in self.rows if row.pk not in settled]
         if untried:
             rows.filter(pk__in=untried, status=Status.SENDING).update(
@@ -321,6 +345,9 @@ class _Chunk:
         ]
         if undelivered:
             kind.discard(undelivered)
+        if self.bounced:  # last: every row's outcome is recorded first
+            by_pk = {row.pk: row for row in self.rows}
+            kind.bounced([(by_pk[pk], reason) for pk, (_owner, reason) in self.bounced.items()])
 
 
 def _by_reason(outcomes: dict[int, str]) -> list[tuple[str, list[int]]]:
@@ -361,6 +388,9 @@ def _claim(kind: Kind, batch, batch_id: int, size: int, passed_over: set[int]) -
             row.status, row.claimed_at = Status.SENDING, now
         chunk = _Chunk(rows)
         sendable = [row for row in rows if _addressed(kind, row, chunk)]
+        if sendable:
+            chunk.withheld = kind.withheld(batch, sendable)
+            sendable = [row for row in sendable if row.pk not in chunk.withheld]
         chunk.prepared = kind.prepare(batch, sendable)
         return chunk
 
@@ -393,7 +423,7 @@ def _addressed(kind: Kind, row, chunk: _Chunk) -> bool:
 
 def _send(connection, kind: Kind, batch, chunk: _Chunk) -> None:
     for row in chunk.rows:
-        if row.pk in chunk.failed:  # no address, or one that bounced before
+        if row.pk in chunk.failed or row.pk in chunk.withheld:  # nobody to send to
             continue
         try:
             with translation.override(kind.language(batch, row)):
@@ -426,9 +456,8 @@ def _send(connection, kind: Kind, batch, chunk: _Chunk) -> None:
                 chunk.requeued[row.pk] = reason
             else:
                 chunk.failed[row.pk] = reason
-                owner = _owner(kind, row) if verdict == BOUNCED else None
-                if owner is not None:
-                    chunk.bounced[row.pk] = (owner, reason)
+                if verdict == BOUNCED:
+                    chunk.bounced[row.pk] = (_owner(kind, row), reason)
             continue
         chunk.in_flight = None
         chunk.sent.append(row.pk)
@@ -449,15 +478,16 @@ def _logged(kind: Kind, row, verdict: str, exc: Exception) -> str:
 def send_batch(kind_name: str, batch_id: int, *, last_try: bool = False) -> dict[str, int]:
     """Send the batch's queued rows, a chunk at a time (see the module docstring).
 
-    Returns {"sent": n, "failed": n}. Raises TransientSendError when rows went back to the
-    queue, unless ``last_try``: then the batch's queued rows fail with the reason."""
+    Returns {"sent": n, "failed": n} (withheld rows only in the log line). Raises
+    TransientSendError when rows went back to the queue, unless ``last_try``: then the
+    batch's queued rows fail with the reason."""
     kind = _kinds[kind_name]
     counts = {"sent": 0, "failed": 0}
     batch = kind.load_batch(batch_id)
     if batch is None:
         return counts
     size = send_chunk_size()
-    claimed, requeued, stopped = 0, {}, None
+    claimed, withheld, requeued, stopped = 0, 0, {}, None
     # One SMTP connection for the whole batch (Django 6.1 mailers).
     connection = mailers.default
     try:
@@ -473,6 +503,7 @@ def send_batch(kind_name: str, batch_id: int, *, last_try: bool = False) -> dict
                 chunk.settle(kind, batch_id)
                 counts["sent"] += len(chunk.sent)
                 counts["failed"] += len(chunk.failed)
+                withheld += len(chunk.withheld)
                 requeued.update(chunk.requeued)
             if chunk.stopped or len(chunk.rows) < size:
                 stopped = chunk.stopped
@@ -482,13 +513,15 @@ def send_batch(kind_name: str, batch_id: int, *, last_try: bool = False) -> dict
         with contextlib.suppress(Exception):
             connection.close()
         logger.info(
-            "email.send_batch kind=%s batch=%s claimed=%s sent=%s failed=%s requeued=%s",
+            "email.send_batch kind=%s batch=%s claimed=%s sent=%s failed=%s requeued=%s "
+            "withheld=%s",
             kind_name,
             batch_id,
             claimed,
             counts["sent"],
             counts["failed"],
             len(requeued),
+            withheld,
         )
     if requeued or stopped:  # a broken connection leaves the untried rows to the retry
         reason = next(iter(requeued.values()), stopped)

@@ -1,6 +1,7 @@
 """Keep personal survey tokens out of every log line.
 
-A survey link (/surveys/r/<token>/) is a credential. Django logs the path of a request
+A survey link (/surveys/r/<token>/) is a credential; an unsubscribe link
+(/unsubscribe/<token>/) unsubscribes its address. Django logs the path of a request
 that fails with a 500 ("Internal Server Error: /surveys/r/..."), and gunicorn's access log
 writes every request line; both go through ``redact`` (settings.LOGGING and
 core/gunicorn_logging.py)."""
@@ -8,12 +9,13 @@ core/gunicorn_logging.py)."""
 import logging
 import re
 
-TOKEN_IN_PATH = re.compile(r"(/surveys/r/)[^/\s?#\"']+")
+# Survey links and the unsubscribe links of client e-mails (they carry the address).
+TOKEN_IN_PATH = re.compile(r"(/surveys/r/|/unsubscribe/)[^/\s?#\"']+")
 REDACTED = r"\1[redacted]"
 
 
 def redact(text: str) -> str:
-    """``text`` with the token of any survey link replaced by "[redacted]"."""
+    """``text`` with the token of any survey or unsubscribe link replaced by "[redacted]"."""
     return TOKEN_IN_PATH.sub(REDACTED, text)
 
 

@@ -26,6 +26,8 @@ def compose(
 ):
     """A plain-text and HTML e-mail from ``<template>.txt`` and ``<template>.html``.
 
+    ``headers``: more headers beside the automatic-reply ones (e.g. ``unsubscribe_headers``).
+
     The subject is made one line here, so a name with a line break (stored before forms
     refused it, or typed into the back office of an older version) can never make the
     message unsendable. Built in the active language: core.delivery activates the
@@ -41,6 +43,16 @@ def compose(
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message
+
+
+def unsubscribe_headers(url: str) -> dict[str, str]:
+    """The headers that let a mail program offer "unsubscribe" for a message (RFC 2369)
+    and do it with one click: a POST of ``List-Unsubscribe=One-Click`` to ``url``, with no
+    page in between (RFC 8058). ``url`` must be HTTPS in production and personal."""
+    return {
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
 
 
 # What an SMTP failure means for the one message it happened to.

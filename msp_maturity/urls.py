@@ -5,12 +5,12 @@ from django.views.i18n import set_language
 urlpatterns = [
     path("", include("core.urls")),
     path("", include("accounts.urls")),
+    path("", include("organisation.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("assessment/", include("assessments.urls")),
     path("surveys/", include("surveys.urls")),
     # The MSP's brand: its page for managers, the logo and style sheet of client pages.
-    path("brand/", include("organisation.urls")),
     # The KPI pages: tickets, imports and alerts (kpis) and the pages that combine the
     # subjects (insights) share one address space, as they always have.
     path("kpis/", include("insights.urls")),

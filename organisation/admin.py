@@ -15,6 +15,7 @@ from .models import (
     Client,
     Contact,
     DataSource,
+    SuppressedAddress,
     Technician,
 )
 
@@ -76,9 +77,10 @@ class ClientAdmin(HidesConfidentialRows, admin.ModelAdmin):
         "segment",
         "contract_start",
         "escalation_threshold",
+        "surveys_opted_out",
         "is_active",
     ]
-    list_filter = ["segment", "is_active", "data_source"]
+    list_filter = ["segment", "is_active", "surveys_opted_out", "data_source"]
     search_fields = ["name", "external_id", "contacts__email"]
     filter_horizontal = ["responsible_staff"]
     readonly_fields = ["data_source"]
@@ -88,8 +90,22 @@ class ClientAdmin(HidesConfidentialRows, admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(AddresseeAdmin):
-    list_display = ["name", "email", undeliverable_address, "client", "language", "is_active"]
-    list_filter = [UndeliverableFilter, "language", "is_active", "data_source"]
+    list_display = [
+        "name",
+        "email",
+        undeliverable_address,
+        "client",
+        "language",
+        "surveys_opted_out",
+        "is_active",
+    ]
+    list_filter = [
+        UndeliverableFilter,
+        "language",
+        "surveys_opted_out",
+        "is_active",
+        "data_source",
+    ]
     search_fields = ["name", "email", "external_id", "client__name"]
     list_select_related = ["client"]
 
@@ -140,3 +156,14 @@ class ChatPostAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_filter = ["status", "event"]
     list_select_related = ["channel"]
     exclude = ["payload"]
+
+
+@admin.register(SuppressedAddress)
+class SuppressedAddressAdmin(admin.ModelAdmin):
+    """The suppression list (organisation.consent): no client e-mail goes to these
+    addresses. Deleting an entry lets e-mail go to the address again."""
+
+    list_display = ["email", "reason", "created_at", "detail"]
+    list_filter = ["reason"]
+    search_fields = ["email"]
+    date_hierarchy = "created_at"

@@ -15,6 +15,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.caches import CACHE_ERRORS
@@ -149,6 +150,12 @@ class Client(models.Model):
         help_text=_("They receive the escalation alerts for this client."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Consent (organisation.consent): no survey e-mail to any of the client's contacts.
+    surveys_opted_out = models.BooleanField(
+        _("no surveys to its contacts"),
+        default=False,
+        help_text=_("The client objected: none of its contacts receives survey e-mails."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     escalation_threshold = models.DecimalField(
         _("escalation threshold (%)"),
@@ -209,6 +216,12 @@ class Contact(Addressee):
         _("language"), max_length=5, choices=Language.choices, default=Language.GERMAN
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Consent (organisation.consent): this contact receives no survey e-mail.
+    surveys_opted_out = models.BooleanField(
+        _("no surveys"),
+        default=False,
+        help_text=_("The contact objected: they receive no survey e-mails."),
+    )
 
     objects = ContactQuerySet.as_manager()
 
@@ -502,3 +515,48 @@ class ChatPost(Attempted):
 
     def __str__(self):
         return f"{self.event} {self.event_key} -> {self.channel_id}"
+
+
+class SuppressionQuerySet(models.QuerySet):
+    def of_addresses(self, addresses) -> dict[str, "SuppressedAddress"]:
+        """{lower-case address: entry} of these addresses (any case), one query."""
+        wanted = {normalise_address(address) for address in addresses if address}
+        return {entry.email: entry for entry in self.filter(email__in=wanted)}
+
+
+def normalise_address(address: str) -> str:
+    """How an address is stored and compared on the suppression list: trimmed, lower case
+    (mailbox names are case-insensitive in practice; RFC 5321 leaves them to the host, and
+    every provider our clients use treats them so)."""
+    return (address or "").strip().lower()
+
+
+class SuppressedAddress(models.Model):
+    """An address no client e-mail goes to (organisation.consent): the person
+    unsubscribed, the address bounced for good, or staff added it. Address-level, so it
+    holds for every contact and client with that address, and again when a contact is
+    imported anew. Removing the entry (staff) lets e-mail go to it again."""
+
+    class Reason(models.TextChoices):
+        UNSUBSCRIBED = "unsubscribed", _("unsubscribed")
+        HARD_BOUNCE = "hard_bounce", _("hard bounce")
+        STAFF = "staff", _("added by staff")
+
+    email = models.EmailField(_("e-mail"), unique=True)  # normalise_address: lower case
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+
+    objects = SuppressionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppression list")
+
+    def __str__(self):
+        return self.email
+
+    def save(self, *args, **kwargs):
+        self.email = normalise_address(self.email)
+        super().save(*args, **kwargs)

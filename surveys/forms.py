@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 from core.form_fields import IdChoiceField, IdMultipleChoiceField
 from core.one_time_forms import OneTimeFormMixin
 from core.single_line import SingleLineFormField
+from organisation.consent import withheld_reasons
 from organisation.models import Client, Contact, Technician
 
 from .models import Metric, Question, Survey, SurveySettings
@@ -156,24 +157,41 @@ class CampaignForm(OneTimeFormMixin, forms.Form):
         return {str(value) for value in self.data.getlist(name) if str(value).isdigit()}
 
     def recipient_groups(self) -> list[dict]:
-        """Each active client with its active contacts, and what is ticked: two queries
-        however many clients there are."""
+        """Each active client with its active contacts, and what is ticked: four queries
+        however many clients there are. A contact who may not receive client e-mail
+        (organisation.consent) is shown with the reason and cannot be ticked; a client
+        marked "no surveys" cannot be ticked either."""
         clients, contacts = self._chosen("clients"), self._chosen("contacts")
         groups = {
-            pk: {"pk": pk, "name": name, "checked": str(pk) in clients, "contacts": []}
-            for pk, name in self.fields["clients"]
+            pk: {
+                "pk": pk,
+                "name": name,
+                "checked": str(pk) in clients and not opted_out,
+                "opted_out": opted_out,
+                "contacts": [],
+            }
+            for pk, name, opted_out in self.fields["clients"]
             .queryset.order_by("name")
-            .values_list("pk", "name")
+            .values_list("pk", "name", "surveys_opted_out")
         }
-        rows = (
-            self.fields["contacts"]
+        rows = [
+            Contact(pk=pk, client_id=client_id, name=name, email=email, surveys_opted_out=out)
+            for pk, client_id, name, email, out in self.fields["contacts"]
             .queryset.filter(client_id__in=groups)
             .order_by("name", "pk")
-            .values_list("pk", "client_id", "name", "email")
-        )
-        for pk, client_id, name, email in rows:
-            groups[client_id]["contacts"].append(
-                {"pk": pk, "name": name, "email": email, "checked": str(pk) in contacts}
+            .values_list("pk", "client_id", "name", "email", "surveys_opted_out")
+        ]
+        withheld = withheld_reasons(rows)
+        for contact in rows:
+            reason = withheld.get(contact.pk, "")
+            groups[contact.client_id]["contacts"].append(
+                {
+                    "pk": contact.pk,
+                    "name": contact.name,
+                    "email": contact.email,
+                    "checked": str(contact.pk) in contacts and not reason,
+                    "withheld": reason,
+                }
             )
         return list(groups.values())
 
@@ -226,6 +244,14 @@ class CampaignForm(OneTimeFormMixin, forms.Form):
                 )
             if not recipients:
                 self.add_error("contacts", _("Choose at least one client or contact."))
+            elif len(withheld_reasons(recipients)) == len({r.pk for r in recipients}):
+                self.add_error(
+                    "contacts",
+                    _(
+                        "Nobody chosen may receive surveys: they objected, or their "
+                        "addresses are on the suppression list."
+                    ),
+                )
         else:
             recipients = list(data.get("technicians") or []) or list(
                 Technician.objects.employed_on(timezone.localdate())

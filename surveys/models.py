@@ -366,6 +366,7 @@ class InvitationStatus(models.TextChoices):
     SENDING = "sending", _("sending")
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed")
+    WITHHELD = "withheld", _("not sent")  # the recipient objected (organisation.consent)
     ANSWERED = "answered", _("answered")
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core import delivery
 from core.mail import compose
+from organisation.consent import ClientFooter, ClientMail
 from organisation.models import Brand
 
 from .forms import FACES
@@ -38,13 +39,19 @@ def pulse_question(survey):
 
 
 def build_message(
-    invitation: Invitation, token: str, reminder: bool, question, brand: Brand | None = None
+    invitation: Invitation,
+    token: str,
+    reminder: bool,
+    question,
+    brand: Brand | None = None,
+    footer: ClientFooter | None = None,
 ):
     """The e-mail (plain text + HTML) with the personal link, in the active language
     (core.delivery activates the recipient's). ``question``: the survey's pulse question
     from pulse_question(), read once per batch. An e-mail to a client comes from the
     MSP's brand (``brand``, read once per batch): its sender, reply-to, logo, colour and
-    footer; a technician's keeps the product's sender."""
+    footer; a technician's keeps the product's sender. ``footer``: a client e-mail's
+    objection notice, unsubscribe link and headers (organisation.consent)."""
     campaign = invitation.campaign
     survey = campaign.survey
     faces = []
@@ -64,6 +71,7 @@ def build_message(
     return compose(
         to=invitation.email,
         **sender,
+        headers=footer.headers if footer else None,
         subject=_("Reminder: %(title)s") % {"title": title} if reminder else title,
         template="surveys/email/invitation",
         context={
@@ -83,12 +91,14 @@ def build_message(
             "site_url": settings.SITE_URL,
             "brand": brand,
             "colours": brand.colours() if brand else None,
+            "consent": footer,
         },
     )
 
 
-class InvitationEmail(delivery.Kind):
-    """The first e-mail of a campaign to each recipient."""
+class InvitationEmail(ClientMail):
+    """The first e-mail of a campaign to each recipient: a client e-mail when it goes to
+    a contact (organisation.consent decides whether it may, and adds the footer)."""
 
     name = "surveys.invitation"
     model = Invitation
@@ -116,6 +126,9 @@ class InvitationEmail(delivery.Kind):
             | Q(campaign__publication__isnull=False)
         )
 
+    def contact(self, row):
+        return self.invitation(row).contact
+
     def address(self, row):
         recipient = self.invitation(row).recipient
         return recipient.email if recipient else row.email
@@ -138,11 +151,13 @@ class InvitationEmail(delivery.Kind):
         tokens = issue_tokens([self.invitation(row) for row in rows])
         return {row.pk: tokens[self.invitation(row).pk] for row in rows}
 
-    def message(self, batch, row, token):
+    def client_message(self, batch, row, token, footer):
         campaign, question, brand = batch
         invitation = self.invitation(row)
         invitation.campaign = campaign
-        return build_message(invitation, token.url_token, self.reminder, question, brand)
+        return build_message(
+            invitation, token.url_token, self.reminder, question, brand=brand, footer=footer
+        )
 
     def discard(self, tokens):
         InvitationToken.objects.filter(token_hash__in=[token.hash for token in tokens]).delete()

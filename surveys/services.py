@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from core import delivery
 from core.periods import quarter_label, quarter_number, step_start
+from organisation.consent import withheld_reasons
 from organisation.models import Client, Contact, Technician
 
 from .models import (
@@ -94,19 +95,26 @@ def store_campaign(campaign: Campaign, recipients: Iterable[Contact | Technician
 
 
 def add_invitations(campaign: Campaign, recipients: Iterable[Contact | Technician]) -> list:
-    """One queued invitation per recipient (duplicates and existing ones skipped)."""
+    """One queued invitation per recipient (duplicates and existing ones skipped). A
+    contact who may not receive client e-mail (organisation.consent) gets one too, but
+    "not sent" with the reason, so the campaign page says why nobody wrote to them."""
     field = "contact" if campaign.survey.for_clients else "technician"
     seen = set(campaign.invitations.values_list(f"{field}_id", flat=True) if campaign.pk else [])
+    recipients = list(recipients)
+    withheld = withheld_reasons(recipients) if campaign.survey.for_clients else {}
     invitations = []
     for recipient in recipients:
         if recipient.pk in seen:
             continue
         seen.add(recipient.pk)
+        reason = withheld.get(recipient.pk, "")
         invitations.append(
             Invitation(
                 campaign=campaign,
                 email=recipient.email,
                 language=recipient.language or "de",
+                status=InvitationStatus.WITHHELD if reason else InvitationStatus.QUEUED,
+                failure_reason=reason,
                 **{field: recipient},
             )
         )
@@ -295,7 +303,8 @@ def _onboarding_due(config: SurveySettings, client: Client, today: datetime.date
     # The latest milestone reached in the last week; a client entered late gets today's
     # milestone, not a burst of all the missed ones.
     due = [d for d in config.onboarding_days() if d <= day < d + 7]
-    if config.client_onboarding_enabled and due:
+    # A client who objected to surveys gets no campaign at all (its contacts none either).
+    if config.client_onboarding_enabled and due and not client.surveys_opted_out:
         yield (
             SurveyKind.CLIENT_ONBOARDING,
             f"client-onboarding:{client.pk}:{due[-1]}",

@@ -19,6 +19,11 @@ urlpatterns = [
     path("campaigns/<int:pk>/close/", views.campaign_close, name="campaign_close"),
     path("campaigns/<int:pk>/send-again/", views.campaign_resend, name="campaign_resend"),
     path("brand/", views.brand_settings, name="brand_settings"),
+    # Consent: the suppression list and the opt-out marks (organisation.consent).
+    path("consent/", views.suppression_list, name="suppression_list"),
+    path("consent/<int:pk>/remove/", views.suppression_remove, name="suppression_remove"),
+    path("consent/clients/<int:pk>/", views.client_opt_out, name="client_opt_out"),
+    path("consent/contacts/<int:pk>/", views.contact_opt_out, name="contact_opt_out"),
     path("results/", views.results_index, name="results"),
     path("results/clients/", views.results_clients, name="results_clients"),
     path("results/pulse/", views.results_pulse, name="results_pulse"),

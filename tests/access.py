@@ -49,6 +49,7 @@ MATRIX_MODULES = [
     "tests.assessments.access_matrix",
     "tests.surveys.access_matrix",
     "tests.kpis.access_matrix",
+    "tests.organisation.access_matrix",
 ]
 
 

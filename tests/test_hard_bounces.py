@@ -13,6 +13,7 @@ from assessments.invitations import ROUND_INVITATIONS
 from assessments.models import RoundInvitation
 from assessments.services import open_round
 from core import delivery
+from organisation.consent import SUPPRESSED
 from organisation.models import Contact, Technician
 from surveys.models import Survey, SurveyKind
 from surveys.sending import INVITATIONS
@@ -70,9 +71,14 @@ def test_an_undeliverable_address_is_skipped_visibly_not_tried_again(
         later = _campaign([bad, good], name="Later")
         assert requeue_failed(campaign) == 1
     assert sink_mailer.recipients()[bad.email] == 0
-    for invitation in (later.invitations.get(contact=bad), campaign.invitations.get(contact=bad)):
-        assert invitation.status == "failed"
-        assert invitation.failure_reason.startswith("Address undeliverable (bounced ")
+    invitation = campaign.invitations.get(contact=bad)
+    assert invitation.status == "failed"
+    assert invitation.failure_reason.startswith("Address undeliverable (bounced ")
+    # A client's address that bounced is on the suppression list too (organisation.consent):
+    # a new campaign does not write to it, and says why.
+    invitation = later.invitations.get(contact=bad)
+    assert invitation.status == "withheld"
+    assert invitation.failure_reason == SUPPRESSED["hard_bounce"]
 
 
 def test_a_corrected_address_clears_the_mark_and_send_again_uses_it(

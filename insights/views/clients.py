@@ -12,6 +12,7 @@ from insights import charts, reports
 from insights.forms import TicketFilterForm
 from kpis import metrics, thresholds
 from kpis.models import Ticket
+from organisation.consent import withheld_reasons
 from surveys import metrics as survey_metrics
 
 from .common import filter_query, filters_from_request, get_client
@@ -42,6 +43,10 @@ def client_detail(request, pk: int):
         Ticket.objects.for_client(client).escalated().listed().order_by("-opened_at")[:RECENT]
     )
     alerts = list(client.alerts.select_related("acknowledged_by").order_by("-created_at")[:12])
+    contacts = list(client.contacts.order_by("-is_active", "name"))
+    withheld = withheld_reasons(contacts)
+    for contact in contacts:
+        contact.withheld = withheld.get(contact.pk, "")
     return render(
         request,
         "insights/client_detail.html",
@@ -61,7 +66,7 @@ def client_detail(request, pk: int):
             "escalated": escalated,
             "alerts": alerts,
             "staff": list(client.responsible_staff.all()),
-            "contacts": list(client.contacts.order_by("-is_active", "name")),
+            "contacts": contacts,
             "chart": charts.client_monthly(monthly, "chart-client-monthly"),
         },
     )

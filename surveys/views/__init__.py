@@ -6,6 +6,7 @@ from .campaigns import (
     campaign_list,
     campaign_resend,
 )
+from .consent import client_opt_out, contact_opt_out, suppression_list, suppression_remove
 from .mine import my_response, my_surveys
 from .public import respond, respond_unknown, thanks
 from .results import export, results_aggregate, results_clients, results_index, results_pulse
@@ -17,6 +18,8 @@ __all__ = [
     "campaign_detail",
     "campaign_list",
     "campaign_resend",
+    "client_opt_out",
+    "contact_opt_out",
     "export",
     "my_response",
     "my_surveys",
@@ -26,5 +29,7 @@ __all__ = [
     "results_clients",
     "results_index",
     "results_pulse",
+    "suppression_list",
+    "suppression_remove",
     "thanks",
 ]

@@ -107,6 +107,8 @@ def campaign_detail(request, pk: int):
     }
     total = sum(counts.values())
     answered = counts.get(InvitationStatus.ANSWERED, 0)
+    # Those not written to because they objected were not asked (organisation.consent).
+    asked = total - counts.get(InvitationStatus.WITHHELD, 0)
     if request.GET.get("format") == "csv":
         return csv_response(
             f"campaign-{campaign.pk}-invitations.csv",
@@ -116,7 +118,11 @@ def campaign_detail(request, pk: int):
                     inv.recipient_name,
                     inv.email,
                     inv.get_status_display(),
-                    inv.failure_reason,
+                    # A withheld row's reason is a sentence of the catalogue
+                    # (organisation.consent); an SMTP failure's is shown as it came.
+                    _(inv.failure_reason)
+                    if inv.status == InvitationStatus.WITHHELD
+                    else inv.failure_reason,
                     inv.sent_at.isoformat() if inv.sent_at else "",
                     inv.reminders_sent,
                 ]
@@ -131,7 +137,7 @@ def campaign_detail(request, pk: int):
             "invitations": invitations,
             "counts": counts,
             "total": total,
-            "response_rate": answered * 100 / total if total else None,
+            "response_rate": answered * 100 / asked if asked else None,
             # "sent" counted is "waiting for an answer": the answered ones were sent too
             # (surveys/_count_legend.html explains each count).
             "status_counts": [

@@ -49,6 +49,20 @@ def _campaign_pk(cast):
     return {"pk": _campaign(cast).pk}
 
 
+def _suppressed_pk(cast):
+    from organisation.consent import suppress
+
+    return {"pk": suppress("gone@example.com", "staff").pk}
+
+
+def _client_pk(cast):
+    return {"pk": cast["client_company"].pk}
+
+
+def _contact_pk(cast):
+    return {"pk": cast["client_company"].contacts.first().pk}
+
+
 ACCESS = {
     "surveys:respond": public(kwargs=_token),
     "surveys:thanks": public(),
@@ -65,6 +79,14 @@ ACCESS = {
     "surveys:campaign_detail": managers_only(kwargs=_campaign_pk),
     "surveys:campaign_close": Rule(LOGIN, 403, 302, 302, kwargs=_campaign_pk, method="post"),
     "surveys:campaign_resend": Rule(LOGIN, 403, 302, 302, kwargs=_campaign_pk, method="post"),
+    "surveys:suppression_list": managers_only(),
+    "surveys:suppression_remove": Rule(LOGIN, 403, 302, 302, kwargs=_suppressed_pk, method="post"),
+    "surveys:client_opt_out": Rule(
+        LOGIN, 403, 302, 302, kwargs=_client_pk, method="post", data={"opted_out": "1"}
+    ),
+    "surveys:contact_opt_out": Rule(
+        LOGIN, 403, 302, 302, kwargs=_contact_pk, method="post", data={"opted_out": "1"}
+    ),
     "surveys:results": managers_only(),
     "surveys:results_clients": managers_only(),
     "surveys:results_pulse": managers_only(),

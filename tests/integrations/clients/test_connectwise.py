@@ -4,6 +4,7 @@ import base64
 import datetime
 
 import pytest
+from django.utils import translation
 
 from integrations.clients import (
     BadCredentials,
@@ -131,7 +132,9 @@ def test_wrong_keys_are_bad_credentials_at_once_with_a_message_for_a_manager(cw_
         client_for(cw_server, clock, private_key="wrong").check()
     assert len(cw_server.requests) == 1 and clock.slept == []
     assert raised.value.detail == "Authentication failed."
-    assert "credentials" in str(raised.value.message)
+    with translation.override("en"):
+        assert "credentials" in str(raised.value.message)
+    assert "Zugangsdaten" in str(raised.value.message)
 
 
 def test_a_base_url_without_the_api_is_not_found(cw_server, clock):
