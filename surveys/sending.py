@@ -19,7 +19,15 @@ from core.mail import compose
 
 from .forms import FACES
 from .metrics import minimum_respondents
-from .models import Campaign, Invitation, InvitationStatus, InvitationToken, Metric, Reminder
+from .models import (
+    Campaign,
+    Invitation,
+    InvitationStatus,
+    InvitationToken,
+    Metric,
+    Reminder,
+    SurveyKind,
+)
 from .tokens import issue_tokens
 
 
@@ -50,25 +58,40 @@ def build_message(invitation: Invitation, token: str, reminder: bool, question):
             for v, e in FACES.items()
         ]
     title = survey.title()
-    return compose(
-        to=invitation.email,
+    return compose_for(
+        invitation,
+        token,
         subject=_("Reminder: %(title)s") % {"title": title} if reminder else title,
         template="surveys/email/invitation",
         context={
-            "invitation": invitation,
-            "name": invitation.recipient_name,
             "survey_title": title,
             "intro": survey.intro(),
-            "url": survey_url(token),
             "faces": faces,
             "question_text": question.text() if question else "",
-            "for_clients": survey.for_clients,
             "is_pulse": survey.is_pulse,
             "anonymous": survey.aggregate_only,
             "minimum": minimum_respondents(),
-            "closes_at": campaign.closes_at,
             "reminder": reminder,
+        },
+    )
+
+
+def compose_for(invitation: Invitation, token: str, *, subject: str, template: str, context):
+    """Every survey e-mail to one invitee (the invitation, a reminder, the ticket rating):
+    what they share added to ``context``, composed by core.mail.compose."""
+    campaign = invitation.campaign
+    return compose(
+        to=invitation.email,
+        subject=subject,
+        template=template,
+        context={
+            "invitation": invitation,
+            "name": invitation.recipient_name,
+            "url": survey_url(token),
+            "for_clients": campaign.survey.for_clients,
+            "closes_at": campaign.closes_at,
             "site_url": settings.SITE_URL,
+            **context,
         },
     )
 
@@ -81,6 +104,10 @@ class InvitationEmail(delivery.Kind):
     batch_field = "campaign"
     related = ("contact", "technician")
     reminder = False
+
+    def rows(self):
+        # The ticket rating's invitations have their own e-mail (ratings.sending).
+        return super().rows().exclude(campaign__survey__kind=SurveyKind.TICKET_RATING)
 
     def invitation(self, row) -> Invitation:
         return row
@@ -163,3 +190,11 @@ class ReminderEmail(InvitationEmail):
 
 INVITATIONS = delivery.register(InvitationEmail()).name
 REMINDERS = delivery.register(ReminderEmail()).name
+# {survey kind: the delivery kind sending its invitations} where it is not INVITATIONS,
+# registered by the app on a higher floor that builds that e-mail (ratings).
+INVITATION_KINDS: dict[str, str] = {}
+
+
+def invitation_kind(survey_kind: str) -> str:
+    """The name of the delivery kind that sends a survey's invitations."""
+    return INVITATION_KINDS.get(survey_kind, INVITATIONS)
