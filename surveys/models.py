@@ -82,10 +82,6 @@ class Survey(Bilingual):
         return self.kind in CLIENT_KINDS
 
     @property
-    def is_ticket_rating(self) -> bool:
-        return self.kind == SurveyKind.TICKET_RATING
-
-    @property
     def aggregate_only(self) -> bool:
         return self.kind in AGGREGATE_ONLY_KINDS
 
