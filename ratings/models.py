@@ -25,7 +25,7 @@ class TicketRating(models.Model):
         SKIPPED = "skipped", _("skipped")
 
     class Skipped(models.TextChoices):
-        NONE = "", _("—")
+        NONE = "", _("not skipped")
         FATIGUE = "fatigue", _("the contact had a rating e-mail within the last days")
         NO_ADDRESS = "no_address", _("the contact has no address or is inactive")
         REOPENED = "reopened", _("the ticket was reopened before the e-mail")
