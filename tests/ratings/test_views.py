@@ -95,3 +95,20 @@ def test_the_list_has_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         client.get("/ratings/")
     assert TicketRating.objects.count() == 2
+
+
+def test_the_day_s_campaign_page_shows_and_sends_again_the_rating_e_mails(
+    client, sent, manager, django_capture_on_commit_callbacks
+):
+    rating = TicketRating.objects.get(contact__email="ada@acme.example")
+    Invitation.objects.filter(pk=rating.invitation_id).update(
+        status="failed", failure_reason="SMTPRecipientsRefused: 451"
+    )
+    campaign = rating.invitation.campaign
+    client.force_login(manager)
+    assert client.get(f"/surveys/campaigns/{campaign.pk}/").status_code == 200
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/surveys/campaigns/{campaign.pk}/send-again/")
+    (message,) = mail.outbox
+    assert message.to == ["ada@acme.example"] and "T-1" in message.subject
