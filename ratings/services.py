@@ -23,7 +23,7 @@ import logging
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from core import delivery
@@ -152,7 +152,7 @@ def _invite_chunk(now: datetime.datetime, config: SurveySettings) -> dict[str, i
         ).values_list("contact_id", flat=True)
     )
     campaign = None
-    invited, skipped = [], []
+    invited, skipped = [], {}
     for rating in due:
         ticket, contact = rating.ticket, rating.contact
         reason = ""
@@ -165,35 +165,38 @@ def _invite_chunk(now: datetime.datetime, config: SurveySettings) -> dict[str, i
         elif rating.contact_id in recently:
             reason = TicketRating.Skipped.FATIGUE
         if reason:
-            rating.status, rating.skipped_because = TicketRating.Status.SKIPPED, reason
-            skipped.append(rating)
+            skipped.setdefault(reason, []).append(rating.pk)
             continue
         recently.add(rating.contact_id)
         campaign = campaign or rating_campaign(now, config)
-        # The credit goes to whom the ticket has when the e-mail is sent.
-        rating.client_id, rating.technician_id = ticket.client_id, ticket.technician_id
-        rating.priority, rating.source = ticket.priority, ticket.source
-        rating.status, rating.invited_at = TicketRating.Status.INVITED, now
-        rating.invitation = Invitation(
-            campaign=campaign, contact=contact, email=contact.email, language=contact.language
+        invited.append(
+            Invitation(
+                campaign=campaign, contact=contact, email=contact.email, language=contact.language
+            )
         )
-        invited.append(rating)
-    Invitation.objects.bulk_create([rating.invitation for rating in invited])
-    for rating in invited:
-        rating.invitation_id = rating.invitation.pk
-    TicketRating.objects.bulk_update(
-        invited + skipped,
-        [
-            "status",
-            "skipped_because",
-            "invitation",
-            "invited_at",
-            "client",
-            "technician",
-            "priority",
-            "source",
-        ],
-    )
+    for reason, ids in skipped.items():
+        TicketRating.objects.filter(pk__in=ids).update(
+            status=TicketRating.Status.SKIPPED, skipped_because=reason
+        )
     if campaign is not None:
+        Invitation.objects.bulk_create(invited)
+        # One UPDATE: each rating takes its contact's invitation of the day and the credit
+        # the ticket has now, when the e-mail is sent.
+        ticket = Ticket.objects.filter(pk=OuterRef("ticket_id"))
+        TicketRating.objects.filter(
+            pk__in=[rating.pk for rating in due], contact_id__in=[i.contact_id for i in invited]
+        ).exclude(pk__in=[pk for ids in skipped.values() for pk in ids]).update(
+            status=TicketRating.Status.INVITED,
+            invited_at=now,
+            invitation_id=Subquery(
+                Invitation.objects.filter(
+                    campaign=campaign, contact_id=OuterRef("contact_id")
+                ).values("pk")[:1]
+            ),
+            **{
+                field: Subquery(ticket.values(field)[:1])
+                for field in ("client_id", "technician_id", "priority", "source")
+            },
+        )
         delivery.queue(RATINGS, campaign.pk)
-    return {"invited": len(invited), "skipped": len(skipped)}
+    return {"invited": len(invited), "skipped": sum(len(ids) for ids in skipped.values())}
