@@ -91,7 +91,7 @@ screenshots: $(STAMP)
 #   Celery tasks, signal receivers, template filters and tags);
 # - vulture_whitelist.py: the rest, by reason (dotted paths in the settings, settings
 #   names, model fields used only in queries, names only templates read).
-VULTURE_PATHS := core accounts organisation assessments surveys kpis insights demo msp_maturity
+VULTURE_PATHS := core accounts organisation assessments surveys kpis ratings insights demo msp_maturity
 VULTURE_HOOKS := Meta ordering constraints indexes abstract default_auto_field \
 	verbose_name verbose_name_plural *Config ready default_site authenticate \
 	list_display list_display_links list_filter list_select_related list_editable \

@@ -49,6 +49,7 @@ _.is_active  # organisation
 _.data_source, _.creates_contacts  # organisation: written as data_source_id, read by name
 _.acknowledged_by, _.uploaded_by, _.started_at, _.finished_at  # kpis
 _.token_prefix, _.last_used_at  # kpis
+_.send_after, _.skipped_because  # ratings.TicketRating: ORM lookups, list_display
 _.first_response_seconds, _.resolution_seconds, _.escalated_at  # kpis.Ticket
 # kpis rollups: counted and summed by name (kpis.rollups, kpis.metrics)
 _.from_client, _.from_monitoring, _.from_automation, _.from_self_service

@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from organisation.models import CSV_SOURCE_ID, Client, Contact, DataSource, Technician
 
-from . import bulk, requesters, rollups
+from . import bulk, requesters, rollups, transitions
 from .models import Ticket
 from .models.tickets import DERIVED_FIELDS, derived_values
 from .thresholds import check_thresholds
@@ -256,6 +256,8 @@ class TicketUpsert(Upsert):
     ):
         super().__init__(data_source_id)
         self.touched = rollups.Touched()
+        # Stored tickets this upsert took from open to resolved (kpis.transitions).
+        self.resolved: set[int] = set()
         self.check = check
         self.requesters: requesters.Requesters | None = None
         self.keep_unknown_requesters = keep_unknown_requesters
@@ -320,9 +322,11 @@ class TicketUpsert(Upsert):
 
     def write(self, changes) -> None:
         created = self.requesters.create()
-        for full, old, _named, _pk in changes:
+        for full, old, _named, pk in changes:
             if isinstance(full["requester_id"], requesters.NewContact):
                 full["requester_id"] = created[full["requester_id"]]
+            if transitions.became_resolved(old, full):
+                self.resolved.add(pk)
             # The old client and day of a changed ticket: their rollups change too.
             if old is not None:
                 self.touched.add(old["client_id"], old["opened_on"])
@@ -347,6 +351,8 @@ class TicketUpsert(Upsert):
 
     def finish(self) -> Written:
         self.written.client_ids = self.touched.client_ids
+        if self.resolved:
+            transitions.tickets_resolved.send(sender=Ticket, ticket_ids=sorted(self.resolved))
         if self.check:
             refresh_after(self.touched)
         else:

@@ -20,6 +20,11 @@ app.conf.beat_schedule = {
         "task": "surveys.tasks.dispatch_due",
         "schedule": crontab(minute="*/15"),
     },
+    "ratings-invite-due": {
+        # Ticket rating e-mails whose delay after the resolution has passed.
+        "task": "ratings.tasks.invite_due",
+        "schedule": crontab(minute="*/5"),
+    },
     "email-sweep": {
         # E-mails stored while the broker was down are sent from here, and a chunk left
         # "sending" by a killed worker is marked failed (core/delivery.py).

@@ -100,13 +100,15 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     # The floors, bottom up: the shared core; sign-in and the organisation; the subject
-    # apps; insights, which combine them; demo data (docs/architecture.md).
+    # apps; the ticket rating, which needs two of them; insights, which combine them; demo
+    # data (docs/architecture.md).
     "core",
     "accounts",
     "organisation",
     "assessments",
     "surveys",
     "kpis",
+    "ratings",
     "insights",
     "demo",
 ]

@@ -99,6 +99,19 @@ class SurveySettingsAdmin(SingletonAdmin):
             {"fields": ("technician_onboarding_enabled", "technician_onboarding_day")},
         ),
         (_("In-depth survey"), {"fields": ("in_depth_quarterly", "in_depth_day_of_quarter")}),
+        (
+            _("Ticket rating"),
+            {
+                "fields": (
+                    "rating_enabled",
+                    "rating_delay_minutes",
+                    "rating_faces",
+                    "rating_fatigue_days",
+                    "rating_open_days",
+                    "rating_automated_tickets",
+                )
+            },
+        ),
         (_("All surveys"), {"fields": ("open_days", "reminder_after_days", "max_reminders")}),
     )
 

@@ -13,7 +13,7 @@ from core.single_line import SingleLineFormField
 from organisation.consent import withheld_reasons
 from organisation.models import Client, Contact, Technician
 
-from .models import Metric, Question, Survey, SurveySettings
+from .models import Metric, Question, Survey, SurveyKind, SurveySettings
 from .publication import campaign_problems
 
 # The five pulse faces, worst to best; Unicode emoji render in Outlook and Gmail alike.
@@ -38,7 +38,7 @@ class ResponseForm(forms.Form):
         )
         for question in questions:
             if question.is_scale:
-                if question.metric == Metric.PULSE:
+                if question.metric in (Metric.PULSE, Metric.TICKET_RATING):
                     choices = [(str(v), FACES.get(v, str(v))) for v in question.scale()]
                 else:
                     choices = [(str(v), str(v)) for v in question.scale()]
@@ -78,7 +78,12 @@ def _default_close() -> datetime.date:
 
 
 class CampaignForm(OneTimeFormMixin, forms.Form):
-    survey = IdChoiceField(label=_("Survey"), queryset=Survey.objects.all(), empty_label=None)
+    # The ticket rating is sent per resolved ticket (ratings), never as a campaign by hand.
+    survey = IdChoiceField(
+        label=_("Survey"),
+        queryset=Survey.objects.exclude(kind=SurveyKind.TICKET_RATING),
+        empty_label=None,
+    )
     name = SingleLineFormField(label=_("Name"), max_length=200)
     # Recipients are ticked in searchable checkbox lists (surveys/_recipient_picker.html),
     # not Ctrl-clicked in multi-selects: one list per client with "all active contacts of

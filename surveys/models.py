@@ -36,10 +36,14 @@ class SurveyKind(models.TextChoices):
     TECHNICIAN_ONBOARDING = "technician_onboarding", _("Technician onboarding survey")
     PULSE = "pulse", _("Weekly pulse")
     IN_DEPTH = "in_depth", _("In-depth technician survey")
+    # One e-mail per resolved ticket, sent by the ratings app (never a manager's campaign).
+    TICKET_RATING = "ticket_rating", _("Ticket rating")
 
 
 # Surveys whose answers managers may only see as aggregates over enough respondents.
 AGGREGATE_ONLY_KINDS = (SurveyKind.TECHNICIAN_ONBOARDING, SurveyKind.IN_DEPTH)
+# Surveys sent to clients' contacts (addressed as "Sie"); the others go to technicians.
+CLIENT_KINDS = (SurveyKind.CLIENT_ONBOARDING, SurveyKind.TICKET_RATING)
 
 
 class Metric(models.TextChoices):
@@ -49,6 +53,7 @@ class Metric(models.TextChoices):
     CES = "ces", _("Customer effort (1-7)")
     PULSE = "pulse", _("Pulse (1-5)")
     JOB_SATISFACTION = "job_satisfaction", _("Overall job satisfaction (0-10)")
+    TICKET_RATING = "ticket_rating", _("Ticket rating (faces, 1-5)")
 
 
 class Survey(Bilingual):
@@ -74,7 +79,7 @@ class Survey(Bilingual):
 
     @property
     def for_clients(self) -> bool:
-        return self.kind == SurveyKind.CLIENT_ONBOARDING
+        return self.kind in CLIENT_KINDS
 
     @property
     def aggregate_only(self) -> bool:
@@ -242,6 +247,37 @@ class SurveySettings(SingletonModel):
     )
     max_reminders = models.PositiveSmallIntegerField(
         _("reminders"), default=2, validators=[MaxValueValidator(2)]
+    )
+    # The ticket rating (ratings app): one e-mail per resolved ticket, never reminded.
+    rating_enabled = models.BooleanField(
+        _("send a rating e-mail for resolved tickets"), default=True
+    )
+    rating_delay_minutes = models.PositiveSmallIntegerField(
+        _("rating e-mail after (minutes)"),
+        default=60,
+        validators=[MaxValueValidator(7 * 24 * 60)],
+        help_text=_("Time between a ticket's resolution and its rating e-mail."),
+    )
+    rating_faces = models.PositiveSmallIntegerField(
+        _("faces in the rating e-mail"),
+        choices=[(3, _("3 faces (good, neutral, bad)")), (5, _("5 faces"))],
+        default=3,
+    )
+    rating_fatigue_days = models.PositiveSmallIntegerField(
+        _("at most one rating e-mail per contact within (days)"),
+        default=7,
+        # At least one day: the ticket rating campaigns are daily, one invitation per
+        # contact each (surveys.models.Invitation's constraint backs the rule up).
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+    )
+    rating_open_days = models.PositiveSmallIntegerField(
+        _("a rating can be changed for (days)"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    rating_automated_tickets = models.BooleanField(
+        _("ask for ratings of monitoring, automation and auto-remediated tickets"),
+        default=False,
     )
 
     class Meta:
@@ -698,3 +734,31 @@ class PublishedComment(models.Model):
 
     def __str__(self):
         return gettext("comment #%(position)s") % {"position": self.position}
+
+
+class FaceOpening(models.Model):
+    """A face link of an e-mail opened in a browser (a GET of the survey page with
+    ``?face=``), kept so that the one click can tell a person from a mail scanner
+    (surveys.one_click): several faces of one e-mail opened within two minutes record
+    nothing. ``used_at``: the page's one POST came (a replay finds it set);
+    ``recorded_at`` with ``previous``: it stored the face, and what was stored before."""
+
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="face_openings"
+    )
+    value = models.SmallIntegerField()
+    opened_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    previous = models.SmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("face link opened")
+        verbose_name_plural = _("face links opened")
+        indexes = [
+            # one_click: the openings of one invitation within two minutes.
+            models.Index(fields=["invitation", "opened_at"], name="face_opening_recent"),
+        ]
+
+    def __str__(self):
+        return f"invitation #{self.invitation_id} · {self.value} · {self.opened_at:%H:%M:%S}"

@@ -1,4 +1,4 @@
-"""The four surveys and their questions, and the survey settings, as reference data.
+"""The surveys and their questions, and the survey settings, as reference data.
 
 Created by ``post_migrate`` where missing. Managers may edit texts in the admin
 afterwards; only what is missing is created, so an edited text is never overwritten.
@@ -211,6 +211,40 @@ SURVEYS = [
                 "comment",
                 "Möchtest du noch etwas dazu sagen? (freiwillig)",
                 "Anything you would like to add? (optional)",
+            ),
+        ],
+    },
+    {
+        "kind": "ticket_rating",
+        "title_de": "Wie zufrieden waren Sie mit unserer Hilfe?",
+        "title_en": "How satisfied were you with our help?",
+        "intro_de": "Ein Klick auf ein Gesicht genügt.",
+        "intro_en": "One click on a face is enough.",
+        "questions": [
+            # Always stored on 1..5: with three faces bad, neutral and good are 1, 3, 5, so
+            # one rule (4 or 5 is positive) counts both (ratings.metrics).
+            scale(
+                "rating",
+                "Wie zufrieden waren Sie mit der Bearbeitung Ihres Tickets?",
+                "How satisfied were you with how your ticket was handled?",
+                1,
+                5,
+                labels=("unzufrieden", "dissatisfied", "sehr zufrieden", "very satisfied"),
+                metric="ticket_rating",
+            ),
+            text(
+                "comment",
+                "Möchten Sie uns noch etwas mitteilen? (freiwillig)",
+                "Anything you would like to tell us? (optional)",
+            ),
+            scale(
+                "may_contact",
+                "Dürfen wir Sie dazu kontaktieren?",
+                "May we contact you about it?",
+                0,
+                1,
+                labels=("nein", "no", "ja", "yes"),
+                required=False,
             ),
         ],
     },

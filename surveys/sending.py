@@ -21,7 +21,15 @@ from organisation.models import Brand
 
 from .forms import FACES
 from .metrics import minimum_respondents
-from .models import Campaign, Invitation, InvitationStatus, InvitationToken, Metric, Reminder
+from .models import (
+    Campaign,
+    Invitation,
+    InvitationStatus,
+    InvitationToken,
+    Metric,
+    Reminder,
+    SurveyKind,
+)
 from .tokens import issue_tokens
 
 
@@ -48,10 +56,7 @@ def build_message(
 ):
     """The e-mail (plain text + HTML) with the personal link, in the active language
     (core.delivery activates the recipient's). ``question``: the survey's pulse question
-    from pulse_question(), read once per batch. An e-mail to a client comes from the
-    MSP's brand (``brand``, read once per batch): its sender, reply-to, logo, colour and
-    footer; a technician's keeps the product's sender. ``footer``: a client e-mail's
-    objection notice, unsubscribe link and headers (organisation.consent)."""
+    from pulse_question(), read once per batch. ``brand`` and ``footer``: see compose_for."""
     campaign = invitation.campaign
     survey = campaign.survey
     faces = []
@@ -62,8 +67,45 @@ def build_message(
             for v, e in FACES.items()
         ]
     title = survey.title()
+    return compose_for(
+        invitation,
+        token,
+        brand=brand,
+        footer=footer,
+        subject=_("Reminder: %(title)s") % {"title": title} if reminder else title,
+        template="surveys/email/invitation",
+        context={
+            "survey_title": title,
+            "intro": survey.intro(),
+            "faces": faces,
+            "question_text": question.text() if question else "",
+            "is_pulse": survey.is_pulse,
+            "anonymous": survey.aggregate_only,
+            "minimum": minimum_respondents(),
+            "reminder": reminder,
+        },
+    )
+
+
+def compose_for(
+    invitation: Invitation,
+    token: str,
+    *,
+    subject: str,
+    template: str,
+    context: dict,
+    brand: Brand | None = None,
+    footer: ClientFooter | None = None,
+):
+    """Every survey e-mail to one invitee (the invitation, a reminder, the ticket rating):
+    what they share added to ``context``, composed by core.mail.compose. An e-mail to a
+    client comes from the MSP's brand (``brand``, read once per batch, else now): its
+    sender, reply-to, logo, colour and footer; a technician's keeps the product's sender.
+    ``footer``: a client e-mail's objection notice, unsubscribe link and headers
+    (organisation.consent)."""
+    campaign = invitation.campaign
     sender = {}
-    if survey.for_clients:
+    if campaign.survey.for_clients:
         brand = brand or Brand.current()
         sender = {"from_email": brand.from_email(), "reply_to": brand.reply_to_list()}
     else:
@@ -72,26 +114,19 @@ def build_message(
         to=invitation.email,
         **sender,
         headers=footer.headers if footer else None,
-        subject=_("Reminder: %(title)s") % {"title": title} if reminder else title,
-        template="surveys/email/invitation",
+        subject=subject,
+        template=template,
         context={
             "invitation": invitation,
             "name": invitation.recipient_name,
-            "survey_title": title,
-            "intro": survey.intro(),
             "url": survey_url(token),
-            "faces": faces,
-            "question_text": question.text() if question else "",
-            "for_clients": survey.for_clients,
-            "is_pulse": survey.is_pulse,
-            "anonymous": survey.aggregate_only,
-            "minimum": minimum_respondents(),
+            "for_clients": campaign.survey.for_clients,
             "closes_at": campaign.closes_at,
-            "reminder": reminder,
             "site_url": settings.SITE_URL,
             "brand": brand,
             "colours": brand.colours() if brand else None,
             "consent": footer,
+            **context,
         },
     )
 
@@ -105,6 +140,10 @@ class InvitationEmail(ClientMail):
     batch_field = "campaign"
     related = ("contact", "technician")
     reminder = False
+
+    def rows(self):
+        # The ticket rating's invitations have their own e-mail (ratings.sending).
+        return super().rows().exclude(campaign__survey__kind=SurveyKind.TICKET_RATING)
 
     def invitation(self, row) -> Invitation:
         return row
@@ -193,3 +232,11 @@ class ReminderEmail(InvitationEmail):
 
 INVITATIONS = delivery.register(InvitationEmail()).name
 REMINDERS = delivery.register(ReminderEmail()).name
+# {survey kind: the delivery kind sending its invitations} where it is not INVITATIONS,
+# registered by the app on a higher floor that builds that e-mail (ratings).
+INVITATION_KINDS: dict[str, str] = {}
+
+
+def invitation_kind(survey_kind: str) -> str:
+    """The name of the delivery kind that sends a survey's invitations."""
+    return INVITATION_KINDS.get(survey_kind, INVITATIONS)

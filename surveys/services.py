@@ -30,7 +30,7 @@ from .models import (
     SurveyKind,
     SurveySettings,
 )
-from .sending import INVITATIONS, REMINDERS
+from .sending import REMINDERS, invitation_kind
 
 logger = logging.getLogger("surveys.campaigns")
 
@@ -84,7 +84,7 @@ def store_campaign(campaign: Campaign, recipients: Iterable[Contact | Technician
         campaign.save()
         invitations = add_invitations(campaign, recipients)
         if starts_now:
-            delivery.queue(INVITATIONS, campaign.pk)
+            delivery.queue(invitation_kind(campaign.survey.kind), campaign.pk)
     logger.info(
         "survey.campaign_created campaign=%s survey=%s invitations=%s starts_now=%s",
         campaign.pk,
@@ -143,14 +143,14 @@ def start_due_campaigns(now: datetime.datetime | None = None) -> list[int]:
     """Open scheduled campaigns whose time has come; returns their ids."""
     now = now or timezone.now()
     started = []
-    for campaign_id in Campaign.objects.filter(
+    for campaign_id, kind in Campaign.objects.filter(
         status=Campaign.Status.SCHEDULED, send_at__lte=now
-    ).values_list("pk", flat=True):
+    ).values_list("pk", "survey__kind"):
         # Conditional update: two dispatchers never both start (and queue) one campaign.
         if Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SCHEDULED).update(
             status=Campaign.Status.OPEN, started_at=now
         ):
-            delivery.queue(INVITATIONS, campaign_id)
+            delivery.queue(invitation_kind(kind), campaign_id)
             started.append(campaign_id)
     return started
 
@@ -175,7 +175,8 @@ def requeue_failed(campaign: Campaign) -> int:
     manager's "send again"); returns how many."""
     if campaign.status != Campaign.Status.OPEN:
         return 0
-    return sum(delivery.requeue_failed(kind, campaign.pk) for kind in (INVITATIONS, REMINDERS))
+    kinds = (invitation_kind(campaign.survey.kind), REMINDERS)
+    return sum(delivery.requeue_failed(kind, campaign.pk) for kind in kinds)
 
 
 def questions_of(survey: Survey) -> list[Question]:
@@ -279,6 +280,16 @@ def save_response(
         not created,
     )
     return response
+
+
+def withdraw_response(invitation: Invitation) -> None:
+    """Remove an invitation's answers as if never given (a one click that turned out to be
+    a mail scanner's, surveys.one_click): the invitation is "sent" again."""
+    with transaction.atomic():
+        Response.objects.filter(invitation=invitation).delete()
+        Invitation.objects.filter(pk=invitation.pk).update(
+            status=InvitationStatus.SENT, answered_at=None
+        )
 
 
 def current_values(invitation: Invitation) -> dict[str, int | str]:

@@ -7,7 +7,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import publication, services
+from . import one_click, publication, services
 
 logger = logging.getLogger("surveys.tasks")
 
@@ -23,6 +23,7 @@ def dispatch_due() -> dict:
     started = services.start_due_campaigns(now)
     created = services.dispatch_schedules(now)
     reminders = services.queue_due_reminders(now)
+    one_click.forget_old_openings(now)
     logger.info(
         "survey.dispatch started=%s closed=%s created=%s reminders=%s quarters=%s min_aggregate=%s",
         len(started),

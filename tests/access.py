@@ -50,6 +50,7 @@ MATRIX_MODULES = [
     "tests.surveys.access_matrix",
     "tests.kpis.access_matrix",
     "tests.organisation.access_matrix",
+    "tests.ratings.access_matrix",
 ]
 
 

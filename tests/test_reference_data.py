@@ -1,4 +1,4 @@
-"""Reference data (role groups, the four surveys, questionnaire version 1, SLA targets)
+"""Reference data (role groups, the five surveys, questionnaire version 1, SLA targets)
 comes from post_migrate handlers: created on migrate, restored by a flush, never
 duplicated and never overwriting what a manager edited."""
 
@@ -25,7 +25,7 @@ def _counts():
 
 EXPECTED = {
     "groups": 2,
-    "surveys": 4,
+    "surveys": 5,
     "settings": 1,
     "questionnaires": 1,
     "statements": 20,

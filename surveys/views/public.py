@@ -1,7 +1,8 @@
 """The survey page behind the personal link: no login, the token is the key.
 
-Opening the page never records anything (mail scanners follow links; HEAD and GET are
-read-only). Only a POST stores or changes the answer.
+Opening the page never records an answer (mail scanners follow links; HEAD and GET are
+read-only). Only a POST stores or changes the answer. A face link (``?face=``) records
+the opening and the page POSTs the face by its own script (surveys.one_click).
 """
 
 from django.conf import settings
@@ -13,9 +14,10 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from ..forms import ResponseForm, field_name
+from ..forms import FACES, ResponseForm, field_name
 from ..metrics import minimum_respondents
-from ..models import Invitation, Metric
+from ..models import Invitation
+from ..one_click import ClickRefused, face_question, nonce_for, open_face, record_click
 from ..services import CampaignClosed, current_values, questions_of, save_response
 from ..tokens import InvalidToken, invitation_for_token
 
@@ -89,19 +91,17 @@ def link_problem(
     )
 
 
-def _preselected_face(request, questions) -> dict:
-    face = request.GET.get("face", "")
-    pulse = next((q for q in questions if q.metric == Metric.PULSE), None)
+def _face(data, questions) -> int | None:
+    """The face value ``data`` names for the survey's face question, if it is one."""
+    face = data.get("face", "")
+    question = face_question(questions)
     # ASCII digits only: "²".isdigit() is true but int("²") fails.
-    if (
-        pulse
-        and face.isascii()
-        and face.isdigit()
-        and len(face) <= 2
-        and int(face) in pulse.scale()
-    ):
-        return {field_name(pulse): str(int(face))}
-    return {}
+    digits = face.isascii() and face.isdigit() and len(face) <= 2
+    return int(face) if question and digits and int(face) in question.scale() else None
+
+
+# The status of a page whose one click recorded nothing.
+REFUSED_STATUS = {"invalid": 400, "expired": 400, "used": 409, "ambiguous": 409}
 
 
 def answer_page(
@@ -123,7 +123,22 @@ def answer_page(
         if not campaign.is_open_for_answers():
             return link_problem(request, "closed", language, not survey.for_clients)
         questions = questions_of(survey)
-        if request.method == "POST":
+        one_click, refused, status = None, None, 200
+        face = _face(request.POST if request.method == "POST" else request.GET, questions)
+        if request.method == "POST" and "one_click" in request.POST:
+            try:
+                if face is None:
+                    raise ClickRefused("invalid")
+                record_click(invitation, request.POST["one_click"], face, questions)
+            except ClickRefused as problem:
+                refused, status = problem.reason, REFUSED_STATUS[problem.reason]
+            except CampaignClosed:
+                return link_problem(request, "closed", language, not survey.for_clients)
+            else:
+                # The same page again, showing the face stored and the other questions.
+                done = redirect(f"{request.path}?recorded=1&lang={language}")
+                return private_headers(done) if token_page else done
+        if request.method == "POST" and refused is None:
             form = ResponseForm(request.POST, questions=questions, informal=not survey.for_clients)
             if form.is_valid():
                 try:
@@ -135,17 +150,24 @@ def answer_page(
                 done = redirect(thanks_url)
                 return private_headers(done) if token_page else done
             status = 400
-        else:
+        elif refused is None and face is not None and request.method == "GET" and token_page:
+            opening, ambiguous = open_face(invitation, face, face_question(questions))
+            if ambiguous:
+                refused, status = "ambiguous", 409
+            else:
+                one_click = {"nonce": nonce_for(opening), "value": face, "emoji": FACES.get(face)}
+        if request.method != "POST" or refused is not None:
             # An anonymous survey never shows what was answered: whoever holds a link
             # (a forwarded e-mail, a second link sent to a changed address) must not read
             # one person's answers. Sending again replaces them.
             stored = {} if survey.aggregate_only else current_values(invitation)
             initial = {field_name(q): stored[q.key] for q in questions if q.key in stored}
-            initial.update(_preselected_face(request, questions))
+            if face is not None and not token_page and refused is None:
+                initial[field_name(face_question(questions))] = str(face)
             form = ResponseForm(
                 initial=initial, questions=questions, informal=not survey.for_clients
             )
-            status = 200
+        question = face_question(questions)
         context = {
             "invitation": invitation,
             "survey": survey,
@@ -153,9 +175,14 @@ def answer_page(
             "survey_title": survey.title(),
             "intro": survey.intro(),
             "form": form,
-            "rows": form.rows(),
             "action": action,
-            "already_answered": invitation.status == Invitation.Status.ANSWERED,
+            "already_answered": invitation.status == Invitation.Status.ANSWERED
+            and not request.GET.get("recorded"),
+            "recorded": bool(request.GET.get("recorded")) and not refused,
+            "one_click": one_click,
+            "refused": refused,
+            "face_question": question,
+            "rows": _shown_rows(form, question, bool(one_click)),
             "is_pulse": survey.is_pulse,
             "for_clients": survey.for_clients,
             "anonymous": survey.aggregate_only,
@@ -167,6 +194,19 @@ def answer_page(
         html = render_to_string("surveys/respond.html", context, request=request)
     response = HttpResponse(html, status=status, headers=_spoken(language))
     return private_headers(response) if token_page else response
+
+
+def _shown_rows(form, question, face_only) -> list:
+    """The form's rows: a one-click page shows none; "may we contact you?" is asked only
+    after a rating that was not positive."""
+    if face_only:
+        return []
+    rows = form.rows()
+    if question is not None and question.metric == "ticket_rating":
+        rating = form.initial.get(field_name(question)) or form.data.get(field_name(question))
+        if not (str(rating).isdigit() and int(rating) <= 3):
+            rows = [(q, field) for q, field in rows if q.key != "may_contact"]
+    return rows
 
 
 # No CSRF check here: the signed token in the URL is the only credential (no cookie or

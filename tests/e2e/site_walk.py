@@ -27,6 +27,9 @@ class Page:
     name: str  # the URL name, or a name for a page that has none of its own
     url: str  # path and query
     status: int = 200  # an error page is checked too
+    # Where the page's own script takes the browser (a face link records its face at once
+    # and lands on the page with the comment, surveys.one_click); empty: it stays.
+    lands_on: str = ""
 
 
 # A visitor's self-assessment result has no address of its own to open: the walk submits
@@ -77,7 +80,7 @@ def _extra_public_pages(cast) -> list[Page]:
         status="sent",
     )
     face_url = reverse("surveys:respond", kwargs={"token": link_token(pulse)}) + "?face=4"
-    return [Page("surveys:respond-pulse-face", face_url)]
+    return [Page("surveys:respond-pulse-face", face_url, lands_on="recorded=1")]
 
 
 def walk(cast) -> dict[str, list[Page]]:
@@ -146,7 +149,9 @@ def visit(page, site: DemoSite, target: Page) -> str:
             raise
         if "text/html" not in (response.headers.get("content-type") or ""):
             return "skip"
-        if response.status != target.status or not page.url.endswith(target.url):
+        if target.lands_on:
+            page.wait_for_url(f"**{target.lands_on}**")
+        elif response.status != target.status or not page.url.endswith(target.url):
             return f"expected {target.status} at {target.url}, got {response.status} at {page.url}"
     page.wait_for_function(
         "[...document.querySelectorAll('[data-chart-spec]')]"

@@ -175,22 +175,25 @@ def test_answers_for_another_surveys_questions_are_ignored(
     assert Response.objects.count() == 1
 
 
-def test_the_pulse_face_is_preselected_and_only_stored_on_post(client, pulse_campaign, technician):
+def test_a_pulse_face_link_shows_the_one_click_form_and_stores_nothing_on_get(
+    client, pulse_campaign, technician
+):
     links = links_in(message_to(technician.email))
     page = client.get(links[1])  # face 2
     html = page.content.decode()
     assert page.status_code == 200
-    assert 'name="q_week" id="id_q_week_1" value="2" autocomplete="off" checked' in html
+    assert "data-one-click" in html and 'name="face" value="2"' in html
+    assert "js/one_click.js" in html
     assert Response.objects.count() == 0
-    client.post(links[1], {"q_week": "2", "q_comment": ""})
-    assert Answer.objects.get().value == 2
+    client.head(links[1])
+    assert Response.objects.count() == 0
 
 
 @pytest.mark.parametrize("face", ["0", "9", "abc", ""])
 def test_a_bad_face_preselects_nothing(client, pulse_campaign, technician, face):
     path = token_path_for(technician.email)
     html = client.get(f"{path}?face={face}").content.decode()
-    assert " checked" not in html
+    assert " checked" not in html and "data-one-click" not in html
 
 
 def test_technician_pages_say_du_and_client_pages_say_sie(

@@ -10,13 +10,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from demo import assessments, kpis, surveys
+from demo import assessments, kpis, ratings, surveys
 from demo.brand import seed_brand
 from demo.organisation import DEMO_PASSWORD, seed_organisation
 
 # Each subject's history: ``seed(org, rng, today, stdout)``, in this order because KPIs
-# refer to surveys and surveys to the organisation.
-SEEDERS = [assessments.seed, surveys.seed, kpis.seed]
+# refer to surveys and surveys to the organisation, and ticket ratings to tickets.
+SEEDERS = [assessments.seed, surveys.seed, kpis.seed, ratings.seed]
 
 
 class Command(BaseCommand):

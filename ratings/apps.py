@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RatingsConfig(AppConfig):
+    """The rating of each resolved ticket: it needs the tickets (kpis) and the surveys'
+    machinery (surveys), two subject apps that must not know each other, so it sits on
+    its own floor above them and hears of resolved tickets through the signal kpis
+    defines (kpis.transitions), as insights answers the assessment's evidence."""
+
+    name = "ratings"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = _("Ticket ratings")
+
+    def ready(self):
+        from kpis.transitions import tickets_resolved
+
+        from . import sending  # noqa: F401 - registers the rating e-mail
+        from .services import schedule_ratings
+
+        tickets_resolved.connect(
+            lambda sender, ticket_ids, **kwargs: schedule_ratings(ticket_ids),
+            dispatch_uid="ratings.schedule",
+            weak=False,
+        )
