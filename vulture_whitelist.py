@@ -66,6 +66,7 @@ _.proof  # accounts.forms: a form field, read from cleaned_data
 _.ENGLISH, _.TICKETS, _.CONTACTS
 _.MDY, _.YMD, _.POINT  # kpis.models.ColumnMapping's date order and decimal separator
 _.MONDAY, _.TUESDAY, _.WEDNESDAY, _.THURSDAY, _.SATURDAY, _.SUNDAY
+_.MEMBER, _.BEARER  # integrations.models.Entity, HaloAuth
 
 # --- Read only in templates ------------------------------------------------------------
 _.sections  # assessments/form.html
@@ -79,9 +80,21 @@ _.example  # kpis/mappings.html (a ready-made mapping's example file)
 _.state_label  # surveys/my_surveys.html (an invitation's state, closed or not)
 _.ended, _.unclosed  # surveys/results_aggregate.html
 _.form_method  # crispy-forms' FormHelper
+_.form_tag  # crispy-forms' FormHelper (integrations' forms sit in the page's own <form>)
+_.auth_url, _.connected_at, _.last_event_at, _.last_sync_at, _.last_sync_ok  # integrations
+_.last_error, _.last_error_at  # integrations/list.html, edit.html (the check writes them)
+_.counted  # integrations.forms.SettingsForm: a form field, read from cleaned_data
+
+# --- Written and read by the PSA pull (integrations.clients, issue 14) ------------------
+# The mappings' rules and the sync state the pull keeps; the pull is built on its own
+# branch beside this one. Tests call the rules (tests/integrations/test_mappings.py).
+_.priority_for, _.is_escalated, _.is_proactive, _.is_closed
+_.PullCursor, _.modified_since, _.last_id, _.next_page, _.completed_at, _.registered_hooks
+_.received_at, _.processed_at, _.marked_at  # integrations.models.Event, DirtyRecord
 
 # --- Called by the standard library or other libraries ---------------------------------
 _.readable, _.seekable, _.readinto  # io.RawIOBase (kpis.import_jobs.StoredFile)
+_.redirect_request  # urllib's HTTPRedirectHandler (integrations.callback_keys)
 _.msg  # logging.LogRecord, rewritten by core.log_redaction
 _._rollup_old  # kpis.signals: set before a client's save, popped from __dict__ after it
 # Arguments that framework signatures require.

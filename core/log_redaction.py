@@ -1,6 +1,7 @@
-"""Keep personal survey tokens out of every log line.
+"""Keep personal survey tokens and PSA event addresses out of every log line.
 
-A survey link (/surveys/r/<token>/) is a credential. Django logs the path of a request
+A survey link (/surveys/r/<token>/) is a credential, and so is the address a PSA posts
+its live events to (/integrations/events/<token>/). Django logs the path of a request
 that fails with a 500 ("Internal Server Error: /surveys/r/..."), and gunicorn's access log
 writes every request line; both go through ``redact`` (settings.LOGGING and
 core/gunicorn_logging.py)."""
@@ -8,12 +9,13 @@ core/gunicorn_logging.py)."""
 import logging
 import re
 
-TOKEN_IN_PATH = re.compile(r"(/surveys/r/)[^/\s?#\"']+")
+TOKEN_IN_PATH = re.compile(r"(/surveys/r/|/integrations/events/)[^/\s?#\"']+")
 REDACTED = r"\1[redacted]"
 
 
 def redact(text: str) -> str:
-    """``text`` with the token of any survey link replaced by "[redacted]"."""
+    """``text`` with the token of any survey link or event address replaced by
+    "[redacted]"."""
     return TOKEN_IN_PATH.sub(REDACTED, text)
 
 

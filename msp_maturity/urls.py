@@ -13,6 +13,7 @@ urlpatterns = [
     # subjects (insights) share one address space, as they always have.
     path("kpis/", include("insights.urls")),
     path("kpis/", include("kpis.urls")),
+    path("integrations/", include("integrations.urls")),
 ]
 
 # Styled error pages (templates/403.html, 404.html, 500.html, 503.html); a database that

@@ -48,6 +48,7 @@ MATRIX_MODULES = [
     "tests.assessments.access_matrix",
     "tests.surveys.access_matrix",
     "tests.kpis.access_matrix",
+    "tests.integrations.access_matrix",
 ]
 
 
