@@ -28,7 +28,7 @@ AT_CREDENTIALS = {
 HALO_CREDENTIALS = {
     "client_id": "halo-client-id-EFGH",
     "client_secret": "halo-client-secret-IJKL",
-    "tenant": "nordlicht",
+    "tenant": "TenantNord42",
     "scope": "all",
 }
 
