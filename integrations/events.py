@@ -214,6 +214,8 @@ def receive(integration: Integration, body: bytes, headers) -> Outcome:
     verify, describe = VENDORS[integration.kind]
     try:
         payload = _payload(body)
+        if not integration.secrets_readable():
+            raise Refused(503, "secrets unreadable: check INTEGRATIONS_ENCRYPTION_KEYS")
         verify(integration, body, headers, payload)
         described = describe(payload, body)
     except Refused as exc:

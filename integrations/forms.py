@@ -101,7 +101,7 @@ class CredentialsForm(forms.Form):
     def __init__(self, *args, integration: Integration, **kwargs):
         super().__init__(*args, **kwargs)
         self.integration = integration
-        stored = integration.secrets
+        stored = integration.secrets if integration.secrets_readable() else {}
         for credential in integration.info.credentials:
             self.fields[credential.key] = credential_field(
                 credential, required=False, hint=crypto.last_four(stored.get(credential.key, ""))
@@ -112,7 +112,7 @@ class CredentialsForm(forms.Form):
     def save(self) -> list[str]:
         """Store what was typed; returns the labels of the credentials that changed."""
         changed = self.integration.replace_credentials(self.cleaned_data)
-        self.integration.save(update_fields=["secrets_encrypted"])
+        self.integration.save(update_fields=["secrets_encrypted", "event_token_hash"])
         labels = {c.key: str(c.label) for c in self.integration.info.credentials}
         return [labels[key] for key in changed]
 

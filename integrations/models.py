@@ -143,6 +143,12 @@ class Integration(models.Model):
                 self.data_source = DataSource.objects.create(
                     name=self.name, kind=DataSource.Kind.PSA
                 )
+            elif "name" in kwargs.get("update_fields", ["name"]) and (
+                self.data_source.name != self.name
+            ):
+                # Its source is named after it (the import and mapping pages show it).
+                self.data_source.name = self.name
+                self.data_source.save(update_fields=["name"])
             if not self.event_token_hash:
                 self.new_event_secrets()
             super().save(*args, **kwargs)
@@ -162,6 +168,15 @@ class Integration(models.Model):
         dict: a cached property, dropped by set_secrets)."""
         return crypto.decrypt(self.secrets_encrypted)
 
+    def secrets_readable(self) -> bool:
+        """Whether a configured key opens the stored secrets (not after a key was
+        dropped before `rotate_integration_keys` ran)."""
+        try:
+            self.secrets  # noqa: B018 - decrypts once, cached
+        except crypto.SecretsUnreadable:
+            return False
+        return True
+
     def set_secrets(self, values: dict[str, str]) -> None:
         self.secrets_encrypted = crypto.encrypt({k: v for k, v in values.items() if v})
         self.__dict__.pop("secrets", None)
@@ -172,8 +187,9 @@ class Integration(models.Model):
         return {c.key: stored.get(c.key, "") for c in self.info.credentials}
 
     def credential_hints(self) -> list[tuple[str, str]]:
-        """(label, last four characters) of each credential, for pages."""
-        stored = self.secrets
+        """(label, last four characters) of each credential, for pages ("" for each
+        when the secrets are unreadable)."""
+        stored = self.secrets if self.secrets_readable() else {}
         return [
             (str(c.label), crypto.last_four(stored.get(c.key, ""))) for c in self.info.credentials
         ]
@@ -181,7 +197,9 @@ class Integration(models.Model):
     def replace_credentials(self, values: dict[str, str]) -> list[str]:
         """Store the credentials given; a blank value keeps the stored one. Returns the
         keys that changed (not saved)."""
-        stored = dict(self.secrets)
+        readable = self.secrets_readable()
+        # Unreadable secrets are replaced as a whole, event secrets included.
+        stored = dict(self.secrets) if readable else {}
         changed = []
         for credential in self.info.credentials:
             value = (values.get(credential.key) or "").strip()
@@ -189,6 +207,8 @@ class Integration(models.Model):
                 stored[credential.key] = value
                 changed.append(credential.key)
         self.set_secrets(stored)
+        if not readable:
+            self.new_event_secrets()
         return changed
 
     def new_event_secrets(self) -> None:

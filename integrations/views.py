@@ -80,6 +80,12 @@ def integration_edit(request, pk: int):
         form.save()
         messages.success(request, _("The connection's settings were saved."))
         return redirect(integration)
+    if not integration.secrets_readable():
+        return render(
+            request,
+            "integrations/edit.html",
+            {"form": form, "integration": integration, "unreadable": True},
+        )
     halo = None
     if integration.kind == Kind.HALOPSA:
         secrets = integration.secrets

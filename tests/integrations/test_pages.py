@@ -128,6 +128,7 @@ def test_the_settings_store_the_mappings_as_lists(signed_in, connectwise):
         ["2"],
     )
     assert integration.closed_statuses == ["Closed", "Resolved*"]
+    assert integration.data_source.name == "ConnectWise EU"  # the source follows the name
     assert integration.credentials() == CW_CREDENTIALS  # untouched by the settings form
     page = signed_in.get(integration.get_absolute_url()).content.decode()
     assert "Priority 1* | Emergency" in page
@@ -214,3 +215,25 @@ def test_the_back_office_never_shows_a_credential(client, connectwise):
         if len(value) >= 8:
             assert value not in page
     assert connectwise.secrets_encrypted not in page
+
+
+def test_after_a_key_was_dropped_too_early_the_page_explains_and_new_credentials_mend_it(
+    signed_in, autotask, settings, client
+):
+    from cryptography.fernet import Fernet
+
+    old_url = reverse("integrations:event", kwargs={"token": autotask.secrets["event_token"]})
+    settings.INTEGRATIONS_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    page = signed_in.get(autotask.get_absolute_url())
+    assert page.status_code == 200
+    assert 'data-testid="unreadable"' in page.content.decode()
+    event = client.post(old_url, b"{}", content_type="application/json")
+    assert event.status_code == 503
+    response = signed_in.post(
+        reverse("integrations:credentials", kwargs={"pk": autotask.pk}), AT_CREDENTIALS
+    )
+    assert response.status_code == 302
+    mended = Integration.objects.get(pk=autotask.pk)
+    assert mended.credentials() == AT_CREDENTIALS
+    assert mended.secrets["event_token"] not in old_url  # new event secrets: register again
+    assert client.post(old_url, b"{}", content_type="application/json").status_code == 404
