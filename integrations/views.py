@@ -182,6 +182,9 @@ def integration_check(request, pk: int):
             request, _("The PSA did not accept the connection: %(error)s") % {"error": exc}
         )
     else:
+        if integration.last_error:
+            integration.last_error = ""
+            integration.save(update_fields=["last_error"])
         messages.success(request, _("The PSA accepted the connection."))
     return redirect(integration)
 

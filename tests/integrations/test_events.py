@@ -309,3 +309,18 @@ def test_log_lines_never_carry_an_event_address_token():
 
     line = '"POST /integrations/events/Zq3-secret_token/ HTTP/1.1" 200'
     assert redact(line) == '"POST /integrations/events/[redacted]/ HTTP/1.1" 200'
+
+
+def test_a_failing_event_keeps_its_error_and_waits_for_the_sweep(connectwise, monkeypatch):
+    event = Event.objects.create(
+        integration=connectwise, dedupe_key="k", entity="ticket", external_id="1", action="updated"
+    )
+
+    def broken(event):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(tasks, "apply_event", broken)
+    assert tasks.process_event(event.pk) == "failed"
+    event.refresh_from_db()
+    assert (event.processed_at, event.attempts) == (None, 1)
+    assert "database went away" in event.error

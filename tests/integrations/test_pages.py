@@ -237,3 +237,38 @@ def test_after_a_key_was_dropped_too_early_the_page_explains_and_new_credentials
     assert mended.credentials() == AT_CREDENTIALS
     assert mended.secrets["event_token"] not in old_url  # new event secrets: register again
     assert client.post(old_url, b"{}", content_type="application/json").status_code == 404
+
+
+class _FakeClients:
+    """Stands in for integrations.clients (built on its own branch)."""
+
+    def __init__(self, error=None):
+        self.error = error
+
+    def for_integration(self, integration):
+        fake = self
+
+        class Client:
+            def check(self):
+                if fake.error:
+                    raise fake.error
+
+        return Client()
+
+
+def test_a_failed_connection_test_shows_and_keeps_the_psas_message(
+    signed_in, connectwise, monkeypatch
+):
+    import sys
+
+    monkeypatch.setitem(
+        sys.modules, "integrations.clients", _FakeClients(RuntimeError("401: Bad API keys"))
+    )
+    url = reverse("integrations:check", kwargs={"pk": connectwise.pk})
+    response = signed_in.post(url, follow=True)
+    assert "401: Bad API keys" in response.content.decode()
+    assert Integration.objects.get(pk=connectwise.pk).last_error == "401: Bad API keys"
+    monkeypatch.setitem(sys.modules, "integrations.clients", _FakeClients())
+    response = signed_in.post(url, follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
+    assert Integration.objects.get(pk=connectwise.pk).last_error == ""
