@@ -1,5 +1,5 @@
-"""The system check behind `manage.py check --deploy` and every management command: the
-encryption keys of the PSA credentials are present and well-formed."""
+"""System checks of the PSA credentials' encryption keys: present and well-formed (every
+management command), and not the development key (`manage.py check --deploy`)."""
 
 from django.conf import settings
 from django.core import checks
@@ -23,11 +23,17 @@ def encryption_keys(**kwargs):
                 id="integrations.E002",
             )
         )
-    if settings.DEV_INTEGRATIONS_ENCRYPTION_KEY in keys and not settings.DEBUG:
-        problems.append(
+    return problems
+
+
+# Only with --deploy: tests run management commands with DEBUG off and the development key.
+@checks.register(checks.Tags.security, deploy=True)
+def no_development_key(**kwargs):
+    if settings.DEV_INTEGRATIONS_ENCRYPTION_KEY in settings.INTEGRATIONS_ENCRYPTION_KEYS:
+        return [
             checks.Error(
                 "INTEGRATIONS_ENCRYPTION_KEYS contains the published development key.",
                 id="integrations.E003",
             )
-        )
-    return problems
+        ]
+    return []

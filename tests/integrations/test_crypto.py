@@ -68,10 +68,12 @@ def test_a_malformed_key_is_a_check_error(settings):
     assert "not a Fernet key" in errors[0].msg
 
 
-def test_the_development_key_is_refused_in_production(settings):
-    settings.DEBUG = False
+def test_the_development_key_is_refused_by_the_deploy_check(settings):
     settings.INTEGRATIONS_ENCRYPTION_KEYS = [settings.DEV_INTEGRATIONS_ENCRYPTION_KEY]
-    assert [e.id for e in checks.encryption_keys()] == ["integrations.E003"]
+    assert checks.encryption_keys() == []
+    assert [e.id for e in checks.no_development_key()] == ["integrations.E003"]
+    settings.INTEGRATIONS_ENCRYPTION_KEYS = [KEY_A]
+    assert checks.no_development_key() == []
 
 
 def test_production_refuses_to_start_without_an_encryption_key():
