@@ -91,7 +91,11 @@ screenshots: $(STAMP)
 #   Celery tasks, signal receivers, template filters and tags);
 # - vulture_whitelist.py: the rest, by reason (dotted paths in the settings, settings
 #   names, model fields used only in queries, names only templates read).
-VULTURE_PATHS := core accounts organisation assessments surveys kpis ratings insights demo msp_maturity
+# integrations/clients (the PSAs' HTTP clients and normalisers, tested against the fake
+# servers) is left out until the pull that calls them lands; then it joins the list.
+VULTURE_PATHS := core accounts organisation assessments surveys kpis ratings integrations insights \
+	demo msp_maturity
+VULTURE_EXCLUDE := */migrations/*,*/integrations/clients/*
 VULTURE_HOOKS := Meta ordering constraints indexes abstract default_auto_field \
 	verbose_name verbose_name_plural *Config ready default_site authenticate \
 	list_display list_display_links list_filter list_select_related list_editable \
@@ -105,14 +109,14 @@ VULTURE_HOOKS := Meta ordering constraints indexes abstract default_auto_field \
 	success_url extra_context redirect_authenticated_user get_absolute_url \
 	Command help add_arguments handle urlpatterns app_name handler* application sender
 VULTURE_REGISTERED := @admin.register @admin.action @admin.display @shared_task \
-	@receiver @register.filter @register.simple_tag @register.inclusion_tag
+	@receiver @register.filter @register.simple_tag @register.inclusion_tag @checks.register
 comma := ,
 commas = $(subst $() ,$(comma),$(strip $(1)))
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	@echo "vulture $(VULTURE_PATHS) (options: Makefile, vulture_whitelist.py)"
-	@$(VENV)/bin/vulture $(VULTURE_PATHS) vulture_whitelist.py --exclude '*/migrations/*' \
+	@$(VENV)/bin/vulture $(VULTURE_PATHS) vulture_whitelist.py --exclude '$(VULTURE_EXCLUDE)' \
 		--ignore-names '$(call commas,$(VULTURE_HOOKS))' \
 		--ignore-decorators '$(call commas,$(VULTURE_REGISTERED))'
 

@@ -70,6 +70,7 @@ _.MDY, _.YMD, _.POINT  # kpis.models.ColumnMapping's date order and decimal sepa
 _.MONDAY, _.TUESDAY, _.WEDNESDAY, _.THURSDAY, _.SATURDAY, _.SUNDAY
 _.TEAMS  # organisation.ChatChannel.Kind
 _.FEEDBACK_CASE  # organisation.ChatEvent: a channel may choose it before cases post to it
+_.MEMBER, _.BEARER  # integrations.models.Entity, HaloAuth
 
 # --- Read only in templates ------------------------------------------------------------
 _.sections  # assessments/form.html
@@ -89,9 +90,21 @@ _.form_method  # crispy-forms' FormHelper
 _.postal_address, _.website, _.imprint_url, _.privacy_url, _.logo_type, _.logo_url
 _.on_primary, _.on_hover, _.primary_rgb, _.text_rgb
 _.new_logo  # organisation.forms.BrandForm: a form field, read as cleaned_data["new_logo"]
+_.form_tag  # crispy-forms' FormHelper (integrations' forms sit in the page's own <form>)
+_.auth_url, _.connected_at, _.last_event_at, _.last_sync_at, _.last_sync_ok  # integrations
+_.last_error, _.last_error_at  # integrations/list.html, edit.html (the check writes them)
+_.counted  # integrations.forms.SettingsForm: a form field, read from cleaned_data
+
+# --- Written and read by the PSA pull (integrations.clients, issue 14) ------------------
+# The mappings' rules and the sync state the pull keeps; the pull is built on its own
+# branch beside this one. Tests call the rules (tests/integrations/test_mappings.py).
+_.priority_for, _.is_escalated, _.is_proactive, _.is_closed
+_.PullCursor, _.modified_since, _.last_id, _.next_page, _.completed_at, _.registered_hooks
+_.received_at, _.processed_at, _.marked_at  # integrations.models.Event, DirtyRecord
 
 # --- Called by the standard library or other libraries ---------------------------------
 _.readable, _.seekable, _.readinto  # io.RawIOBase (kpis.import_jobs.StoredFile)
+_.redirect_request  # urllib's HTTPRedirectHandler (integrations.callback_keys)
 _.msg  # logging.LogRecord, rewritten by core.log_redaction
 _.redirect_request  # urllib's HTTPRedirectHandler (core.chat refuses redirects)
 _._rollup_old  # kpis.signals: set before a client's save, popped from __dict__ after it

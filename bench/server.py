@@ -116,6 +116,8 @@ def bench_env(database_url: str, redis_url: str, static_root: str, **extra) -> d
         DJANGO_SETTINGS_MODULE="bench.settings",
         DEBUG="0",
         SECRET_KEY="bench-only-" + "x" * 40,
+        # A fixed key that protects nothing: the benchmark stores no credentials.
+        INTEGRATIONS_ENCRYPTION_KEYS="YmVuY2gtb25seS1pbnRlZ3JhdGlvbnMta2V5LTMyYiE=",
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         SECURE_SSL_REDIRECT="0",
         SECURE_HSTS_SECONDS="0",

@@ -599,6 +599,21 @@ def upsert_tickets(
     return apply(upsert, rows, **options)
 
 
+def delete_tickets(external_ids: Iterable[str], *, data_source_id: int) -> int:
+    """Delete the tickets of ``data_source_id`` with these external ids (a PSA deleted
+    them) and refresh the rollups they were counted in; returns how many were deleted.
+    Tickets have no "deleted" state: a deleted ticket leaves every figure."""
+    tickets = Ticket.objects.filter(
+        data_source_id=data_source_id, external_id__in=list(external_ids)
+    )
+    touched = rollups.Touched()
+    for client_id, day in tickets.values_list("client_id", "opened_on").order_by().distinct():
+        touched.add(client_id, day)
+    _total, by_model = tickets.delete()
+    refresh_after(touched)
+    return by_model.get(Ticket._meta.label, 0)
+
+
 def upsert_clients(rows, *, data_source_id: int = CSV_SOURCE_ID, **options) -> Written:
     return apply(ClientUpsert(data_source_id), rows, **options)
 

@@ -50,6 +50,11 @@ app.conf.beat_schedule = {
         "task": "kpis.tasks.sweep_imports",
         "schedule": crontab(minute="*/5"),
     },
+    "integrations-sweep-events": {
+        # PSA events stored while the broker was down are applied from here.
+        "task": "integrations.tasks.sweep_events",
+        "schedule": crontab(minute="*/5"),
+    },
     "kpis-check-team-satisfaction": {
         "task": "insights.tasks.check_team_satisfaction",
         "schedule": crontab(minute=30, hour=7),

@@ -109,6 +109,8 @@ INSTALLED_APPS = [
     "surveys",
     "kpis",
     "ratings",
+    # Above the subject apps: the PSA connectors write through kpis.upsert.
+    "integrations",
     "insights",
     "demo",
 ]
@@ -371,3 +373,19 @@ EMAIL_SEND_CHUNK = envint("EMAIL_SEND_CHUNK", envint("SURVEY_SEND_CHUNK", 50))
 # local fake endpoint in tests and development only. Off in production: webhooks must be
 # https on Slack's or Microsoft's own hosts.
 CHAT_WEBHOOK_ALLOW_LOCAL = envbool("CHAT_WEBHOOK_ALLOW_LOCAL", False)
+
+# --- PSA integrations (integrations/, docs/integrations.md) -----------------------------
+# Fernet keys (urlsafe base64 of 32 bytes) that encrypt the PSA credentials and event
+# secrets at rest, comma-separated: the first encrypts, every one decrypts, so a new key
+# goes first and `manage.py rotate_integration_keys` re-encrypts before the old one is
+# dropped. Not SECRET_KEY: rotating one must not touch the other. Production refuses to
+# start without it; development and tests use a published key that protects nothing.
+DEV_INTEGRATIONS_ENCRYPTION_KEY = "ZGV2LW9ubHktbXNwLW1hdHVyaXR5LWludGVncmF0aW8="
+INTEGRATIONS_ENCRYPTION_KEYS = envlist("INTEGRATIONS_ENCRYPTION_KEYS") or (
+    [DEV_INTEGRATIONS_ENCRYPTION_KEY] if DEBUG else [envrequired("INTEGRATIONS_ENCRYPTION_KEYS")]
+)
+# A PSA's base URL must be https; plain http is allowed only to this machine (the local
+# fake PSA servers of the tests and of development).
+INTEGRATIONS_ALLOW_LOCAL_HTTP = envbool("INTEGRATIONS_ALLOW_LOCAL_HTTP", DEBUG)
+# Largest live event accepted, in bytes (a ConnectWise ticket callback is ~3 KiB).
+INTEGRATIONS_EVENT_MAX_BYTES = envint("INTEGRATIONS_EVENT_MAX_BYTES", 256 * 1024, minimum=1024)

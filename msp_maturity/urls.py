@@ -16,6 +16,7 @@ urlpatterns = [
     path("kpis/", include("insights.urls")),
     path("kpis/", include("kpis.urls")),
     path("ratings/", include("ratings.urls")),
+    path("integrations/", include("integrations.urls")),
 ]
 
 # Styled error pages (templates/403.html, 404.html, 500.html, 503.html); a database that

@@ -64,6 +64,8 @@ class DataSource(models.Model):
         WEBHOOK = "webhook", _("Webhook")
         # A PSA's exports read with a column mapping (kpis.models.ColumnMapping).
         FILE = "file", _("PSA export files")
+        # A PSA read through its API (integrations.models.Integration).
+        PSA = "psa", _("PSA connection")
 
     name = SingleLineCharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

@@ -51,6 +51,7 @@ MATRIX_MODULES = [
     "tests.kpis.access_matrix",
     "tests.organisation.access_matrix",
     "tests.ratings.access_matrix",
+    "tests.integrations.access_matrix",
 ]
 
 

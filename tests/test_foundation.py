@@ -100,6 +100,7 @@ def test_deploy_check_is_clean_in_production_mode():
         DEBUG="0",
         SECRET_KEY="k3y-" + "a1b2c3d4e5f6g7h8" * 4,
         ALLOWED_HOSTS="msp.example.com",
+        INTEGRATIONS_ENCRYPTION_KEYS="OC1mWnRxS2pQbVd2Y0VoUnlOYkx1QXNEZ0p0WHpGaVk=",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "k3y-" + "a1b2c3d4e5f6g7h8" * 4,
     "ALLOWED_HOSTS": "msp.example.com",
     "EMAIL_HOST": "smtp.example.com",
+    "INTEGRATIONS_ENCRYPTION_KEYS": "OC1mWnRxS2pQbVd2Y0VoUnlOYkx1QXNEZ0p0WHpGaVk=",
 }
 
 # Runs inside a production-mode Django process and reports what a browser would see.

@@ -45,6 +45,7 @@ def _production_env(tmp_path, **overrides) -> dict:
         **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
         "DEBUG": "0",
         "SECRET_KEY": "front-test-" + "x" * 40,
+        "INTEGRATIONS_ENCRYPTION_KEYS": "OC1mWnRxS2pQbVd2Y0VoUnlOYkx1QXNEZ0p0WHpGaVk=",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'front.sqlite3'}",
         **overrides,
     }
@@ -212,3 +213,14 @@ def test_the_container_health_check_passes_as_production_is_configured(tmp_path)
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=20)
+
+
+@pytest.mark.parametrize("prefix", ["/integrations/events/", "/unsubscribe/"])
+def test_nginx_redacts_psa_event_addresses_and_unsubscribe_links_in_its_log(nginx, prefix):
+    port, access_log = nginx
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}{prefix}event-token-456/", timeout=5)
+    time.sleep(0.5)
+    log = access_log.read_text()
+    assert f"{prefix}[redacted]/" in log
+    assert "event-token-456" not in log

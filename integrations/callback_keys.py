@@ -1,0 +1,77 @@
+"""ConnectWise's callback signing keys: fetched from the ``Metadata.key_url`` of a
+callback (only on the integration's own host, integrations.signatures.key_url_allowed),
+kept in the cache per URL until a signature fails with it, then fetched once more."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import urllib.request
+
+from django.core.cache import cache
+from django.views.decorators.debug import sensitive_variables
+
+logger = logging.getLogger("integrations.callback_keys")
+
+TIMEOUT_SECONDS = 10
+MAX_BYTES = 64 * 1024
+CACHE_SECONDS = 24 * 3600
+
+
+class KeyUnavailable(Exception):
+    """The key URL did not give a signing key (the message says why, without the key)."""
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect could lead off the integration's host
+
+
+def _cache_key(integration_id: int, key_url: str) -> str:
+    return f"integrations:cw-key:{integration_id}:{hashlib.sha256(key_url.encode()).hexdigest()}"
+
+
+@sensitive_variables("credentials", "user")
+def fetch_signing_key(integration, key_url: str) -> str:
+    """GET ``key_url`` with the integration's clientId (and its API member's Basic
+    authentication) and return ``signing_key`` of the JSON answer. No redirects, a 10 s
+    timeout, at most 64 KiB. Tests replace this function."""
+    credentials = integration.credentials()
+    user = f"{credentials['company_id']}+{credentials['public_key']}:{credentials['private_key']}"
+    request = urllib.request.Request(  # noqa: S310 - https (or loopback) checked by the caller
+        key_url,
+        headers={
+            "clientId": credentials["client_id"],
+            "Authorization": "Basic " + base64.b64encode(user.encode()).decode(),
+            "Accept": "application/json",
+        },
+    )
+    opener = urllib.request.build_opener(_NoRedirects)
+    try:
+        with opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+            raw = response.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise KeyUnavailable(f"key URL unreachable: {type(exc).__name__}") from None
+    if len(raw) > MAX_BYTES:
+        raise KeyUnavailable("key URL answered more than 64 KiB")
+    try:
+        key = json.loads(raw)["signing_key"]
+    except (ValueError, KeyError, TypeError):
+        raise KeyUnavailable("key URL answered without signing_key") from None
+    if not isinstance(key, str) or not key:
+        raise KeyUnavailable("key URL answered an empty signing_key")
+    return key
+
+
+def signing_key(integration, key_url: str, *, refresh: bool = False) -> str:
+    """The signing key behind ``key_url``, from the cache unless ``refresh``."""
+    name = _cache_key(integration.pk, key_url)
+    if not refresh:
+        key = cache.get(name)
+        if key:
+            return key
+    key = fetch_signing_key(integration, key_url)
+    cache.set(name, key, CACHE_SECONDS)
+    return key

@@ -1,0 +1,225 @@
+"""The pages of the PSA connections (managers and staff): the list with each one's
+state, creating one (choose the PSA, then its form), its settings and mappings,
+replacing its credentials, testing it, deleting it; and the address each PSA posts its
+live events to."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Count
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from accounts.roles import manager_required
+from core.one_time_forms import one_time_form
+from core.tokens import hash_token
+from kpis.models import Ticket
+from organisation.models import Client, Contact, Technician
+
+from . import events
+from .forms import CredentialsForm, NewIntegrationForm, SettingsForm
+from .kinds import KINDS, Kind
+from .models import HALO_PASSWORD, HALO_TOKEN, HALO_WEBHOOK_USER, Integration
+
+logger = logging.getLogger("integrations.views")
+
+
+def _integration(pk: int) -> Integration:
+    """The connection ``pk`` (every manager sees every connection, as with imports)."""
+    return get_object_or_404(Integration.objects.select_related("data_source"), pk=pk)
+
+
+@manager_required
+def integration_list(request):
+    integrations = Integration.objects.annotate(
+        waiting=Count("events", filter=events.UNPROCESSED)
+    ).order_by("name")
+    return render(
+        request,
+        "integrations/list.html",
+        {"integrations": integrations, "kinds": Kind.choices},
+    )
+
+
+@manager_required
+@sensitive_post_parameters()
+@one_time_form
+def integration_new(request, kind: str):
+    if kind not in KINDS:
+        raise Http404
+    form = NewIntegrationForm(request.POST or None, kind=kind)
+    if request.method == "POST" and form.is_valid():
+        integration = form.save()
+        messages.success(
+            request,
+            _("The connection “%(name)s” was saved. Check its mappings below.")
+            % {"name": integration.name},
+        )
+        return redirect(integration)
+    return render(
+        request,
+        "integrations/new.html",
+        {"form": form, "kind_label": Kind(kind).label, "info": KINDS[kind]},
+    )
+
+
+@manager_required
+def integration_edit(request, pk: int):
+    integration = _integration(pk)
+    form = SettingsForm(request.POST or None, instance=integration)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The connection's settings were saved."))
+        return redirect(integration)
+    if not integration.secrets_readable():
+        return render(
+            request,
+            "integrations/edit.html",
+            {"form": form, "integration": integration, "unreadable": True},
+        )
+    halo = None
+    if integration.kind == Kind.HALOPSA:
+        secrets = integration.secrets
+        halo = {
+            "user": HALO_WEBHOOK_USER,
+            "password": secrets.get(HALO_PASSWORD, ""),
+            "token": secrets.get(HALO_TOKEN, ""),
+        }
+    return render(
+        request,
+        "integrations/edit.html",
+        {
+            "form": form,
+            "integration": integration,
+            "hints": integration.credential_hints(),
+            "event_url": integration.event_url(),
+            "halo": halo,
+        },
+    )
+
+
+@manager_required
+@sensitive_post_parameters()
+def integration_credentials(request, pk: int):
+    integration = _integration(pk)
+    form = CredentialsForm(request.POST or None, integration=integration)
+    if request.method == "POST" and form.is_valid():
+        changed = form.save()
+        if changed:
+            messages.success(request, _("Replaced: %(names)s.") % {"names": ", ".join(changed)})
+        else:
+            messages.info(request, _("Nothing was typed in: the stored credentials stay."))
+        return redirect(integration)
+    return render(
+        request, "integrations/credentials.html", {"form": form, "integration": integration}
+    )
+
+
+@manager_required
+def integration_delete(request, pk: int):
+    integration = _integration(pk)
+    if request.method == "POST":
+        name = integration.name
+        integration.delete()
+        messages.success(
+            request,
+            _(
+                "The connection “%(name)s” was deleted. Its records stay in the data source "
+                "“%(source)s”."
+            )
+            % {"name": name, "source": integration.data_source.name},
+        )
+        return redirect("integrations:list")
+    source_id = integration.data_source_id
+    counts = [
+        (_("tickets"), Ticket.objects.filter(data_source_id=source_id).count()),
+        (_("clients"), Client.objects.filter(data_source_id=source_id).count()),
+        (_("contacts"), Contact.objects.filter(data_source_id=source_id).count()),
+        (_("technicians"), Technician.objects.filter(data_source_id=source_id).count()),
+    ]
+    return render(
+        request, "integrations/delete.html", {"integration": integration, "counts": counts}
+    )
+
+
+def _clients_module():
+    """integrations.clients, or None while it is not part of the product yet."""
+    try:
+        return importlib.import_module("integrations.clients")
+    except ModuleNotFoundError as exc:
+        if exc.name != "integrations.clients":
+            raise
+        return None
+
+
+@manager_required
+@require_POST
+def integration_check(request, pk: int):
+    integration = _integration(pk)
+    clients = _clients_module()
+    if clients is None or not hasattr(clients, "for_integration"):
+        messages.warning(request, _("Testing the connection is not available yet."))
+        return redirect(integration)
+    try:
+        clients.for_integration(integration).check()
+    except Exception as exc:  # the PSA's own message is what the manager needs
+        integration.last_error = str(exc)[:2000]
+        integration.last_error_at = timezone.now()
+        integration.save(update_fields=["last_error", "last_error_at"])
+        logger.warning(
+            "integrations.check_failed integration=%s error=%s", integration.pk, type(exc).__name__
+        )
+        messages.error(
+            request, _("The PSA did not accept the connection: %(error)s") % {"error": exc}
+        )
+    else:
+        if integration.last_error:
+            integration.last_error = ""
+            integration.save(update_fields=["last_error"])
+        messages.success(request, _("The PSA accepted the connection."))
+    return redirect(integration)
+
+
+def _answer(status: int, message: str) -> JsonResponse:
+    response = JsonResponse({"status": message}, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Basic realm="msp-maturity events"'
+    return response
+
+
+@csrf_exempt
+def event(request, token: str):
+    """A PSA's live event: verified, stored once, applied by a task (integrations.events).
+    404 for an unknown address, 405 for other methods than POST, 400 for a body that is
+    not JSON, 413 for one over settings.INTEGRATIONS_EVENT_MAX_BYTES, 401/403 for a
+    missing/wrong signature; 200 when stored (or already stored)."""
+    integration = Integration.objects.filter(event_token_hash=hash_token(token)).first()
+    if integration is None:
+        return _answer(404, "unknown address")
+    if request.method != "POST":
+        response = _answer(405, "POST only")
+        response["Allow"] = "POST"
+        return response
+    if request.content_type != "application/json":
+        return _answer(400, "send application/json")
+    limit = settings.INTEGRATIONS_EVENT_MAX_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return _answer(400, "bad Content-Length")
+    if declared > limit:
+        return _answer(413, "body too large")
+    body = request.body
+    if len(body) > limit:
+        return _answer(413, "body too large")
+    outcome = events.receive(integration, body, request.headers)
+    return _answer(outcome.status, outcome.message)
