@@ -54,8 +54,11 @@ $(AXE): tests/axe/package.json tests/axe/package-lock.json
 	@touch $(AXE)
 axe: $(AXE)
 
+# The whole suite: everything but the real-worker tests on two processes, then those
+# (they share one Redis broker, so they run one at a time).
 test: $(STAMP) $(AXE)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 -m "not services"
+	$(PY) -m pytest -m services
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not e2e and not services and not upgrade"
