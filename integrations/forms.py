@@ -197,6 +197,11 @@ class SettingsForm(KindFieldsMixin, forms.ModelForm):
                 self.add_error(field, _("Choose the field these values are read from."))
         return data
 
+    def mapping_changed(self) -> bool:
+        """Whether a field that decides how tickets are read changed (not the name, the
+        addresses or Halo's webhook authentication)."""
+        return bool(set(self.changed_data) - {"name", "base_url", "auth_url", "halo_webhook_auth"})
+
     def save(self, commit=True):
         data = self.cleaned_data
         integration = self.instance

@@ -42,7 +42,8 @@ from kpis.upsert import (
 )
 from organisation.models import Client, Technician, ids_by_external_id
 
-from .clients import RECORDS, Cursor, for_integration
+from . import crypto
+from .clients import RECORDS, Cursor, PSAError, for_integration
 from .clients.rows import settings_of
 from .models import DirtyRecord, Entity, Integration, PullCursor
 
@@ -293,10 +294,15 @@ def pull(integration: Integration, client=None) -> Summary:
     """Pull ``integration`` and record the outcome on it (last_sync_at, last_sync_ok,
     last_error with the PSA's message or every problem of a rejected page). Raises
     nothing a PSA or a record can cause."""
-    from .clients import PSAError
-
-    puller = Puller(integration, client)
     now = timezone.now()
+    try:
+        puller = Puller(integration, client)
+    except crypto.SecretsUnreadable:
+        message = _(
+            "The stored credentials cannot be read with the configured encryption keys; "
+            "type them in again."
+        )
+        return _failed(integration, message, now, Summary())
     try:
         summary = puller.run()
     except PageRejected as exc:
@@ -328,13 +334,14 @@ def _failed(integration, message: str, now, summary: Summary) -> Summary:
     return summary
 
 
-def backfill_from(integration: Integration, since: datetime.date) -> None:
-    """Make the next pull read the tickets changed since ``since`` again (a run in
-    progress is replaced)."""
-    moment = datetime.datetime.combine(since, datetime.time(), tzinfo=datetime.UTC)
+def backfill_from(integration: Integration, since: datetime.date | None) -> None:
+    """Make the next pull read the tickets changed since ``since`` again, or all of them
+    (None: after a mapping changed); a run in progress is replaced."""
+    utc = "%Y-%m-%dT%H:%M:%SZ"
+    moment = since and datetime.datetime.combine(since, datetime.time(), tzinfo=datetime.UTC)
     cursor = Cursor(
-        since=moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        started=timezone.now().astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        since=moment.strftime(utc) if moment else None,
+        started=timezone.now().astimezone(datetime.UTC).strftime(utc),
     )
     stored, _created = PullCursor.objects.get_or_create(
         integration=integration, entity=Entity.TICKET

@@ -82,7 +82,19 @@ def integration_edit(request, pk: int):
     form = SettingsForm(request.POST or None, instance=integration)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, _("The connection's settings were saved."))
+        if form.mapping_changed() and integration.last_sync_at:
+            # The stored tickets were read with the old mappings: read them all again.
+            pull.backfill_from(integration, None)
+            transaction.on_commit(lambda: tasks.pull.delay(integration.pk), robust=True)
+            messages.success(
+                request,
+                _(
+                    "The connection's settings were saved. Its tickets are read again with "
+                    "the new mappings; the figures follow when the pull is done."
+                ),
+            )
+        else:
+            messages.success(request, _("The connection's settings were saved."))
         return redirect(integration)
     if not integration.secrets_readable():
         return render(

@@ -164,3 +164,57 @@ def test_halo_is_set_up_by_hand(signed_in, db):
     integration.save()
     response = _post(signed_in, integration, "connect", action="connect")
     assert [level for level, _text in _messages(response)] == ["info"]
+
+
+def _settings(integration, **changes):
+    data = {
+        "name": integration.name,
+        "base_url": integration.base_url,
+        "time_zone": "UTC",
+        "priority_critical": "Priority 1*",
+        "priority_high": "Priority 2*",
+        "priority_medium": "Priority 3*",
+        "priority_low": "Priority 4*",
+        "counted": "",
+        "escalated_field": "",
+        "escalated": "",
+        "proactive_field": "",
+        "proactive": "",
+        "closed": "",
+    }
+    return {**data, **changes}
+
+
+def test_a_changed_mapping_reads_the_tickets_again_and_the_figures_follow(
+    signed_in, cw_server, settings, django_capture_on_commit_callbacks
+):
+    settings.INTEGRATIONS_ALLOW_LOCAL_HTTP = True
+    integration = connect(cw_server)
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(signed_in, integration, "pull")
+    tickets = Ticket.objects.filter(data_source=integration.data_source)
+    assert tickets.get(external_id="48211").priority == "medium"
+    url = integration.get_absolute_url()
+
+    # A new name alone reads nothing again.
+    asked = len(cw_server.arrived("service/tickets"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in.post(url, _settings(integration, name="CW"))
+    assert response.status_code == 302
+    assert len(cw_server.arrived("service/tickets")) == asked
+
+    # "Priority 3" now counts as high: every ticket is read again (no change since the
+    # last pull in the PSA) and the stored one follows.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in.post(
+            url,
+            _settings(
+                integration,
+                name="CW",
+                priority_high="Priority 2* | Priority 3*",
+                priority_medium="Normal",
+            ),
+        )
+    assert response.status_code == 302
+    assert tickets.get(external_id="48211").priority == "high"
+    assert "lastUpdated" not in cw_server.arrived("service/tickets")[-1].query["conditions"]

@@ -301,3 +301,13 @@ def test_autotask_deleted_ticket_logs_are_applied(db, frozen):
         assert summary.deleted == 1
         assert not tickets_of(integration).filter(external_id="7212").exists()
         assert tickets_of(integration).count() == 2
+
+
+def test_unreadable_credentials_end_the_pull_with_a_message(cw, cw_server):
+    cw.secrets_encrypted = "not a token"
+    cw.save(update_fields=["secrets_encrypted"])
+    pulling.pull(Integration.objects.get(pk=cw.pk))
+    cw.refresh_from_db()
+    assert cw.last_sync_ok is False
+    assert "encryption keys" in cw.last_error or "Verschlüsselung" in cw.last_error
+    assert cw_server.requests == []
