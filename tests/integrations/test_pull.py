@@ -311,3 +311,55 @@ def test_unreadable_credentials_end_the_pull_with_a_message(cw, cw_server):
     assert cw.last_sync_ok is False
     assert "encryption keys" in cw.last_error or "Verschlüsselung" in cw.last_error
     assert cw_server.requests == []
+
+
+def test_halo_merged_and_deleted_tickets_leave(db, frozen):
+    with FakeHalo(now=lambda: NOW) as server:
+        integration = connect(server, kind="halopsa")
+        run(integration)
+        assert tickets_of(integration).count() == 3
+        # The fixture's ticket 10457 was merged into 10452 before: never stored.
+        assert not tickets_of(integration).filter(external_id="10457").exists()
+        tickets = {r["id"]: r for r in server.records["Tickets"]}
+        tickets[10453]["merged_into_id"] = 10452
+        tickets[10454]["deleted"] = True
+        server.touch("Tickets", 10453, NOW)
+        server.touch("Tickets", 10454, NOW)
+        run(integration)
+        integration.refresh_from_db()
+        assert integration.last_sync_ok is True, integration.last_error
+        assert list(tickets_of(integration).values_list("external_id", flat=True)) == ["10452"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_pulls_of_one_connection_at_once_make_one_pull(cw_server, monkeypatch):
+    import threading
+
+    from django.db import connection
+
+    integration = connect(cw_server)
+    entered, release = threading.Event(), threading.Event()
+    pulled = []
+
+    def slow_pull(integration):
+        pulled.append(integration.pk)
+        entered.set()
+        release.wait(5)
+
+    monkeypatch.setattr(pulling, "pull", slow_pull)
+    results = []
+
+    def first():
+        try:
+            results.append(tasks.pull(integration.pk))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert entered.wait(5)
+    results.append(tasks.pull(integration.pk))  # while the first one runs
+    release.set()
+    thread.join(5)
+    assert pulled == [integration.pk]
+    assert "busy" in results and len(results) == 2
