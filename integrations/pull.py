@@ -43,7 +43,7 @@ from kpis.upsert import (
 from organisation.models import Client, Technician, ids_by_external_id
 
 from . import crypto
-from .clients import RECORDS, Cursor, PSAError, for_integration
+from .clients import RECORDS, Cursor, PSAError, RateLimited, for_integration
 from .clients.rows import settings_of
 from .models import DirtyRecord, Entity, Integration, PullCursor
 
@@ -52,6 +52,8 @@ logger = logging.getLogger("integrations.pull")
 # The cursor of the deletions a PSA logs (Autotask DeletedTicketLogs, Halo's deleted
 # tickets) beside the entities' own.
 DELETED = "deleted_ticket"
+# The pause after a rate limit that names no time (seconds).
+RATE_LIMIT_PAUSE = 300
 # Dirty records applied per transaction.
 DIRTY_CHUNK = 100
 
@@ -85,6 +87,8 @@ class Summary:
     skipped: dict[str, int] = field(default_factory=dict)
     deleted: int = 0
     dirty: int = 0
+    # Seconds after which the PSA's rate limit lets the pull go on (0: not limited).
+    retry_after: float = 0
 
     def add(self, counts: dict, entity: str, n: int) -> None:
         counts[entity] = counts.get(entity, 0) + n
@@ -311,6 +315,8 @@ def pull(integration: Integration, client=None) -> Summary:
         message = str(exc.message)
         if exc.detail:
             message += f" ({exc.detail})"
+        if isinstance(exc, RateLimited):
+            puller.summary.retry_after = exc.retry_after or RATE_LIMIT_PAUSE
         return _failed(integration, message, now, puller.summary)
     Integration.objects.filter(pk=integration.pk).update(
         last_sync_at=now, last_sync_ok=True, last_error=""

@@ -91,7 +91,12 @@ def pull(integration_id: int) -> str:
         integration = Integration.objects.filter(pk=integration_id).first()
         if integration is None:
             return "gone"
-        run_pull(integration)
+        summary = run_pull(integration)
+        if summary.retry_after:
+            # A PSA's rate limit (Autotask's hourly budget): go on from the stored cursor
+            # once it allows, not only at the next quarter hour.
+            pull.apply_async((integration_id,), countdown=round(summary.retry_after))
+            return "rate-limited"
         integration.refresh_from_db(fields=["last_sync_ok"])
         return "done" if integration.last_sync_ok else "failed"
     finally:

@@ -243,7 +243,9 @@ def test_a_backfill_schedules_no_rating_but_a_later_resolution_does(cw, cw_serve
 
 def test_the_task_pulls_once_while_another_pull_holds_the_lock(cw, cw_server, monkeypatch):
     ran = []
-    monkeypatch.setattr(pulling, "pull", lambda integration: ran.append(integration.pk))
+    monkeypatch.setattr(
+        pulling, "pull", lambda integration: ran.append(integration.pk) or pulling.Summary()
+    )
     from django.core.cache import cache
 
     cache.add(tasks.pull_lock_key(cw.pk), "1", 60)
@@ -345,6 +347,7 @@ def test_two_pulls_of_one_connection_at_once_make_one_pull(cw_server, monkeypatc
         pulled.append(integration.pk)
         entered.set()
         release.wait(5)
+        return pulling.Summary()
 
     monkeypatch.setattr(pulling, "pull", slow_pull)
     results = []
@@ -363,3 +366,15 @@ def test_two_pulls_of_one_connection_at_once_make_one_pull(cw_server, monkeypatc
     thread.join(5)
     assert pulled == [integration.pk]
     assert "busy" in results and len(results) == 2
+
+
+def test_a_rate_limited_pull_goes_on_when_the_psa_allows(cw, cw_server, monkeypatch):
+    cw_server.fail(429, times=4, headers={"Retry-After": "600"}, path_contains="service/tickets")
+    monkeypatch.setattr(pulling, "for_integration", lambda integration: client_of(integration))
+    later = []
+    monkeypatch.setattr(tasks.pull, "apply_async", lambda args, countdown: later.append(countdown))
+    assert tasks.pull(cw.pk) == "rate-limited"
+    assert later == [600]
+    cw.refresh_from_db()
+    assert cw.last_sync_ok is False and cw.last_error
+    assert Client.objects.filter(data_source=cw.data_source).count() == 3  # kept
