@@ -94,11 +94,9 @@ screenshots: $(STAMP)
 #   Celery tasks, signal receivers, template filters and tags);
 # - vulture_whitelist.py: the rest, by reason (dotted paths in the settings, settings
 #   names, model fields used only in queries, names only templates read).
-# integrations/clients (the PSAs' HTTP clients and normalisers, tested against the fake
-# servers) is left out until the pull that calls them lands; then it joins the list.
 VULTURE_PATHS := core accounts organisation assessments surveys kpis ratings integrations insights \
 	demo msp_maturity
-VULTURE_EXCLUDE := */migrations/*,*/integrations/clients/*
+VULTURE_EXCLUDE := */migrations/*
 VULTURE_HOOKS := Meta ordering constraints indexes abstract default_auto_field \
 	verbose_name verbose_name_plural *Config ready default_site authenticate \
 	list_display list_display_links list_filter list_select_related list_editable \

@@ -8,6 +8,7 @@ import functools
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
@@ -196,6 +197,11 @@ class SettingsForm(KindFieldsMixin, forms.ModelForm):
                 self.add_error(field, _("Choose the field these values are read from."))
         return data
 
+    def mapping_changed(self) -> bool:
+        """Whether a field that decides how tickets are read changed (not the name, the
+        addresses or Halo's webhook authentication)."""
+        return bool(set(self.changed_data) - {"name", "base_url", "auth_url", "halo_webhook_auth"})
+
     def save(self, commit=True):
         data = self.cleaned_data
         integration = self.instance
@@ -209,3 +215,20 @@ class SettingsForm(KindFieldsMixin, forms.ModelForm):
         integration.proactive_values = split_list(data["proactive"])
         integration.closed_statuses = split_list(data["closed"])
         return super().save(commit)
+
+
+class BackfillForm(forms.Form):
+    """ "Pull now", optionally reading the tickets changed since a date again."""
+
+    since = forms.DateField(
+        label=_("Read the tickets changed since"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Empty: only what changed since the last pull."),
+    )
+
+    def clean_since(self):
+        since = self.cleaned_data.get("since")
+        if since and since > timezone.localdate():
+            raise forms.ValidationError(_("The date lies in the future."))
+        return since

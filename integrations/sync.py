@@ -1,8 +1,10 @@
-"""Applying what the PSAs say. For now (the HTTP clients and their record normalisers
-come with ``integrations.clients``): a deleted ticket leaves the product at once; every
-other event marks its record "dirty" for the next pull, which fetches it by id (an
-event's body is never trusted beyond the id: Autotask sends only some fields, Halo's
-payload is configured by hand, ConnectWise's is re-read anyway)."""
+"""Applying what the PSAs say. A deleted ticket leaves the product at once; a ticket
+added or changed is fetched by id from the PSA, normalised and written through the
+ticket upsert (integrations.pull); when the PSA cannot be reached or the ticket cannot
+be stored yet (a company not pulled yet, an unmapped priority), and for companies,
+contacts and members, the record is marked "dirty" for the next pull, which reads it
+(an event's body is never trusted beyond the id: Autotask sends only some fields,
+Halo's payload is configured by hand, ConnectWise's is re-read anyway)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from django.utils import timezone
 
 from kpis.upsert import delete_tickets
 
+from .clients import PSAError, for_integration
 from .models import DirtyRecord, Entity, Event
+from .pull import PageRejected, Puller
 
 KNOWN_ENTITIES = set(Entity.values)
 
@@ -32,11 +36,21 @@ def mark_dirty(integration_id: int, entity: str, external_ids) -> None:
     )
 
 
+def event_client(integration):
+    """The client an event fetches its record with: one attempt, a short timeout (the
+    pull retries what fails, the event task must not wait for a PSA that is down)."""
+    client = for_integration(integration)
+    client.max_attempts = 1
+    client.timeout = 10.0
+    return client
+
+
 @transaction.atomic
 def apply_event(event: Event) -> str:
     """Apply one stored event; returns what was done: "deleted" (a ticket deletion:
-    the ticket and its figures are gone), "dirty" (the record waits for the next pull)
-    or "ignored" (an entity the product does not keep, or no id). Safe to run twice."""
+    the ticket and its figures are gone), "applied" (a ticket fetched and written),
+    "dirty" (the record waits for the next pull) or "ignored" (an entity the product
+    does not keep, or no id). Safe to run twice."""
     if event.entity not in KNOWN_ENTITIES or not event.external_id:
         return "ignored"
     if event.entity == Entity.TICKET and event.action == "deleted":
@@ -48,5 +62,15 @@ def apply_event(event: Event) -> str:
             external_id=event.external_id,
         ).delete()
         return "deleted"
+    if event.entity == Entity.TICKET:
+        try:
+            with transaction.atomic():
+                done = Puller(event.integration, event_client(event.integration)).apply_one(
+                    Entity.TICKET, event.external_id
+                )
+        except (PSAError, PageRejected):
+            pass  # the pull fetches it again (and reports a bad record)
+        else:
+            return "deleted" if done == "deleted" else "applied"
     mark_dirty(event.integration_id, event.entity, [event.external_id])
     return "dirty"

@@ -6,6 +6,7 @@ import datetime
 import logging
 
 from celery import shared_task
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -64,4 +65,50 @@ def sweep_events() -> int:
         process_event.delay(event_id)
     if ids:
         logger.info("integrations.event_sweep queued=%s", len(ids))
+    return len(ids)
+
+
+# How long a pull may hold its lock; a worker killed mid-pull frees it after this.
+PULL_LOCK_SECONDS = 60 * 60
+
+
+def pull_lock_key(integration_id: int) -> str:
+    return f"integrations:pull:{integration_id}"
+
+
+@shared_task(name="integrations.tasks.pull")
+def pull(integration_id: int) -> str:
+    """Pull one connection (integrations.pull); "busy" when another pull of it runs
+    (a lock per connection in the cache), "gone" when it was deleted."""
+    from .models import Integration
+    from .pull import pull as run_pull
+
+    key = pull_lock_key(integration_id)
+    if not cache.add(key, "1", PULL_LOCK_SECONDS):
+        logger.info("integrations.pull_busy integration=%s", integration_id)
+        return "busy"
+    try:
+        integration = Integration.objects.filter(pk=integration_id).first()
+        if integration is None:
+            return "gone"
+        summary = run_pull(integration)
+        if summary.retry_after:
+            # A PSA's rate limit (Autotask's hourly budget): go on from the stored cursor
+            # once it allows, not only at the next quarter hour.
+            pull.apply_async((integration_id,), countdown=round(summary.retry_after))
+            return "rate-limited"
+        integration.refresh_from_db(fields=["last_sync_ok"])
+        return "done" if integration.last_sync_ok else "failed"
+    finally:
+        cache.delete(key)
+
+
+@shared_task(name="integrations.tasks.pull_all")
+def pull_all() -> int:
+    """Queue the catch-up pull of every connection."""
+    from .models import Integration
+
+    ids = list(Integration.objects.values_list("pk", flat=True))
+    for integration_id in ids:
+        pull.delay(integration_id)
     return len(ids)

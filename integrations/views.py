@@ -10,11 +10,14 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -25,8 +28,9 @@ from core.tokens import hash_token
 from kpis.models import Ticket
 from organisation.models import Client, Contact, Technician
 
-from . import events
-from .forms import CredentialsForm, NewIntegrationForm, SettingsForm
+from . import connect as hook_setup
+from . import events, pull, tasks
+from .forms import BackfillForm, CredentialsForm, NewIntegrationForm, SettingsForm
 from .kinds import KINDS, Kind
 from .models import HALO_PASSWORD, HALO_TOKEN, HALO_WEBHOOK_USER, Integration
 
@@ -78,7 +82,19 @@ def integration_edit(request, pk: int):
     form = SettingsForm(request.POST or None, instance=integration)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, _("The connection's settings were saved."))
+        if form.mapping_changed() and integration.last_sync_at:
+            # The stored tickets were read with the old mappings: read them all again.
+            pull.backfill_from(integration, None)
+            transaction.on_commit(lambda: tasks.pull.delay(integration.pk), robust=True)
+            messages.success(
+                request,
+                _(
+                    "The connection's settings were saved. Its tickets are read again with "
+                    "the new mappings; the figures follow when the pull is done."
+                ),
+            )
+        else:
+            messages.success(request, _("The connection's settings were saved."))
         return redirect(integration)
     if not integration.secrets_readable():
         return render(
@@ -103,6 +119,7 @@ def integration_edit(request, pk: int):
             "hints": integration.credential_hints(),
             "event_url": integration.event_url(),
             "halo": halo,
+            "backfill_form": BackfillForm(),
         },
     )
 
@@ -187,6 +204,75 @@ def integration_check(request, pk: int):
             integration.save(update_fields=["last_error"])
         messages.success(request, _("The PSA accepted the connection."))
     return redirect(integration)
+
+
+@manager_required
+@require_POST
+def integration_pull(request, pk: int):
+    """Queue a pull now, or (with a date) read the tickets changed since then again."""
+    integration = _integration(pk)
+    form = BackfillForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(integration)
+    since = form.cleaned_data.get("since")
+    if since:
+        pull.backfill_from(integration, since)
+    transaction.on_commit(lambda: tasks.pull.delay(integration.pk), robust=True)
+    if since:
+        messages.success(
+            request,
+            _("The tickets changed since %(date)s are read again; the page shows the outcome.")
+            % {"date": date_format(since, "SHORT_DATE_FORMAT")},
+        )
+    else:
+        messages.success(request, _("The pull was started; the page shows its outcome."))
+    return redirect(integration)
+
+
+@manager_required
+@require_POST
+def integration_connect(request, pk: int):
+    """Register (``action=connect``) or remove (``action=disconnect``) the PSA's
+    callbacks or webhooks; a PSA's refusal is a message, never an error page."""
+    integration = _integration(pk)
+    removing = request.POST.get("action") == "disconnect"
+    try:
+        if removing:
+            hook_setup.disconnect(integration)
+        else:
+            count = hook_setup.connect(integration)
+    except hook_setup.NotSupported:
+        messages.info(request, hook_setup.not_supported_message())
+    except Exception as exc:  # the PSA's own message is what the manager needs
+        logger.warning(
+            "integrations.connect_failed integration=%s error=%s",
+            integration.pk,
+            type(exc).__name__,
+        )
+        messages.error(
+            request, _("The PSA refused the registration: %(error)s") % {"error": _psa_text(exc)}
+        )
+    else:
+        if removing:
+            messages.success(request, _("The PSA no longer sends events to this product."))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s event registration is in place.",
+                    "%(count)s event registrations are in place.",
+                    count,
+                )
+                % {"count": count},
+            )
+    return redirect(integration)
+
+
+def _psa_text(exc: Exception) -> str:
+    message = str(getattr(exc, "message", "") or exc)
+    detail = getattr(exc, "detail", "")
+    return f"{message} ({detail})" if detail and detail not in message else message
 
 
 def _answer(status: int, message: str) -> JsonResponse:

@@ -55,6 +55,12 @@ app.conf.beat_schedule = {
         "task": "integrations.tasks.sweep_events",
         "schedule": crontab(minute="*/5"),
     },
+    "integrations-pull": {
+        # Catch-up pull of every PSA connection: what live events missed, deletions,
+        # and the records events marked dirty (integrations/pull.py).
+        "task": "integrations.tasks.pull_all",
+        "schedule": crontab(minute="*/15"),
+    },
     "kpis-check-team-satisfaction": {
         "task": "insights.tasks.check_team_satisfaction",
         "schedule": crontab(minute=30, hour=7),

@@ -15,7 +15,6 @@ from .errors import (
     BadCredentials,
     BadRequest,
     Forbidden,
-    ForeignKeyURL,
     InvalidResponse,
     NotFound,
     PSAError,
@@ -30,7 +29,7 @@ CLIENTS = {
     "halopsa": halopsa.HaloClient,
 }
 # The normalisers of each kind: module with company_row, contact_row, technician_row,
-# ticket_row, is_counted, sla_verdict.
+# ticket_row, is_counted (and merged_into for ConnectWise and Halo).
 RECORDS = {"connectwise": connectwise, "autotask": autotask, "halopsa": halopsa}
 
 
@@ -56,7 +55,6 @@ __all__ = [
     "BaseClient",
     "Connection",
     "Cursor",
-    "ForeignKeyURL",
     "Forbidden",
     "InvalidResponse",
     "NotFound",

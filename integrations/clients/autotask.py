@@ -1,6 +1,6 @@
 """Autotask PSA REST client and record normalisers (docs/psa-apis.md section 2).
 
-``base_url`` is the zone's REST base (``zone_url`` finds it), e.g.
+``base_url`` is the zone's REST base (Autotask's zoneInformation names it), e.g.
 ``https://webservices19.autotask.net/ATServicesRest/``; credentials: ``username``,
 ``secret``, ``integration_code``.
 
@@ -23,11 +23,10 @@ from dataclasses import replace
 
 from . import rows
 from .base import BaseClient, Connection, Cursor, Page, Response
-from .errors import BadRequest, InvalidResponse, NotFound, RateLimited, ServerError
+from .errors import InvalidResponse, NotFound, RateLimited
 
 PAGE_SIZE = 500
 THREADS_PER_ENDPOINT = 3
-ZONE_LOOKUP = "https://webservices.autotask.net/atservicesrest/"
 
 COMPANY_FIELDS = (
     "id",
@@ -84,17 +83,6 @@ TICKET_FIELDS = (
     "lastActivityDate",
 )
 DELETED_FIELDS = ("id", "ticketID", "ticketNumber", "deletedDateTime")
-SLA_RESULT_FIELDS = (
-    "id",
-    "ticketID",
-    "serviceLevelAgreementName",
-    "isFirstResponseMet",
-    "firstResponseElapsedHours",
-    "isResolutionPlanMet",
-    "resolutionPlanElapsedHours",
-    "isResolutionMet",
-    "resolutionElapsedHours",
-)
 
 
 class Budget:
@@ -209,14 +197,10 @@ class AutotaskClient(BaseClient):
             return super().send(method, url, headers, body)
 
     def check(self) -> Connection:
-        info = self.read_threshold()
+        self.read_threshold()
         return Connection(
             self.vendor,
             urllib.parse.urlsplit(self.base_url).hostname or "",
-            details={
-                "threshold": info.get("externalRequestThreshold"),
-                "used_this_hour": info.get("currentTimeframeRequestCount"),
-            },
         )
 
     # --- pulls ---------------------------------------------------------------------------
@@ -273,28 +257,6 @@ class AutotaskClient(BaseClient):
         except NotFound:
             return None
         return payload.get("item") if isinstance(payload, dict) else None
-
-    def sla_results(self, ticket_ids) -> dict[int, dict]:
-        """{ticket id: its ServiceLevelAgreementResults row} for the given tickets."""
-        ids = sorted({int(i) for i in ticket_ids})
-        found: dict[int, dict] = {}
-        for start in range(0, len(ids), PAGE_SIZE):
-            chunk = ids[start : start + PAGE_SIZE]
-            body = {
-                "MaxRecords": PAGE_SIZE,
-                "IncludeFields": list(SLA_RESULT_FIELDS),
-                "filter": [{"op": "in", "field": "ticketID", "value": chunk}],
-            }
-            payload = self.request(
-                "POST", "v1.0/ServiceLevelAgreementResults/query", json_body=body
-            ).json()
-            while True:
-                records, next_url = _page(payload)
-                found.update((int(r["ticketID"]), r) for r in records)
-                if not next_url:
-                    break
-                payload = self.get_json(next_url)
-        return found
 
     def picklists(self, entity: str = "Tickets") -> dict[str, dict[str, str]]:
         """{field: {value: label}} of the entity's picklist fields."""
@@ -369,23 +331,6 @@ def _page(payload) -> tuple[list[dict], str | None]:
     if not isinstance(payload, dict) or not isinstance(payload.get("items"), list):
         raise InvalidResponse("query answer without items")
     return payload["items"], (payload.get("pageDetails") or {}).get("nextPageUrl")
-
-
-def zone_url(username: str, *, lookup: str = ZONE_LOOKUP, **client_kwargs) -> str:
-    """The REST base of the zone that holds ``username``'s database."""
-    client = BaseClient(lookup, {}, **client_kwargs)
-    client.max_attempts = 2  # a set-up form waits for it
-    try:
-        payload = client.request(
-            "GET", "v1.0/zoneInformation", params={"user": username}, authenticated=False
-        ).json()
-    except (BadRequest, ServerError) as exc:  # Autotask answers 500 for an unknown user
-        if isinstance(exc, ServerError) and exc.status is None:
-            raise  # unreachable: not the user's fault
-        raise NotFound(exc.detail, status=exc.status) from None
-    if not isinstance(payload, dict) or not payload.get("url"):
-        raise InvalidResponse("zoneInformation without url")
-    return payload["url"]
 
 
 # --- records -------------------------------------------------------------------------------
@@ -483,24 +428,3 @@ def ticket_row(record: dict, settings, picklists: dict | None = None) -> dict:
 def is_counted(record: dict, settings, picklists: dict | None = None) -> bool:
     labels = Labels(picklists)
     return rows.Mapping.of(settings).counts(lambda name: labels.of(record, name))
-
-
-def sla_verdict(result: dict | None, ticket: dict | None = None) -> rows.SLAVerdict:
-    """From a ServiceLevelAgreementResults row (and the ticket's overall flag)."""
-    result = result or {}
-    met = (ticket or {}).get("serviceLevelAgreementHasBeenMet")
-    stages = [
-        result.get(k) for k in ("isFirstResponseMet", "isResolutionPlanMet", "isResolutionMet")
-    ]
-    if met is None and any(s is not None for s in stages):
-        met = all(s is not False for s in stages)
-    return rows.SLAVerdict(
-        met=met,
-        response_met=result.get("isFirstResponseMet"),
-        plan_met=result.get("isResolutionPlanMet"),
-        resolution_met=result.get("isResolutionMet"),
-        response_minutes=rows.minutes_of_hours(result.get("firstResponseElapsedHours")),
-        plan_minutes=rows.minutes_of_hours(result.get("resolutionPlanElapsedHours")),
-        resolution_minutes=rows.minutes_of_hours(result.get("resolutionElapsedHours")),
-        name=rows.text(result.get("serviceLevelAgreementName")),
-    )

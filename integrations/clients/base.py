@@ -21,7 +21,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 
 from .errors import (
     BadCredentials,
@@ -95,7 +95,6 @@ class Connection:
     vendor: str
     name: str
     version: str = ""
-    details: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import urllib.parse
 from collections.abc import Iterator
 
 from . import rows
 from .base import BaseClient, Connection, Cursor, Page, pages_by_id
-from .errors import ForeignKeyURL, InvalidResponse, NotFound
+from .errors import InvalidResponse, NotFound
 
 PAGE_SIZE = 1000
 
@@ -91,7 +90,6 @@ class ConnectWiseClient(BaseClient):
 
     def __init__(self, base_url: str, credentials: dict, **kwargs):
         super().__init__(base_url, credentials, **kwargs)
-        self._signing_keys: dict[str, str] = {}
 
     def auth_headers(self) -> dict[str, str]:
         c = self.credentials
@@ -116,7 +114,6 @@ class ConnectWiseClient(BaseClient):
             self.vendor,
             self.credentials["company_id"],
             str(info["version"]),
-            {"is_cloud": info.get("isCloud"), "time_zone": info.get("serverTimeZone")},
         )
 
     # --- pulls ---------------------------------------------------------------------------
@@ -196,22 +193,6 @@ class ConnectWiseClient(BaseClient):
         with contextlib.suppress(NotFound):  # already gone: what removing it wanted
             self.request("DELETE", f"system/callbacks/{int(callback_id)}")
 
-    def signing_key(self, key_url: str) -> str:
-        """The callback signing key at ``key_url`` (a callback's ``Metadata.key_url``),
-        fetched only from this integration's own host and cached per URL."""
-        if key_url not in self._signing_keys:
-            if not same_host(key_url, self.base_url):
-                raise ForeignKeyURL(urllib.parse.urlsplit(key_url).netloc[:100])
-            payload = self.get_json(key_url)
-            if not isinstance(payload, dict) or not payload.get("signing_key"):
-                raise InvalidResponse("callback key response without signing_key")
-            self._signing_keys[key_url] = payload["signing_key"]
-        return self._signing_keys[key_url]
-
-    def forget_signing_key(self, key_url: str) -> None:
-        """Drop a cached key (a signature failed: the key may have been renewed)."""
-        self._signing_keys.pop(key_url, None)
-
 
 def links(header: str) -> dict[str, str]:
     """{rel: url} of an RFC 8288 Link header."""
@@ -225,12 +206,6 @@ def links(header: str) -> dict[str, str]:
     return found
 
 
-def same_host(url: str, base_url: str) -> bool:
-    a, b = urllib.parse.urlsplit(url), urllib.parse.urlsplit(base_url)
-    return a.scheme == b.scheme and a.hostname == b.hostname and a.port == b.port
-
-
-# --- records -------------------------------------------------------------------------------
 def _name(value):
     """A reference's name ({id, name, …}), or the value itself."""
     return value.get("name") if isinstance(value, dict) else value
@@ -337,17 +312,3 @@ def is_counted(record: dict, settings) -> bool:
 def merged_into(record: dict) -> str:
     """The id of the ticket this one was merged into, "" if none."""
     return _id(record.get("mergedParentTicket"))
-
-
-def sla_verdict(record: dict) -> rows.SLAVerdict:
-    skipped = [record.get("respondedSkippedMinutes"), record.get("resplanSkippedMinutes")]
-    return rows.SLAVerdict(
-        met=record.get("isInSla"),
-        response_minutes=record.get("respondMinutes"),
-        plan_minutes=record.get("resPlanMinutes"),
-        resolution_minutes=record.get("resolveMinutes"),
-        waiting_minutes=sum(s for s in skipped if s)
-        if any(s is not None for s in skipped)
-        else None,
-        name=rows.text(_name(record.get("sla"))),
-    )

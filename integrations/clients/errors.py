@@ -69,7 +69,3 @@ class InvalidResponse(PSAError):
     message = _(
         "The PSA's answer could not be read. Check that the base URL points at the PSA's API."
     )
-
-
-class ForeignKeyURL(PSAError):
-    message = _("A callback named a key address outside the PSA's own host; it was refused.")

@@ -31,5 +31,7 @@ ACCESS = {
     "integrations:credentials": managers_only(kwargs=_pk),
     "integrations:delete": managers_only(kwargs=_pk),
     "integrations:check": Rule(LOGIN, 403, 302, 302, kwargs=_pk, method="post"),
+    "integrations:pull": Rule(LOGIN, 403, 302, 302, kwargs=_pk, method="post"),
+    "integrations:connect": Rule(LOGIN, 403, 302, 302, kwargs=_pk, method="post"),
     "integrations:event": Rule(405, 405, 405, 405, kwargs=_token),
 }

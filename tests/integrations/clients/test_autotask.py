@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from integrations.clients import BadCredentials, NotFound, RateLimited, ServerError
-from integrations.clients.autotask import TICKET_FIELDS, AutotaskClient, Budget, zone_url
+from integrations.clients import BadCredentials, RateLimited, ServerError
+from integrations.clients.autotask import TICKET_FIELDS, AutotaskClient, Budget
 from tests.fakes.psa import FakeAutotask, fixture
 
 
@@ -130,26 +130,14 @@ def test_wrong_credentials_are_bad_credentials(at_server, clock):
     assert raised.value.detail.startswith("Authentication failed")
 
 
-def test_the_zone_lookup_finds_the_rest_base(at_server, clock):
-    url = zone_url(
-        FakeAutotask.CREDENTIALS["username"], lookup=at_server.origin + "/atservicesrest/"
-    )
-    assert url == at_server.base_url
-
-
-def test_check_reports_the_threshold_and_its_use(clock):
+def test_check_reads_the_threshold(clock):
     with FakeAutotask(used=5_122) as server:
-        connection = client_for(server, clock).check()
-    assert connection.details == {"threshold": 10_000, "used_this_hour": 5_123}
+        assert client_for(server, clock).check().vendor == "autotask"
+        assert len(server.arrived("ThresholdInformation")) == 1
 
 
-def test_sla_results_deleted_tickets_and_picklists_are_read(at_server, clock):
+def test_deleted_tickets_and_picklists_are_read(at_server, clock):
     client = client_for(at_server, clock)
-    results = client.sla_results([7201, 7207, 7212, 7201])
-    assert results[7207]["isResolutionMet"] is False and set(results) == {7201, 7207, 7212}
-    assert at_server.arrived("ServiceLevelAgreementResults")[0].json()["filter"] == [
-        {"op": "in", "field": "ticketID", "value": [7201, 7207, 7212]}
-    ]
     assert [r["ticketID"] for p in client.deleted_tickets() for r in p.records] == [7219]
     assert client.picklists()["priority"] == {
         "1": "High",
@@ -186,14 +174,6 @@ def test_a_ticket_webhook_is_created_with_its_fields_read_back_and_removed(at_se
     client.delete_webhook("Ticket", webhook_id)
     client.delete_webhook("Ticket", webhook_id)  # gone already: no error
     assert client.webhook("Ticket", webhook_id) is None
-
-
-def test_an_unknown_user_has_no_zone(at_server, clock):
-    with pytest.raises(NotFound):
-        zone_url(
-            "nobody@example.org", lookup=at_server.origin + "/atservicesrest/", sleep=clock.sleep
-        )
-    assert len(at_server.arrived("zoneInformation")) == 2  # one retry at most
 
 
 def test_creating_a_webhook_is_not_repeated_after_a_server_error(at_server, clock):

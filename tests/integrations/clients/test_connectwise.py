@@ -9,7 +9,6 @@ from django.utils import translation
 from integrations.clients import (
     BadCredentials,
     BadRequest,
-    ForeignKeyURL,
     InvalidResponse,
     NotFound,
     RateLimited,
@@ -176,20 +175,6 @@ def test_callbacks_are_registered_once_listed_and_removed(cw_server, clock):
         client.delete_callback(entry["id"])
     client.delete_callback(311)  # gone already: no error
     assert client.callbacks("app.msp-maturity.example") == []
-
-
-def test_the_signing_key_comes_only_from_the_own_host_and_is_fetched_once(cw_server, clock):
-    client = client_for(cw_server, clock)
-    key_url = cw_server.origin + "/v4_6_release//system/callbackkey/index.rails?id=3b9e"
-    assert client.signing_key(key_url) == "nordlicht-fixture-signing-key-2026"
-    assert client.signing_key(key_url) == "nordlicht-fixture-signing-key-2026"
-    assert len(cw_server.arrived("callbackkey")) == 1
-
-    with pytest.raises(ForeignKeyURL):
-        client.signing_key("https://attacker.example/system/callbackkey/index.rails?id=1")
-    with pytest.raises(ForeignKeyURL):
-        client.signing_key(key_url.replace("http://", "https://"))
-    assert len(cw_server.arrived("callbackkey")) == 1
 
 
 def test_every_request_carries_basic_auth_and_the_client_id(cw_server, clock):

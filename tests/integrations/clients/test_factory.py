@@ -45,5 +45,5 @@ def test_credentials_may_come_from_a_method_and_halo_from_its_resource_server_ur
         base_url=halo_server.origin + "/api",  # as Halo shows it
         credentials=lambda: dict(FakeHalo.CREDENTIALS),
     )
-    assert for_integration(integration, now=clock.now).check().details == {"clients": 3}
+    assert for_integration(integration, now=clock.now).check().vendor == "halopsa"
     assert [r.path for r in halo_server.requests] == ["/auth/token", "/api/Client"]

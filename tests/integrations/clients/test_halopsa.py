@@ -69,7 +69,7 @@ def test_a_revoked_token_is_renewed_once(halo_server, clock):
     client = client_for(halo_server, clock)
     client.check()
     halo_server.revoke_tokens()
-    assert client.check().details == {"clients": 3}
+    assert client.check().vendor == "halopsa"
     assert len(halo_server.arrived("/auth/token")) == 2
 
 
