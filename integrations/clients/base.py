@@ -165,8 +165,15 @@ class BaseClient:
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime.datetime] | None = None,
         transport: Callable[..., Response] = urllib_transport,
+        max_attempts: int | None = None,
+        timeout: float | None = None,
     ):
         self.base_url = base_url.rstrip("/") + "/"
+        # A person waiting for a page wants one short attempt (the class's are for pulls).
+        if max_attempts is not None:
+            self.max_attempts = max_attempts
+        if timeout is not None:
+            self.timeout = timeout
         self.credentials = credentials
         self.sleep = sleep
         self.now = now or (lambda: datetime.datetime.now(datetime.UTC))
