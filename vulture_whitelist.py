@@ -120,3 +120,4 @@ _.TIME_FORMAT, _.MONTH_DAY_FORMAT, _.FIRST_DAY_OF_WEEK  # msp_maturity/formats/e
 _.FORMAT_MODULE_PATH  # settings
 _.render_hidden_fields  # crispy-forms' FormHelper
 _.recipient_groups, _.technician_choices  # surveys/_recipient_picker.html
+_.closed_by  # ratings.FeedbackCase: set when a case closes, shown on its page

@@ -7,10 +7,10 @@ from django.utils.translation import gettext as _
 from accounts.roles import manager_required
 from core.csv_export import csv_response, refused_filter_response
 
-from .forms import RatingFilterForm
-from .metrics import csat_counts, face_kind, ticket_csat
-from .models import TicketRating
-from .queries import with_answers
+from ..forms import RatingFilterForm
+from ..metrics import csat_counts, face_kind, ticket_csat
+from ..models import TicketRating
+from ..queries import with_answers
 
 PAGE_SIZE = 50
 
