@@ -10,7 +10,30 @@ from organisation.models import Client, Technician
 from .metrics import NEGATIVE_MAX, POSITIVE_MIN
 
 
-class RatingFilterForm(forms.Form):
+class _FilterBar(forms.Form):
+    """A GET filter bar: every field in a row and the Filter button; ``start`` must not
+    lie after ``end``."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Div(
+                *(Div(name, css_class="filter-field") for name in self.fields),
+                Div(Submit("", _("Filter")), css_class="filter-submit mb-3"),
+                css_class="filter-bar",
+            )
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", _("The last day must not lie before the first."))
+        return data
+
+
+class RatingFilterForm(_FilterBar):
     """The ratings list's filters (GET): client, technician credited, rating, resolution
     days."""
 
@@ -42,21 +65,6 @@ class RatingFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = Client.objects.only("pk", "name").order_by("name")
         self.fields["technician"].queryset = Technician.objects.only("pk", "name").order_by("name")
-        self.helper = FormHelper()
-        self.helper.form_method = "get"
-        self.helper.layout = Layout(
-            Div(
-                *(Div(name, css_class="filter-field") for name in self.fields),
-                Div(Submit("", _("Filter")), css_class="filter-submit mb-3"),
-                css_class="filter-bar",
-            )
-        )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", _("The last day must not lie before the first."))
-        return data
 
     def apply(self, ratings):
         """``ratings`` annotated with ``face`` (ratings.queries.with_answers), filtered."""
@@ -83,7 +91,7 @@ class RatingFilterForm(forms.Form):
         return ratings
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(_FilterBar):
     """The cases page's filters (GET): status (open by default), client, opening days."""
 
     STATUSES = [
@@ -108,21 +116,6 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = Client.objects.only("pk", "name").order_by("name")
-        self.helper = FormHelper()
-        self.helper.form_method = "get"
-        self.helper.layout = Layout(
-            Div(
-                *(Div(name, css_class="filter-field") for name in self.fields),
-                Div(Submit("", _("Filter")), css_class="filter-submit mb-3"),
-                css_class="filter-bar",
-            )
-        )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", _("The last day must not lie before the first."))
-        return data
 
     def chosen_status(self) -> str:
         valid = self.is_bound and self.is_valid()
@@ -171,7 +164,7 @@ class CaseForm(forms.Form):
         return {"note": case.note, "contacted": contacted}
 
 
-class FiguresFilterForm(forms.Form):
+class FiguresFilterForm(_FilterBar):
     """The figures page's filters (GET): a period ending today (90 days by default)."""
 
     DEFAULT = "90d"
@@ -181,18 +174,6 @@ class FiguresFilterForm(forms.Form):
         choices=[(key, label) for key, label in PRESETS.items() if key != "custom"],
         required=False,
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_method = "get"
-        self.helper.layout = Layout(
-            Div(
-                Div("period", css_class="filter-field"),
-                Div(Submit("", _("Filter")), css_class="filter-submit mb-3"),
-                css_class="filter-bar",
-            )
-        )
 
     def to_period(self, today) -> Period:
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
