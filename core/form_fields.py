@@ -11,6 +11,11 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+# Django 6.1's empty choice of every select, which its own German catalogue does not
+# translate yet: listed here so that the product's catalogue (looked up first) does.
+gettext_noop("- Select an option -")
 
 # The dates the product accepts anywhere: in filters, forms and imported files.
 EARLIEST_DATE = datetime.date(1900, 1, 1)

@@ -46,10 +46,16 @@ class RatingFilterForm(_FilterBar):
     ]
 
     client = forms.ModelChoiceField(
-        label=_("Client"), queryset=Client.objects.none(), required=False
+        label=_("Client"),
+        queryset=Client.objects.none(),
+        required=False,
+        empty_label=_("All clients"),
     )
     technician = forms.ModelChoiceField(
-        label=_("Technician"), queryset=Technician.objects.none(), required=False
+        label=_("Technician"),
+        queryset=Technician.objects.none(),
+        required=False,
+        empty_label=_("All technicians"),
     )
     rating = forms.ChoiceField(label=_("Rating"), choices=RATINGS, required=False)
     start = BoundedDateField(

@@ -141,3 +141,15 @@ def test_no_text_is_translated_once_when_its_module_is_imported():
         for call in _eager_calls_outside_functions(path)
     ]
     assert not found, found
+
+
+def test_the_empty_choice_of_a_select_is_german_on_german_pages():
+    """Django 6.1's own German catalogue lacks its new empty choice; the product's has it."""
+    from django.forms import ModelChoiceField
+    from django.utils import translation
+
+    empty = ModelChoiceField(queryset=None).empty_label
+    with translation.override("de"):
+        assert str(empty) == "- Bitte wählen -"
+    with translation.override("en"):
+        assert str(empty) == "- Select an option -"
