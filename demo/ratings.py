@@ -41,7 +41,7 @@ COMMENTS = {
 
 
 # Cases opened within the last days are still open; older ones were closed.
-CASE_OPEN_DAYS = 10
+CASE_OPEN_DAYS = 21
 CASE_NOTES = [
     "Kunden angerufen, Ursache erklärt und Nachschulung vereinbart.",
     "Ticket wieder geöffnet und das Problem endgültig behoben.",

@@ -108,7 +108,10 @@ class CaseFilterForm(_FilterBar):
 
     status = forms.ChoiceField(label=_("Status"), choices=STATUSES, required=False)
     client = forms.ModelChoiceField(
-        label=_("Client"), queryset=Client.objects.none(), required=False
+        label=_("Client"),
+        queryset=Client.objects.none(),
+        required=False,
+        empty_label=_("All clients"),
     )
     start = BoundedDateField(
         label=_("Opened from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -179,6 +182,7 @@ class FiguresFilterForm(_FilterBar):
         label=_("Period"),
         choices=[(key, label) for key, label in PRESETS.items() if key != "custom"],
         required=False,
+        initial=DEFAULT,
     )
 
     def to_period(self, today) -> Period:
