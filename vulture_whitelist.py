@@ -69,7 +69,6 @@ _.ENGLISH, _.TICKETS, _.CONTACTS
 _.MDY, _.YMD, _.POINT  # kpis.models.ColumnMapping's date order and decimal separator
 _.MONDAY, _.TUESDAY, _.WEDNESDAY, _.THURSDAY, _.SATURDAY, _.SUNDAY
 _.TEAMS  # organisation.ChatChannel.Kind
-_.FEEDBACK_CASE  # organisation.ChatEvent: a channel may choose it before cases post to it
 _.MEMBER, _.BEARER  # integrations.models.Entity, HaloAuth
 
 # --- Read only in templates ------------------------------------------------------------
