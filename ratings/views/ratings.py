@@ -18,7 +18,9 @@ PAGE_SIZE = 50
 def _filtered(request):
     form = RatingFilterForm(request.GET or None)
     ratings = with_answers(TicketRating.objects.filter(status=TicketRating.Status.INVITED))
-    return form, form.apply(ratings).select_related("ticket", "client", "technician", "contact")
+    return form, form.apply(ratings).select_related(
+        "ticket", "client", "technician", "contact", "case"
+    )
 
 
 @manager_required

@@ -113,3 +113,10 @@ def test_a_technician_without_a_record_sees_a_hint(client, technician_user):
     client.force_login(technician_user)
     page = client.get(reverse("ratings:mine"))
     assert page.status_code == 200 and page.context["technician"] is None
+
+
+def test_the_ratings_list_links_a_rating_to_its_case(three_cases, client, manager):
+    client.force_login(manager)
+    page = client.get(reverse("ratings:list")).content.decode()
+    assert page.count('data-testid="rating-case"') == 3  # T-9 (positive) has none
+    assert reverse("ratings:case_detail", args=[three_cases["older"].pk]) in page
