@@ -203,12 +203,21 @@ class FeedbackCaseEmailKind(delivery.Kind):
 CASE_EMAILS = delivery.register(FeedbackCaseEmailKind())
 
 
-def close(case: FeedbackCase, user, note: str, contacted: bool | None) -> None:
-    """Record what was done and close the case (closed_at now, by ``user``)."""
-    case.note, case.contacted = note, contacted
-    case.status = FeedbackCase.Status.CLOSED
-    case.closed_at, case.closed_by = timezone.now(), user
-    case.save(update_fields=["note", "contacted", "status", "closed_at", "closed_by"])
+def close(case: FeedbackCase, user, note: str, contacted: bool | None) -> bool:
+    """Record what was done and close the case (closed_at now, by ``user``); False when
+    it was closed meanwhile (a second manager's close keeps the first's time)."""
+    now = timezone.now()
+    closed = FeedbackCase.objects.filter(pk=case.pk, status=FeedbackCase.Status.OPEN).update(
+        note=note,
+        contacted=contacted,
+        status=FeedbackCase.Status.CLOSED,
+        closed_at=now,
+        closed_by=user,
+    )
+    if closed:
+        case.note, case.contacted = note, contacted
+        case.status, case.closed_at, case.closed_by = FeedbackCase.Status.CLOSED, now, user
+    return bool(closed)
 
 
 def record(case: FeedbackCase, note: str, contacted: bool | None) -> None:

@@ -78,8 +78,7 @@ def case_detail(request, pk: int):
             note, contacted = form.cleaned_data["note"].strip(), form.contacted_value()
             if action == "close" and not note:
                 form.add_error("note", _("Write what was done before closing the case."))
-            elif action == "close" and case.status == FeedbackCase.Status.OPEN:
-                services.close(case, request.user, note, contacted)
+            elif action == "close" and services.close(case, request.user, note, contacted):
                 messages.success(request, _("The feedback case is closed."))
                 return redirect("ratings:case_list")
             else:

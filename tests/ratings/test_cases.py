@@ -173,3 +173,13 @@ def test_time_to_close_median_and_average_in_hours():
     durations = [HOUR, 2 * HOUR, 6 * HOUR]
     assert cases.time_to_close(durations) == {"median": 2.0, "average": 3.0}
     assert cases.time_to_close([]) == {"median": None, "average": None}
+
+
+def test_a_second_close_keeps_the_first_time_to_close(ratings, give, manager, frozen):
+    give(ratings["T-1"], 1)
+    stale = FeedbackCase.objects.get()
+    assert cases.close(FeedbackCase.objects.get(), manager, "Called", True)
+    frozen.move_to(NOW + 9 * HOUR)
+    assert not cases.close(stale, manager, "Called again", False)
+    case = FeedbackCase.objects.get()
+    assert case.time_to_close == datetime.timedelta() and case.note == "Called"
