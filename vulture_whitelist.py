@@ -69,7 +69,6 @@ _.ENGLISH, _.TICKETS, _.CONTACTS
 _.MDY, _.YMD, _.POINT  # kpis.models.ColumnMapping's date order and decimal separator
 _.MONDAY, _.TUESDAY, _.WEDNESDAY, _.THURSDAY, _.SATURDAY, _.SUNDAY
 _.TEAMS  # organisation.ChatChannel.Kind
-_.FEEDBACK_CASE  # organisation.ChatEvent: a channel may choose it before cases post to it
 _.MEMBER, _.BEARER  # integrations.models.Entity, HaloAuth
 
 # --- Read only in templates ------------------------------------------------------------
@@ -120,3 +119,4 @@ _.TIME_FORMAT, _.MONTH_DAY_FORMAT, _.FIRST_DAY_OF_WEEK  # msp_maturity/formats/e
 _.FORMAT_MODULE_PATH  # settings
 _.render_hidden_fields  # crispy-forms' FormHelper
 _.recipient_groups, _.technician_choices  # surveys/_recipient_picker.html
+_.closed_by  # ratings.FeedbackCase: set when a case closes, shown on its page

@@ -1,6 +1,8 @@
 """Ticket ratings of the last 90 days for the demo organisation: the client tickets
 resolved then, each contact asked at most once a week (the fatigue rule), most answered
 with a face, a few with a comment; so the ratings list and ticket CSAT are not empty.
+The bad answers have their feedback cases (the rule of ratings.cases): the recent ones
+open, the older ones closed with what was done.
 
 Written directly (as demo.surveys writes its history): invitations already sent, no
 e-mail goes out. Idempotent: a second run finds the demo ratings and returns.
@@ -14,7 +16,8 @@ from django.utils import timezone
 
 from core.periods import day_start
 from kpis.models import Ticket
-from ratings.models import TicketRating
+from ratings.cases import opens_case
+from ratings.models import FeedbackCase, TicketRating
 from ratings.services import campaign_key
 from surveys.models import (
     Answer,
@@ -35,6 +38,15 @@ COMMENTS = {
     3: ["Hat etwas gedauert."],
     1: ["Das Problem ist nach zwei Tagen wieder da.", "Niemand hat sich zurückgemeldet."],
 }
+
+
+# Cases opened within the last days are still open; older ones were closed.
+CASE_OPEN_DAYS = 21
+CASE_NOTES = [
+    "Kunden angerufen, Ursache erklärt und Nachschulung vereinbart.",
+    "Ticket wieder geöffnet und das Problem endgültig behoben.",
+    "Mit dem Techniker besprochen; Rückmeldung per E-Mail an den Kunden.",
+]
 
 
 def _face(rng) -> int | None:
@@ -60,6 +72,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
     last_asked: dict[int, datetime.datetime] = {}
     campaigns: dict[datetime.date, Campaign] = {}
     created = 0
+    cases: list[FeedbackCase] = []
     tickets = (
         Ticket.objects.filter(
             external_id__startswith="DEMO-",
@@ -105,7 +118,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
             sent_at=sent_at,
             answered_at=None if face is None else answered_at,
         )
-        TicketRating.objects.create(
+        rating = TicketRating.objects.create(
             ticket=ticket,
             contact=contact,
             client_id=ticket.client_id,
@@ -130,6 +143,7 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
             updated_at=answered_at,
         )
         answers = [Answer(response=response, question=questions["rating"], value=face)]
+        text = ""
         if rng.random() < 0.35:
             text = rng.choice(COMMENTS[face])
             answers.append(Answer(response=response, question=questions["comment"], text=text))
@@ -138,4 +152,24 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
                     Answer(response=response, question=questions["may_contact"], value=1)
                 )
         Answer.objects.bulk_create(answers)
-    stdout.write(f"Ratings: {created} rated tickets of the last {DAYS} days.")
+        if opens_case(face, text):
+            cases.append(_case(rating, face, answered_at, now, rng))
+    FeedbackCase.objects.bulk_create(cases)
+    stdout.write(
+        f"Ratings: {created} rated tickets of the last {DAYS} days, {len(cases)} feedback cases."
+    )
+
+
+def _case(rating, face, opened_at, now, rng) -> FeedbackCase:
+    """The feedback case the answer opened (by the product's rule, ratings.cases): those
+    older than CASE_OPEN_DAYS closed some hours later with what was done, the recent
+    ones open."""
+    case = FeedbackCase(
+        rating=rating, client_id=rating.client_id, opening_face=face, face=face, opened_at=opened_at
+    )
+    if now - opened_at > datetime.timedelta(days=CASE_OPEN_DAYS):
+        case.status = FeedbackCase.Status.CLOSED
+        case.closed_at = opened_at + datetime.timedelta(hours=rng.randrange(2, 72))
+        case.contacted = rng.random() < 0.8
+        case.note = rng.choice(CASE_NOTES)
+    return case

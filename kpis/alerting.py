@@ -45,10 +45,16 @@ def managers():
     return (users.filter(groups__name=MANAGER) | users.filter(is_superuser=True)).distinct()
 
 
+def client_recipients(client) -> list:
+    """Who hears about a client: its active responsible staff with an address; the
+    managers when nobody is responsible (threshold alerts, ratings' feedback cases)."""
+    staff = client.responsible_staff.filter(is_active=True).exclude(email="")
+    return list(staff) or list(managers())
+
+
 def alert_recipients(alert: ThresholdAlert) -> list:
     """The client's responsible staff; the managers when nobody is responsible."""
-    staff = alert.client.responsible_staff.filter(is_active=True).exclude(email="")
-    return list(staff) or list(managers())
+    return client_recipients(alert.client)
 
 
 class _AlertEmail(delivery.Kind):

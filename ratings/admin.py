@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from core.admin_read_only import ReadOnlyAdmin
 
-from .models import TicketRating
+from .models import FeedbackCase, TicketRating
 
 
 @admin.register(TicketRating)
@@ -13,3 +13,14 @@ class TicketRatingAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_filter = ("status", "skipped_because")
     list_select_related = ("ticket", "client", "contact", "technician")
     search_fields = ("ticket__external_id", "contact__email")
+
+
+@admin.register(FeedbackCase)
+class FeedbackCaseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Read only: cases open by the product's rule (ratings.cases) and are closed on the
+    case page, where the time to close is kept right."""
+
+    list_display = ("rating", "client", "face", "status", "opened_at", "closed_at")
+    list_filter = ("status",)
+    list_select_related = ("rating", "client")
+    search_fields = ("rating__ticket__external_id", "client__name")

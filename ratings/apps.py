@@ -14,12 +14,18 @@ class RatingsConfig(AppConfig):
 
     def ready(self):
         from kpis.transitions import tickets_resolved
+        from surveys.answers import answers_saved
 
-        from . import sending  # noqa: F401 - registers the rating e-mail
+        from . import cases, sending  # noqa: F401 - registers the rating e-mail
         from .services import schedule_ratings
 
         tickets_resolved.connect(
             lambda sender, ticket_ids, **kwargs: schedule_ratings(ticket_ids),
             dispatch_uid="ratings.schedule",
+            weak=False,
+        )
+        answers_saved.connect(
+            lambda sender, invitation_id, values, **kwargs: cases.answered(invitation_id, values),
+            dispatch_uid="ratings.cases",
             weak=False,
         )

@@ -12,9 +12,11 @@ when its e-mail was sent (copied then): a later reassignment does not move it. A
 case about a rating can refer to it by a foreign key.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.delivery import Delivery
 from kpis.models import Priority, Source
 
 
@@ -93,3 +95,93 @@ class TicketRating(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} → {self.contact_id}"
+
+
+class FeedbackCase(models.Model):
+    """A bad rating followed up (ratings.cases): opened once per rating when its answer
+    is a negative face, or a neutral one with a comment; the manager records what was
+    done and closes it (and may reopen it). ``face`` follows the rating's current face;
+    ``opening_face`` is the one that opened the case. A face changed later never opens a
+    second case, and a face changed to positive leaves the case open (the manager decides:
+    the client was unhappy once, and the change is shown on the case)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
+
+    rating = models.OneToOneField(
+        TicketRating, on_delete=models.CASCADE, related_name="case", verbose_name=_("rating")
+    )
+    # Copied from the rating, so the cases page filters and sorts without a join.
+    client = models.ForeignKey(
+        "organisation.Client",
+        on_delete=models.CASCADE,
+        related_name="feedback_cases",
+        verbose_name=_("client"),
+    )
+    opening_face = models.PositiveSmallIntegerField(_("rating that opened the case"))
+    face = models.PositiveSmallIntegerField(_("current rating"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    opened_at = models.DateTimeField(_("opened"))
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    contacted = models.BooleanField(_("client contacted"), null=True, blank=True)
+    note = models.TextField(_("what was done"), blank=True)
+    emailed_at = models.DateTimeField(_("first e-mail sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["opened_at", "id"]
+        verbose_name = _("feedback case")
+        verbose_name_plural = _("feedback cases")
+        indexes = [
+            # The cases page: open (or closed) cases oldest first.
+            models.Index(fields=["status", "opened_at"], name="case_status_opened"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.rating}"
+
+    @property
+    def time_to_close(self):
+        """closed_at − opened_at (a timedelta) of a closed case; None while open."""
+        if self.closed_at is None:
+            return None
+        return self.closed_at - self.opened_at
+
+
+class FeedbackCaseEmail(Delivery):
+    """The e-mail about a new case to one of the client's responsible staff (or a
+    manager), sent at most once by core.delivery (ratings.cases.FeedbackCaseEmailKind)."""
+
+    case = models.ForeignKey(
+        FeedbackCase, on_delete=models.CASCADE, related_name="emails", verbose_name=_("case")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("feedback case e-mail")
+        verbose_name_plural = _("feedback case e-mails")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "email"], name="case_email_once"),
+        ]
+        indexes = [
+            # The e-mail sweep: queued or stale sending e-mails.
+            models.Index(fields=["status", "created_at"], name="case_email_status"),
+        ]

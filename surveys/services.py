@@ -18,6 +18,7 @@ from core.periods import quarter_label, quarter_number, step_start
 from organisation.consent import withheld_reasons
 from organisation.models import Client, Contact, Technician
 
+from .answers import answers_saved
 from .models import (
     Answer,
     Campaign,
@@ -273,6 +274,7 @@ def save_response(
                 status=InvitationStatus.ANSWERED,
                 answered_at=state["answered_at"] or now,
             )
+        answers_saved.send(sender=Invitation, invitation_id=invitation.pk, values=values)
     logger.info(
         "survey.answered campaign=%s invitation=%s changed=%s",
         campaign.pk,

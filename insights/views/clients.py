@@ -13,12 +13,16 @@ from insights.forms import TicketFilterForm
 from kpis import metrics, thresholds
 from kpis.models import Ticket
 from organisation.consent import withheld_reasons
+from ratings import figures as rating_figures
+from ratings.models import FeedbackCase
+from ratings.queries import cases_with_answers
 from surveys import metrics as survey_metrics
 
 from .common import filter_query, filters_from_request, get_client
 
 PAGE_SIZE = 50
 RECENT = 10
+CSAT_DAYS = 90
 
 
 @manager_required
@@ -44,6 +48,11 @@ def client_detail(request, pk: int):
     )
     alerts = list(client.alerts.select_related("acknowledged_by").order_by("-created_at")[:12])
     contacts = list(client.contacts.order_by("-is_active", "name"))
+    open_cases = list(
+        cases_with_answers(client.feedback_cases.filter(status=FeedbackCase.Status.OPEN))
+        .select_related("rating__ticket", "rating__contact")
+        .order_by("opened_at", "pk")
+    )
     withheld = withheld_reasons(contacts)
     for contact in contacts:
         contact.withheld = withheld.get(contact.pk, "")
@@ -60,6 +69,10 @@ def client_detail(request, pk: int):
             "sla": metrics.sla_attainment(current),
             "proactive": metrics.proactive_shares(current),
             "survey": survey,
+            # Ticket CSAT over a fixed 90 days: ratings are few per client.
+            "ticket_csat": rating_figures.client_csat(client.pk, today, CSAT_DAYS),
+            "csat_days": CSAT_DAYS,
+            "open_cases": open_cases,
             "survey_months": [m for m in survey_months if m["responses"] or m["invited"]],
             "onboarding": reports.onboarding_status(client, today),
             "recent": recent,

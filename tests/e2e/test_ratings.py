@@ -78,3 +78,30 @@ def test_a_plain_fetch_of_every_face_link_records_nothing(
                 statuses.append(error.code)
     assert set(statuses) <= {200, 409} and statuses[0] == 200
     assert not Answer.objects.exists()
+
+
+def test_a_negative_rating_reaches_the_managers_inbox_and_is_closed_with_a_note(
+    page, settings, live_server, manager, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        links = _rating_e_mails(settings, live_server)
+    mail.outbox.clear()
+    page.goto(links["ada1@acme.example"][0])  # the bad face
+    page.wait_for_selector('[data-testid="recorded"]')
+    # Nobody is responsible for Acme: the managers hear of the case.
+    (case_mail,) = [m for m in mail.outbox if m.to == [manager.email]]
+    case_link = re.search(r"(https?://\S+/ratings/cases/\d+/)", case_mail.body).group(1)
+    assert "Acme" in case_mail.body and "T-1" in case_mail.body
+    login_in_browser(page, live_server, manager.username)
+    page.goto(case_link)
+    page.fill("textarea[name=note]", "Ada angerufen, Drucker getauscht")
+    page.select_option("select[name=contacted]", "yes")
+    page.click("button[name=action][value=close]")
+    page.wait_for_url(f"{live_server.url}/ratings/cases/")  # back on the open cases
+    assert "T-1" not in page.inner_text("main table")
+    page.goto(case_link)
+    assert "text-bg-secondary" in page.get_attribute('[data-testid="case-status"]', "class")
+    assert page.input_value("textarea[name=note]") == "Ada angerufen, Drucker getauscht"
+    page.goto(f"{live_server.url}/ratings/cases/?status=closed")
+    assert "T-1" in page.inner_text("main")
+    assert page.js_errors == []

@@ -95,3 +95,63 @@ def tom(db):
 @pytest.fixture
 def cast(frozen, acme, ada, bob, tina, tom):
     return {"acme": acme, "ada": ada, "bob": bob, "tina": tina, "tom": tom}
+
+
+def make_rating(
+    number: str,
+    client,
+    technician=None,
+    priority="high",
+    face=None,
+    comment="",
+    resolved_at=None,
+    contact=None,
+):
+    """An invited ticket rating written directly (its own contact, so no fatigue rule),
+    answered with ``face`` and ``comment`` through surveys.services.save_response when
+    ``face`` is given (a case opens by the rule)."""
+    from kpis.models import Ticket
+    from ratings.models import TicketRating
+    from ratings.services import rating_campaign
+    from surveys.models import Invitation, SurveySettings
+    from surveys.services import save_response
+
+    resolved_at = resolved_at or NOW
+    contact = contact or Contact.objects.create(
+        client=client, name=f"Contact {number}", email=f"c{number.lower()}@client.example"
+    )
+    ticket = Ticket.objects.create(
+        external_id=number,
+        title=f"Ticket {number}",
+        client=client,
+        requester=contact,
+        technician=technician,
+        priority=priority,
+        opened_at=resolved_at - datetime.timedelta(hours=5),
+        resolved_at=resolved_at,
+        source="client",
+    )
+    invitation = Invitation.objects.create(
+        campaign=rating_campaign(resolved_at, SurveySettings.load()),
+        contact=contact,
+        email=contact.email,
+        status="sent",
+    )
+    rating = TicketRating.objects.create(
+        ticket=ticket,
+        contact=contact,
+        client=client,
+        technician=technician,
+        priority=priority,
+        source="client",
+        resolved_at=resolved_at,
+        send_after=resolved_at,
+        status=TicketRating.Status.INVITED,
+        invitation=invitation,
+        invited_at=resolved_at,
+    )
+    if face is not None:
+        # Answered an hour after the resolution, while the day's campaign is open.
+        with time_machine.travel(resolved_at + datetime.timedelta(hours=1), tick=False):
+            save_response(invitation, {"rating": face, "comment": comment})
+    return rating

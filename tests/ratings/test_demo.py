@@ -9,7 +9,7 @@ from django.utils import timezone
 from demo import kpis, ratings
 from demo.organisation import seed_organisation
 from ratings.metrics import csat_counts, ticket_csat
-from ratings.models import TicketRating
+from ratings.models import FeedbackCase, TicketRating
 from ratings.queries import with_answers
 
 
@@ -24,6 +24,10 @@ def test_the_demo_has_rated_tickets_and_runs_once(db):
     assert counts["rated"] >= 20
     assert 0.5 < ticket_csat(counts["positive"], counts["rated"]) < 1
     assert with_answers().filter(comment__gt="").exists()
+    assert FeedbackCase.objects.filter(status="open").exists()
+    closed = FeedbackCase.objects.filter(status="closed")
+    assert closed.exists() and all(c.note and c.closed_at > c.opened_at for c in closed)
+    assert all(c.face <= 3 for c in FeedbackCase.objects.all())
     out = io.StringIO()
     ratings.seed(org, random.Random(1), today, out)
     assert TicketRating.objects.count() == count

@@ -7,10 +7,10 @@ from django.utils.translation import gettext as _
 from accounts.roles import manager_required
 from core.csv_export import csv_response, refused_filter_response
 
-from .forms import RatingFilterForm
-from .metrics import csat_counts, face_kind, ticket_csat
-from .models import TicketRating
-from .queries import with_answers
+from ..forms import RatingFilterForm
+from ..metrics import csat_counts, face_kind, ticket_csat
+from ..models import TicketRating
+from ..queries import with_answers
 
 PAGE_SIZE = 50
 
@@ -18,7 +18,9 @@ PAGE_SIZE = 50
 def _filtered(request):
     form = RatingFilterForm(request.GET or None)
     ratings = with_answers(TicketRating.objects.filter(status=TicketRating.Status.INVITED))
-    return form, form.apply(ratings).select_related("ticket", "client", "technician", "contact")
+    return form, form.apply(ratings).select_related(
+        "ticket", "client", "technician", "contact", "case"
+    )
 
 
 @manager_required
