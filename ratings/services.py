@@ -82,7 +82,9 @@ def schedule_ratings(ticket_ids: Iterable[int], now: datetime.datetime | None = 
             resolved_at=ticket["resolved_at"],
             send_after=ticket["resolved_at"] + delay,
         )
-        for ticket in Ticket.objects.filter(ratable(config, now), pk__in=list(ticket_ids)).values(
+        for ticket in Ticket.objects.filter(ratable(config, now), pk__in=list(ticket_ids))
+        .order_by("pk")
+        .values(
             "pk", "requester_id", "client_id", "technician_id", "priority", "source", "resolved_at"
         )
     ]
@@ -139,7 +141,9 @@ def _invite_chunk(now: datetime.datetime, config: SurveySettings) -> dict[str, i
         TicketRating.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(status=TicketRating.Status.SCHEDULED, send_after__lte=now)
         .select_related("ticket", "contact")
-        .order_by("send_after", "pk")[:CHUNK]
+        # The first resolved is asked about; on a tie the older ticket (the database's
+        # order of a bulk insert is not the tickets' order on PostgreSQL).
+        .order_by("send_after", "ticket_id")[:CHUNK]
     )
     if not due:
         return None

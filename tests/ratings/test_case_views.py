@@ -43,7 +43,7 @@ def test_a_case_is_closed_with_a_note_and_its_time_to_close_shown(
     url = reverse("ratings:case_detail", args=[case.pk])
     refused = client.post(url, {"action": "close", "note": "  ", "contacted": "yes"})
     assert refused.status_code == 200
-    assert "Write what was done before closing the case." in refused.content.decode()
+    assert "Beschreiben Sie vor dem Abschließen, was getan wurde." in refused.content.decode()
     assert FeedbackCase.objects.get(pk=case.pk).status == "open"
     done = client.post(url, {"action": "close", "note": "Called them", "contacted": "yes"})
     assert done.status_code == 302
@@ -64,7 +64,7 @@ def test_a_case_is_closed_with_a_note_and_its_time_to_close_shown(
     closed = client.get(reverse("ratings:case_list"), {"status": "closed"})
     assert [c.pk for c in closed.context["page"].object_list] == [case.pk]
     detail = client.get(url).content.decode()
-    assert "29.0 h" in detail or "29,0 h" in detail
+    assert "29,0 Std." in detail
     csv = b"".join(
         client.get(reverse("ratings:case_export"), {"status": "all"}).streaming_content
     ).decode()

@@ -109,7 +109,7 @@ def test_the_figures_page_and_csv_show_the_figures(rated, client, manager):
     client.force_login(manager)
     page = client.get(reverse("ratings:figures")).content.decode()
     assert 'data-testid="figures-client"' in page and "Broke again" in page
-    assert "3 of 5 ratings positive" in page and "6 of 7 resolved tickets" in page
+    assert "3 von 5 Bewertungen positiv" in page and "6 von 7 gelösten Tickets" in page
     csv = client.get(reverse("ratings:figures_export")).content.decode()
     assert "Beta,2,2,1,50" in csv.replace(".00", "")
 
