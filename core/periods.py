@@ -159,6 +159,12 @@ def time_zone_names() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+@functools.cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    """The time zones as a form's choices, UTC first."""
+    return [("UTC", "UTC"), *((n, n) for n in sorted(time_zone_names() - {"UTC", "localtime"}))]
+
+
 def day_start(day: datetime.date) -> datetime.datetime:
     """Midnight at the start of ``day`` in the project's time zone (aware)."""
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=project_zone())

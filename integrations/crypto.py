@@ -13,7 +13,13 @@ import json
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
+
+# What a manager reads when no configured key opens a connection's stored secrets.
+UNREADABLE = gettext_lazy(
+    "The stored credentials cannot be read with the configured encryption keys; type them in again."
+)
 
 
 class SecretsUnreadable(Exception):

@@ -4,8 +4,6 @@ value). Credential inputs are never filled in from the stored values."""
 
 from __future__ import annotations
 
-import functools
-
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
@@ -13,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from core.one_time_forms import OneTimeFormMixin
-from core.periods import time_zone_names
+from core.periods import time_zone_choices
 from kpis.mappings import LIST_SEPARATOR, split_list
 from kpis.models import Priority
 
@@ -22,12 +20,6 @@ from .kinds import Credential
 from .models import Integration
 
 LIST_HELP = _("Names as the PSA shows them, separated by |; without case; * stands for any text.")
-
-
-@functools.cache
-def zone_choices() -> list[tuple[str, str]]:
-    """The time zones, UTC first."""
-    return [("UTC", "UTC"), *((n, n) for n in sorted(time_zone_names() - {"UTC", "localtime"}))]
 
 
 def credential_field(credential: Credential, *, required: bool, hint: str = "") -> forms.Field:
@@ -72,7 +64,7 @@ class KindFieldsMixin:
 
 
 class NewIntegrationForm(OneTimeFormMixin, KindFieldsMixin, forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("Time zone of the PSA"), choices=zone_choices)
+    time_zone = forms.ChoiceField(label=_("Time zone of the PSA"), choices=time_zone_choices)
 
     class Meta:
         model = Integration
@@ -127,7 +119,7 @@ class SettingsForm(KindFieldsMixin, forms.ModelForm):
     """The connection's address and its mappings: priorities by name, the groups that
     count, what "escalated" and "proactive" mean, the closed statuses."""
 
-    time_zone = forms.ChoiceField(label=_("Time zone of the PSA"), choices=zone_choices)
+    time_zone = forms.ChoiceField(label=_("Time zone of the PSA"), choices=time_zone_choices)
     counted = forms.CharField(label=_("Groups that count"), required=False, help_text=LIST_HELP)
     escalated_field = forms.ChoiceField(label=_("Escalated: field"), required=False)
     escalated = forms.CharField(

@@ -302,10 +302,7 @@ def pull(integration: Integration, client=None) -> Summary:
     try:
         puller = Puller(integration, client)
     except crypto.SecretsUnreadable:
-        message = _(
-            "The stored credentials cannot be read with the configured encryption keys; "
-            "type them in again."
-        )
+        message = crypto.UNREADABLE
         return _failed(integration, message, now, Summary())
     try:
         summary = puller.run()

@@ -39,10 +39,7 @@ def mark_dirty(integration_id: int, entity: str, external_ids) -> None:
 def event_client(integration):
     """The client an event fetches its record with: one attempt, a short timeout (the
     pull retries what fails, the event task must not wait for a PSA that is down)."""
-    client = for_integration(integration)
-    client.max_attempts = 1
-    client.timeout = 10.0
-    return client
+    return for_integration(integration, max_attempts=1, timeout=10.0)
 
 
 @transaction.atomic

@@ -179,14 +179,7 @@ def integration_check(request, pk: int):
     try:
         clients.for_integration(integration, max_attempts=1, timeout=CHECK_TIMEOUT).check()
     except (clients.PSAError, crypto.SecretsUnreadable) as exc:
-        reason = (
-            exc.message
-            if isinstance(exc, clients.PSAError)
-            else _(
-                "The stored credentials cannot be read with the configured encryption keys; "
-                "type them in again."
-            )
-        )
+        reason = exc.message if isinstance(exc, clients.PSAError) else crypto.UNREADABLE
         detail = getattr(exc, "detail", "")
         integration.last_error = f"{reason} {detail}".strip()[:2000]
         integration.last_error_at = timezone.now()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
@@ -12,7 +10,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from core.one_time_forms import OneTimeFormMixin
-from core.periods import time_zone_names
+from core.periods import time_zone_choices
 from organisation.models import DataSource
 
 from . import columns, mappings
@@ -86,19 +84,12 @@ class ImportForm(OneTimeFormMixin, forms.Form):
         return upload
 
 
-@functools.cache
-def _zones() -> list[tuple[str, str]]:
-    """The time zones, UTC first (read from the system's zone files once)."""
-    names = sorted(time_zone_names() - {"UTC", "localtime"})
-    return [("UTC", "UTC"), *((name, name) for name in names)]
-
-
 class MappingForm(forms.ModelForm):
     """A column mapping: its settings, then for every column of its kind the file
     columns that fill it and, for yes/no and choice columns, the values that mean each
     (kpis/mappings.py). Lists are separated by "|"."""
 
-    time_zone = forms.ChoiceField(label=_("Time zone of the timestamps"), choices=_zones)
+    time_zone = forms.ChoiceField(label=_("Time zone of the timestamps"), choices=time_zone_choices)
 
     class Meta:
         model = ColumnMapping

@@ -90,6 +90,12 @@ def queue(post_id: int) -> None:
     transaction.on_commit(functools.partial(post_to_channel.delay, post_id), robust=True)
 
 
+def _record_success(channel: ChatChannel, now) -> None:
+    ChatChannel.objects.filter(pk=channel.pk).update(
+        last_posted_at=now, last_error="", last_error_status=None, last_error_at=None
+    )
+
+
 def _record_error(channel: ChatChannel, result: chat.Result, reason: str, now) -> None:
     ChatChannel.objects.filter(pk=channel.pk).update(
         last_error=reason[:300], last_error_status=result.status, last_error_at=now
@@ -130,9 +136,7 @@ def send_post(post_id: int, *, last_try: bool = False) -> chat.Result | None:
     )
     if result.verdict == chat.SENT:
         rows.update(status=Status.SENT, sent_at=now, failure_reason="")
-        ChatChannel.objects.filter(pk=channel.pk).update(
-            last_posted_at=now, last_error="", last_error_status=None, last_error_at=None
-        )
+        _record_success(channel, now)
     elif result.verdict == chat.RETRY and not last_try:
         # claimed_at stays: the time of this attempt (the sweep finds a lost retry by it).
         rows.update(status=Status.QUEUED, failure_reason=result.reason)
@@ -174,9 +178,7 @@ def send_test(channel: ChatChannel, message: chat.ChatMessage) -> chat.Result:
         "chat.test channel=%s verdict=%s status=%s", channel.pk, result.verdict, result.status
     )
     if result.verdict == chat.SENT:
-        ChatChannel.objects.filter(pk=channel.pk).update(
-            last_posted_at=timezone.now(), last_error="", last_error_status=None, last_error_at=None
-        )
+        _record_success(channel, timezone.now())
     return result
 
 

@@ -36,7 +36,7 @@ from kpis.alerting import client_recipients
 from organisation import chat
 from organisation.models import ChatEvent
 
-from .metrics import NEGATIVE_MAX, POSITIVE_MIN
+from .metrics import NEGATIVE_MAX, POSITIVE_MIN, face_kind
 from .models import FeedbackCase, FeedbackCaseEmail, TicketRating
 from .queries import cases_with_answers
 
@@ -132,12 +132,9 @@ def may_contact_text(value) -> str:
 
 def face_text(face: int) -> str:
     """A face on the 1..5 scale in words, e.g. "2 of 5 (negative)"."""
-    if face >= POSITIVE_MIN:
-        kind = _("positive")
-    elif face <= NEGATIVE_MAX:
-        kind = _("negative")
-    else:
-        kind = _("neutral")
+    kind = {"positive": _("positive"), "negative": _("negative"), "neutral": _("neutral")}[
+        face_kind(face)
+    ]
     return _("%(face)s of 5 (%(kind)s)") % {"face": face, "kind": kind}
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import manager_required
 from core.csv_export import csv_response, refused_filter_response
 from core.periods import trend_window
+from core.units import as_percent
 
 from .. import charts
 from .. import figures as services
@@ -73,9 +74,6 @@ def figures_export(request):
     ]
     names = {"client": _("Client"), "technician": _("Technician"), "priority": _("Priority")}
 
-    def percent(share):
-        return None if share is None else share * 100
-
     rows = [
         [
             names[by],
@@ -83,8 +81,8 @@ def figures_export(request):
             row["invited"],
             row["rated"],
             row["positive"],
-            percent(row["csat"]),
-            percent(row["response_rate"]),
+            as_percent(row["csat"]),
+            as_percent(row["response_rate"]),
         ]
         for by in services.GROUPS
         for row in services.grouped(ratings, by)

@@ -27,10 +27,10 @@ def _filtered(request):
 def rating_list(request):
     form, ratings = _filtered(request)
     counts = csat_counts(ratings)
-    invited = ratings.count()
     page = Paginator(ratings.order_by("-invited_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    invited = page.paginator.count  # the paginator's one COUNT
     params = request.GET.copy()
     params.pop("page", None)
     for rating in page.object_list:

@@ -91,10 +91,9 @@ def link_problem(
     )
 
 
-def _face(data, questions) -> int | None:
-    """The face value ``data`` names for the survey's face question, if it is one."""
+def _face(data, question) -> int | None:
+    """The face value ``data`` names for the survey's face ``question`` (None: no face)."""
     face = data.get("face", "")
-    question = face_question(questions)
     # ASCII digits only: "²".isdigit() is true but int("²") fails.
     digits = face.isascii() and face.isdigit() and len(face) <= 2
     return int(face) if question and digits and int(face) in question.scale() else None
@@ -123,8 +122,9 @@ def answer_page(
         if not campaign.is_open_for_answers():
             return link_problem(request, "closed", language, not survey.for_clients)
         questions = questions_of(survey)
+        question = face_question(questions)
         one_click, refused, status = None, None, 200
-        face = _face(request.POST if request.method == "POST" else request.GET, questions)
+        face = _face(request.POST if request.method == "POST" else request.GET, question)
         if request.method == "POST" and "one_click" in request.POST:
             try:
                 if face is None:
@@ -151,7 +151,7 @@ def answer_page(
                 return private_headers(done) if token_page else done
             status = 400
         elif refused is None and face is not None and request.method == "GET" and token_page:
-            opening, ambiguous = open_face(invitation, face, face_question(questions))
+            opening, ambiguous = open_face(invitation, face, question)
             if ambiguous:
                 refused, status = "ambiguous", 409
             else:
@@ -163,11 +163,10 @@ def answer_page(
             stored = {} if survey.aggregate_only else current_values(invitation)
             initial = {field_name(q): stored[q.key] for q in questions if q.key in stored}
             if face is not None and not token_page and refused is None:
-                initial[field_name(face_question(questions))] = str(face)
+                initial[field_name(question)] = str(face)
             form = ResponseForm(
                 initial=initial, questions=questions, informal=not survey.for_clients
             )
-        question = face_question(questions)
         context = {
             "invitation": invitation,
             "survey": survey,
