@@ -1,6 +1,7 @@
 """What every e-mail of the product shares: how a message is put together, and what an
 SMTP failure means for it."""
 
+import email.policy
 import re
 import smtplib
 
@@ -12,6 +13,30 @@ from .single_line import one_line
 
 # Automatic e-mail: out-of-office replies and auto-responders stay quiet (RFC 3834).
 AUTOMATIC = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
+
+
+class _UnfoldedURLs(email.policy.EmailPolicy):
+    """The backend's policy, except that a List-Unsubscribe header is written as it is.
+    Python folds a header longer than 78 characters that has no space (the personal
+    unsubscribe URL) into RFC 2047 encoded words, which mail programs do not read as a
+    URL: their unsubscribe button would not work. RFC 5322 allows 998 characters."""
+
+    def fold(self, name, value):
+        if name.lower() == "list-unsubscribe":
+            return f"{name}: {value}{self.linesep}"
+        return super().fold(name, value)
+
+    def fold_binary(self, name, value):
+        if name.lower() == "list-unsubscribe":
+            return self.fold(name, value).encode("ascii")
+        return super().fold_binary(name, value)
+
+
+class ProductEmail(EmailMultiAlternatives):
+    """Every e-mail of the product (``compose``): sent with ``_UnfoldedURLs``."""
+
+    def message(self, *, policy=email.policy.default):
+        return super().message(policy=_UnfoldedURLs().clone(**vars(policy)))
 
 
 def compose(
@@ -33,7 +58,7 @@ def compose(
     message unsendable. Built in the active language: core.delivery activates the
     recipient's (``Kind.language``). ``from_email``: DEFAULT_FROM_EMAIL when None (client
     e-mails pass the MSP's sender); ``headers`` are added to the automatic-reply ones."""
-    message = EmailMultiAlternatives(
+    message = ProductEmail(
         subject=one_line(str(subject)),
         body=render_to_string(f"{template}.txt", context),
         from_email=from_email,

@@ -2,6 +2,8 @@
 unsubscribe link, in both parts and the contact's language, and the List-Unsubscribe
 headers for a mail program's one-click unsubscribe (RFC 8058)."""
 
+import email.policy
+
 import pytest
 from django.core import mail
 from django.test import Client as BrowserClient
@@ -119,3 +121,13 @@ def test_a_client_e_mail_built_without_the_unsubscribe_header_is_not_sent(
     assert delivery.send_batch(sending.INVITATIONS, campaign.pk) == {"sent": 0, "failed": 1}
     assert mail.outbox == []
     assert "unsubscribe" in campaign.invitations.get().failure_reason
+
+
+def test_the_unsubscribe_header_reaches_the_mail_program_as_a_url(client_campaign):
+    """On the wire (the SMTP backend's policy), the long personal URL stays one plain
+    header: folded into RFC 2047 encoded words a mail program cannot use it."""
+    message = _message_to(client_campaign.invitations.get(language="de").email)
+    wire = message.message(policy=email.policy.SMTP).as_bytes().decode()
+    header = f"List-Unsubscribe: <{_link(message)}>\r\n"
+    assert len(header) > 80 and header in wire
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in wire
