@@ -10,7 +10,13 @@ from django.utils.translation import gettext as _
 from core import delivery
 from surveys.forms import FACES
 from surveys.models import Invitation, SurveyKind, SurveySettings
-from surveys.sending import INVITATION_KINDS, InvitationEmail, compose_for, survey_url
+from surveys.sending import (
+    INVITATION_KINDS,
+    INVITATION_SUBJECTS,
+    InvitationEmail,
+    compose_for,
+    survey_url,
+)
 
 # The face values offered: three faces are bad, neutral and good on the 1..5 scale every
 # rating is stored on (see surveys.reference_data), so one rule counts both.
@@ -34,23 +40,33 @@ def face_links(token: str, faces: int) -> list[dict]:
     ]
 
 
+def rated_ticket(invitation: Invitation) -> dict | None:
+    """The ticket a rating invitation is about: its number, title and the technician
+    credited, as the e-mail and the answer page name them."""
+    rating = getattr(invitation, "ticket_rating", None)
+    if rating is None:
+        return None
+    return {
+        "number": rating.ticket.external_id,
+        "title": rating.ticket.title,
+        "technician": rating.technician.name if rating.technician else "",
+    }
+
+
 def build_rating_message(invitation: Invitation, token: str, faces: int, brand=None, footer=None):
     """The rating e-mail in the active language (core.delivery activates the contact's),
     from the MSP's brand with the client footer (surveys.sending.compose_for)."""
-    rating = invitation.ticket_rating
-    ticket = rating.ticket
+    ticket = rated_ticket(invitation)
     return compose_for(
         invitation,
         token,
         brand=brand,
         footer=footer,
-        subject=_("Your ticket %(number)s: how did we do?") % {"number": ticket.external_id},
+        subject=_("Your ticket %(number)s: how did we do?") % {"number": ticket["number"]},
         template="ratings/email/rating",
         context={
             "survey_title": invitation.campaign.survey.title(),
-            "number": ticket.external_id,
-            "title": ticket.title,
-            "technician": rating.technician.name if rating.technician else "",
+            **ticket,
             "faces": face_links(token, faces),
         },
     )
@@ -80,3 +96,4 @@ class TicketRatingEmail(InvitationEmail):
 
 RATINGS = delivery.register(TicketRatingEmail()).name
 INVITATION_KINDS[SurveyKind.TICKET_RATING] = RATINGS
+INVITATION_SUBJECTS[SurveyKind.TICKET_RATING] = rated_ticket

@@ -9,6 +9,8 @@ only while it is open; a reminder only while its invitee has not answered.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
@@ -240,3 +242,16 @@ INVITATION_KINDS: dict[str, str] = {}
 def invitation_kind(survey_kind: str) -> str:
     """The name of the delivery kind that sends a survey's invitations."""
     return INVITATION_KINDS.get(survey_kind, INVITATIONS)
+
+
+# {survey kind: a function giving what one invitation is about (e.g. the rated ticket's
+# number, title and technician) as a dict, or None}: its e-mail and its answer page name
+# the same thing. Registered by the app that knows the subject (ratings).
+INVITATION_SUBJECTS: dict[str, Callable[[Invitation], dict | None]] = {}
+
+
+def invitation_subject(invitation: Invitation) -> dict | None:
+    """What the invitation is about, for its page; None for the surveys about nothing
+    in particular."""
+    about = INVITATION_SUBJECTS.get(invitation.campaign.survey.kind)
+    return about(invitation) if about else None

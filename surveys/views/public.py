@@ -18,6 +18,7 @@ from ..forms import FACES, ResponseForm, field_name
 from ..metrics import minimum_respondents
 from ..models import Invitation
 from ..one_click import ClickRefused, face_question, nonce_for, open_face, record_click
+from ..sending import invitation_subject
 from ..services import CampaignClosed, current_values, questions_of, save_response
 from ..tokens import InvalidToken, invitation_for_token
 
@@ -173,6 +174,7 @@ def answer_page(
             "campaign": campaign,
             "survey_title": survey.title(),
             "intro": survey.intro(),
+            "about": invitation_subject(invitation),
             "form": form,
             "action": action,
             "already_answered": invitation.status == Invitation.Status.ANSWERED

@@ -112,3 +112,13 @@ def test_the_day_s_campaign_page_shows_and_sends_again_the_rating_e_mails(
         client.post(f"/surveys/campaigns/{campaign.pk}/send-again/")
     (message,) = mail.outbox
     assert message.to == ["ada@acme.example"] and "T-1" in message.subject
+
+
+def test_the_face_page_names_the_ticket_and_the_technician(client, sent):
+    """The client lands on a page about the ticket the e-mail named, not a bare survey."""
+    opened = client.get(sent["ada@acme.example"][3]).content.decode()
+    assert 'data-testid="rated-ticket"' in opened
+    assert "T-1" in opened and "Printer 1 jams" in opened and "Tina Tech" in opened
+    done = _click(client, sent["bob@acme.example"][5])
+    after = client.get(done["Location"]).content.decode()
+    assert "Printer 2 jams" in after and "Tom Tech" in after and "Tina" not in after
