@@ -22,6 +22,7 @@ DASHBOARD_P95_MS = 100
 CLIENT_PAGE_P95_MS = 50
 POST_RATIO = 0.25
 FANOUT_SECONDS = 60
+RATING_BURST_SECONDS = 60  # 10,000 tickets resolved in a burst to their e-mails
 IMPORT_SECONDS = 30
 IMPORT_MEMORY_GROWTH_MB = 15  # peak RSS of the large file over the small one
 THRESHOLD_SECONDS = 2
@@ -182,6 +183,28 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                     and fanout["smtp_connections"] <= fanout["campaigns"]
                 )
                 + _miss(_scaled_fanout(fanout), FANOUT_SECONDS, " s"),
+            )
+        )
+    burst = results.get("rating_burst")
+    if burst:
+        scaled = burst["seconds"] * 10_000 / max(1, burst["tickets"])
+        table.append(
+            (
+                f"Ticket ratings, {burst['tickets']:,} tickets resolved in a burst, one worker",
+                f"{burst['seconds']:.1f} s from the resolving import's commit to the last "
+                f"e-mail (the import {burst['import_seconds']:.1f} s; worker CPU "
+                f"{burst['worker_cpu_seconds']:.1f} s); {burst['delivered']:,} e-mails to "
+                f"{burst['recipients']:,} of {burst['requesters']:,} requesters, "
+                f"{burst['sent_twice']} twice; ratings "
+                + ", ".join(f"{n:,} {status}" for status, n in sorted(burst["statuses"].items())),
+                f"≤ {RATING_BURST_SECONDS} s (10,000); one e-mail per requester (fatigue rule)",
+                _met(
+                    burst["complete"]
+                    and scaled <= RATING_BURST_SECONDS
+                    and burst["sent_twice"] == 0
+                    and burst["recipients"] == burst["requesters"]
+                )
+                + _miss(scaled, RATING_BURST_SECONDS, " s"),
             )
         )
     for key, name in (("import", "CSV"), ("import_xlsx", "Excel (.xlsx)")):

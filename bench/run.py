@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from . import load, report
-from .server import ROOT, Gunicorn, bench_env, free_port
+from . import load, rating_burst, report
+from .server import ROOT, CeleryWorker, Gunicorn, bench_env, free_port
 from .stats import latency_summary, median_of_runs
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/msp_bench"
@@ -45,6 +45,7 @@ class Plan:
         self.connections = 32
         self.tokens = 2_000 if quick else 20_000
         self.invitations = 1_000 if quick else 10_000
+        self.rating_tickets = 1_000 if quick else 10_000
         self.import_rows = (5_000, 20_000) if quick else (20_000, 100_000)
 
 
@@ -131,6 +132,7 @@ def cleanup_leftovers() -> None:
 
     Campaign.objects.filter(auto_key__startswith=BENCH_PREFIX).delete()
     cleanup_leftovers_tickets()
+    rating_burst.cleanup()
     marker = Path(RESULTS / "alerts_before.txt")
     if marker.exists():
         ThresholdAlert.objects.filter(pk__gt=int(marker.read_text() or 0)).delete()
@@ -427,79 +429,31 @@ def measure_fanout(plan: Plan, env: dict[str, str]) -> dict:
         remaining -= len(batch)
         campaign_ids.append(campaign.pk)
     port = free_port()
-    worker_env = dict(
-        env,
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=str(port),
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+    with Sink(port) as sink, CeleryWorker(env, port, RESULTS / "celery.log"):
+        started = time.perf_counter()
+        for campaign_id in campaign_ids:
+            deliver.apply_async(args=[INVITATIONS, campaign_id])
+        done = sink.wait_for(plan.invitations, timeout=600)
+        elapsed = time.perf_counter() - started
+    statuses = dict(
+        Invitation.objects.filter(campaign_id__in=campaign_ids)
+        .values_list("status")
+        .annotate(n=Count("id"))
     )
-    celery = Path(sys.executable).with_name("celery")
-    log_path = RESULTS / "celery.log"
-    with Sink(port) as sink, open(log_path, "wb") as worker_log:
-        worker = subprocess.Popen(
-            [
-                str(celery),
-                "-A",
-                "msp_maturity",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=WARNING",
-            ],
-            cwd=ROOT,
-            env=worker_env,
-            stdout=worker_log,
-            stderr=worker_log,
-        )
-        try:
-            _wait_for_worker(env["REDIS_URL"])
-            started = time.perf_counter()
-            for campaign_id in campaign_ids:
-                deliver.apply_async(args=[INVITATIONS, campaign_id])
-            done = sink.wait_for(plan.invitations, timeout=600)
-            elapsed = time.perf_counter() - started
-        finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-        statuses = dict(
-            Invitation.objects.filter(campaign_id__in=campaign_ids)
-            .values_list("status")
-            .annotate(n=Count("id"))
-        )
-        result = {
-            "invitations": plan.invitations,
-            "campaigns": len(campaign_ids),
-            "delivered": sink.handler.messages,
-            "complete": done,
-            "seconds": elapsed,
-            "messages_per_second": sink.handler.messages / elapsed if elapsed else None,
-            "smtp_connections": sink.connections,
-            "smtp_sessions_with_mail": len(sink.handler.sessions),
-            "statuses": statuses,
-            "sent_status": statuses.get(InvitationStatus.SENT, 0),
-        }
+    result = {
+        "invitations": plan.invitations,
+        "campaigns": len(campaign_ids),
+        "delivered": sink.handler.messages,
+        "complete": done,
+        "seconds": elapsed,
+        "messages_per_second": sink.handler.messages / elapsed if elapsed else None,
+        "smtp_connections": sink.connections,
+        "smtp_sessions_with_mail": len(sink.handler.sessions),
+        "statuses": statuses,
+        "sent_status": statuses.get(InvitationStatus.SENT, 0),
+    }
     Campaign.objects.filter(pk__in=campaign_ids).delete()
     return result
-
-
-def _wait_for_worker(redis_url: str, timeout: float = 60) -> None:
-    from msp_maturity.celery import app
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if app.control.ping(timeout=1.0):
-                return
-        except Exception:  # noqa: BLE001, S110 - not up yet
-            pass
-        time.sleep(0.5)
-    # Workers without gossip/mingle still answer pings; carry on regardless.
 
 
 # --- 5: CSV and Excel import -------------------------------------------------------------
@@ -714,15 +668,16 @@ def measure_import(plan: Plan, env: dict[str, str], fmt: str = "csv") -> list[di
     return results
 
 
-def cleanup_leftovers_tickets() -> None:
-    """Delete the tickets the import phase added and refresh their clients' rollups."""
+def cleanup_leftovers_tickets(prefix: str = IMPORT_PREFIX) -> None:
+    """Delete the tickets a phase added (the import's by default) and refresh their
+    clients' rollups."""
     from django.db import connection
 
     from kpis import rollups
     from kpis.models import Ticket
 
     touched = list(
-        Ticket.objects.filter(external_id__startswith=IMPORT_PREFIX)
+        Ticket.objects.filter(external_id__startswith=prefix)
         .values_list("client_id", flat=True)
         .distinct()
     )
@@ -731,7 +686,7 @@ def cleanup_leftovers_tickets() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"DELETE FROM {Ticket._meta.db_table} WHERE external_id LIKE %s",  # noqa: S608
-            [IMPORT_PREFIX + "%"],
+            [prefix + "%"],
         )
     today = datetime.date.today()
     rollups.refresh(touched, today - datetime.timedelta(days=40), today)
@@ -795,7 +750,7 @@ def parse_args(argv=None):
     parser.add_argument("--force-seed", action="store_true", help="Rebuild the data set.")
     parser.add_argument(
         "--only",
-        default="pages,survey,fanout,import,thresholds",
+        default="pages,survey,fanout,import,thresholds,ratings",
         help="Comma-separated phases (default: all).",
     )
     parser.add_argument(
@@ -856,6 +811,10 @@ def main(argv=None) -> int:
             results["import"] = measure_import(plan, env)
         if "thresholds" in phases:
             results["thresholds"] = measure_thresholds(plan)
+        if "ratings" in phases:
+            log(f"ticket ratings after {plan.rating_tickets} tickets resolved in a burst")
+            results["rating_burst"] = rating_burst.measure_rating_burst(plan, env)
+            log(f"  {results['rating_burst']['seconds']:.1f} s")
     finally:
         cleanup_leftovers()
         results["machine_after"] = {"loadavg": os.getloadavg()}

@@ -131,3 +131,70 @@ def bench_env(database_url: str, redis_url: str, static_root: str, **extra) -> d
     )
     env.update(extra)
     return env
+
+
+class CeleryWorker:
+    """One Celery worker process (solo pool) with the bench settings, sending e-mail to
+    the SMTP sink on ``smtp_port``; its output goes to ``log``."""
+
+    def __init__(self, env: dict[str, str], smtp_port: int, log: Path):
+        self.env = dict(
+            env,
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=str(smtp_port),
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        )
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self):
+        celery = Path(sys.executable).with_name("celery")
+        output = open(self.log, "wb")  # noqa: SIM115 - closed in __exit__
+        self._output = output
+        self.process = subprocess.Popen(
+            [
+                str(celery),
+                "-A",
+                "msp_maturity",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=WARNING",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=output,
+            stderr=output,
+        )
+        self._wait()
+        return self
+
+    def _wait(self, timeout: float = 60) -> None:
+        from msp_maturity.celery import app
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if app.control.ping(timeout=1.0):
+                    return
+            except Exception:  # noqa: BLE001, S110 - not up yet
+                pass
+            time.sleep(0.5)
+        # Workers without gossip/mingle still answer pings; carry on regardless.
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the worker has used so far (Linux /proc): what the
+        work cost, whatever else ran on the machine."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self._output.close()

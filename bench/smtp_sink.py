@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
@@ -14,6 +15,7 @@ class CountingHandler:
         self.lock = threading.Lock()
         self.messages = 0
         self.sessions = set()
+        self.recipients = Counter()  # address: messages received
         self.first_at: float | None = None
         self.last_at: float | None = None
 
@@ -22,6 +24,7 @@ class CountingHandler:
         with self.lock:
             self.messages += 1
             self.sessions.add(id(session))
+            self.recipients.update(envelope.rcpt_tos)
             self.first_at = self.first_at or now
             self.last_at = now
         return "250 OK"
