@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin_read_only import ReadOnlyAdmin
 from core.admin_singleton import SingletonAdmin
 
-from . import rollups
+from . import rollups, transitions
 from .models import (
     ColumnMapping,
     KpiSettings,
@@ -44,16 +44,19 @@ class TicketAdmin(admin.ModelAdmin):
 
     # Every change below refreshes the rollups of the ticket's old and new client and
     # day in the admin's transaction (the periodic refresh mends edits made elsewhere).
+    # A ticket resolved here is a transition like one from an import (the rating).
     def save_model(self, request, obj, form, change):
         touched = rollups.Touched()
+        old = None
         if change:
-            for client_id, day in Ticket.objects.filter(pk=obj.pk).values_list(
-                "client_id", "opened_on"
-            ):
-                touched.add(client_id, day)
+            old = Ticket.objects.filter(pk=obj.pk).values("client_id", "opened_on", "resolved_at")
+            old = old.first()
+            touched.add(old["client_id"], old["opened_on"])
         super().save_model(request, obj, form, change)
         touched.add(obj.client_id, obj.opened_on)
         refresh_after(touched)
+        if transitions.became_resolved(old, {"resolved_at": obj.resolved_at}):
+            transitions.tickets_resolved.send(sender=Ticket, ticket_ids=[obj.pk])
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

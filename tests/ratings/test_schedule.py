@@ -4,6 +4,7 @@ upsert's transitions (kpis.transitions): file imports and the webhook."""
 import datetime
 
 import pytest
+from django.urls import reverse
 
 from kpis.importing import ImportRejected
 from kpis.models import Ticket
@@ -12,6 +13,7 @@ from organisation.models import Contact
 from ratings.models import TicketRating
 from ratings.services import invite_due, schedule_ratings
 from surveys.models import SurveySettings
+from tests.kpis.conftest import admin_form
 
 from .conftest import NOW, at, import_tickets, ticket_row
 
@@ -164,3 +166,19 @@ def test_became_resolved_is_only_the_step_from_open_to_resolved():
     assert not became_resolved({"resolved_at": moment}, {"resolved_at": moment})
     assert not became_resolved({"resolved_at": moment}, {"resolved_at": None})
     assert not became_resolved({"resolved_at": None}, {"resolved_at": None})
+
+
+def test_a_ticket_resolved_in_the_back_office_gets_its_rating_too(cast, client, staff_user):
+    """The back office is one more way the product sees a ticket become resolved; a
+    later edit of the resolved ticket is no second transition."""
+    import_tickets(ticket_row(1))
+    stored = Ticket.objects.get()
+    client.force_login(staff_user)
+    change = reverse("admin:kpis_ticket_change", args=[stored.pk])
+    response = client.post(change, admin_form(stored, resolved_at=NOW - HOUR))
+    assert response.status_code == 302
+    rating = TicketRating.objects.get()
+    assert (rating.ticket, rating.contact) == (stored, cast["ada"])
+    stored.refresh_from_db()
+    client.post(change, admin_form(stored, title="Printer 1 jams again"))
+    assert TicketRating.objects.count() == 1
