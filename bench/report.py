@@ -207,6 +207,20 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                 + _miss(scaled, RATING_BURST_SECONDS, " s"),
             )
         )
+    two = results.get("fanout_2")
+    if two:
+        one = results.get("fanout") or {}
+        speedup = one["seconds"] / two["seconds"] if one.get("seconds") and two["seconds"] else 0
+        table.append(
+            (
+                f"E-mail fan-out, {two['invitations']} pulse invitations, two worker processes",
+                f"{two['seconds']:.1f} s, {two['messages_per_second']:.0f} messages/s "
+                f"({speedup:.2f}× one worker); {two['delivered']} delivered over "
+                f"{two['smtp_connections']} SMTP connections; all {two['sent_status']} marked sent",
+                "shown beside one worker (docs/operations.md: scaling out)",
+                _met(two["complete"] and two["sent_status"] == two["invitations"]),
+            )
+        )
     for key, name in (("import", "CSV"), ("import_xlsx", "Excel (.xlsx)")):
         imports = results.get(key) or []
         if not imports:

@@ -8,6 +8,7 @@ in this process with django.test.Client against the same database.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime
 import json
@@ -278,7 +279,7 @@ def prepare_survey_links(plan: Plan) -> tuple[Path, str]:
     from surveys.forms import field_name
     from surveys.models import Invitation, InvitationStatus, Survey, SurveyKind
     from surveys.services import questions_of
-    from surveys.tokens import issue_token
+    from surveys.tokens import issue_tokens
 
     survey = Survey.objects.get(kind=SurveyKind.CLIENT_ONBOARDING)
     contacts = list(Contact.objects.filter(client__external_id__startswith="LG-").order_by("pk"))
@@ -303,7 +304,7 @@ def prepare_survey_links(plan: Plan) -> tuple[Path, str]:
                     for contact in chunk
                 ]
             )
-            tokens.extend(issue_token(invitation) for invitation in invitations)
+            tokens.extend(t.url_token for t in issue_tokens(invitations).values())
     random.Random(5).shuffle(tokens)
     path = RESULTS / "tokens.txt"
     path.write_text("\n".join(tokens) + "\n")
@@ -397,9 +398,9 @@ def _post_once(port: int, token: str, body: str) -> int:
 # --- 4: e-mail fan-out ------------------------------------------------------------------
 
 
-def measure_fanout(plan: Plan, env: dict[str, str]) -> dict:
+def measure_fanout(plan: Plan, env: dict[str, str], workers: int = 1) -> dict:
     """``plan.invitations`` pulse invitations (campaigns of all large-set technicians)
-    sent by one Celery worker on Redis to a local SMTP sink."""
+    sent by ``workers`` Celery worker processes on Redis to a local SMTP sink."""
     import redis
     from django.db.models import Count
 
@@ -429,7 +430,10 @@ def measure_fanout(plan: Plan, env: dict[str, str]) -> dict:
         remaining -= len(batch)
         campaign_ids.append(campaign.pk)
     port = free_port()
-    with Sink(port) as sink, CeleryWorker(env, port, RESULTS / "celery.log"):
+    with Sink(port) as sink, contextlib.ExitStack() as running:
+        for number in range(workers):
+            log_path = RESULTS / f"celery-{number + 1}.log"
+            running.enter_context(CeleryWorker(env, port, log_path, name=f"fanout{number + 1}"))
         started = time.perf_counter()
         for campaign_id in campaign_ids:
             deliver.apply_async(args=[INVITATIONS, campaign_id])
@@ -442,6 +446,7 @@ def measure_fanout(plan: Plan, env: dict[str, str]) -> dict:
     )
     result = {
         "invitations": plan.invitations,
+        "workers": workers,
         "campaigns": len(campaign_ids),
         "delivered": sink.handler.messages,
         "complete": done,
@@ -805,6 +810,9 @@ def main(argv=None) -> int:
                 f"{results['fanout']['messages_per_second']:.0f} msg/s, "
                 f"{results['fanout']['smtp_connections']} SMTP connections"
             )
+            log("the same with two worker processes")
+            results["fanout_2"] = measure_fanout(plan, env, workers=2)
+            log(f"  {results['fanout_2']['seconds']:.1f} s")
         if "import" in phases:
             # The workbook first: the CSV file's tickets stay for the threshold check.
             results["import_xlsx"] = measure_import(plan, env, "xlsx")

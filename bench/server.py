@@ -137,7 +137,7 @@ class CeleryWorker:
     """One Celery worker process (solo pool) with the bench settings, sending e-mail to
     the SMTP sink on ``smtp_port``; its output goes to ``log``."""
 
-    def __init__(self, env: dict[str, str], smtp_port: int, log: Path):
+    def __init__(self, env: dict[str, str], smtp_port: int, log: Path, name: str = "bench"):
         self.env = dict(
             env,
             EMAIL_HOST="127.0.0.1",
@@ -145,6 +145,7 @@ class CeleryWorker:
             EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         )
         self.log = log
+        self.name = name
         self.process: subprocess.Popen | None = None
 
     def __enter__(self):
@@ -163,6 +164,7 @@ class CeleryWorker:
                 "--without-mingle",
                 "--without-heartbeat",
                 "--loglevel=WARNING",
+                f"--hostname={self.name}@%h",
             ],
             cwd=ROOT,
             env=self.env,
@@ -178,10 +180,11 @@ class CeleryWorker:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                if app.control.ping(timeout=1.0):
-                    return
-            except Exception:  # noqa: BLE001, S110 - not up yet
-                pass
+                replies = app.control.ping(timeout=1.0)
+            except Exception:  # noqa: BLE001 - not up yet
+                replies = []
+            if any(host.startswith(f"{self.name}@") for reply in replies for host in reply):
+                return
             time.sleep(0.5)
         # Workers without gossip/mingle still answer pings; carry on regardless.
 

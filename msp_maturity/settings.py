@@ -161,6 +161,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Behind PgBouncer in transaction pooling (docs/operations.md, scaling out): streamed
+# exports cannot keep a server-side cursor open across transactions.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = envbool("DATABASE_BEHIND_POOLER", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
@@ -197,6 +200,25 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/Berlin"
+# Scaling out (docs/operations.md): with CELERY_SPLIT_QUEUES=1 each kind of work has a
+# queue of its own, so a large import or a PSA backfill never holds up e-mail and the
+# workers of each queue can be scaled apart; every worker then names its queues (-Q).
+# The rest (schedules, checks, the team-round and alert e-mails' triggers) stays on
+# Celery's default queue, "celery".
+TASK_QUEUES = {
+    "core.delivery.*": "mail",
+    "organisation.chat.*": "mail",
+    "ratings.tasks.*": "mail",
+    "kpis.tasks.run_import": "imports",
+    "kpis.tasks.sweep_imports": "imports",
+    "kpis.tasks.refresh_rollups": "imports",
+    "integrations.tasks.*": "psa",
+}
+CELERY_TASK_ROUTES = (
+    {name: {"queue": queue} for name, queue in TASK_QUEUES.items()}
+    if envbool("CELERY_SPLIT_QUEUES", False)
+    else {}
+)
 # The periodic schedule lives in msp_maturity/celery.py beside the app that runs it.
 
 # --- Auth -----------------------------------------------------------------------------
