@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 LUA = Path(__file__).with_name("post.lua")
+LIMIT_LUA = Path(__file__).with_name("limit.lua")
 
 
 def wrk_available() -> bool:
@@ -33,9 +34,17 @@ def _parse_wrk(output: str) -> dict:
     }
 
 
-def run_wrk(url: str, connections: int, seconds: int, script_args: list[str] | None = None) -> dict:
+def run_wrk(
+    url: str,
+    connections: int,
+    seconds: int,
+    script_args: list[str] | None = None,
+    script: Path = LUA,
+) -> dict:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
-    if script_args is not None:
+    if script != LUA:
+        command += ["-s", str(script), url]
+    elif script_args is not None:
         command += ["-s", str(LUA), url, "--", *script_args]
     else:
         command += ["-H", "Host: 127.0.0.1", url]

@@ -20,7 +20,8 @@ END = "<!-- bench:results:end -->"
 # Budgets from the performance issue.
 DASHBOARD_P95_MS = 100
 CLIENT_PAGE_P95_MS = 50
-POST_RATIO = 0.25
+# The answer POST against the limit view of the same run (issue: half of it).
+POST_VS_LIMIT = 0.5
 FANOUT_SECONDS = 60
 RATING_BURST_SECONDS = 60  # 10,000 tickets resolved in a burst to their e-mails
 IMPORT_SECONDS = 30
@@ -156,16 +157,30 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             )
         )
     post = results.get("survey_post")
-    if post:
+    if post and "limit_rps" in post:
+        table.append(
+            (
+                f"Limit view (one-field form, one INSERT), {post['connections']} connections "
+                f"× {post['seconds']} s",
+                f"{post['limit_rps']:.0f} req/s vs trivial view {post['trivial_rps']:.0f} req/s "
+                f"= {post['limit_ratio'] * 100:.0f} %"
+                + (f"; {post['limit_bad_status']} failed" if post["limit_bad_status"] else ""),
+                "the machine's limit for storing a POST (reference)",
+                _met(not post["limit_bad_status"]),
+            )
+        )
         table.append(
             (
                 f"Survey answer POST, {post['connections']} connections × {post['seconds']} s",
-                f"{post['post_rps']:.0f} req/s vs trivial view {post['trivial_rps']:.0f} req/s "
-                f"= {post['ratio'] * 100:.0f} %"
+                f"{post['post_rps']:.0f} req/s vs limit view {post['limit_rps']:.0f} req/s "
+                f"= {post['post_vs_limit'] * 100:.0f} % (trivial view "
+                f"{post['ratio'] * 100:.0f} %)"
                 + (f"; {post['post_bad_status']} failed" if post["post_bad_status"] else ""),
-                "≥ 25 % of the trivial view",
-                _met(post["ratio"] >= POST_RATIO and not post["post_bad_status"])
-                + _miss(post["ratio"] * 100, POST_RATIO * 100, " pp", higher_is_better=True),
+                f"≥ {POST_VS_LIMIT * 100:.0f} % of the limit view in the same run",
+                _met(post["post_vs_limit"] >= POST_VS_LIMIT and not post["post_bad_status"])
+                + _miss(
+                    post["post_vs_limit"] * 100, POST_VS_LIMIT * 100, " pp", higher_is_better=True
+                ),
             )
         )
     fanout = results.get("fanout")

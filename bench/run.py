@@ -327,13 +327,18 @@ def measure_survey_post(plan: Plan, server: Gunicorn) -> dict:
     status = _post_once(server.port, tokens[0], body)
     if status != 302 or Response.objects.count() != responses_before + 1:
         raise RuntimeError(f"the survey POST did not store an answer (status {status})")
-    trivial_runs, post_runs = [], []
+    _make_limit_table()
+    trivial_runs, limit_runs, post_runs = [], [], []
     offset = 1
     base = f"http://127.0.0.1:{server.port}"
+    limit_body = b"value=Schneller+Start%2C+gute+Betreuung."
     for run in range(plan.runs):
-        log(f"survey POST run {run + 1}/{plan.runs}: trivial view, then POST")
+        log(f"survey POST run {run + 1}/{plan.runs}: trivial view, limit view, then POST")
         if load.wrk_available():
             trivial = load.run_wrk(f"{base}/bench/trivial/", plan.connections, plan.load_seconds)
+            limit = load.run_wrk(
+                f"{base}/bench/limit/", plan.connections, plan.load_seconds, script=load.LIMIT_LUA
+            )
             post = load.run_wrk(
                 f"{base}/",
                 plan.connections,
@@ -349,6 +354,14 @@ def measure_survey_post(plan: Plan, server: Gunicorn) -> dict:
             trivial = load.run_threads(
                 server.port, plan.connections, plan.load_seconds, "GET", lambda: "/bench/trivial/"
             )
+            limit = load.run_threads(
+                server.port,
+                plan.connections,
+                plan.load_seconds,
+                "POST",
+                lambda: "/bench/limit/",
+                limit_body,
+            )
             post = load.run_threads(
                 server.port,
                 plan.connections,
@@ -359,24 +372,49 @@ def measure_survey_post(plan: Plan, server: Gunicorn) -> dict:
             )
         offset += post["requests"] + 1
         trivial_runs.append(trivial)
+        limit_runs.append(limit)
         post_runs.append(post)
-        log(f"  trivial {trivial['rps']:.0f} rps, POST {post['rps']:.0f} rps")
+        log(
+            f"  trivial {trivial['rps']:.0f} rps, limit {limit['rps']:.0f} rps, "
+            f"POST {post['rps']:.0f} rps"
+        )
     trivial_rps = statistics.median(r["rps"] for r in trivial_runs)
+    limit_rps = statistics.median(r["rps"] for r in limit_runs)
     post_rps = statistics.median(r["rps"] for r in post_runs)
     return {
         "tokens": len(tokens),
         "connections": plan.connections,
         "seconds": plan.load_seconds,
         "trivial_rps": trivial_rps,
+        "limit_rps": limit_rps,
         "post_rps": post_rps,
         "ratio": post_rps / trivial_rps if trivial_rps else None,
+        "limit_ratio": limit_rps / trivial_rps if trivial_rps else None,
+        "post_vs_limit": post_rps / limit_rps if limit_rps else None,
         "post_bad_status": sum(r["bad_status"] + r["socket_errors"] for r in post_runs),
+        "limit_bad_status": sum(r["bad_status"] + r["socket_errors"] for r in limit_runs),
         "trivial_runs": trivial_runs,
+        "limit_runs": limit_runs,
         "post_runs": post_runs,
         "responses_stored": Response.objects.filter(
             campaign__auto_key__startswith=BENCH_PREFIX
         ).count(),
     }
+
+
+def _make_limit_table() -> None:
+    """The table of the limit view (bench/urls.py), emptied for each run."""
+    from django.db import connection
+
+    from .urls import LIMIT_TABLE
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {LIMIT_TABLE} "
+            "(id bigserial PRIMARY KEY, value varchar(200) NOT NULL, "
+            "created_at timestamptz NOT NULL DEFAULT now())"
+        )
+        cursor.execute(f"TRUNCATE {LIMIT_TABLE}")
 
 
 def _post_once(port: int, token: str, body: str) -> int:
