@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Layout, Submit
 from django import forms
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -40,6 +41,12 @@ class ResponseForm(forms.Form):
             if question.is_scale:
                 if question.metric in (Metric.PULSE, Metric.TICKET_RATING):
                     choices = [(str(v), FACES.get(v, str(v))) for v in question.scale()]
+                elif len(question.scale()) == 2:
+                    # A yes/no question: its buttons say so ("Nein", "Ja"), not "0", "1".
+                    labels = (question.label_min(), question.label_max())
+                    choices = [
+                        (str(v), capfirst(t)) for v, t in zip(question.scale(), labels, strict=True)
+                    ]
                 else:
                     choices = [(str(v), str(v)) for v in question.scale()]
                 field = forms.TypedChoiceField(

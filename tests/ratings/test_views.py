@@ -122,3 +122,13 @@ def test_the_face_page_names_the_ticket_and_the_technician(client, sent):
     done = _click(client, sent["bob@acme.example"][5])
     after = client.get(done["Location"]).content.decode()
     assert "Printer 2 jams" in after and "Tom Tech" in after and "Tina" not in after
+
+
+def test_may_we_contact_you_is_answered_with_yes_or_no(client, sent):
+    done = _click(client, sent["ada@acme.example"][1])
+    page = client.get(done["Location"] + "&lang=de").content.decode()
+    choices = re.findall(
+        r'name="q_may_contact"[^>]*value="(\d)"[^<]*>\s*<label[^>]*>([^<]+)<', page
+    )
+    assert [(value, label.strip()) for value, label in choices] == [("0", "Nein"), ("1", "Ja")]
+    assert "0 = nein" not in page
