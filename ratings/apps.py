@@ -15,6 +15,7 @@ class RatingsConfig(AppConfig):
     def ready(self):
         from kpis.transitions import tickets_resolved
         from surveys.answers import answers_saved
+        from surveys.models import SurveyKind
 
         from . import cases, sending  # noqa: F401 - registers the rating e-mail
         from .services import schedule_ratings
@@ -24,8 +25,13 @@ class RatingsConfig(AppConfig):
             dispatch_uid="ratings.schedule",
             weak=False,
         )
+
+        def answered(sender, invitation_id, survey_kind, values, **kwargs):
+            if survey_kind == SurveyKind.TICKET_RATING:  # the other surveys open no case
+                cases.answered(invitation_id, values)
+
         answers_saved.connect(
-            lambda sender, invitation_id, values, **kwargs: cases.answered(invitation_id, values),
+            answered,
             dispatch_uid="ratings.cases",
             weak=False,
         )

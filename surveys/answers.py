@@ -3,8 +3,9 @@ rating, ratings, sits on a higher floor and connects in its ``ready()``, as it d
 kpis.transitions).
 
 ``answers_saved`` is sent by ``surveys.services.save_response`` inside its transaction,
-after the answers were stored or changed, with ``invitation_id`` (int) and ``values``
-({question key: value or text}, as saved). A receiver that writes does so in the same
+after the answers were stored or changed, with ``invitation_id`` (int), ``survey_kind``
+(a SurveyKind value: a receiver for one survey skips the others without a query) and
+``values`` ({question key: value or text}, as saved). A receiver that writes does so in the same
 transaction; one that queues work queues it on commit.
 """
 

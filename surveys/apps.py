@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,7 +10,11 @@ class SurveysConfig(AppConfig):
 
     def ready(self):
         from . import sending  # noqa: F401 - registers the survey e-mails
+        from .models import Question, new_questions_revision
         from .reference_data import ensure_surveys
+
+        for changed in (post_save, post_delete):
+            changed.connect(new_questions_revision, sender=Question, dispatch_uid="questions")
 
         # Reference data, restored by post_migrate after every migrate and flush.
         post_migrate.connect(ensure_surveys, sender=self)

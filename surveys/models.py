@@ -13,6 +13,7 @@ token exists only in the e-mail.
 """
 
 import datetime
+import uuid
 import zoneinfo
 
 from django.conf import settings
@@ -62,6 +63,10 @@ class Survey(Bilingual):
     title_en = SingleLineCharField(_("title (English)"), max_length=200)
     intro_de = models.TextField(_("introduction (German)"), blank=True)
     intro_en = models.TextField(_("introduction (English)"), blank=True)
+    # A new value whenever one of its questions is saved or deleted (Question.save and
+    # .delete, the post_delete of a bulk delete): the answer path caches the questions
+    # per revision (surveys.services.questions_of) instead of reading them every time.
+    questions_revision = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -88,6 +93,12 @@ class Survey(Bilingual):
     @property
     def is_pulse(self) -> bool:
         return self.kind == SurveyKind.PULSE
+
+
+def new_questions_revision(sender, instance, **kwargs) -> None:
+    """A question was saved or deleted: its survey's cached questions are stale
+    (connected to Question's post_save and post_delete in surveys.apps)."""
+    Survey.objects.filter(pk=instance.survey_id).update(questions_revision=uuid.uuid4())
 
 
 class QuestionQuerySet(models.QuerySet):

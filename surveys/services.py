@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import uuid
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
@@ -180,8 +181,21 @@ def requeue_failed(campaign: Campaign) -> int:
     return sum(delivery.requeue_failed(kind, campaign.pk) for kind in kinds)
 
 
+# {survey id: (its questions_revision, its active questions)}: in this process, read
+# once per revision. The answer path reads them on every POST otherwise.
+_QUESTIONS: dict[int, tuple[uuid.UUID, list[Question]]] = {}
+
+
 def questions_of(survey: Survey) -> list[Question]:
-    return list(survey.questions.active().order_by("position", "id"))
+    """The survey's active questions in order, from this process's cache while the
+    survey's ``questions_revision`` (as loaded with ``survey``) is the one cached. The
+    questions are shared: read them, never change them."""
+    cached = _QUESTIONS.get(survey.pk)
+    if cached is not None and cached[0] == survey.questions_revision:
+        return list(cached[1])
+    questions = list(survey.questions.active().order_by("position", "id"))
+    _QUESTIONS[survey.pk] = (survey.questions_revision, questions)
+    return list(questions)
 
 
 def save_response(
@@ -274,7 +288,12 @@ def save_response(
                 status=InvitationStatus.ANSWERED,
                 answered_at=state["answered_at"] or now,
             )
-        answers_saved.send(sender=Invitation, invitation_id=invitation.pk, values=values)
+        answers_saved.send(
+            sender=Invitation,
+            invitation_id=invitation.pk,
+            survey_kind=campaign.survey.kind,
+            values=values,
+        )
     logger.info(
         "survey.answered campaign=%s invitation=%s changed=%s",
         campaign.pk,

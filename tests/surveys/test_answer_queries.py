@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from surveys.models import Answer, Campaign, Invitation, Response
+from surveys.models import Answer, Campaign, Invitation, Question, Response, Survey
 from surveys.services import CampaignClosed, questions_of, save_response
 from tests.surveys.helpers import campaign, invite, make_technician
 from tests.surveys.links import token_path_for
@@ -113,3 +113,29 @@ def test_the_token_lookup_joins_only_the_campaign_and_its_survey(client, client_
     lookup = next(q["sql"] for q in ctx.captured_queries if "surveys_invitationtoken" in q["sql"])
     assert lookup.count(" JOIN ") == 3  # token, campaign, survey
     assert "kpis_" not in lookup
+
+
+def test_the_answer_path_reads_the_questions_once_and_asks_no_other_app(client, client_campaign):
+    """The questions are cached per survey revision, and a client onboarding answer does
+    not make the ticket rating look for a rating of its invitation."""
+    client.post(token_path_for("clara@acme.example"), CLIENT_ANSWER)  # the cache is warm
+    other = next(i for i in client_campaign.invitations.all() if i.email != "clara@acme.example")
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.post(token_path_for(other.email), CLIENT_ANSWER).status_code == 302
+    tables = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert '"surveys_question"' not in tables
+    assert "ratings_" not in tables
+    assert Response.objects.count() == 2
+
+
+def test_a_changed_question_is_read_again(db):
+    survey = campaign("pulse").survey
+    first = questions_of(survey)
+    question = first[0]
+    question.text_de = "Wie war deine Woche wirklich?"
+    question.save()
+    fresh = Survey.objects.get(pk=survey.pk)
+    assert fresh.questions_revision != survey.questions_revision
+    assert questions_of(fresh)[0].text_de == "Wie war deine Woche wirklich?"
+    Question.objects.filter(pk=question.pk).delete()  # a bulk delete, as the back office's
+    assert question.pk not in [q.pk for q in questions_of(Survey.objects.get(pk=survey.pk))]
