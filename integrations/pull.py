@@ -27,6 +27,8 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -296,7 +298,8 @@ class Puller:
 
 def pull(integration: Integration, client=None) -> Summary:
     """Pull ``integration`` and record the outcome on it (last_sync_at, last_sync_ok,
-    last_error with the PSA's message or every problem of a rejected page). Raises
+    last_pull_ok_at, failing_since, last_error with the PSA's message or every problem
+    of a rejected page). Raises
     nothing a PSA or a record can cause."""
     now = timezone.now()
     try:
@@ -316,7 +319,7 @@ def pull(integration: Integration, client=None) -> Summary:
             puller.summary.retry_after = exc.retry_after or RATE_LIMIT_PAUSE
         return _failed(integration, message, now, puller.summary)
     Integration.objects.filter(pk=integration.pk).update(
-        last_sync_at=now, last_sync_ok=True, last_error=""
+        last_sync_at=now, last_sync_ok=True, last_pull_ok_at=now, failing_since=None, last_error=""
     )
     logger.info(
         "integrations.pull_done integration=%s written=%s skipped=%s deleted=%s dirty=%s",
@@ -331,7 +334,12 @@ def pull(integration: Integration, client=None) -> Summary:
 
 def _failed(integration, message: str, now, summary: Summary) -> Summary:
     Integration.objects.filter(pk=integration.pk).update(
-        last_sync_at=now, last_sync_ok=False, last_error=message[:5000], last_error_at=now
+        last_sync_at=now,
+        last_sync_ok=False,
+        last_error=message[:5000],
+        last_error_at=now,
+        # The first failure of a run of them: the alert counts from here.
+        failing_since=Coalesce("failing_since", Value(now)),
     )
     logger.warning("integrations.pull_failed integration=%s", integration.pk)
     return summary

@@ -15,7 +15,7 @@ from kpis.models import Ticket
 from organisation.models import Client, Contact, Technician
 from ratings.models import TicketRating
 from surveys.models import SurveySettings
-from tests.fakes.psa import FakeAutotask, FakeConnectWise, FakeHalo
+from tests.fakes.psa import FakeAutotask, FakeHalo
 
 # The fixtures' tickets were resolved on 2026-10-05/06: within the ratings' window.
 NOW = datetime.datetime(2026, 10, 6, 12, 0, tzinfo=datetime.UTC)
@@ -31,12 +31,6 @@ PRIORITIES = {
 def frozen():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def cw_server():
-    with FakeConnectWise() as server:
-        yield server
 
 
 @pytest.fixture
