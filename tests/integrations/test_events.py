@@ -2,6 +2,7 @@
 wrong key), ConnectWise's key fetched only from the connection's own host and cached,
 events stored once and queued once on commit, refusals logged without the body."""
 
+import datetime
 import json
 import logging
 
@@ -324,3 +325,27 @@ def test_a_failing_event_keeps_its_error_and_waits_for_the_sweep(connectwise, mo
     event.refresh_from_db()
     assert (event.processed_at, event.attempts) == (None, 1)
     assert "database went away" in event.error
+
+
+def test_a_burst_of_events_writes_the_connections_last_event_at_most_once_a_minute(
+    client, halo, queued, time_machine
+):
+    start = datetime.datetime(2026, 10, 6, 12, 0, tzinfo=datetime.UTC)
+    time_machine.move_to(start, tick=False)
+    template = json.loads(body("halopsa", "webhook_ticket_updated.json"))
+    auth = HALO_AUTH["basic"]["Authorization"]
+
+    def post(number):
+        data = json.dumps({**template, "id": f"burst-{number}"}).encode()  # a new delivery
+        assert _post(client, halo, data, Authorization=auth).status_code == 200
+
+    post(1)
+    time_machine.shift(datetime.timedelta(seconds=59))
+    post(2)
+    halo.refresh_from_db()
+    assert halo.last_event_at == start
+    time_machine.shift(datetime.timedelta(seconds=1))
+    post(3)
+    halo.refresh_from_db()
+    assert halo.last_event_at == start + datetime.timedelta(minutes=1)
+    assert Event.objects.count() == 3
