@@ -33,10 +33,16 @@ def _parse_wrk(output: str) -> dict:
     }
 
 
-def run_wrk(url: str, connections: int, seconds: int, script_args: list[str] | None = None) -> dict:
+def run_wrk(
+    url: str,
+    connections: int,
+    seconds: int,
+    script_args: list[str] | None = None,
+    script: Path = LUA,
+) -> dict:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script_args is not None:
-        command += ["-s", str(LUA), url, "--", *script_args]
+        command += ["-s", str(script), url, "--", *script_args]
     else:
         command += ["-H", "Host: 127.0.0.1", url]
     result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)

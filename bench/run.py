@@ -8,6 +8,7 @@ in this process with django.test.Client against the same database.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime
 import json
@@ -21,7 +22,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from . import load, report
+from . import load, psa, report
 from .server import ROOT, Gunicorn, bench_env, free_port
 from .stats import latency_summary, median_of_runs
 
@@ -46,6 +47,13 @@ class Plan:
         self.tokens = 2_000 if quick else 20_000
         self.invitations = 1_000 if quick else 10_000
         self.import_rows = (5_000, 20_000) if quick else (20_000, 100_000)
+        # The PSA phase: a backfill with a memory checkpoint, and live callbacks (more
+        # prepared than wrk can send, each sent once) about the fake's tickets.
+        self.psa_tickets = 20_000 if quick else 200_000
+        self.psa_checkpoint = 4_000 if quick else 40_000
+        self.psa_event_tickets = 500 if quick else 2_000
+        self.psa_events = 10_000 if quick else 40_000
+        self.psa_connections = 16
 
 
 def _open_campaign(survey, name: str, key: str, days: int):
@@ -102,7 +110,7 @@ def setup_django(env: dict[str, str]) -> None:
     django.setup()
 
 
-def prepare(plan: Plan, force_seed: bool) -> dict:
+def prepare(plan: Plan, force_seed: bool, seed: bool = True) -> dict:
     from django.core.management import call_command
 
     from bench import large as demo_large
@@ -111,6 +119,8 @@ def prepare(plan: Plan, force_seed: bool) -> dict:
     call_command("migrate", verbosity=0, interactive=False)
     log("collectstatic")
     call_command("collectstatic", verbosity=0, interactive=False)
+    if not seed:  # the PSA phase brings its own data (the fake server's)
+        return {"skipped": True, "wall_seconds": 0}
     started = time.perf_counter()
     result = demo_large.seed_large(plan.scale, force=force_seed, stdout=_Printer())
     result["wall_seconds"] = time.perf_counter() - started
@@ -433,40 +443,13 @@ def measure_fanout(plan: Plan, env: dict[str, str]) -> dict:
         EMAIL_PORT=str(port),
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
     )
-    celery = Path(sys.executable).with_name("celery")
-    log_path = RESULTS / "celery.log"
-    with Sink(port) as sink, open(log_path, "wb") as worker_log:
-        worker = subprocess.Popen(
-            [
-                str(celery),
-                "-A",
-                "msp_maturity",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=WARNING",
-            ],
-            cwd=ROOT,
-            env=worker_env,
-            stdout=worker_log,
-            stderr=worker_log,
-        )
-        try:
-            _wait_for_worker(env["REDIS_URL"])
+    with Sink(port) as sink:
+        with celery_worker(worker_env):
             started = time.perf_counter()
             for campaign_id in campaign_ids:
                 deliver.apply_async(args=[INVITATIONS, campaign_id])
             done = sink.wait_for(plan.invitations, timeout=600)
             elapsed = time.perf_counter() - started
-        finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
         statuses = dict(
             Invitation.objects.filter(campaign_id__in=campaign_ids)
             .values_list("status")
@@ -486,6 +469,40 @@ def measure_fanout(plan: Plan, env: dict[str, str]) -> dict:
         }
     Campaign.objects.filter(pk__in=campaign_ids).delete()
     return result
+
+
+@contextlib.contextmanager
+def celery_worker(env: dict[str, str]):
+    """One ``celery worker --pool=solo`` on the benchmark's Redis, stopped on leaving."""
+    celery = Path(sys.executable).with_name("celery")
+    with open(RESULTS / "celery.log", "ab") as worker_log:
+        worker = subprocess.Popen(
+            [
+                str(celery),
+                "-A",
+                "msp_maturity",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=worker_log,
+            stderr=worker_log,
+        )
+        try:
+            _wait_for_worker(env["REDIS_URL"])
+            yield worker
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
 
 
 def _wait_for_worker(redis_url: str, timeout: float = 60) -> None:
@@ -795,8 +812,9 @@ def parse_args(argv=None):
     parser.add_argument("--force-seed", action="store_true", help="Rebuild the data set.")
     parser.add_argument(
         "--only",
-        default="pages,survey,fanout,import,thresholds",
-        help="Comma-separated phases (default: all).",
+        default="pages,survey,fanout,import,thresholds,psa",
+        help="Comma-separated phases: pages, survey, fanout, import, thresholds, psa "
+        "(default: all).",
     )
     parser.add_argument(
         "--no-docs", action="store_true", help="Write JSON only, leave docs/benchmarks.md."
@@ -832,7 +850,7 @@ def main(argv=None) -> int:
         "machine": machine_before,
     }
     log(f"database {database_url}, redis {redis_url}, scale {plan.scale}")
-    results["seed"] = prepare(plan, args.force_seed)
+    results["seed"] = prepare(plan, args.force_seed, seed=bool(phases - {"psa"}))
     results["data"] = report.data_counts()
     try:
         if phases & {"pages", "survey"}:
@@ -856,6 +874,12 @@ def main(argv=None) -> int:
             results["import"] = measure_import(plan, env)
         if "thresholds" in phases:
             results["thresholds"] = measure_thresholds(plan)
+        if "psa" in phases:
+            psa_env = dict(env, INTEGRATIONS_ALLOW_LOCAL_HTTP="1")
+            results["psa_backfill"] = psa.measure_backfill(plan, psa_env, log)
+            results["psa_events"] = psa.measure_events(
+                plan, psa_env, log, lambda: celery_worker(psa_env), RESULTS
+            )
     finally:
         cleanup_leftovers()
         results["machine_after"] = {"loadavg": os.getloadavg()}
