@@ -120,6 +120,12 @@ def measure_events(plan, env: dict[str, str], log, worker, results: Path) -> dic
                     )
                     out.write(f"{signature}\t{body}\n")
             with worker(), Gunicorn(env, workers=1, log=results / "gunicorn.log") as server:
+                # The same worker's trivial view: what the machine allows right now.
+                trivial = load.run_wrk(
+                    f"http://127.0.0.1:{server.port}/bench/trivial/",
+                    plan.psa_connections,
+                    plan.load_seconds,
+                )
                 log(f"ConnectWise callbacks for {plan.load_seconds} s to one web worker")
                 url = f"http://127.0.0.1:{server.port}{path}"
                 started = time.monotonic()
@@ -159,6 +165,7 @@ def measure_events(plan, env: dict[str, str], log, worker, results: Path) -> dic
         "bad_status": posted["bad_status"],
         "socket_errors": posted["socket_errors"],
         "wrk_rps": posted["rps"],
+        "trivial_rps": trivial["rps"],
         "stored": figures["stored"],
         # Over the whole load time (conservative: the first and last second included).
         "stored_per_second": figures["stored"] / plan.load_seconds,

@@ -252,7 +252,8 @@ def _psa_rows(results: dict) -> list[tuple[str, str, str, str]]:
             (
                 f"Live ConnectWise callbacks, one web worker, {events['connections']} "
                 f"connections × {events['seconds']} s",
-                f"{events['stored_per_second']:.0f} stored/s ({events['stored']:,} stored, "
+                f"{events['stored_per_second']:.0f} stored/s (the same worker's trivial view "
+                f"{events.get('trivial_rps', 0):.0f} req/s; {events['stored']:,} stored, "
                 f"{events['bad_status'] + events['socket_errors']} not answered 200); one "
                 f"Celery worker applied {events['applied']:,}, each within "
                 f"{events['delay_max_s'] or 0:.1f} s of arrival (p50 "

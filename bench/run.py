@@ -814,7 +814,7 @@ def parse_args(argv=None):
         "--only",
         default="pages,survey,fanout,import,thresholds,psa",
         help="Comma-separated phases: pages, survey, fanout, import, thresholds, psa "
-        "(default: all).",
+        "(= psa-backfill and psa-events) (default: all).",
     )
     parser.add_argument(
         "--no-docs", action="store_true", help="Write JSON only, leave docs/benchmarks.md."
@@ -850,7 +850,9 @@ def main(argv=None) -> int:
         "machine": machine_before,
     }
     log(f"database {database_url}, redis {redis_url}, scale {plan.scale}")
-    results["seed"] = prepare(plan, args.force_seed, seed=bool(phases - {"psa"}))
+    results["seed"] = prepare(
+        plan, args.force_seed, seed=bool(phases - {"psa", "psa-backfill", "psa-events"})
+    )
     results["data"] = report.data_counts()
     try:
         if phases & {"pages", "survey"}:
@@ -874,9 +876,10 @@ def main(argv=None) -> int:
             results["import"] = measure_import(plan, env)
         if "thresholds" in phases:
             results["thresholds"] = measure_thresholds(plan)
-        if "psa" in phases:
-            psa_env = dict(env, INTEGRATIONS_ALLOW_LOCAL_HTTP="1")
+        psa_env = dict(env, INTEGRATIONS_ALLOW_LOCAL_HTTP="1")
+        if phases & {"psa", "psa-backfill"}:
             results["psa_backfill"] = psa.measure_backfill(plan, psa_env, log)
+        if phases & {"psa", "psa-events"}:
             results["psa_events"] = psa.measure_events(
                 plan, psa_env, log, lambda: celery_worker(psa_env), RESULTS
             )
