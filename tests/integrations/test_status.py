@@ -79,7 +79,9 @@ def test_the_page_shows_what_arrived_and_what_failed(
         "contact",
         "member",
         "ticket",
+        "ticket_sweep",
     ]
+    assert "daily pass over all ticket ids" in page
     assert all(c.completed_at == NOW for c in context["cursors"])
     assert PSA_MESSAGE in page
     assert 'data-testid="check"' in page and 'data-testid="pull"' in page
