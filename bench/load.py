@@ -42,10 +42,10 @@ def run_wrk(
     script: Path = LUA,
 ) -> dict:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
-    if script != LUA:
+    if script_args is not None or script != LUA:
         command += ["-s", str(script), url]
-    elif script_args is not None:
-        command += ["-s", str(LUA), url, "--", *script_args]
+        if script_args:
+            command += ["--", *script_args]
     else:
         command += ["-H", "Host: 127.0.0.1", url]
     result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)

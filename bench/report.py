@@ -27,6 +27,10 @@ RATING_BURST_SECONDS = 60  # 10,000 tickets resolved in a burst to their e-mails
 IMPORT_SECONDS = 30
 IMPORT_MEMORY_GROWTH_MB = 15  # peak RSS of the large file over the small one
 THRESHOLD_SECONDS = 2
+# From the PSA connectors issue.
+PSA_BACKFILL_TICKETS = 200_000
+PSA_EVENTS_PER_SECOND = 200  # stored (HTTP 200) by one web worker
+PSA_APPLY_SECONDS = 60  # from arrival to applied, one Celery worker
 
 
 def _read(path: str) -> str:
@@ -268,6 +272,55 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                     check["first_run_seconds"] <= THRESHOLD_SECONDS and check["judge_queries"] <= 5
                 )
                 + _miss(check["first_run_seconds"], THRESHOLD_SECONDS, " s"),
+            )
+        )
+    table += _psa_rows(results)
+    return table
+
+
+def _psa_rows(results: dict) -> list[tuple[str, str, str, str]]:
+    table = []
+    backfill = results.get("psa_backfill")
+    if backfill:
+        growth = backfill["peak_rss_mb"] - backfill["checkpoint_rss_mb"]
+        table.append(
+            (
+                f"PSA backfill of {backfill['tickets']:,} tickets from the fake ConnectWise server",
+                f"{backfill['seconds']:.1f} s ({backfill['tickets'] / backfill['seconds']:.0f} "
+                f"tickets/s); peak RSS {backfill['peak_rss_mb']:.0f} MB "
+                f"({backfill['checkpoint']:,} tickets: {backfill['checkpoint_rss_mb']:.0f} MB; "
+                f"growth {growth:+.0f} MB)",
+                f"{PSA_BACKFILL_TICKETS:,} tickets; flat memory",
+                _met(
+                    backfill["tickets"] >= PSA_BACKFILL_TICKETS
+                    and growth <= IMPORT_MEMORY_GROWTH_MB
+                ),
+            )
+        )
+    events = results.get("psa_events")
+    if events:
+        late = events["delay_max_s"] is None or events["delay_max_s"] > PSA_APPLY_SECONDS
+        table.append(
+            (
+                f"Live ConnectWise callbacks, one web worker, {events['connections']} "
+                f"connections × {events['seconds']} s",
+                f"{events['stored_per_second']:.0f} stored/s (the same worker's trivial view "
+                f"{events.get('trivial_rps', 0):.0f} req/s; {events['stored']:,} stored, "
+                f"{events['bad_status'] + events['socket_errors']} not answered 200); one "
+                f"Celery worker applied {events['applied']:,}, each within "
+                f"{events['delay_max_s'] or 0:.1f} s of arrival (p50 "
+                f"{events['delay_p50_s'] or 0:.1f} s, p95 {events['delay_p95_s'] or 0:.1f} s)",
+                f"≥ {PSA_EVENTS_PER_SECOND}/s stored with HTTP 200; applied within "
+                f"{PSA_APPLY_SECONDS} s",
+                _met(
+                    events["stored_per_second"] >= PSA_EVENTS_PER_SECOND
+                    and not events["bad_status"]
+                    and events["applied"] == events["stored"]
+                    and not late
+                )
+                + _miss(
+                    events["stored_per_second"], PSA_EVENTS_PER_SECOND, "/s", higher_is_better=True
+                ),
             )
         )
     return table

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from . import load, rating_burst, report
+from . import load, psa, rating_burst, report
 from .server import ROOT, CeleryWorker, Gunicorn, bench_env, free_port
 from .stats import latency_summary, median_of_runs
 
@@ -48,6 +48,13 @@ class Plan:
         self.invitations = 1_000 if quick else 10_000
         self.rating_tickets = 1_000 if quick else 10_000
         self.import_rows = (5_000, 20_000) if quick else (20_000, 100_000)
+        # The PSA phase: a backfill with a memory checkpoint, and live callbacks (more
+        # prepared than wrk can send, each sent once) about the fake's tickets.
+        self.psa_tickets = 20_000 if quick else 200_000
+        self.psa_checkpoint = 4_000 if quick else 40_000
+        self.psa_event_tickets = 500 if quick else 2_000
+        self.psa_events = 10_000 if quick else 40_000
+        self.psa_connections = 16
 
 
 def _open_campaign(survey, name: str, key: str, days: int):
@@ -104,7 +111,7 @@ def setup_django(env: dict[str, str]) -> None:
     django.setup()
 
 
-def prepare(plan: Plan, force_seed: bool) -> dict:
+def prepare(plan: Plan, force_seed: bool, seed: bool = True) -> dict:
     from django.core.management import call_command
 
     from bench import large as demo_large
@@ -113,6 +120,8 @@ def prepare(plan: Plan, force_seed: bool) -> dict:
     call_command("migrate", verbosity=0, interactive=False)
     log("collectstatic")
     call_command("collectstatic", verbosity=0, interactive=False)
+    if not seed:  # the PSA phase brings its own data (the fake server's)
+        return {"skipped": True, "wall_seconds": 0}
     started = time.perf_counter()
     result = demo_large.seed_large(plan.scale, force=force_seed, stdout=_Printer())
     result["wall_seconds"] = time.perf_counter() - started
@@ -793,8 +802,9 @@ def parse_args(argv=None):
     parser.add_argument("--force-seed", action="store_true", help="Rebuild the data set.")
     parser.add_argument(
         "--only",
-        default="pages,survey,fanout,import,thresholds,ratings",
-        help="Comma-separated phases (default: all).",
+        default="pages,survey,fanout,import,thresholds,ratings,psa",
+        help="Comma-separated phases: pages, survey, fanout, import, thresholds, ratings, "
+        "psa (= psa-backfill and psa-events) (default: all).",
     )
     parser.add_argument(
         "--no-docs", action="store_true", help="Write JSON only, leave docs/benchmarks.md."
@@ -830,7 +840,9 @@ def main(argv=None) -> int:
         "machine": machine_before,
     }
     log(f"database {database_url}, redis {redis_url}, scale {plan.scale}")
-    results["seed"] = prepare(plan, args.force_seed)
+    results["seed"] = prepare(
+        plan, args.force_seed, seed=bool(phases - {"psa", "psa-backfill", "psa-events"})
+    )
     results["data"] = report.data_counts()
     try:
         if phases & {"pages", "survey"}:
@@ -861,6 +873,17 @@ def main(argv=None) -> int:
             log(f"ticket ratings after {plan.rating_tickets} tickets resolved in a burst")
             results["rating_burst"] = rating_burst.measure_rating_burst(plan, env)
             log(f"  {results['rating_burst']['seconds']:.1f} s")
+        psa_env = dict(env, INTEGRATIONS_ALLOW_LOCAL_HTTP="1")
+        if phases & {"psa", "psa-backfill"}:
+            results["psa_backfill"] = psa.measure_backfill(plan, psa_env, log)
+        if phases & {"psa", "psa-events"}:
+            results["psa_events"] = psa.measure_events(
+                plan,
+                psa_env,
+                log,
+                lambda: CeleryWorker(psa_env, free_port(), RESULTS / "celery-psa.log", "psa"),
+                RESULTS,
+            )
     finally:
         cleanup_leftovers()
         results["machine_after"] = {"loadavg": os.getloadavg()}

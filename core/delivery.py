@@ -129,6 +129,19 @@ class Delivery(Attempted):
         abstract = True
 
 
+def recipient_field():
+    """The user a ``Delivery`` row was addressed to; the row and its address stay when
+    the user is deleted."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+
+
 class Addressee(models.Model):
     """A record holding an address (``email``) the product writes to, e.g. a contact.
 

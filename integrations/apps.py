@@ -12,4 +12,5 @@ class IntegrationsConfig(AppConfig):
     verbose_name = _("PSA connections")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the encryption key check)
+        # The encryption key check; the connection alert e-mails.
+        from . import checks, health  # noqa: F401

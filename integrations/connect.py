@@ -98,7 +98,25 @@ def disconnect(integration: Integration, client=None) -> None:
 def _store(integration: Integration, hooks: list[dict]) -> None:
     integration.registered_hooks = hooks
     integration.connected_at = timezone.now() if hooks else None
-    integration.save(update_fields=["registered_hooks", "connected_at"])
+    integration.inactive_hooks = [h for h in integration.inactive_hooks or [] if h in hooks]
+    integration.save(update_fields=["registered_hooks", "connected_at", "inactive_hooks"])
+
+
+def read_hook_states(integration: Integration, client) -> None:
+    """Autotask: store which registered webhooks Autotask switched off (it deactivates
+    one after repeated delivery failures; the status page says so). Nothing for the
+    others. Read by the connection test."""
+    if integration.kind != Kind.AUTOTASK:
+        return
+    inactive = []
+    for hook in integration.registered_hooks or []:
+        item = client.webhook(AUTOTASK_ENTITIES[hook["entity"]][0], int(hook["id"]))
+        # Autotask's REST API answers isActive; the create request names it IsActive.
+        active = (item or {}).get("isActive", (item or {}).get("IsActive", True))
+        if item is not None and active in (False, 0):
+            inactive.append(hook)
+    integration.inactive_hooks = inactive
+    integration.save(update_fields=["inactive_hooks"])
 
 
 def not_supported_message() -> str:

@@ -7,6 +7,7 @@ reason and the body's size."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import logging
@@ -188,23 +189,38 @@ VENDORS = {
 }
 
 
+# How stale the connection's last_event_at may get: a burst of events updates its row
+# once a minute, not for each event (the status page and the silence check need no
+# finer time).
+LAST_EVENT_STEP = datetime.timedelta(minutes=1)
+
+
 def store(integration: Integration, described: Described, body: bytes) -> tuple[Event, bool]:
     """The event stored once per dedupe key, and whether it is new; a new one is queued
-    for processing when the transaction commits."""
+    for processing when it is committed. Called outside a transaction (the view), the
+    INSERT is its own transaction: one round trip to the database, not BEGIN, INSERT
+    and COMMIT, which is most of an event's time; inside a caller's transaction a
+    savepoint keeps a re-delivery from breaking it."""
+    now = timezone.now()
+    event = Event(
+        integration=integration,
+        dedupe_key=described.dedupe_key,
+        entity=described.entity,
+        external_id=described.external_id,
+        action=described.action,
+        body=body.decode("utf-8", errors="replace"),
+    )
     try:
-        with transaction.atomic():
-            event = Event.objects.create(
-                integration=integration,
-                dedupe_key=described.dedupe_key,
-                entity=described.entity,
-                external_id=described.external_id,
-                action=described.action,
-                body=body.decode("utf-8", errors="replace"),
-            )
+        if transaction.get_autocommit():
+            event.save(force_insert=True)
+        else:
+            with transaction.atomic():
+                event.save(force_insert=True)
     except IntegrityError:
         event = Event.objects.get(integration=integration, dedupe_key=described.dedupe_key)
         return event, False
-    Integration.objects.filter(pk=integration.pk).update(last_event_at=timezone.now())
+    if integration.last_event_at is None or now - integration.last_event_at >= LAST_EVENT_STEP:
+        Integration.objects.filter(pk=integration.pk).update(last_event_at=now)
     transaction.on_commit(partial(process_event.delay, event.pk), robust=True)
     return event, True
 
@@ -228,8 +244,7 @@ def receive(integration: Integration, body: bytes, headers) -> Outcome:
             len(body),
         )
         return Outcome(exc.status, exc.reason)
-    with transaction.atomic():
-        event, new = store(integration, described, body)
+    event, new = store(integration, described, body)
     logger.info(
         "integrations.event_%s integration=%s event=%s entity=%s action=%s",
         "stored" if new else "duplicate",

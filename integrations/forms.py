@@ -144,13 +144,20 @@ class SettingsForm(KindFieldsMixin, forms.ModelForm):
             "halo_webhook_auth",
             "escalated_field",
             "proactive_field",
+            "alert_after_minutes",
         ]
+
+    def clean_alert_after_minutes(self):
+        value = self.cleaned_data.get("alert_after_minutes")
+        return self.instance.alert_after_minutes if value is None else value
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         integration = self.instance
         info = integration.info
         self.adapt_to_kind(integration.kind, info)
+        # Left empty (or not sent by an older page): the stored time stays.
+        self.fields["alert_after_minutes"].required = False
         self.fields["counted"].label = info.groups_label
         self.fields["counted"].help_text = _(
             "Empty: all count. Names separated by |; without case; * stands for any text."
@@ -191,8 +198,11 @@ class SettingsForm(KindFieldsMixin, forms.ModelForm):
 
     def mapping_changed(self) -> bool:
         """Whether a field that decides how tickets are read changed (not the name, the
-        addresses or Halo's webhook authentication)."""
-        return bool(set(self.changed_data) - {"name", "base_url", "auth_url", "halo_webhook_auth"})
+        addresses, Halo's webhook authentication or the alert time)."""
+        return bool(
+            set(self.changed_data)
+            - {"name", "base_url", "auth_url", "halo_webhook_auth", "alert_after_minutes"}
+        )
 
     def save(self, commit=True):
         data = self.cleaned_data

@@ -4,18 +4,20 @@ state; the live events it receives (``Event``); the records an event said change
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 from functools import cached_property
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.delivery import Delivery, recipient_field
 from core.single_line import SingleLineCharField
 from core.tokens import hash_token, new_token
 from kpis.mappings import Rule
@@ -124,6 +126,24 @@ class Integration(models.Model):
     last_event_at = models.DateTimeField(_("last event"), null=True, blank=True, editable=False)
     last_sync_at = models.DateTimeField(_("last sync"), null=True, blank=True, editable=False)
     last_sync_ok = models.BooleanField(_("last sync succeeded"), null=True, editable=False)
+    last_pull_ok_at = models.DateTimeField(
+        _("last successful pull"), null=True, blank=True, editable=False
+    )
+    # The first failed pull of the current run of failures (None after a success): the
+    # alert check measures "failing" from here.
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True, editable=False)
+    # Registered hooks the PSA reported as switched off when last read (Autotask
+    # deactivates a webhook after repeated delivery failures), as in registered_hooks.
+    inactive_hooks = models.JSONField(default=list, blank=True, editable=False)
+    alert_after_minutes = models.PositiveIntegerField(
+        _("alert after (minutes)"),
+        default=120,
+        validators=[MinValueValidator(30), MaxValueValidator(7 * 24 * 60)],
+        help_text=_(
+            "Staff are e-mailed when no event and no successful pull came for this long, "
+            "or the pulls have failed for this long."
+        ),
+    )
     # The PSA's own message where it gave one.
     last_error = models.TextField(_("last error"), blank=True, editable=False)
     last_error_at = models.DateTimeField(_("last error at"), null=True, editable=False)
@@ -159,6 +179,10 @@ class Integration(models.Model):
     @property
     def info(self):
         return KINDS[self.kind]
+
+    @property
+    def alert_after(self) -> datetime.timedelta:
+        return datetime.timedelta(minutes=self.alert_after_minutes)
 
     # --- secrets ---------------------------------------------------------------------
 
@@ -352,3 +376,83 @@ class DirtyRecord(models.Model):
 
     def __str__(self):
         return f"{self.entity} {self.external_id}"
+
+
+class AlertReason(models.TextChoices):
+    SILENT = "silent", _("silent")
+    FAILING = "failing", _("failing")
+
+
+class IntegrationAlertQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(closed_at__isnull=True)
+
+
+class IntegrationAlert(models.Model):
+    """One incident of a connection: silent (no event and no successful pull) or failing
+    (its pulls failed) for longer than its ``alert_after``. Raised and closed by
+    integrations.health; e-mailed once when raised, closed when it recovers."""
+
+    integration = models.ForeignKey(
+        Integration,
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        verbose_name=_("PSA connection"),
+    )
+    reason = models.CharField(_("state"), max_length=10, choices=AlertReason.choices)
+    # The PSA's own message of the last failure when raised or last checked.
+    message = models.TextField(_("error"), blank=True)
+    # Since when the connection was silent or failing.
+    since = models.DateTimeField(_("since"))
+    created_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("recovered"), null=True, blank=True)
+
+    objects = IntegrationAlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("PSA connection alert")
+        verbose_name_plural = _("PSA connection alerts")
+        constraints = [
+            # One open incident per connection: a check running twice raises it once.
+            models.UniqueConstraint(
+                fields=["integration"],
+                condition=Q(closed_at__isnull=True),
+                name="integration_alert_open_once",
+            )
+        ]
+        indexes = [
+            # The alerts page: open alerts newest first.
+            models.Index(fields=["closed_at", "-created_at"], name="integration_alert_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.integration_id} {self.reason} {self.since:%Y-%m-%d %H:%M}"
+
+
+class IntegrationAlertEmail(Delivery):
+    """One connection alert e-mail to one manager (core.delivery)."""
+
+    alert = models.ForeignKey(
+        IntegrationAlert,
+        on_delete=models.CASCADE,
+        related_name="emails",
+        verbose_name=_("PSA connection alert"),
+    )
+    user = recipient_field()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("PSA connection alert e-mail")
+        verbose_name_plural = _("PSA connection alert e-mails")
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "email"], name="integration_alert_email_once")
+        ]
+        indexes = [
+            # The e-mail sweep: queued or stale sending e-mails.
+            models.Index(fields=["status", "created_at"], name="integration_alert_email_st"),
+        ]
+
+    def __str__(self):
+        return f"{self.alert_id} → {self.email}"

@@ -27,10 +27,13 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kpis import columns, importing
+from kpis.models import Ticket
 from kpis.ticket_fields import RowError
 from kpis.upsert import (
     RowsRejected,
@@ -52,6 +55,10 @@ logger = logging.getLogger("integrations.pull")
 # The cursor of the deletions a PSA logs (Autotask DeletedTicketLogs, Halo's deleted
 # tickets) beside the entities' own.
 DELETED = "deleted_ticket"
+# The cursor of ConnectWise's id sweep: it logs no deletions, so once a day every ticket
+# id is read and a stored ticket missing from them was deleted while no callback came.
+SWEEP = "ticket_sweep"
+SWEEP_EVERY = datetime.timedelta(days=1)
 # The pause after a rate limit that names no time (seconds).
 RATE_LIMIT_PAUSE = 300
 # Dirty records applied per transaction.
@@ -254,8 +261,49 @@ class Puller:
         self.pages(Entity.TICKET, client.tickets, self._apply_ticket)
         if hasattr(self.client, "deleted_tickets"):
             self.pages(DELETED, self.client.deleted_tickets, self._apply_deleted)
+        if hasattr(self.client, "ticket_ids"):
+            self.sweep_ids()
         self.apply_dirty()
         return self.summary
+
+    def sweep_ids(self) -> None:
+        """Delete the stored tickets the PSA no longer lists (ConnectWise: a full pass over
+        the ids, at most once per SWEEP_EVERY, after the backfill is complete). Only ids
+        up to the highest one seen count as missing: a ticket created during the pass
+        and stored by an event stays, and a pass that lists no ticket deletes nothing.
+        Not resumable: a pass that stops starts again at the next pull."""
+        stored = self.cursor(SWEEP)
+        now = timezone.now()
+        if self.cursor(Entity.TICKET).completed_at is None:
+            return
+        if stored.completed_at is None:
+            # The backfill just read every ticket: the first pass is due a day later.
+            stored.completed_at = now
+            stored.save(update_fields=["completed_at", "updated_at"])
+            return
+        if now - stored.completed_at < SWEEP_EVERY:
+            return
+        seen: set[str] = set()
+        highest = 0
+        for page in self.client.ticket_ids():
+            for record in page.records:
+                seen.add(str(record["id"]))
+                highest = max(highest, int(record["id"]))
+        known = Ticket.objects.filter(data_source_id=self.source_id).values_list(
+            "external_id", flat=True
+        )
+        gone = [
+            key
+            for key in known.iterator(chunk_size=5000)
+            if key not in seen and key.isdigit() and int(key) <= highest
+        ]
+        for start in range(0, len(gone), DIRTY_CHUNK * 10):
+            self.summary.deleted += delete_tickets(
+                gone[start : start + DIRTY_CHUNK * 10], data_source_id=self.source_id
+            )
+        stored.completed_at = now
+        stored.last_id = str(highest)
+        stored.save(update_fields=["completed_at", "last_id", "updated_at"])
 
     def _apply_deleted(self, records) -> None:
         # Autotask's DeletedTicketLogs name the ticket in ticketID; Halo lists the tickets.
@@ -296,7 +344,8 @@ class Puller:
 
 def pull(integration: Integration, client=None) -> Summary:
     """Pull ``integration`` and record the outcome on it (last_sync_at, last_sync_ok,
-    last_error with the PSA's message or every problem of a rejected page). Raises
+    last_pull_ok_at, failing_since, last_error with the PSA's message or every problem
+    of a rejected page). Raises
     nothing a PSA or a record can cause."""
     now = timezone.now()
     try:
@@ -316,7 +365,7 @@ def pull(integration: Integration, client=None) -> Summary:
             puller.summary.retry_after = exc.retry_after or RATE_LIMIT_PAUSE
         return _failed(integration, message, now, puller.summary)
     Integration.objects.filter(pk=integration.pk).update(
-        last_sync_at=now, last_sync_ok=True, last_error=""
+        last_sync_at=now, last_sync_ok=True, last_pull_ok_at=now, failing_since=None, last_error=""
     )
     logger.info(
         "integrations.pull_done integration=%s written=%s skipped=%s deleted=%s dirty=%s",
@@ -331,7 +380,12 @@ def pull(integration: Integration, client=None) -> Summary:
 
 def _failed(integration, message: str, now, summary: Summary) -> Summary:
     Integration.objects.filter(pk=integration.pk).update(
-        last_sync_at=now, last_sync_ok=False, last_error=message[:5000], last_error_at=now
+        last_sync_at=now,
+        last_sync_ok=False,
+        last_error=message[:5000],
+        last_error_at=now,
+        # The first failure of a run of them: the alert counts from here.
+        failing_since=Coalesce("failing_since", Value(now)),
     )
     logger.warning("integrations.pull_failed integration=%s", integration.pk)
     return summary

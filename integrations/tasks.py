@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from . import health
 from .models import Event
 from .sync import apply_event
 
@@ -112,3 +113,9 @@ def pull_all() -> int:
     for integration_id in ids:
         pull.delay(integration_id)
     return len(ids)
+
+
+@shared_task(name="integrations.tasks.check_health")
+def check_health() -> dict:
+    """Raise or close the alerts of silent and failing connections (integrations.health)."""
+    return health.check()

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.integration_list, name="list"),
     path("new/<slug:kind>/", views.integration_new, name="new"),
     path("<int:pk>/", views.integration_edit, name="edit"),
+    path("<int:pk>/status/", views.integration_status, name="status"),
     path("<int:pk>/credentials/", views.integration_credentials, name="credentials"),
     path("<int:pk>/check/", views.integration_check, name="check"),
     path("<int:pk>/pull/", views.integration_pull, name="pull"),

@@ -27,7 +27,7 @@ from core.tokens import hash_token
 from kpis.models import Ticket
 from organisation.models import Client, Contact, Technician
 
-from . import clients, crypto, events, pull, tasks
+from . import clients, crypto, events, health, pull, tasks
 from . import connect as hook_setup
 from .forms import BackfillForm, CredentialsForm, NewIntegrationForm, SettingsForm
 from .kinds import KINDS, Kind
@@ -127,6 +127,22 @@ def integration_edit(request, pk: int):
 
 
 @manager_required
+def integration_status(request, pk: int):
+    """How the connection is doing: last event and pull, cursors, counts, recent errors
+    with the PSA's message, its alerts; test the connection and pull from here."""
+    integration = _integration(pk)
+    context = health.status(integration, timezone.now())
+    return render(request, "integrations/status.html", {"integration": integration, **context})
+
+
+def _back(request, integration: Integration):
+    """Back to the page the button was on: the status page or the settings."""
+    if request.POST.get("next") == "status":
+        return redirect("integrations:status", pk=integration.pk)
+    return redirect(integration)
+
+
+@manager_required
 @sensitive_post_parameters()
 def integration_credentials(request, pk: int):
     integration = _integration(pk)
@@ -177,7 +193,9 @@ def integration_check(request, pk: int):
     pull retries; a person retries by clicking again)."""
     integration = _integration(pk)
     try:
-        clients.for_integration(integration, max_attempts=1, timeout=CHECK_TIMEOUT).check()
+        client = clients.for_integration(integration, max_attempts=1, timeout=CHECK_TIMEOUT)
+        client.check()
+        hook_setup.read_hook_states(integration, client)
     except (clients.PSAError, crypto.SecretsUnreadable) as exc:
         reason = exc.message if isinstance(exc, clients.PSAError) else crypto.UNREADABLE
         detail = getattr(exc, "detail", "")
@@ -195,7 +213,7 @@ def integration_check(request, pk: int):
             integration.last_error = ""
             integration.save(update_fields=["last_error"])
         messages.success(request, _("The PSA accepted the connection."))
-    return redirect(integration)
+    return _back(request, integration)
 
 
 @manager_required
@@ -206,7 +224,7 @@ def integration_pull(request, pk: int):
     form = BackfillForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect(integration)
+        return _back(request, integration)
     since = form.cleaned_data.get("since")
     if since:
         pull.backfill_from(integration, since)
@@ -219,7 +237,7 @@ def integration_pull(request, pk: int):
         )
     else:
         messages.success(request, _("The pull was started; the page shows its outcome."))
-    return redirect(integration)
+    return _back(request, integration)
 
 
 @manager_required

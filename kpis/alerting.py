@@ -57,9 +57,10 @@ def alert_recipients(alert: ThresholdAlert) -> list:
     return client_recipients(alert.client)
 
 
-class _AlertEmail(delivery.Kind):
-    """What both alert e-mails share: the batch is the alert, its first e-mail out stamps
-    ``emailed_at``, and the text is in the product's language."""
+class AlertEmailKind(delivery.Kind):
+    """What the alert e-mails share (these two and integrations.health's): the batch is
+    the alert, its first e-mail out stamps ``emailed_at``, the text is in the product's
+    language, and the alert is posted to the chat channels that receive its kind."""
 
     model = AlertEmail
     related = ("user__technician",)
@@ -98,7 +99,7 @@ class _AlertEmail(delivery.Kind):
         """Store one queued e-mail per recipient for each of ``alerts`` that has none
         and was not e-mailed, and queue their sending; returns how many alerts."""
         alerts = alerts.filter(emailed_at__isnull=True).exclude(
-            Exists(AlertEmail.objects.filter(**{self.batch_field: OuterRef("pk")}))
+            Exists(self.model.objects.filter(**{self.batch_field: OuterRef("pk")}))
         )
         addressed = 0
         for alert in alerts:
@@ -116,9 +117,9 @@ class _AlertEmail(delivery.Kind):
                         "kpis.alert_without_recipients kind=%s alert=%s", self.name, alert.pk
                     )
                     continue
-                AlertEmail.objects.bulk_create(
+                self.model.objects.bulk_create(
                     [
-                        AlertEmail(**{self.batch_field: alert}, user=user, email=email)
+                        self.model(**{self.batch_field: alert}, user=user, email=email)
                         for email, user in sorted(users.items())
                     ],
                     ignore_conflicts=True,  # a concurrent check stored them first
@@ -128,7 +129,7 @@ class _AlertEmail(delivery.Kind):
         return addressed
 
 
-class ThresholdAlertEmail(_AlertEmail):
+class ThresholdAlertEmail(AlertEmailKind):
     name = "kpis.threshold_alert"
     batch_field = "threshold_alert"
     alert_model = ThresholdAlert
@@ -186,7 +187,7 @@ class ThresholdAlertEmail(_AlertEmail):
         )
 
 
-class TeamAlertEmail(_AlertEmail):
+class TeamAlertEmail(AlertEmailKind):
     name = "kpis.team_satisfaction_alert"
     batch_field = "team_alert"
     alert_model = TeamSatisfactionAlert

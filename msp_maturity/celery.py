@@ -61,6 +61,12 @@ app.conf.beat_schedule = {
         "task": "integrations.tasks.pull_all",
         "schedule": crontab(minute="*/15"),
     },
+    "integrations-check-health": {
+        # Alerts of PSA connections silent or failing longer than their configured time
+        # (integrations/health.py), after the quarter-hour pulls.
+        "task": "integrations.tasks.check_health",
+        "schedule": crontab(minute="10-59/15"),
+    },
     "kpis-check-team-satisfaction": {
         "task": "insights.tasks.check_team_satisfaction",
         "schedule": crontab(minute=30, hour=7),

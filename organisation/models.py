@@ -446,6 +446,7 @@ class ChatEvent(models.TextChoices):
     KPI_ALERT = "kpi_alert", _("KPI threshold alerts")
     TEAM_ALERT = "team_alert", _("Team satisfaction alerts")
     FEEDBACK_CASE = "feedback_case", _("Feedback cases")
+    INTEGRATION_ALERT = "integration_alert", _("PSA connection alerts")
 
 
 class ChatChannel(models.Model):

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.delivery import Delivery
+from core.delivery import Delivery, recipient_field
 from kpis.models import Priority, Source
 
 
@@ -165,14 +165,7 @@ class FeedbackCaseEmail(Delivery):
     case = models.ForeignKey(
         FeedbackCase, on_delete=models.CASCADE, related_name="emails", verbose_name=_("case")
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recipient"),
-    )
+    user = recipient_field()
 
     class Meta:
         ordering = ["id"]

@@ -1,4 +1,5 @@
-"""Threshold alerts: the list and acknowledging one."""
+"""Alerts: threshold alerts (the list and acknowledging one), team satisfaction alerts
+and the PSA connections' alerts (integrations.health: silent or failing)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,14 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import manager_required
 from core.delivery import Status
+from integrations.models import IntegrationAlert, IntegrationAlertEmail
 from kpis.models import AlertEmail, TeamSatisfactionAlert, ThresholdAlert
 
 
-def _unsent_emails() -> Prefetch:
+def _unsent_emails(model=AlertEmail) -> Prefetch:
     """An alert's e-mails that are not (yet) sent, with their reasons: the manager must
     see who was not told."""
-    return Prefetch(
-        "emails", queryset=AlertEmail.objects.exclude(status=Status.SENT), to_attr="unsent"
-    )
+    return Prefetch("emails", queryset=model.objects.exclude(status=Status.SENT), to_attr="unsent")
 
 
 @manager_required
@@ -40,10 +40,21 @@ def alert_list(request):
             :8
         ]
     )
+    # Open incidents, and with "all" the recent closed ones too.
+    connection_alerts = IntegrationAlert.objects.select_related("integration").prefetch_related(
+        _unsent_emails(IntegrationAlertEmail)
+    )
+    if show != "all":
+        connection_alerts = connection_alerts.open()
     return render(
         request,
         "insights/alert_list.html",
-        {"page": page, "show": show, "team_alerts": team_alerts},
+        {
+            "page": page,
+            "show": show,
+            "team_alerts": team_alerts,
+            "connection_alerts": list(connection_alerts[:20]),
+        },
     )
 
 

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.delivery import Delivery
+from core.delivery import Delivery, recipient_field
 from organisation.models import Client
 
 
@@ -115,14 +115,7 @@ class AlertEmail(Delivery):
         related_name="emails",
         verbose_name=_("team satisfaction alert"),
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recipient"),
-    )
+    user = recipient_field()
 
     class Meta:
         ordering = ["id"]

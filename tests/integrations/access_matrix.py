@@ -28,6 +28,7 @@ ACCESS = {
     "integrations:list": managers_only(),
     "integrations:new": managers_only(kwargs=lambda cast: {"kind": "connectwise"}),
     "integrations:edit": managers_only(kwargs=_pk),
+    "integrations:status": managers_only(kwargs=_pk),
     "integrations:credentials": managers_only(kwargs=_pk),
     "integrations:delete": managers_only(kwargs=_pk),
     "integrations:check": Rule(LOGIN, 403, 302, 302, kwargs=_pk, method="post"),

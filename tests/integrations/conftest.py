@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from integrations.models import HALO_PASSWORD, HALO_TOKEN, WEBHOOK_SECRET, Integration
+from tests.fakes.psa import FakeConnectWise
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "psa"
 CW_HOST = "https://cw.nordlicht-it.example"
@@ -76,3 +77,10 @@ def halo(db) -> Integration:
             HALO_TOKEN: HALO_AUTH["bearer"]["token"],
         },
     )
+
+
+@pytest.fixture
+def cw_server():
+    """The fake ConnectWise server with its fixtures (a module may use its own)."""
+    with FakeConnectWise() as server:
+        yield server

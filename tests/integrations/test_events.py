@@ -2,6 +2,7 @@
 wrong key), ConnectWise's key fetched only from the connection's own host and cached,
 events stored once and queued once on commit, refusals logged without the body."""
 
+import datetime
 import json
 import logging
 
@@ -324,3 +325,75 @@ def test_a_failing_event_keeps_its_error_and_waits_for_the_sweep(connectwise, mo
     event.refresh_from_db()
     assert (event.processed_at, event.attempts) == (None, 1)
     assert "database went away" in event.error
+
+
+def test_a_burst_of_events_writes_the_connections_last_event_at_most_once_a_minute(
+    client, halo, queued, time_machine
+):
+    start = datetime.datetime(2026, 10, 6, 12, 0, tzinfo=datetime.UTC)
+    time_machine.move_to(start, tick=False)
+    template = json.loads(body("halopsa", "webhook_ticket_updated.json"))
+    auth = HALO_AUTH["basic"]["Authorization"]
+
+    def post(number):
+        data = json.dumps({**template, "id": f"burst-{number}"}).encode()  # a new delivery
+        assert _post(client, halo, data, Authorization=auth).status_code == 200
+
+    post(1)
+    time_machine.shift(datetime.timedelta(seconds=59))
+    post(2)
+    halo.refresh_from_db()
+    assert halo.last_event_at == start
+    time_machine.shift(datetime.timedelta(seconds=1))
+    post(3)
+    halo.refresh_from_db()
+    assert halo.last_event_at == start + datetime.timedelta(minutes=1)
+    assert Event.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_is_one_insert_in_its_own_transaction(client, queued):
+    from django.db import connection, transaction
+    from django.db.models.signals import pre_save
+
+    from .conftest import HALO_CREDENTIALS, _make
+
+    halo = _make(
+        "halopsa",
+        "HaloPSA",
+        "https://nordlicht.halopsa.com/api",
+        HALO_CREDENTIALS,
+        halo_webhook_password=HALO_AUTH["basic"]["password"],
+    )
+    autocommit = []
+
+    def record(sender, **kwargs):
+        autocommit.append(transaction.get_autocommit())
+
+    data = body("halopsa", "webhook_ticket_updated.json")
+    auth = HALO_AUTH["basic"]["Authorization"]
+    pre_save.connect(record, sender=Event)
+    try:
+        assert _post(client, halo, data, Authorization=auth).status_code == 200
+        again = json.dumps({**json.loads(data), "id": "another-delivery"}).encode()
+        queries = []
+
+        def log(execute, sql, params, many, context):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        # (A wrapper survives the reconnection at the request's start; the query log
+        # does not.)
+        with connection.execute_wrapper(log):
+            assert _post(client, halo, again, Authorization=auth).status_code == 200
+        # A re-delivery: refused by the unique constraint, answered as already received.
+        assert _post(client, halo, again, Authorization=auth).json() == {
+            "status": "already received"
+        }
+    finally:
+        pre_save.disconnect(record, sender=Event)
+    assert autocommit == [True, True, True]
+    # The connection, the INSERT (last_event_at was written a moment ago).
+    assert [sql.split()[0] for sql in queries] == ["SELECT", "INSERT"]
+    assert Event.objects.count() == 2
+    assert len(queued) == 2

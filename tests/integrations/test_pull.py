@@ -15,7 +15,7 @@ from kpis.models import Ticket
 from organisation.models import Client, Contact, Technician
 from ratings.models import TicketRating
 from surveys.models import SurveySettings
-from tests.fakes.psa import FakeAutotask, FakeConnectWise, FakeHalo
+from tests.fakes.psa import FakeAutotask, FakeHalo
 
 # The fixtures' tickets were resolved on 2026-10-05/06: within the ratings' window.
 NOW = datetime.datetime(2026, 10, 6, 12, 0, tzinfo=datetime.UTC)
@@ -31,12 +31,6 @@ PRIORITIES = {
 def frozen():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def cw_server():
-    with FakeConnectWise() as server:
-        yield server
 
 
 @pytest.fixture
@@ -190,6 +184,28 @@ def test_a_dirty_ticket_the_psa_no_longer_has_is_deleted(cw, cw_server):
     assert summary.deleted == 1
     assert not tickets_of(cw).filter(external_id="48213").exists()
     assert not DirtyRecord.objects.exists()
+
+
+def test_connectwise_tickets_deleted_without_a_callback_leave_by_the_daily_id_sweep(
+    cw, cw_server, frozen
+):
+    run(cw)
+    assert tickets_of(cw).count() == 3
+    # Deleted in ConnectWise while no callback came (none is registered, or it was lost).
+    cw_server.records["tickets"] = [r for r in cw_server.records["tickets"] if r["id"] != 48212]
+    frozen.shift(datetime.timedelta(hours=23))
+    assert run(cw).deleted == 0
+    assert tickets_of(cw).count() == 3
+    # A ticket stored by an event with an id above every one the PSA lists stays.
+    tickets_of(cw).filter(external_id="48213").update(external_id="99999")
+    frozen.shift(datetime.timedelta(hours=1))
+    asked = len(cw_server.arrived("service/tickets"))
+    assert run(cw).deleted == 1
+    assert sorted(tickets_of(cw).values_list("external_id", flat=True)) == ["48211", "99999"]
+    # The pass asked for ids only; the next is due a day later.
+    passes = cw_server.arrived("service/tickets")[asked:]
+    assert any(a.query.get("fields") == "id" for a in passes)
+    assert run(cw).deleted == 0
 
 
 def test_a_merged_ticket_leaves(cw, cw_server):
