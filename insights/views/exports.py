@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.roles import manager_required
 from core.csv_export import RefusedFilter, refused_filter_response, require_valid_filter
@@ -130,7 +131,7 @@ def _reconciliation(filters):
         return None if seconds is None else round(seconds / 60)
 
     def verdict(met):
-        return _("met") if met else _("missed")
+        return pgettext("SLA verdict", "met") if met else pgettext("SLA verdict", "missed")
 
     rows = (
         [
