@@ -102,3 +102,15 @@ def test_a_changed_verdict_by_event_is_stored_and_counted(db, frozen):
     assert (ticket.psa_sla_met, ticket.psa_waiting_minutes) == (True, 30)
     rollup = TicketDailyRollup.objects.get(client=ticket.client, day=ticket.opened_on)
     assert (rollup.psa_known, rollup.psa_met) == (rollup.tickets, rollup.tickets)
+
+
+def test_halos_hold_time_is_the_waiting_time_and_an_excluded_ticket_has_no_verdict(db, frozen):
+    with FakeHalo(now=lambda: NOW) as server:
+        tickets = {r["id"]: r for r in server.records["Tickets"]}
+        tickets[10453]["slaholdtime"] = 1.5  # hours on hold
+        tickets[10454]["excludefromsla"] = True
+        integration = connect(server, kind="halopsa")
+        run(integration)
+    stored = verdicts(integration)
+    assert stored["10453"][0] is False and stored["10453"][-1] == 90
+    assert stored["10454"][0] is None
