@@ -35,7 +35,7 @@ def client_detail(request, pk: int):
     ids = [client.pk]
     current = metrics.totals(period, ids)
     summary = metrics.escalation_summary(current)
-    sla = metrics.sla_figure(current)
+    sla_figure = metrics.sla_figure(current)
     state = thresholds.client_states(period, ids)
     # The client's trend over at least the last twelve months.
     monthly = metrics.series(trend_window(period, "month", 365), ids, "month")
@@ -68,8 +68,10 @@ def client_detail(request, pk: int):
             "query": filter_query(request),
             "summary": summary,
             "state": state[0] if state else None,
-            "sla": sla,
-            "sla_source": fmt.sla_source(sla),
+            "sla": metrics.sla_attainment(current),
+            # The figure shown: the PSA's where every ticket has its verdict.
+            "sla_figure": sla_figure,
+            "sla_source": fmt.sla_source(sla_figure),
             "proactive": metrics.proactive_shares(current),
             "survey": survey,
             # Ticket CSAT over a fixed 90 days: ratings are few per client.

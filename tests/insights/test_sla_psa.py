@@ -58,7 +58,7 @@ def test_the_pages_show_the_psas_figure_where_every_ticket_has_a_verdict(english
 
     client = Client.objects.get(data_source=pulled.data_source, external_id="19501")
     page = english.get(reverse("insights:client_detail", args=[client.pk]), OCTOBER)
-    assert page.context["sla"]["from_psa"] is True
+    assert page.context["sla_figure"]["from_psa"] is True
     # 19501's one ticket, 48212, missed in the PSA.
     assert 'data-testid="client-sla">0.0 %' in page.content.decode()
 
