@@ -21,6 +21,7 @@ PAGES = [
     "insights:escalations",
     "insights:proactive",
     "insights:sla",
+    "insights:sla_reconciliation",
     "insights:satisfaction",
     "insights:turnover",
     "insights:ticket_list",
