@@ -25,6 +25,13 @@ def _import(kind, text, encoding="utf-8"):
     return importing.import_csv(kind, _file(text, encoding))
 
 
+def _first_problem(text) -> str:
+    """The first problem of a refused ticket file."""
+    with pytest.raises(importing.ImportRejected) as exc:
+        _import("tickets", text)
+    return exc.value.errors[0]
+
+
 def _docs(kind):
     with open(DOCS / f"import-{kind}.csv", "rb") as handle:
         return importing.import_csv(kind, handle)
@@ -121,9 +128,7 @@ def test_consistency_of_timestamps_is_checked(acme):
         "external_id,client,priority,opened_at,resolved_at,source,escalated_at\n"
         "T-1,C-1,high,2026-02-01T09:00:00+01:00,2026-02-01T08:00:00+01:00,client,\n"
     )
-    with pytest.raises(importing.ImportRejected) as exc:
-        _import("tickets", text)
-    assert "resolved_at" in exc.value.errors[0]
+    assert "resolved_at" in _first_problem(text)
     text = (
         "external_id,client,priority,opened_at,source,escalated_at\n"
         "T-1,C-1,high,2026-02-01T09:00:00+01:00,client,2026-02-01T10:00:00+01:00\n"
@@ -367,6 +372,5 @@ def test_psa_minutes_must_be_whole_minutes(acme):
         "external_id,client,priority,opened_at,source,psa_response_minutes\n"
         "T-1,C-1,high,2026-02-01T09:00:00+01:00,client,-5\n"
     )
-    with pytest.raises(importing.ImportRejected) as exc:
-        _import("tickets", text)
-    assert "psa_response_minutes" in exc.value.errors[0] and "-5" in exc.value.errors[0]
+    problem = _first_problem(text)
+    assert "psa_response_minutes" in problem and "-5" in problem
