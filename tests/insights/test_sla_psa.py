@@ -17,7 +17,7 @@ from insights.views import details
 from kpis import metrics, rollups
 from kpis.models import Ticket
 from organisation.models import Client
-from tests.fakes.psa import FakeConnectWise
+from tests.fakes.psa import FakeAutotask, FakeConnectWise, FakeHalo
 from tests.integrations.test_pull import NOW, connect, run
 
 from .conftest import make_client, ticket
@@ -61,6 +61,23 @@ def test_the_pages_show_the_psas_figure_where_every_ticket_has_a_verdict(english
     assert page.context["sla_figure"]["from_psa"] is True
     # 19501's one ticket, 48212, missed in the PSA.
     assert 'data-testid="client-sla">0.0 %' in page.content.decode()
+
+
+@pytest.mark.parametrize("server_class", [FakeAutotask, FakeHalo])
+def test_the_sla_page_shows_autotasks_and_halos_figures_per_stage(english, server_class):
+    # By hand: Autotask's sla_results_page1.json (7207's resolution missed) and Halo's
+    # tickets_page1.json (10453's slastate O): every response met, 2 of 3 resolutions,
+    # 2 of 3 tickets met overall.
+    options = {"now": lambda: NOW} if server_class is FakeHalo else {}
+    with time_machine.travel(NOW, tick=False), server_class(**options) as server:
+        run(connect(server, kind=server_class.vendor))
+    figure = english.get(reverse("insights:sla"), OCTOBER).context["report"]["figure"]
+    assert figure["from_psa"] is True
+    assert (figure["overall"], figure["psa_response"], figure["psa_resolution"]) == (
+        pytest.approx(2 / 3),
+        1.0,
+        pytest.approx(2 / 3),
+    )
 
 
 def test_a_ticket_without_a_verdict_keeps_our_figure_and_says_how_many_lack_one(english, pulled):
