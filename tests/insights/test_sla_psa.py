@@ -162,7 +162,9 @@ def test_the_reconciliation_lists_the_tickets_that_differ_with_their_reasons(
         differing["plan"].external_id: "plan",
         differing["unknown"].external_id: "unknown",
     }
-    assert "Waiting status: the PSA paused the SLA" in response.content.decode()
+    body = response.content.decode()
+    assert "Waiting status: the PSA paused the SLA" in body
+    assert "resolution plan 50 min" in body
     everyone = english.get(url, OCTOBER)
     assert everyone.context["page"].paginator.count == 5
     september = english.get(url, {"period": "custom", "start": "2026-09-01", "end": "2026-09-30"})
