@@ -59,6 +59,9 @@ _.fr_measured_high, _.fr_met_high, _.res_measured_high, _.res_met_high
 _.fr_measured_medium, _.fr_met_medium, _.res_measured_medium, _.res_met_medium
 _.fr_measured_low, _.fr_met_low, _.res_measured_low, _.res_met_low
 _.onboarding_tickets, _.onboarding_escalated
+_.psa_known, _.psa_met, _.psa_response_known, _.psa_resolution_known
+# integrations.clients.rows.SLAVerdict: read as a dict (as_dict, columns)
+_.response_met, _.plan_met, _.response_minutes, _.plan_minutes, _.waiting_minutes
 _.intro_de, _.intro_en, _.label_min_de, _.label_min_en, _.label_max_de, _.label_max_en
 _.last_reminder_at, _.updated_at, _.decided_at  # surveys
 _.last_posted_at, _.last_error_at  # organisation.ChatChannel: written by update(), shown

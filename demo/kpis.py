@@ -114,6 +114,44 @@ def _ticket(rng, number, client, day, technicians, targets, progress, escalation
     }
 
 
+# Clients whose tickets carry their PSA's own SLA verdict (kpis.psa_sla), as if they came
+# from a PSA connection: their pages show the PSA's figure, the reconciliation a few
+# tickets the PSA judged differently.
+PSA_VERDICT_CLIENTS = ("DEMO-C003", "DEMO-C008")
+
+
+def _psa_verdict(ticket: dict, target: tuple[int, int], number: int) -> dict:
+    """The PSA's verdict on a demo ticket, by the ticket's number (not by the random
+    generator, whose sequence the demo's figures rest on): mostly ours; a late one
+    partly outside business hours or paused in a waiting status met in the PSA, and
+    now and then a late resolution plan."""
+    opened, first, resolved = (
+        ticket["opened_at"],
+        ticket["first_response_at"],
+        ticket["resolved_at"],
+    )
+    if resolved is None:  # open: in SLA so far
+        return {"psa_sla_met": True}
+    first_min = None if first is None else round((first - opened).total_seconds() / 60)
+    resolution_min = round((resolved - opened).total_seconds() / 60)
+    ours = (first_min is None or first_min <= target[0]) and resolution_min <= target[1]
+    verdict = {
+        "psa_sla_met": ours,
+        "psa_response_minutes": first_min,
+        "psa_resolution_minutes": resolution_min,
+    }
+    if not ours and number % 3 == 0:  # counted in business hours: within
+        verdict.update(psa_sla_met=True, psa_resolution_minutes=round(target[1] * 0.8))
+        verdict["psa_response_minutes"] = min(first_min or 0, target[0])
+    elif not ours and number % 3 == 1 and (first_min is None or first_min <= target[0]):
+        waiting = resolution_min - round(target[1] * 0.9)  # paused, waiting for the client
+        verdict.update(psa_sla_met=True, psa_waiting_minutes=waiting)
+        verdict["psa_resolution_minutes"] = resolution_min - waiting
+    elif ours and number % 40 == 0:  # the resolution plan came late
+        verdict.update(psa_sla_met=False, psa_plan_minutes=round(target[1] * 0.5))
+    return verdict
+
+
 def _force_share(tickets: list[dict], share: float, rng) -> None:
     """Set exactly round(len * share) of these tickets escalated."""
     wanted = round(len(tickets) * share)
@@ -174,6 +212,8 @@ def _tickets(org, rng, today, targets, zone):
                     ticket = _ticket(
                         rng, number, client, day, technicians, targets, progress, rate, zone
                     )
+                    if client.external_id in PSA_VERDICT_CLIENTS:
+                        ticket.update(_psa_verdict(ticket, targets[ticket["priority"]], number))
                     titles = TITLES[ticket["source"]]
                     ticket["title"] = titles[number % len(titles)]
                     asked = ticket["source"] == "client" and requester is not None

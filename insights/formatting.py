@@ -4,6 +4,7 @@ grouped thousands and a real minus sign (core.units.number)."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.units import MINUS
 from core.units import number as _number
@@ -68,3 +69,17 @@ def duration_minutes(seconds: float | None) -> str:
     if minutes % 60 == 0:
         return _("%(h)d h") % {"h": minutes // 60}
     return _("%(h)d h %(m)02d min") % {"h": minutes // 60, "m": minutes % 60}
+
+
+def sla_source(figure: dict) -> str:
+    """Whose SLA figure a page shows (kpis.metrics.sla_figure): the PSA's, or ours
+    with how many tickets lack a PSA verdict; "" where no ticket in scope has one."""
+    if figure["from_psa"]:
+        return _("As the PSA reports it")
+    if figure["lacking"] >= figure["tickets"]:
+        return ""
+    return ngettext(
+        "Our computation: %(n)s of %(m)s tickets lacks a PSA verdict",
+        "Our computation: %(n)s of %(m)s tickets lack a PSA verdict",
+        figure["lacking"],
+    ) % {"n": _number(figure["lacking"], 0), "m": _number(figure["tickets"], 0)}

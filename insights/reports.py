@@ -9,11 +9,12 @@ import datetime
 from dataclasses import dataclass
 
 from core.periods import Period, chart_step, quarter_label
-from kpis import metrics, thresholds
-from kpis.models import KpiSettings, SLATarget
+from kpis import metrics, psa_sla, rollups, thresholds
+from kpis.models import KpiSettings, SLATarget, Ticket
 from organisation.models import ONBOARDING_DAYS, Client
 from surveys import metrics as survey_metrics
 
+from . import formatting as fmt
 from . import turnover
 
 
@@ -120,12 +121,38 @@ def sla_report(filters: Filters) -> dict:
             }
         )
     monthly = metrics.series(filters.period, by="month", **filters.rollup_scope)
+    figure = metrics.sla_figure(current)
     return {
         "summary": summary,
         "previous": metrics.sla_attainment(previous),
+        # The overall figure as shown: the PSA's where every ticket has its verdict.
+        "figure": figure,
+        "figure_before": metrics.sla_figure(previous),
+        "source": fmt.sla_source(figure),
         "rows": rows,
         "monthly": monthly,
         **_trend(filters, {"month": monthly}),
+    }
+
+
+def reconciliation(filters: Filters) -> tuple:
+    """(the tickets opened in the period, of the filter's clients, whose PSA verdict
+    differs from ours, newest first; the targets they were judged by)."""
+    targets = rollups.sla_targets()
+    tickets = Ticket.objects.opened_between(filters.period.start, filters.period.end)
+    if filters.client_ids is not None:
+        tickets = tickets.filter(client_id__in=filters.client_ids)
+    tickets = psa_sla.disagreeing(tickets, targets).select_related("client")
+    return tickets.order_by("-opened_at", "-pk"), targets
+
+
+def reconciliation_row(ticket: Ticket, targets: psa_sla.Targets) -> dict:
+    """A listed ticket with both verdicts and the reason they differ."""
+    return {
+        "ticket": ticket,
+        "ours": psa_sla.our_verdict(ticket, targets),
+        "psa": ticket.psa_sla_met,
+        "reason": psa_sla.Reason(psa_sla.reason(ticket, targets)),
     }
 
 

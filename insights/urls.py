@@ -8,6 +8,7 @@ urlpatterns = [
     path("escalations/", views.escalations, name="escalations"),
     path("proactive/", views.proactive, name="proactive"),
     path("sla/", views.sla, name="sla"),
+    path("sla/reconciliation/", views.sla_reconciliation, name="sla_reconciliation"),
     path("satisfaction/", views.satisfaction, name="satisfaction"),
     path("turnover/", views.turnover, name="turnover"),
     path("clients/<int:pk>/", views.client_detail, name="client_detail"),

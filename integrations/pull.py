@@ -173,13 +173,24 @@ class Puller:
         self._default_date(Technician, usable, "hire_date")
         self._write(Entity.MEMBER, usable, {})
 
+    def sla_verdicts(self, records) -> list:
+        """The PSA's SLA verdict of each record (rows.SLAVerdict): on the ticket itself,
+        except Autotask's ServiceLevelAgreementResults, read for the page at once."""
+        if not hasattr(self.client, "sla_results"):
+            return [self.records.sla_verdict(r) for r in records]
+        results = self.client.sla_results([r["id"] for r in records]) if records else {}
+        return [self.records.sla_verdict(results.get(int(r["id"])), r) for r in records]
+
     def _apply_ticket(self, records):
-        rows, gone = [], []
+        rows, gone, kept = [], [], []
         for record in records:
             if self.merged(record) or not self.counted(record):
                 gone.append(str(record["id"]))
             else:
-                rows.append(self.records.ticket_row(record, self.settings, *self._extra()))
+                kept.append(record)
+        for record, verdict in zip(kept, self.sla_verdicts(kept), strict=True):
+            row = self.records.ticket_row(record, self.settings, *self._extra())
+            rows.append({**row, **verdict.columns()})
         lookups = importing.ticket_lookups(self.source_id, rows)
         # A technician the product does not keep (no e-mail address, an API member):
         # the ticket is unassigned.

@@ -294,6 +294,64 @@ TICKET_COLUMNS = _of(
             parsers.email,
             limits=Technician._meta.get_field("email"),
         ),
+        # The PSA's own SLA verdict (kpis.psa_sla): what a PSA connection writes, and
+        # what an export from a PSA may carry.
+        Column(
+            "psa_sla_met",
+            False,
+            gettext_lazy("The PSA's verdict: SLA met, true/false; empty: none"),
+            ("sla_erfüllt_psa", "sla_erfuellt_psa"),
+            parsers.boolean,
+        ),
+        Column(
+            "psa_response_met",
+            False,
+            gettext_lazy("The PSA's verdict on the first response, true/false"),
+            ("reaktion_erfüllt_psa", "reaktion_erfuellt_psa"),
+            parsers.boolean,
+        ),
+        Column(
+            "psa_plan_met",
+            False,
+            gettext_lazy("The PSA's verdict on the resolution plan, true/false"),
+            ("plan_erfüllt_psa", "plan_erfuellt_psa"),
+            parsers.boolean,
+        ),
+        Column(
+            "psa_resolution_met",
+            False,
+            gettext_lazy("The PSA's verdict on the resolution, true/false"),
+            ("lösung_erfüllt_psa", "loesung_erfuellt_psa"),
+            parsers.boolean,
+        ),
+        Column(
+            "psa_response_minutes",
+            False,
+            gettext_lazy("Minutes to first response as the PSA counts them"),
+            ("reaktion_minuten_psa",),
+            parsers.minutes,
+        ),
+        Column(
+            "psa_plan_minutes",
+            False,
+            gettext_lazy("Minutes to the resolution plan as the PSA counts them"),
+            ("plan_minuten_psa",),
+            parsers.minutes,
+        ),
+        Column(
+            "psa_resolution_minutes",
+            False,
+            gettext_lazy("Minutes to resolution as the PSA counts them"),
+            ("lösung_minuten_psa", "loesung_minuten_psa"),
+            parsers.minutes,
+        ),
+        Column(
+            "psa_waiting_minutes",
+            False,
+            gettext_lazy("Minutes the PSA did not count (waiting, on hold)"),
+            ("wartezeit_minuten_psa",),
+            parsers.minutes,
+        ),
     ],
 )
 CONTACT_COLUMNS = _of(

@@ -114,6 +114,31 @@ def sla_attainment(totals: dict) -> dict:
     }
 
 
+def sla_figure(totals: dict) -> dict:
+    """The SLA attainment a page shows, from summed rollup counts: the PSA's own figure
+    (share 0..1 of tickets its verdict calls met) where every ticket in scope has a PSA
+    verdict, else ours (sla_attainment's "overall"). Also the PSA's shares per stage
+    (None where no ticket has one), and how many of the tickets lack a verdict.
+
+    Returns {"overall", "from_psa": bool, "tickets", "lacking", "psa_overall",
+    "psa_response", "psa_resolution"}."""
+    tickets = totals.get("tickets") or 0
+    known = totals.get("psa_known") or 0
+    psa_overall = share(totals.get("psa_met"), known)
+    from_psa = tickets > 0 and known == tickets
+    return {
+        "overall": psa_overall if from_psa else sla_attainment(totals)["overall"],
+        "from_psa": from_psa,
+        "tickets": tickets,
+        "lacking": tickets - known,
+        "psa_overall": psa_overall,
+        "psa_response": share(totals.get("psa_response_met"), totals.get("psa_response_known")),
+        "psa_resolution": share(
+            totals.get("psa_resolution_met"), totals.get("psa_resolution_known")
+        ),
+    }
+
+
 # --- From the rollups ------------------------------------------------------------------
 
 # Aliases must differ from the field names they sum.

@@ -39,6 +39,12 @@ def _aggregates(targets: dict[str, tuple[int, int]]) -> dict:
         "from_self_service": Count("id", filter=Q(source=Source.SELF_SERVICE)),
         "proactive": Count("id", filter=Q(proactive=True)),
         "auto_remediated": Count("id", filter=Q(auto_remediated=True)),
+        "psa_known": Count("id", filter=Q(psa_sla_met__isnull=False)),
+        "psa_met": Count("id", filter=Q(psa_sla_met=True)),
+        "psa_response_known": Count("id", filter=Q(psa_response_met__isnull=False)),
+        "psa_response_met": Count("id", filter=Q(psa_response_met=True)),
+        "psa_resolution_known": Count("id", filter=Q(psa_resolution_met__isnull=False)),
+        "psa_resolution_met": Count("id", filter=Q(psa_resolution_met=True)),
     }
     for priority in PRIORITIES:
         if priority not in targets:

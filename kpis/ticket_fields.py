@@ -215,6 +215,23 @@ def percent(row, column, lookups: dict) -> Decimal | None:
     return number.quantize(Decimal("0.01"))
 
 
+# The largest count of minutes a PositiveIntegerField holds on every database.
+MAX_MINUTES = 2_147_483_647
+
+
+def minutes(row, column, lookups: dict) -> int | None:
+    """Whole minutes, 0 or more ("90"); empty: None."""
+    value = cell(row, column.name)
+    if not value:
+        return None
+    if not value.isdigit() or int(value) > MAX_MINUTES:
+        raise RowError(
+            column.name,
+            _("must be a whole number of minutes, not %(value)r") % {"value": value[:40]},
+        )
+    return int(value)
+
+
 class Choice:
     """One of the field's choices, or an alias of one (``aliases``: {text: value})."""
 

@@ -38,7 +38,7 @@ from organisation.models import CSV_SOURCE_ID, Client, Contact, DataSource, Tech
 
 from . import bulk, requesters, rollups, transitions
 from .models import Ticket
-from .models.tickets import DERIVED_FIELDS, derived_values
+from .models.tickets import DERIVED_FIELDS, PSA_SLA_FIELDS, derived_values
 from .thresholds import check_thresholds
 from .ticket_fields import KEEP, RowError
 
@@ -231,6 +231,7 @@ class TicketUpsert(Upsert):
         "proactive",
         "auto_remediated",
         "technician_id",
+        *PSA_SLA_FIELDS,
     )
     defaulted = (
         "first_response_at",
@@ -242,6 +243,7 @@ class TicketUpsert(Upsert):
         "technician_id",
         "title",
         "requester_id",
+        *PSA_SLA_FIELDS,
     )
     # The requester is found from these (kpis.requesters); the technician's e-mail
     # only finds the technician (kpis.ticket_fields.technician).

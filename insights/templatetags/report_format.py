@@ -23,3 +23,9 @@ def figure(value, digits=1):
 def minutes(value):
     """Minutes as "4 h 00 min"."""
     return formatting.duration_minutes(None if value is None else value * 60)
+
+
+@register.filter
+def seconds(value):
+    """Seconds as "4 h 00 min"."""
+    return formatting.duration_minutes(value)

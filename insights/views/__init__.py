@@ -11,7 +11,7 @@ from .chat_channels import (
 )
 from .clients import client_detail, ticket_list
 from .dashboard import dashboard
-from .details import escalations, proactive, satisfaction, sla, turnover
+from .details import escalations, proactive, satisfaction, sla, sla_reconciliation, turnover
 from .exports import export
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "proactive",
     "satisfaction",
     "sla",
+    "sla_reconciliation",
     "ticket_list",
     "turnover",
 ]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.roles import manager_required
 from core.periods import Period, trend_window
 from insights import charts, reports
+from insights import formatting as fmt
 from insights.forms import TicketFilterForm
 from kpis import metrics, thresholds
 from kpis.models import Ticket
@@ -34,6 +35,7 @@ def client_detail(request, pk: int):
     ids = [client.pk]
     current = metrics.totals(period, ids)
     summary = metrics.escalation_summary(current)
+    sla_figure = metrics.sla_figure(current)
     state = thresholds.client_states(period, ids)
     # The client's trend over at least the last twelve months.
     monthly = metrics.series(trend_window(period, "month", 365), ids, "month")
@@ -67,6 +69,9 @@ def client_detail(request, pk: int):
             "summary": summary,
             "state": state[0] if state else None,
             "sla": metrics.sla_attainment(current),
+            # The figure shown: the PSA's where every ticket has its verdict.
+            "sla_figure": sla_figure,
+            "sla_source": fmt.sla_source(sla_figure),
             "proactive": metrics.proactive_shares(current),
             "survey": survey,
             # Ticket CSAT over a fixed 90 days: ratings are few per client.

@@ -101,8 +101,9 @@ def dashboard(request):
     escalation_before = metrics.escalation_summary(before)["share"]
     proactive_now = metrics.proactive_shares(current)
     proactive_before = metrics.proactive_shares(before)
-    sla_now = metrics.sla_attainment(current)["overall"]
-    sla_before = metrics.sla_attainment(before)["overall"]
+    sla_figure = metrics.sla_figure(current)
+    sla_now = sla_figure["overall"]
+    sla_before = metrics.sla_figure(before)["overall"]
     survey_now = survey_metrics.client_onboarding_summary(period, ids)
     survey_before = survey_metrics.client_onboarding_summary(previous, ids)
     pulse_now = survey_metrics.pulse_average(period)
@@ -206,7 +207,7 @@ def dashboard(request):
             _("SLA attainment"),
             (sla_now, sla_before),
             reverse("insights:sla") + suffix,
-            _("First response and resolution within target"),
+            fmt.sla_source(sla_figure) or _("First response and resolution within target"),
             trend=[row["sla"]["overall"] for row in weekly],
         ),
         _tile(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,6 +11,8 @@ from accounts.roles import manager_required
 from insights import charts, reports
 
 from .common import filter_query, filters_from_request
+
+RECONCILIATION_PAGE = 50
 
 
 def _context(request, form, filters, **extra):
@@ -68,6 +71,20 @@ def proactive(request):
 @manager_required
 def sla(request):
     return _trend_page(request, "sla", reports.sla_report, charts.sla_trend)
+
+
+@manager_required
+def sla_reconciliation(request):
+    """Tickets whose PSA verdict differs from ours, with the reason where it shows."""
+    form, filters = filters_from_request(request)
+    tickets, targets = reports.reconciliation(filters)
+    page = Paginator(tickets, RECONCILIATION_PAGE).get_page(request.GET.get("page"))
+    rows = [reports.reconciliation_row(t, targets) for t in page.object_list]
+    return render(
+        request,
+        "insights/sla_reconciliation.html",
+        _context(request, form, filters, page=page, rows=rows),
+    )
 
 
 @manager_required

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.roles import manager_required
 from core.csv_export import RefusedFilter, refused_filter_response, require_valid_filter
@@ -104,6 +105,52 @@ def _sla(filters):
             r["resolution_measured"],
         ]
         for r in report["rows"]
+    )
+    return header, rows
+
+
+def _reconciliation(filters):
+    tickets, targets = reports.reconciliation(filters)
+    header = [
+        _("Ticket"),
+        _("Client"),
+        _("Priority"),
+        _("Opened"),
+        _("First response (min)"),
+        _("Resolution (min)"),
+        _("Our verdict"),
+        _("PSA verdict"),
+        _("PSA response (min)"),
+        _("PSA resolution plan (min)"),
+        _("PSA resolution (min)"),
+        _("PSA waiting (min)"),
+        _("Reason"),
+    ]
+
+    def minutes(seconds):
+        return None if seconds is None else round(seconds / 60)
+
+    def verdict(met):
+        return pgettext("SLA verdict", "met") if met else pgettext("SLA verdict", "missed")
+
+    rows = (
+        [
+            t.external_id,
+            t.client.name,
+            t.priority,
+            timezone.localtime(t.opened_at).isoformat(),
+            minutes(t.first_response_seconds),
+            minutes(t.resolution_seconds),
+            verdict(row["ours"]),
+            verdict(row["psa"]),
+            t.psa_response_minutes,
+            t.psa_plan_minutes,
+            t.psa_resolution_minutes,
+            t.psa_waiting_minutes,
+            str(row["reason"].label),
+        ]
+        for t in tickets.iterator(chunk_size=2000)
+        for row in [reports.reconciliation_row(t, targets)]
     )
     return header, rows
 
@@ -265,6 +312,7 @@ TABLES = {
     "escalations-weekly": _filtered(lambda filters: _series(filters, "week")),
     "monthly": _filtered(lambda filters: _series(filters, "month")),
     "sla": _filtered(_sla),
+    "sla-reconciliation": _filtered(_reconciliation),
     "satisfaction": _filtered(_satisfaction),
     "turnover": _turnover,
     "tickets": _tickets,

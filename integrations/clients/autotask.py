@@ -83,6 +83,17 @@ TICKET_FIELDS = (
     "lastActivityDate",
 )
 DELETED_FIELDS = ("id", "ticketID", "ticketNumber", "deletedDateTime")
+SLA_RESULT_FIELDS = (
+    "id",
+    "ticketID",
+    "serviceLevelAgreementName",
+    "isFirstResponseMet",
+    "firstResponseElapsedHours",
+    "isResolutionPlanMet",
+    "resolutionPlanElapsedHours",
+    "isResolutionMet",
+    "resolutionElapsedHours",
+)
 
 
 class Budget:
@@ -258,6 +269,28 @@ class AutotaskClient(BaseClient):
             return None
         return payload.get("item") if isinstance(payload, dict) else None
 
+    def sla_results(self, ticket_ids) -> dict[int, dict]:
+        """{ticket id: its ServiceLevelAgreementResults row} for the given tickets."""
+        ids = sorted({int(i) for i in ticket_ids})
+        found: dict[int, dict] = {}
+        for start in range(0, len(ids), PAGE_SIZE):
+            chunk = ids[start : start + PAGE_SIZE]
+            body = {
+                "MaxRecords": PAGE_SIZE,
+                "IncludeFields": list(SLA_RESULT_FIELDS),
+                "filter": [{"op": "in", "field": "ticketID", "value": chunk}],
+            }
+            payload = self.request(
+                "POST", "v1.0/ServiceLevelAgreementResults/query", json_body=body
+            ).json()
+            while True:
+                records, next_url = _page(payload)
+                found.update((int(r["ticketID"]), r) for r in records)
+                if not next_url:
+                    break
+                payload = self.get_json(next_url)
+        return found
+
     def picklists(self, entity: str = "Tickets") -> dict[str, dict[str, str]]:
         """{field: {value: label}} of the entity's picklist fields."""
         payload = self.get_json(f"v1.0/{entity}/entityInformation/fields")
@@ -428,3 +461,25 @@ def ticket_row(record: dict, settings, picklists: dict | None = None) -> dict:
 def is_counted(record: dict, settings, picklists: dict | None = None) -> bool:
     labels = Labels(picklists)
     return rows.Mapping.of(settings).counts(lambda name: labels.of(record, name))
+
+
+def sla_verdict(result: dict | None, ticket: dict | None = None) -> rows.SLAVerdict:
+    """From a ServiceLevelAgreementResults row (and the ticket's overall flag); hours
+    become minutes."""
+    result = result or {}
+    met = (ticket or {}).get("serviceLevelAgreementHasBeenMet")
+    stages = [
+        result.get(k) for k in ("isFirstResponseMet", "isResolutionPlanMet", "isResolutionMet")
+    ]
+    if met is None and any(s is not None for s in stages):
+        met = all(s is not False for s in stages)
+    return rows.SLAVerdict(
+        met=met,
+        response_met=result.get("isFirstResponseMet"),
+        plan_met=result.get("isResolutionPlanMet"),
+        resolution_met=result.get("isResolutionMet"),
+        response_minutes=rows.minutes_of_hours(result.get("firstResponseElapsedHours")),
+        plan_minutes=rows.minutes_of_hours(result.get("resolutionPlanElapsedHours")),
+        resolution_minutes=rows.minutes_of_hours(result.get("resolutionElapsedHours")),
+        name=rows.text(result.get("serviceLevelAgreementName")),
+    )

@@ -312,3 +312,19 @@ def is_counted(record: dict, settings) -> bool:
 def merged_into(record: dict) -> str:
     """The id of the ticket this one was merged into, "" if none."""
     return _id(record.get("mergedParentTicket"))
+
+
+def sla_verdict(record: dict) -> rows.SLAVerdict:
+    """From the ticket's own SLA fields: ``isInSla`` and the stages' minutes (no verdict
+    per stage); skipped minutes are the waiting time."""
+    skipped = [record.get("respondedSkippedMinutes"), record.get("resplanSkippedMinutes")]
+    return rows.SLAVerdict(
+        met=record.get("isInSla"),
+        response_minutes=record.get("respondMinutes"),
+        plan_minutes=record.get("resPlanMinutes"),
+        resolution_minutes=record.get("resolveMinutes"),
+        waiting_minutes=sum(s for s in skipped if s)
+        if any(s is not None for s in skipped)
+        else None,
+        name=rows.text(_name(record.get("sla"))),
+    )

@@ -253,3 +253,23 @@ def is_counted(record: dict, settings, labels: dict | None = None) -> bool:
 
 def merged_into(record: dict) -> str:
     return rows.external_id(record.get("merged_into_id"))
+
+
+def _state(code) -> bool | None:
+    """Halo's SLA state: I(nside) met, O(utside) missed [ASSUMPTION, docs 3.7]."""
+    return {"I": True, "O": False}.get(str(code or "").upper())
+
+
+def sla_verdict(record: dict) -> rows.SLAVerdict:
+    """From ``slaresponsestate`` and ``slastate`` (none for a ticket excluded from
+    SLA); ``slaholdtime`` (hours on hold) is the waiting time."""
+    response, resolution = _state(record.get("slaresponsestate")), _state(record.get("slastate"))
+    stages = [s for s in (response, resolution) if s is not None]
+    hold = record.get("slaholdtime")
+    return rows.SLAVerdict(
+        met=None if record.get("excludefromsla") or not stages else all(stages),
+        response_met=response,
+        resolution_met=resolution,
+        waiting_minutes=rows.minutes_of_hours(hold) if hold is not None else None,
+        name=rows.text(record.get("sla_name")),
+    )

@@ -205,3 +205,45 @@ def ticket_row(mapping: Mapping, value_of: Callable[[str], object], **values) ->
         "proactive": flag(mapping.any_matches(mapping.proactive, value_of)),
         "auto_remediated": flag(mapping.any_matches(mapping.auto_remediated, value_of)),
     }
+
+
+@dataclass(frozen=True)
+class SLAVerdict:
+    """The PSA's own SLA verdict for a ticket, beside our wall-clock computation.
+
+    ``met``: the PSA's overall verdict (None: it gives none); ``response_met``,
+    ``plan_met`` and ``resolution_met`` per stage where the PSA tells; minutes as the PSA
+    counts them (its SLA calendar, so business hours); ``waiting_minutes``: time the PSA
+    did not count (waiting status, on hold)."""
+
+    met: bool | None = None
+    response_met: bool | None = None
+    plan_met: bool | None = None
+    resolution_met: bool | None = None
+    response_minutes: int | None = None
+    plan_minutes: int | None = None
+    resolution_minutes: int | None = None
+    waiting_minutes: int | None = None
+    name: str = ""
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    def columns(self) -> dict:
+        """The import columns (kpis.columns, ``psa_…``) that store it on the ticket; an
+        unknown value is an empty cell, so a verdict the PSA withdrew is cleared."""
+        values = self.as_dict()
+        del values["name"]
+        values["sla_met"] = values.pop("met")
+        return {
+            f"psa_{key}": ""
+            if value is None
+            else flag(value)
+            if isinstance(value, bool)
+            else str(max(0, int(value)))
+            for key, value in values.items()
+        }
+
+
+def minutes_of_hours(hours) -> int | None:
+    return None if hours is None else round(float(hours) * 60)

@@ -88,6 +88,18 @@ def derived_values(opened_at, first_response_at, resolved_at) -> dict:
     }
 
 
+# The PSA's SLA verdict on a ticket (import columns of the same names).
+PSA_SLA_FIELDS = (
+    "psa_sla_met",
+    "psa_response_met",
+    "psa_plan_met",
+    "psa_resolution_met",
+    "psa_response_minutes",
+    "psa_plan_minutes",
+    "psa_resolution_minutes",
+    "psa_waiting_minutes",
+)
+
 # Computed from the timestamps on every write (derived_values).
 DERIVED_FIELDS = ("opened_on", "first_response_seconds", "resolution_seconds")
 
@@ -133,6 +145,25 @@ class Ticket(models.Model):
         blank=True,
         related_name="tickets",
         verbose_name=_("technician"),
+    )
+    # The PSA's own SLA verdict, beside our wall-clock one (kpis.psa_sla): overall and
+    # per stage (None: the PSA gives none), and the minutes the PSA counted (its SLA
+    # calendar, so business hours) and did not count (waiting, on hold).
+    psa_sla_met = models.BooleanField(_("SLA met (PSA)"), null=True, blank=True)
+    psa_response_met = models.BooleanField(_("response met (PSA)"), null=True, blank=True)
+    psa_plan_met = models.BooleanField(_("resolution plan met (PSA)"), null=True, blank=True)
+    psa_resolution_met = models.BooleanField(_("resolution met (PSA)"), null=True, blank=True)
+    psa_response_minutes = models.PositiveIntegerField(
+        _("response minutes (PSA)"), null=True, blank=True
+    )
+    psa_plan_minutes = models.PositiveIntegerField(
+        _("resolution plan minutes (PSA)"), null=True, blank=True
+    )
+    psa_resolution_minutes = models.PositiveIntegerField(
+        _("resolution minutes (PSA)"), null=True, blank=True
+    )
+    psa_waiting_minutes = models.PositiveIntegerField(
+        _("waiting minutes (PSA)"), null=True, blank=True
     )
 
     objects = TicketQuerySet.as_manager()
@@ -232,6 +263,14 @@ class RollupCounts(models.Model):
     fr_met_low = models.PositiveIntegerField(default=0)
     res_measured_low = models.PositiveIntegerField(default=0)
     res_met_low = models.PositiveIntegerField(default=0)
+    # The PSA's verdicts (kpis.psa_sla): tickets with one (known) and met, overall and
+    # per stage; tickets - psa_known lack one.
+    psa_known = models.PositiveIntegerField(default=0)
+    psa_met = models.PositiveIntegerField(default=0)
+    psa_response_known = models.PositiveIntegerField(default=0)
+    psa_response_met = models.PositiveIntegerField(default=0)
+    psa_resolution_known = models.PositiveIntegerField(default=0)
+    psa_resolution_met = models.PositiveIntegerField(default=0)
 
     class Meta:
         abstract = True

@@ -21,6 +21,7 @@ PAGES = [
     "insights:escalations",
     "insights:proactive",
     "insights:sla",
+    "insights:sla_reconciliation",
     "insights:satisfaction",
     "insights:turnover",
     "insights:ticket_list",
@@ -236,6 +237,7 @@ LIMITS = {
     "insights:escalations": 16,
     "insights:proactive": 10,
     "insights:sla": 11,
+    "insights:sla_reconciliation": 9,
     "insights:satisfaction": 17,
     "insights:turnover": 13,
     "insights:ticket_list": 8,
@@ -268,7 +270,8 @@ def test_every_page_keeps_a_fixed_number_of_queries(
         22,
         pk=clients[0].pk,
     )
-    for table in ("escalations", "tickets", "monthly", "sla", "satisfaction", "turnover", "alerts"):
+    tables = ("escalations", "tickets", "monthly", "sla", "sla-reconciliation", "satisfaction")
+    for table in (*tables, "turnover", "alerts"):
         _count_queries(
             manager_client, "insights:export", django_assert_max_num_queries, 16, table=table
         )

@@ -55,6 +55,7 @@ ACCESS = {
     "insights:escalations": managers_only(),
     "insights:proactive": managers_only(),
     "insights:sla": managers_only(),
+    "insights:sla_reconciliation": managers_only(),
     "insights:satisfaction": managers_only(),
     "insights:turnover": managers_only(),
     "insights:client_detail": managers_only(kwargs=_client_pk),

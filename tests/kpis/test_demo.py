@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.periods import Period
 from demo import kpis as demo
 from demo.organisation import seed_organisation
-from kpis import metrics
+from kpis import metrics, psa_sla, rollups
 from kpis.models import ThresholdAlert, Ticket, TicketDailyRollup, WebhookIntegration
 
 
@@ -44,6 +44,13 @@ def test_the_demo_fills_every_tile_and_runs_once(db, django_assert_max_num_queri
     assert 0.03 < summary["share"] < 0.15
     assert summary["onboarding_share"] > summary["ongoing_share"]
     assert 0.8 < metrics.sla_attainment(metrics.totals(year))["overall"] < 0.98
+    # Two clients' tickets carry their PSA's verdict, a few of them differing from ours.
+    judged = Ticket.objects.filter(client__external_id__in=demo.PSA_VERDICT_CLIENTS)
+    assert not judged.filter(psa_sla_met__isnull=True).exists()
+    assert not Ticket.objects.exclude(pk__in=judged).filter(psa_sla_met__isnull=False).exists()
+    differing = psa_sla.disagreeing(judged, rollups.sla_targets())
+    reasons = {psa_sla.reason(t, rollups.sla_targets()) for t in differing}
+    assert reasons == {"business_hours", "waiting", "plan"}
     with django_assert_max_num_queries(2):
         demo.seed(org, random.Random(1), today, out)
     assert Ticket.objects.count() == count

@@ -25,6 +25,13 @@ def _import(kind, text, encoding="utf-8"):
     return importing.import_csv(kind, _file(text, encoding))
 
 
+def _first_problem(text) -> str:
+    """The first problem of a refused ticket file."""
+    with pytest.raises(importing.ImportRejected) as exc:
+        _import("tickets", text)
+    return exc.value.errors[0]
+
+
 def _docs(kind):
     with open(DOCS / f"import-{kind}.csv", "rb") as handle:
         return importing.import_csv(kind, handle)
@@ -121,9 +128,7 @@ def test_consistency_of_timestamps_is_checked(acme):
         "external_id,client,priority,opened_at,resolved_at,source,escalated_at\n"
         "T-1,C-1,high,2026-02-01T09:00:00+01:00,2026-02-01T08:00:00+01:00,client,\n"
     )
-    with pytest.raises(importing.ImportRejected) as exc:
-        _import("tickets", text)
-    assert "resolved_at" in exc.value.errors[0]
+    assert "resolved_at" in _first_problem(text)
     text = (
         "external_id,client,priority,opened_at,source,escalated_at\n"
         "T-1,C-1,high,2026-02-01T09:00:00+01:00,client,2026-02-01T10:00:00+01:00\n"
@@ -342,3 +347,30 @@ def test_an_import_updates_and_inserts_in_one_upsert_keeping_the_later_duplicate
         datetime.date(2026, 2, 3): 1,
         datetime.date(2026, 2, 4): 1,
     }
+
+
+def test_a_file_may_carry_the_psas_sla_verdict_and_a_later_file_without_it_keeps_it(acme):
+    text = (
+        "external_id,client,priority,opened_at,source,sla_erfüllt_psa,psa_resolution_minutes,"
+        "psa_waiting_minutes\n"
+        "T-1,C-1,high,2026-02-01T09:00:00+01:00,client,ja,200,\n"
+        "T-2,C-1,high,2026-02-01T09:00:00+01:00,client,,,15\n"
+    )
+    _import("tickets", text)
+    stored = dict(Ticket.objects.values_list("external_id", "psa_sla_met"))
+    assert stored == {"T-1": True, "T-2": None}
+    assert Ticket.objects.get(external_id="T-1").psa_resolution_minutes == 200
+    assert Ticket.objects.get(external_id="T-2").psa_waiting_minutes == 15
+    rollup = TicketDailyRollup.objects.get(client=acme)
+    assert (rollup.tickets, rollup.psa_known, rollup.psa_met) == (2, 1, 1)
+    _import("tickets", HEADER + "T-1,C-1,high,2026-02-01T09:00:00+01:00,client,true\n")
+    assert Ticket.objects.get(external_id="T-1").psa_sla_met is True
+
+
+def test_psa_minutes_must_be_whole_minutes(acme):
+    text = (
+        "external_id,client,priority,opened_at,source,psa_response_minutes\n"
+        "T-1,C-1,high,2026-02-01T09:00:00+01:00,client,-5\n"
+    )
+    problem = _first_problem(text)
+    assert "psa_response_minutes" in problem and "-5" in problem

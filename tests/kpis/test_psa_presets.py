@@ -37,6 +37,7 @@ from kpis.importing import import_csv
 from kpis.mapping_presets import PRESETS, create_mapping
 from kpis.mappings import Mapping
 from kpis.models import Ticket, TicketDailyRollup
+from kpis.models.tickets import PSA_SLA_FIELDS
 from organisation.models import CSV_SOURCE_ID, Client, Contact, Technician
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
@@ -78,6 +79,15 @@ class Stored:
     opened_on: datetime.date  # the local day in Europe/Berlin
     # No preset maps a column to it: never set.
     escalated_at: datetime.datetime | None = None
+    # The PSA's SLA verdict: no preset's file carries one.
+    psa_sla_met: bool | None = None
+    psa_response_met: bool | None = None
+    psa_plan_met: bool | None = None
+    psa_resolution_met: bool | None = None
+    psa_response_minutes: int | None = None
+    psa_plan_minutes: int | None = None
+    psa_resolution_minutes: int | None = None
+    psa_waiting_minutes: int | None = None
 
 
 def stored(ticket: Ticket) -> Stored:
@@ -101,6 +111,7 @@ def stored(ticket: Ticket) -> Stored:
         resolution_seconds=ticket.resolution_seconds,
         opened_on=ticket.opened_on,
         escalated_at=ticket.escalated_at,
+        **{name: getattr(ticket, name) for name in PSA_SLA_FIELDS},
     )
 
 

@@ -11,6 +11,8 @@ PAGES = [
     "/kpis/tickets/",
     "/kpis/escalations/",
     "/kpis/sla/",
+    "/kpis/sla/reconciliation/",
+    "/kpis/export/sla-reconciliation.csv",
     "/kpis/proactive/",
     "/kpis/satisfaction/",
     "/kpis/export/tickets.csv",

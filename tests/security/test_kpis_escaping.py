@@ -102,6 +102,7 @@ def _pages(client_pk: int) -> list[str]:
         reverse("insights:escalations"),
         reverse("insights:proactive"),
         reverse("insights:sla"),
+        reverse("insights:sla_reconciliation"),
         reverse("insights:satisfaction"),
         reverse("insights:turnover"),
         reverse("insights:client_detail", args=[client_pk]),

@@ -188,3 +188,11 @@ def test_creating_a_webhook_is_not_repeated_after_a_server_error(at_server, cloc
             field_ids=[13],
         )
     assert len(at_server.arrived("/TicketWebhooks")) == 1 and not at_server.webhooks
+
+
+def test_sla_results_are_read_for_the_tickets_asked_once_each(at_server, clock):
+    results = client_for(at_server, clock).sla_results([7201, 7207, 7212, 7201])
+    assert results[7207]["isResolutionMet"] is False and set(results) == {7201, 7207, 7212}
+    assert at_server.arrived("ServiceLevelAgreementResults")[0].json()["filter"] == [
+        {"op": "in", "field": "ticketID", "value": [7201, 7207, 7212]}
+    ]

@@ -72,6 +72,17 @@ def test_a_connectwise_ticket_becomes_an_import_row():
         "proactive": "false",
         "auto_remediated": "false",
     }
+    assert connectwise.sla_verdict(ticket).as_dict() == {
+        "met": False,
+        "response_met": None,
+        "plan_met": None,
+        "resolution_met": None,
+        "response_minutes": 11,
+        "plan_minutes": 32,
+        "resolution_minutes": 160,
+        "waiting_minutes": None,
+        "name": "Standard SLA",
+    }
 
 
 def test_a_connectwise_alert_is_proactive_auto_remediated_and_off_the_counted_boards():
@@ -83,6 +94,10 @@ def test_a_connectwise_alert_is_proactive_auto_remediated_and_off_the_counted_bo
     assert not connectwise.is_counted(ticket, CW_SETTINGS)
     assert connectwise.is_counted(
         by_id(fixture("connectwise", "tickets_page1.json"), 48211), CW_SETTINGS
+    )
+    assert (
+        connectwise.sla_verdict(fixture("connectwise", "ticket_sla_fields.json")).waiting_minutes
+        == 0
     )
 
 
@@ -147,6 +162,24 @@ def test_an_autotask_ticket_is_mapped_through_its_picklist_labels():
     assert autotask.ticket_row(alert, AT_SETTINGS)["priority"] == "1"
 
 
+def test_autotask_sla_results_give_the_verdict_per_stage_in_minutes():
+    results = {r["ticketID"]: r for r in fixture("autotask", "sla_results_page1.json")["items"]}
+    ticket = by_id(fixture("autotask", "tickets_page1.json")["items"], 7207)
+    assert autotask.sla_verdict(results[7207], ticket).as_dict() == {
+        "met": False,
+        "response_met": True,
+        "plan_met": True,
+        "resolution_met": False,
+        "response_minutes": 11,  # 0.18 h
+        "plan_minutes": 32,  # 0.53 h
+        "resolution_minutes": 160,  # 2.67 h
+        "waiting_minutes": None,
+        "name": "Standard SLA",
+    }
+    assert autotask.sla_verdict(results[7212]).met is True  # from the stages alone
+    assert autotask.sla_verdict(None).met is None
+
+
 def test_autotask_contacts_with_an_integer_active_flag_become_rows():
     contact = {**fixture("autotask", "contacts_page1.json")["items"][0], "isActive": 0}
     assert autotask.contact_row(contact) == {
@@ -160,7 +193,7 @@ def test_autotask_contacts_with_an_integer_active_flag_become_rows():
     assert autotask.technician_row(resource)["email"] == "jonas.weber@nordlicht-it.example"
 
 
-def test_a_halo_ticket_becomes_an_import_row():
+def test_a_halo_ticket_becomes_an_import_row_with_its_sla_states():
     ticket = by_id(fixture("halopsa", "tickets_page1.json")["tickets"], 10453)
     assert halopsa.ticket_row(ticket, HALO_SETTINGS) == {
         "external_id": "10453",
@@ -179,6 +212,8 @@ def test_a_halo_ticket_becomes_an_import_row():
         "proactive": "false",
         "auto_remediated": "false",
     }
+    verdict = halopsa.sla_verdict(ticket)
+    assert (verdict.met, verdict.response_met, verdict.resolution_met) == (False, True, False)
 
 
 def test_halo_dates_without_offset_are_read_in_the_configured_time_zone():
@@ -195,6 +230,7 @@ def test_a_halo_ticket_that_is_open_has_no_resolution_and_a_user_id_0_no_request
     assert row["resolved_at"] == "" and row["requester_external_id"] == ""
     assert row["proactive"] == "true" and row["source"] == "monitoring"
     assert not halopsa.is_counted(ticket, HALO_SETTINGS)
+    assert halopsa.sla_verdict({**ticket, "excludefromsla": True}).met is None
 
 
 def test_a_merged_halo_ticket_names_the_ticket_it_went_into():
@@ -291,3 +327,17 @@ def test_an_integrations_mappings_become_the_settings_of_the_normalisers():
     assert connectwise.ticket_row(tickets[2], settings)["proactive"] == "true"
     bare = rows.settings_of(SimpleNamespace(kind="autotask"))
     assert bare["counted"] is None and bare["escalated"] == [] and bare["time_zone"] == "UTC"
+
+
+def test_a_verdict_becomes_the_psa_columns_of_the_import_row():
+    verdict = connectwise.sla_verdict(fixture("connectwise", "ticket_sla_fields.json"))
+    assert verdict.columns() == {
+        "psa_sla_met": "false",
+        "psa_response_met": "",
+        "psa_plan_met": "",
+        "psa_resolution_met": "",
+        "psa_response_minutes": "11",
+        "psa_plan_minutes": "32",
+        "psa_resolution_minutes": "160",
+        "psa_waiting_minutes": "0",
+    }
