@@ -52,8 +52,12 @@ def _results(**overrides):
             "seconds": 15,
             "post_rps": 240.0,
             "trivial_rps": 1000.0,
+            "limit_rps": 489.8,
             "ratio": 0.24,
+            "limit_ratio": 0.4898,
+            "post_vs_limit": 0.49,
             "post_bad_status": 0,
+            "limit_bad_status": 0,
         },
     }
     results.update(overrides)
@@ -66,8 +70,11 @@ def test_verdicts_say_what_was_missed_and_by_how_much():
     # Over the time budget and a query count that moved with the data.
     assert rows["Dashboard, year"].startswith("**no**")
     assert "over by 20.0 ms" in rows["Dashboard, year"]
+    # The answer POST against half the limit view's throughput in the same run.
     post = next(met for figure, *_x, met in report.rows(_results()) if "POST" in figure)
     assert post.startswith("**no**") and "short by 1.00 pp" in post
+    limit = next(met for figure, *_x, met in report.rows(_results()) if "Limit" in figure)
+    assert limit == "yes"
 
 
 def test_a_partial_run_replaces_only_its_own_rows(monkeypatch):
