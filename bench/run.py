@@ -130,11 +130,20 @@ def cleanup_leftovers() -> None:
     from surveys.models import Campaign
 
     Campaign.objects.filter(auto_key__startswith=BENCH_PREFIX).delete()
+    refresh_recent_survey_figures()
     cleanup_leftovers_tickets()
     marker = Path(RESULTS / "alerts_before.txt")
     if marker.exists():
         ThresholdAlert.objects.filter(pk__gt=int(marker.read_text() or 0)).delete()
         marker.unlink()
+
+
+def refresh_recent_survey_figures() -> None:
+    """The daily survey figures of the last days without the bench campaigns' answers
+    and invitations (deleted in bulk, past the services that keep them)."""
+    from surveys.tasks import refresh_rollups
+
+    refresh_rollups()
 
 
 def manager_cookie() -> str:

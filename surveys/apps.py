@@ -11,6 +11,9 @@ class SurveysConfig(AppConfig):
     def ready(self):
         from . import sending  # noqa: F401 - registers the survey e-mails
         from .reference_data import ensure_surveys
+        from .rollups import ensure_built
 
         # Reference data, restored by post_migrate after every migrate and flush.
         post_migrate.connect(ensure_surveys, sender=self)
+        # The daily figures, built once by the migrate that adds their table.
+        post_migrate.connect(ensure_built, sender=self)
