@@ -137,7 +137,7 @@ def refresh(
     if not kinds or clients == set():
         return 0
     answers = Answer.objects.filter(response__survey__kind__in=kinds)
-    invitations = Invitation.objects.filter(campaign__survey__kind__in=kinds)
+    invitations = Invitation.objects.filter(campaign__survey__kind__in=kinds, sent_at__isnull=False)
     rows = SurveyDailyRollup.objects.filter(kind__in=kinds)
     if clients is not None:
         answers = _of_clients(answers, "response__client_id", clients)
@@ -149,7 +149,8 @@ def refresh(
         rows = rows.filter(day__gte=first_day)
     if last_day is not None:
         rows = rows.filter(day__lte=last_day)
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction: the answer POST is a hot path.
+    with transaction.atomic(savepoint=False):
         # Locked before reading: a refresh waiting here then reads what the other one's
         # transaction committed, and deletes the rows it wrote.
         _lock(clients)
