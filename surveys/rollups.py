@@ -71,7 +71,6 @@ INVITATION_FIGURES = {
     "invited": Count("id"),
     "answered": Count("id", filter=Q(status=InvitationStatus.ANSWERED)),
 }
-FIGURES = [*INVITATION_FIGURES, *ANSWER_FIGURES]
 
 
 def _of_clients(rows: QuerySet, field: str, clients: set[int | None]) -> QuerySet:
