@@ -4,11 +4,13 @@ invitations sent by core.delivery, answers saved, changed, cleared and withdrawn
 closed; anonymous surveys answered beside them and never rolled up."""
 
 import datetime
+import io
 import random
 from collections import defaultdict
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from core import delivery
 from core.periods import Period, day_start, local_day, next_step
@@ -227,3 +229,24 @@ def test_a_rebuild_writes_the_same_rows_the_services_kept(history):
 def test_anonymous_answers_never_reach_the_daily_rows(history):
     assert Answer.objects.filter(response__survey__kind=SurveyKind.IN_DEPTH).exists()
     assert set(SurveyDailyRollup.objects.values_list("kind", flat=True)) <= set(ROLLED_UP_KINDS)
+
+
+def test_the_command_and_the_hourly_task_rebuild_lost_rows(db, client_company):
+    from django.core.management import call_command
+
+    from surveys.tasks import refresh_rollups
+    from tests.surveys.helpers import campaign, client_answer
+
+    today = timezone.localdate()
+    client_answer(campaign(SurveyKind.CLIENT_ONBOARDING), client_company, 4, 9, 5, today)
+    period = Period.through(today, today)
+    assert metrics.client_onboarding_summary(period)["responses"] == 1
+    SurveyDailyRollup.objects.all().delete()
+    assert metrics.client_onboarding_summary(period)["responses"] == 0
+    out = io.StringIO()
+    call_command("refresh_survey_rollups", "--days", "3", stdout=out)
+    assert "1 daily survey rows written" in out.getvalue()
+    assert metrics.client_onboarding_summary(period)["responses"] == 1
+    SurveyDailyRollup.objects.all().delete()
+    refresh_rollups.apply()
+    assert metrics.client_onboarding_summary(period)["responses"] == 1
