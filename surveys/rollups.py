@@ -3,7 +3,7 @@ answers and invitations say, so pages add up days instead of reading answers.
 
 ``refresh(kinds, clients, first_day, last_day)`` recomputes the rows of those survey
 kinds, clients (``None`` in ``clients``: the rows without a client, the pulse's) and local
-days from the answers and invitations: two grouped queries, one delete, one insert, under
+days from the answers and invitations: one grouped query (UNION ALL), one delete, one insert, under
 a lock that keeps two refreshes of the same client from both inserting. It runs in the
 caller's transaction:
 
@@ -26,7 +26,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import connection, connections, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate
 
 from core.periods import day_start, local_day, project_zone
@@ -71,6 +71,9 @@ INVITATION_FIGURES = {
     "invited": Count("id"),
     "answered": Count("id", filter=Q(status=InvitationStatus.ANSWERED)),
 }
+FIGURES = [*INVITATION_FIGURES, *ANSWER_FIGURES]  # the column order of both sides
+_ZERO = Sum(Value(0), output_field=IntegerField())
+_ZEROS = dict.fromkeys(FIGURES, _ZERO)
 
 
 def _of_clients(rows: QuerySet, field: str, clients: set[int | None]) -> QuerySet:
@@ -153,36 +156,34 @@ def refresh(
         # Locked before reading: a refresh waiting here then reads what the other one's
         # transaction committed, and deletes the rows it wrote.
         _lock(clients)
-        merged: dict[tuple, dict] = {}
-        for source, figures in (
-            (
-                _grouped(
-                    answers,
-                    "response__survey__kind",
-                    "response__client_id",
-                    "response__submitted_at",
-                    ANSWER_FIGURES,
-                ),
-                ANSWER_FIGURES,
-            ),
-            (
-                _grouped(
-                    invitations,
-                    "campaign__survey__kind",
-                    "contact__client_id",
-                    "sent_at",
-                    INVITATION_FIGURES,
-                ),
-                INVITATION_FIGURES,
-            ),
-        ):
-            for kind, client, day, *values in source:
-                merged.setdefault((kind, client, day), {}).update(zip(figures, values, strict=True))
+        # Both sides in one query (UNION ALL): each side's rows carry zeros for the
+        # other side's figures, and a day's two rows add up.
+        answer_rows = _grouped(
+            answers,
+            "response__survey__kind",
+            "response__client_id",
+            "response__submitted_at",
+            {**_ZEROS, **ANSWER_FIGURES, **dict.fromkeys(INVITATION_FIGURES, _ZERO)},
+        )
+        invitation_rows = _grouped(
+            invitations,
+            "campaign__survey__kind",
+            "contact__client_id",
+            "sent_at",
+            {**_ZEROS, **INVITATION_FIGURES, **dict.fromkeys(ANSWER_FIGURES, _ZERO)},
+        )
+        merged: dict[tuple, list[int]] = {}
+        for kind, client, day, *values in answer_rows.union(invitation_rows, all=True):
+            sums = merged.setdefault((kind, client, day), [0] * len(FIGURES))
+            for i, value in enumerate(values):
+                sums[i] += value or 0
         rows.delete()
         SurveyDailyRollup.objects.bulk_create(
             (
-                SurveyDailyRollup(kind=kind, client_id=client, day=day, **values)
-                for (kind, client, day), values in merged.items()
+                SurveyDailyRollup(
+                    kind=kind, client_id=client, day=day, **dict(zip(FIGURES, sums, strict=True))
+                )
+                for (kind, client, day), sums in merged.items()
             ),
             batch_size=BATCH_SIZE,
         )

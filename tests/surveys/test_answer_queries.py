@@ -15,9 +15,9 @@ from tests.surveys.links import token_path_for
 from tests.surveys.test_respond import CLIENT_ANSWER
 
 # Token lookup, questions, invitation lock, response upsert, answers upsert, invitation
-# status, and the client's daily figures (surveys.rollups: lock on PostgreSQL, two
-# grouped reads, delete, insert); the savepoint pair of the test's transaction comes on top.
-MAX_QUERIES_PER_POST = 15
+# status, and the client's daily figures (surveys.rollups: lock on PostgreSQL, one
+# grouped read, delete, insert); the savepoint pair of the test's transaction comes on top.
+MAX_QUERIES_PER_POST = 14
 
 
 def test_a_first_answer_and_a_change_each_take_a_bounded_number_of_queries(
