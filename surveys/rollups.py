@@ -3,9 +3,9 @@ answers and invitations say, so pages add up days instead of reading answers.
 
 ``refresh(kinds, clients, first_day, last_day)`` recomputes the rows of those survey
 kinds, clients (``None`` in ``clients``: the rows without a client, the pulse's) and local
-days from the answers and invitations: one grouped query (UNION ALL), one delete, one insert, under
-a lock that keeps two refreshes of the same client from both inserting. It runs in the
-caller's transaction:
+days from the answers and invitations: one grouped query (UNION ALL), one delete, one
+insert, under a lock that keeps two refreshes of the same client from both inserting. It
+runs in the caller's transaction:
 
 - ``surveys.services.save_response`` and ``withdraw_response``: the day of the response
   and the day its invitation was sent (answered now, or no longer);
