@@ -122,4 +122,6 @@ _.TIME_FORMAT, _.MONTH_DAY_FORMAT, _.FIRST_DAY_OF_WEEK  # msp_maturity/formats/e
 _.FORMAT_MODULE_PATH  # settings
 _.render_hidden_fields  # crispy-forms' FormHelper
 _.recipient_groups, _.technician_choices  # surveys/_recipient_picker.html
+_.nps_n, _.nps_promoters, _.nps_detractors, _.csat_n, _.csat_satisfied  # SurveyDailyRollup:
+_.ces_sum, _.ces_n, _.pulse_sum, _.pulse_n, _.pulse_responses  # written and summed by name
 _.closed_by  # ratings.FeedbackCase: set when a case closes, shown on its page

@@ -47,6 +47,7 @@ from kpis import thresholds
 from kpis.models import SLATarget, ThresholdAlert, Ticket, TicketDailyRollup
 from kpis.upsert import upsert_tickets
 from organisation.models import Client, Contact, Technician, onboarding_end
+from surveys import rollups as survey_rollups
 from surveys.models import (
     Answer,
     Campaign,
@@ -54,6 +55,7 @@ from surveys.models import (
     InvitationToken,
     Response,
     Survey,
+    SurveyDailyRollup,
     SurveyKind,
 )
 from surveys.services import in_depth_key
@@ -180,6 +182,7 @@ def delete_large() -> None:
             [CAMPAIGN_PREFIX + "%", like],
         ),
         (f"DELETE FROM {_table(TicketDailyRollup)} WHERE client_id IN ({clients})", [like]),
+        (f"DELETE FROM {_table(SurveyDailyRollup)} WHERE client_id IN ({clients})", [like]),
         (f"DELETE FROM {_table(ThresholdAlert)} WHERE client_id IN ({clients})", [like]),
         (f"DELETE FROM {_table(Ticket)} WHERE client_id IN ({clients})", [like]),
         (f"DELETE FROM {_table(Contact)} WHERE client_id IN ({clients})", [like]),
@@ -194,6 +197,7 @@ def delete_large() -> None:
     with connection.cursor() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)
+    survey_rollups.rebuild_all()  # the daily survey figures without the deleted answers
 
 
 # --- Organisation -----------------------------------------------------------------------
@@ -628,7 +632,7 @@ def seed_large(scale: Scale | str = "large", *, force=False, seed=2026, stdout=N
         alerts = thresholds.record_alerts(today)
         timings["assessments_alerts"] = time.perf_counter() - mark
     with connection.cursor() as cursor:
-        for model in (TicketDailyRollup, Client, Technician):
+        for model in (TicketDailyRollup, SurveyDailyRollup, Client, Technician):
             cursor.execute(f"ANALYZE {_table(model)}")
     timings["total"] = time.perf_counter() - started
     say(f"Large data set ready in {timings['total']:.1f} s.")

@@ -17,9 +17,11 @@ DOC = ROOT / "docs" / "benchmarks.md"
 START = "<!-- bench:results:start -->"
 END = "<!-- bench:results:end -->"
 
-# Budgets from the performance issue.
-DASHBOARD_P95_MS = 100
-CLIENT_PAGE_P95_MS = 50
+# Budgets from the performance issues: the pages' are 20 % below the first ones (100 and
+# 50 ms), so that a quiet run does not decide the verdict; every period preset and a
+# 24-month range are measured against them.
+DASHBOARD_P95_MS = 80
+CLIENT_PAGE_P95_MS = 40
 # The answer POST against the limit view of the same run (issue: half of it).
 POST_VS_LIMIT = 0.5
 FANOUT_SECONDS = 60

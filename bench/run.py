@@ -141,12 +141,21 @@ def cleanup_leftovers() -> None:
     from surveys.models import Campaign
 
     Campaign.objects.filter(auto_key__startswith=BENCH_PREFIX).delete()
+    refresh_recent_survey_figures()
     cleanup_leftovers_tickets()
     rating_burst.cleanup()
     marker = Path(RESULTS / "alerts_before.txt")
     if marker.exists():
         ThresholdAlert.objects.filter(pk__gt=int(marker.read_text() or 0)).delete()
         marker.unlink()
+
+
+def refresh_recent_survey_figures() -> None:
+    """The daily survey figures of the last days without the bench campaigns' answers
+    and invitations (deleted in bulk, past the services that keep them)."""
+    from surveys.tasks import refresh_rollups
+
+    refresh_rollups()
 
 
 def manager_cookie() -> str:
@@ -162,6 +171,33 @@ def manager_cookie() -> str:
 
 
 # --- 1 and 2: pages ---------------------------------------------------------------------
+
+
+# Every period a manager can choose (the presets, and a 24-month custom range), on each
+# page whose figures add up the period's days.
+PERIODS = [
+    ("30d", "last 30 days (default)"),
+    ("90d", "last 90 days"),
+    ("quarter", "this quarter"),
+    ("year", "last 12 months"),
+    ("custom", "24 months (custom)"),
+]
+
+
+def _period_query(preset: str) -> dict:
+    from django.utils import timezone
+
+    if preset == "30d":
+        return {}
+    if preset != "custom":
+        return {"period": preset}
+    today = timezone.localdate()
+    start = today - datetime.timedelta(days=730)
+    return {"period": "custom", "start": start.isoformat(), "end": today.isoformat()}
+
+
+def _with_query(path: str, query: dict) -> str:
+    return f"{path}?{urlencode(query)}" if query else path
 
 
 def page_targets() -> list[dict]:
@@ -180,14 +216,32 @@ def page_targets() -> list[dict]:
     smallest, _segment, smallest_tickets = by_size[-1]
     dashboard = reverse("insights:dashboard")
     tickets = reverse("insights:ticket_list")
+    pages = [
+        ("dashboard", "Dashboard", dashboard),
+        (
+            "client_page",
+            f"Client page, largest client ({largest_tickets} tickets)",
+            reverse("insights:client_detail", kwargs={"pk": largest}),
+        ),
+        (
+            "client_page_small",
+            f"Client page, smallest client ({smallest_tickets} tickets)",
+            reverse("insights:client_detail", kwargs={"pk": smallest}),
+        ),
+    ]
+    targets = []
+    for key, label, path in pages:
+        for preset, period_label in PERIODS:
+            target = {
+                "key": key if preset == "30d" else f"{key}_{preset}",
+                "label": f"{label}, {period_label}",
+                "path": _with_query(path, _period_query(preset)),
+            }
+            if preset != "30d" or key == "client_page_small":
+                target["same_queries_as"] = "dashboard" if key == "dashboard" else "client_page"
+            targets.append(target)
     return [
-        {"key": "dashboard", "label": "Dashboard, default filters", "path": dashboard},
-        {
-            "key": "dashboard_year",
-            "label": "Dashboard, last 12 months",
-            "path": f"{dashboard}?{urlencode({'period': 'year'})}",
-            "same_queries_as": "dashboard",
-        },
+        *targets,
         {
             "key": "dashboard_client",
             "label": "Dashboard, client filter (largest client)",
@@ -197,17 +251,6 @@ def page_targets() -> list[dict]:
             "key": "dashboard_segment",
             "label": f"Dashboard, segment filter ({segment})",
             "path": f"{dashboard}?{urlencode({'segment': segment})}",
-        },
-        {
-            "key": "client_page",
-            "label": f"Client page, largest client ({largest_tickets} tickets)",
-            "path": reverse("insights:client_detail", kwargs={"pk": largest}),
-        },
-        {
-            "key": "client_page_small",
-            "label": f"Client page, smallest client ({smallest_tickets} tickets)",
-            "path": reverse("insights:client_detail", kwargs={"pk": smallest}),
-            "same_queries_as": "client_page",
         },
         {
             "key": "ticket_list",

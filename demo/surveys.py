@@ -19,6 +19,7 @@ from django.db.models import Max
 
 from core.periods import next_step, quarter_label, step_start
 from organisation.models import Contact, Technician
+from surveys import rollups
 from surveys.models import (
     Answer,
     Campaign,
@@ -102,6 +103,7 @@ def write_plan(plan, question_id, batch_size: int = 2000) -> dict[str, int]:
                 Answer(response=response, question_id=question_id(kind, key), **{field: value})
             )
     Answer.objects.bulk_create(answers, batch_size=batch_size)
+    rollups.rebuild_all()  # bulk_create passes by the services that keep them
     return {
         "campaigns": len(campaigns),
         "invitations": len(invitations),

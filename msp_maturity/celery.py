@@ -41,6 +41,12 @@ app.conf.beat_schedule = {
         "task": "kpis.tasks.refresh_rollups",
         "schedule": crontab(minute=7),
     },
+    "surveys-refresh-rollups": {
+        # The daily survey figures of the last weeks, mended from the answers
+        # (surveys/rollups.py).
+        "task": "surveys.tasks.refresh_rollups",
+        "schedule": crontab(minute=9),
+    },
     "kpis-check-thresholds": {
         "task": "kpis.tasks.check_thresholds",
         "schedule": crontab(minute=17),

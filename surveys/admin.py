@@ -5,8 +5,11 @@ even on delete confirmations (HidesConfidentialRows) or through str(): managers 
 only as published quarters on the results pages.
 """
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +32,23 @@ from .models import (
     SurveySettings,
 )
 from .publication import campaign_problems
+from .tasks import refresh_rollups
+
+
+class RebuildsFigures:
+    """Deleting campaigns, invitations or responses here removes answers of any day: the
+    daily survey figures (surveys.rollups) are rebuilt once the deletion commits."""
+
+    def _rebuild(self):
+        transaction.on_commit(partial(refresh_rollups.delay, full=True), robust=True)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._rebuild()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self._rebuild()
 
 
 class QuestionInline(admin.TabularInline):
@@ -194,7 +214,7 @@ class CampaignAdminForm(forms.ModelForm):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(HidesConfidentialRows, admin.ModelAdmin):
+class CampaignAdmin(RebuildsFigures, HidesConfidentialRows, admin.ModelAdmin):
     form = CampaignAdminForm
     list_display = ("name", "survey", "status", "send_at", "closes_at", "invited", "answered")
     list_filter = ("status", "survey")
@@ -269,7 +289,7 @@ class CampaignAdmin(HidesConfidentialRows, admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(HidesConfidentialRows, admin.ModelAdmin):
+class InvitationAdmin(RebuildsFigures, HidesConfidentialRows, admin.ModelAdmin):
     list_display = ("email", "campaign", "status", "failure_reason", "sent_at", "reminders_sent")
     list_filter = ("status", "campaign__survey")
     search_fields = ("email", "campaign__name")
@@ -305,7 +325,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Response)
-class ResponseAdmin(HidesConfidentialRows, RecordAdmin, admin.ModelAdmin):
+class ResponseAdmin(RebuildsFigures, HidesConfidentialRows, RecordAdmin, admin.ModelAdmin):
     """Client responses (and the named pulse); never the aggregate-only surveys."""
 
     list_display = ("survey", "client", "campaign", "submitted_at", "updated_at")

@@ -1,7 +1,9 @@
 """Survey figures as plain functions.
 
-The ``*_summary`` and ``*_by_*`` functions count in the database and apply the formulas
-(``nps_from_counts``, ``share``) to the counts; CES is the database's average.
+The client onboarding and pulse figures add up the daily sums and counts that
+``surveys.rollups`` keeps (``SurveyDailyRollup``) and apply the formulas
+(``nps_from_counts``, ``share``, ``mean``) to them: one query each, whatever the period.
+The anonymous surveys' figures come from the published quarters only.
 Every figure is ``None`` when nothing was answered: templates render ``None`` as "—".
 
 Units, as everywhere the figures leave an app: shares (CSAT, response rate) 0..1, NPS in
@@ -14,18 +16,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Count, F, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek
 
 from core.periods import Period, local_day, moments_within, project_zone
 
 from .models import (
     Answer,
-    Invitation,
-    InvitationStatus,
     Metric,
     PublishedFigure,
     PublishedQuarter,
+    SurveyDailyRollup,
     SurveyKind,
 )
 
@@ -77,69 +78,65 @@ def _of_clients(rows: QuerySet, client_field: str, client_ids: list[int] | None)
     return rows.filter(**{f"{client_field}__in": client_ids})
 
 
+def mean(total: int, count: int) -> float | None:
+    """total / count; None when count is 0."""
+    if not count:
+        return None
+    return total / count
+
+
+# --- Daily figures (surveys.rollups) -------------------------------------------------
+
+
+def day_truncated(by: str):
+    """The rollups' ``day`` cut to the first day of its week, month or quarter."""
+    if by not in _TRUNCATIONS:
+        raise ValueError(f"by must be one of {tuple(_TRUNCATIONS)}, not {by!r}")
+    return _TRUNCATIONS[by]("day")
+
+
+def _daily(kind: str, period: Period, client_ids: Iterable[int] | None = None) -> QuerySet:
+    """The daily rows of a named survey on the period's days (of these clients)."""
+    rows = SurveyDailyRollup.objects.filter(kind=kind, day__gte=period.start, day__lt=period.end)
+    return _of_clients(rows, "client_id", None if client_ids is None else list(client_ids))
+
+
+def _sums(*names: str) -> dict:
+    return {name: Sum(name, default=0) for name in names}
+
+
 # --- Client onboarding ---------------------------------------------------------------
 
-
-def _client_answers(period: Period, client_ids: list[int] | None) -> QuerySet:
-    answers = Answer.objects.filter(
-        response__survey__kind=SurveyKind.CLIENT_ONBOARDING,
-        **moments_within("response__submitted_at", period),
-    )
-    return _of_clients(answers, "response__client_id", client_ids)
-
-
-def _client_invitations(period: Period, client_ids: list[int] | None) -> QuerySet:
-    # Invited: client onboarding invitations first sent in the period. The response rate
-    # is the share of those that were answered (whenever), so it never exceeds 1.
-    invitations = Invitation.objects.filter(
-        campaign__survey__kind=SurveyKind.CLIENT_ONBOARDING, **moments_within("sent_at", period)
-    )
-    return _of_clients(invitations, "contact__client_id", client_ids)
-
-
-_CLIENT_AGGREGATES = {
-    "nps_n": Count("id", filter=Q(question__metric=Metric.NPS, value__isnull=False)),
-    "nps_promoters": Count("id", filter=Q(question__metric=Metric.NPS, value__gte=PROMOTER_MIN)),
-    "nps_detractors": Count("id", filter=Q(question__metric=Metric.NPS, value__lte=DETRACTOR_MAX)),
-    "csat_n": Count("id", filter=Q(question__metric=Metric.CSAT, value__isnull=False)),
-    "csat_satisfied": Count(
-        "id", filter=Q(question__metric=Metric.CSAT, value__gte=CSAT_SATISFIED_MIN)
-    ),
-    "ces_avg": Avg("value", filter=Q(question__metric=Metric.CES)),
-    "responses": Count("response", distinct=True),
-}
-
-_INVITATION_AGGREGATES = {
-    "invited": Count("id"),
-    "answered": Count("id", filter=Q(status=InvitationStatus.ANSWERED)),
-}
+# Answer figures sit on the day a response was first submitted; "invited" counts the
+# invitations first sent in the period and "answered" those of them answered (whenever),
+# so the response rate never exceeds 1.
+_CLIENT_SUMS = _sums(
+    "invited",
+    "answered",
+    "responses",
+    "nps_n",
+    "nps_promoters",
+    "nps_detractors",
+    "csat_n",
+    "csat_satisfied",
+    "ces_sum",
+    "ces_n",
+)
 
 
-def _client_figures(row: dict | None, invitations: dict | None) -> dict:
+def _client_figures(row: dict | None) -> dict:
     row = row or {}
-    invitations = invitations or {}
-    invited = invitations.get("invited") or 0
+    invited = row.get("invited", 0)
     return {
         "nps": nps_from_counts(
-            row.get("nps_promoters") or 0, row.get("nps_detractors") or 0, row.get("nps_n") or 0
+            row.get("nps_promoters", 0), row.get("nps_detractors", 0), row.get("nps_n", 0)
         ),
-        "csat": share(row.get("csat_satisfied") or 0, row.get("csat_n") or 0),
-        "ces": float(row["ces_avg"]) if row.get("ces_avg") is not None else None,
-        "responses": row.get("responses") or 0,
+        "csat": share(row.get("csat_satisfied", 0), row.get("csat_n", 0)),
+        "ces": mean(row.get("ces_sum", 0), row.get("ces_n", 0)),
+        "responses": row.get("responses", 0),
         "invited": invited,
-        "response_rate": share(invitations.get("answered") or 0, invited),
+        "response_rate": share(row.get("answered", 0), invited),
     }
-
-
-def _client_groups(
-    period: Period, client_ids: Iterable[int] | None, answers_by, invitations_by
-) -> tuple[dict, dict]:
-    """(answer counts, invitation counts) of the period, each grouped by its expression."""
-    ids = None if client_ids is None else list(client_ids)
-    return (
-        grouped(_client_answers(period, ids), answers_by, _CLIENT_AGGREGATES),
-        grouped(_client_invitations(period, ids), invitations_by, _INVITATION_AGGREGATES),
-    )
 
 
 def client_onboarding_summary(period: Period, client_ids: Iterable[int] | None = None) -> dict:
@@ -147,24 +144,24 @@ def client_onboarding_summary(period: Period, client_ids: Iterable[int] | None =
 
     Returns {"nps": points -100..100 | None, "csat": share 0..1 | None, "ces": mean 1..7 |
     None, "responses": int, "invited": int (invitations sent in the period),
-    "response_rate": share 0..1 of those invitations answered | None}. Two queries.
+    "response_rate": share 0..1 of those invitations answered | None}. One query, on the
+    daily rows.
     """
-    ids = None if client_ids is None else list(client_ids)
-    row = _client_answers(period, ids).aggregate(**_CLIENT_AGGREGATES)
-    invitations = _client_invitations(period, ids).aggregate(**_INVITATION_AGGREGATES)
-    return _client_figures(row, invitations)
+    rows = _daily(SurveyKind.CLIENT_ONBOARDING, period, client_ids)
+    return _client_figures(rows.aggregate(**_CLIENT_SUMS))
 
 
 def client_onboarding_by_client(
     period: Period, client_ids: Iterable[int] | None = None
 ) -> dict[int, dict]:
     """{client id: figures as in client_onboarding_summary} for every client with an
-    invitation sent or a response submitted in the period. Two queries."""
-    rows, invitations = _client_groups(
-        period, client_ids, F("response__client_id"), F("contact__client_id")
+    invitation sent or a response submitted in the period. One query."""
+    rows = grouped(
+        _daily(SurveyKind.CLIENT_ONBOARDING, period, client_ids).exclude(client=None),
+        F("client_id"),
+        _CLIENT_SUMS,
     )
-    ids = sorted({*rows, *invitations} - {None})
-    return {cid: _client_figures(rows.get(cid), invitations.get(cid)) for cid in ids}
+    return {cid: _client_figures(rows[cid]) for cid in sorted(rows)}
 
 
 def client_onboarding_by_month(
@@ -172,17 +169,13 @@ def client_onboarding_by_month(
 ) -> list[dict]:
     """One dict per month overlapping the period, oldest first: {"month": date (first of
     the month), plus the keys of client_onboarding_summary}. Months without data have
-    None figures and zero counts. Two queries."""
-    rows, invitations = _client_groups(
-        period,
-        client_ids,
-        truncated("response__submitted_at", "month"),
-        truncated("sent_at", "month"),
+    None figures and zero counts. One query."""
+    rows = grouped(
+        _daily(SurveyKind.CLIENT_ONBOARDING, period, client_ids),
+        day_truncated("month"),
+        _CLIENT_SUMS,
     )
-    return [
-        {"month": month, **_client_figures(rows.get(month), invitations.get(month))}
-        for month in period.steps("month")
-    ]
+    return [{"month": month, **_client_figures(rows.get(month))} for month in period.steps("month")]
 
 
 # --- Technicians ---------------------------------------------------------------------
@@ -198,10 +191,10 @@ def pulse_answers() -> QuerySet:
 
 
 def pulse_average(period: Period) -> float | None:
-    """Mean (1..5) of weekly pulse answers submitted in the period; None if none."""
-    answers = pulse_answers().filter(**moments_within("response__submitted_at", period))
-    value = answers.aggregate(avg=Avg("value"))["avg"]
-    return float(value) if value is not None else None
+    """Mean (1..5) of weekly pulse answers submitted in the period; None if none. One
+    query, on the daily rows."""
+    row = _daily(SurveyKind.PULSE, period).aggregate(**_sums("pulse_sum", "pulse_n"))
+    return mean(row["pulse_sum"], row["pulse_n"])
 
 
 def averages_by(
@@ -232,8 +225,23 @@ def averages_by(
 
 def pulse_average_by_period(period: Period, by: str = "month") -> list[dict]:
     """[{"period_start": date, "average": 1..5 | None, "responses": int}] for every week,
-    month or quarter overlapping the period, oldest first. One query."""
-    return averages_by(pulse_answers(), "response__submitted_at", period, by)
+    month or quarter overlapping the period, oldest first. One query, on the daily rows."""
+    rows = grouped(
+        _daily(SurveyKind.PULSE, period),
+        day_truncated(by),
+        _sums("pulse_sum", "pulse_n", "pulse_responses"),
+    )
+    result = []
+    for begin in period.steps(by):
+        row = rows.get(begin) or {}
+        result.append(
+            {
+                "period_start": begin,
+                "average": mean(row.get("pulse_sum", 0), row.get("pulse_n", 0)),
+                "responses": row.get("pulse_responses", 0),
+            }
+        )
+    return result
 
 
 def minimum_respondents() -> int:

@@ -43,6 +43,8 @@ class SurveyKind(models.TextChoices):
 
 # Surveys whose answers managers may only see as aggregates over enough respondents.
 AGGREGATE_ONLY_KINDS = (SurveyKind.TECHNICIAN_ONBOARDING, SurveyKind.IN_DEPTH)
+# Named surveys whose figures are kept per day (SurveyDailyRollup); never an anonymous one.
+ROLLED_UP_KINDS = (SurveyKind.CLIENT_ONBOARDING, SurveyKind.PULSE)
 # Surveys sent to clients' contacts (addressed as "Sie"); the others go to technicians.
 CLIENT_KINDS = (SurveyKind.CLIENT_ONBOARDING, SurveyKind.TICKET_RATING)
 
@@ -773,3 +775,44 @@ class FaceOpening(models.Model):
 
     def __str__(self):
         return f"invitation #{self.invitation_id} · {self.value} · {self.opened_at:%H:%M:%S}"
+
+
+class SurveyDailyRollup(models.Model):
+    """The figures of one named survey (client onboarding, weekly pulse) per client and
+    local day, kept by ``surveys.rollups``: sums and counts only, so any period adds them
+    up exactly. Answer figures sit on the day their response was first submitted, under
+    the response's client; ``invited``/``answered`` on the day the invitation was sent,
+    under its contact's client (``answered``: of those, answered by now). The pulse has
+    no client. The anonymous surveys are never rolled up: their figures come from the
+    published quarters only (``PublishedQuarter``)."""
+
+    kind = models.CharField(max_length=32, choices=SurveyKind.choices)
+    client = models.ForeignKey(
+        "organisation.Client", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    day = models.DateField()
+    invited = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    responses = models.PositiveIntegerField(default=0)
+    nps_n = models.PositiveIntegerField(default=0)
+    nps_promoters = models.PositiveIntegerField(default=0)
+    nps_detractors = models.PositiveIntegerField(default=0)
+    csat_n = models.PositiveIntegerField(default=0)
+    csat_satisfied = models.PositiveIntegerField(default=0)
+    ces_sum = models.IntegerField(default=0)
+    ces_n = models.PositiveIntegerField(default=0)
+    pulse_sum = models.IntegerField(default=0)
+    pulse_n = models.PositiveIntegerField(default=0)
+    pulse_responses = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily survey figures")
+        verbose_name_plural = _("daily survey figures")
+        indexes = [
+            # surveys.metrics: one kind's rows of a period (all clients, or a few).
+            models.Index(fields=["kind", "day"], name="survey_rollup_kind_day"),
+            models.Index(fields=["client", "kind", "day"], name="survey_rollup_client_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} · {self.client_id or '-'} · {self.day}"

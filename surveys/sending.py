@@ -18,9 +18,11 @@ from django.utils.translation import gettext as _
 
 from core import delivery
 from core.mail import compose
+from core.periods import local_day
 from organisation.consent import ClientFooter, ClientMail
 from organisation.models import Brand
 
+from . import rollups
 from .forms import FACES
 from .metrics import minimum_respondents
 from .models import (
@@ -202,6 +204,17 @@ class InvitationEmail(ClientMail):
 
     def discard(self, tokens):
         InvitationToken.objects.filter(token_hash__in=[token.hash for token in tokens]).delete()
+
+    def delivered(self, campaign_id, row_ids, now):
+        """Invitations sent now count as invited today: their clients' daily figures."""
+        sent = set(
+            Invitation.objects.filter(pk__in=row_ids).values_list(
+                "campaign__survey__kind", "contact__client_id"
+            )
+        )
+        day = local_day(now)
+        for kind in {kind for kind, _client in sent}:
+            rollups.refresh([kind], {client for k, client in sent if k == kind}, day, day)
 
 
 class ReminderEmail(InvitationEmail):

@@ -19,6 +19,7 @@ from core.periods import quarter_label, quarter_number, step_start
 from organisation.consent import withheld_reasons
 from organisation.models import Client, Contact, Technician
 
+from . import rollups
 from .answers import answers_saved
 from .models import (
     Answer,
@@ -234,7 +235,10 @@ def save_response(
                 "campaign__closes_at",
                 "campaign__client_id",
                 "campaign__publication_id",
+                "campaign__survey__kind",
+                "sent_at",
                 "response__id",
+                "response__submitted_at",
             )
             .get()
         )
@@ -288,6 +292,15 @@ def save_response(
                 status=InvitationStatus.ANSWERED,
                 answered_at=state["answered_at"] or now,
             )
+        # The figures of the response's day, and of the sent day when it becomes answered.
+        rollups.refresh_answered(
+            state["campaign__survey__kind"],
+            [response.client_id, state["contact__client_id"]],
+            [
+                state["response__submitted_at"] or now,
+                state["sent_at"] if state["status"] != InvitationStatus.ANSWERED else None,
+            ],
+        )
         answers_saved.send(
             sender=Invitation,
             invitation_id=invitation.pk,
@@ -307,9 +320,26 @@ def withdraw_response(invitation: Invitation) -> None:
     """Remove an invitation's answers as if never given (a one click that turned out to be
     a mail scanner's, surveys.one_click): the invitation is "sent" again."""
     with transaction.atomic():
+        state = (
+            Invitation.objects.select_for_update(of=("self",))
+            .filter(pk=invitation.pk)
+            .values(
+                "sent_at",
+                "contact__client_id",
+                "campaign__survey__kind",
+                "response__client_id",
+                "response__submitted_at",
+            )
+            .get()
+        )
         Response.objects.filter(invitation=invitation).delete()
         Invitation.objects.filter(pk=invitation.pk).update(
             status=InvitationStatus.SENT, answered_at=None
+        )
+        rollups.refresh_answered(
+            state["campaign__survey__kind"],
+            [state["response__client_id"], state["contact__client_id"]],
+            [state["response__submitted_at"], state["sent_at"]],
         )
 
 

@@ -1,13 +1,14 @@
 """Celery tasks of the surveys app. Each is safe to run twice. The e-mails themselves are
 sent by core.delivery (see surveys/sending.py)."""
 
+import datetime
 import logging
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import one_click, publication, services
+from . import one_click, publication, rollups, services
 
 logger = logging.getLogger("surveys.tasks")
 
@@ -40,3 +41,15 @@ def dispatch_due() -> dict:
         "reminders": reminders,
         "quarters": decided,
     }
+
+
+@shared_task(name="surveys.tasks.refresh_rollups")
+def refresh_rollups(full: bool = False) -> int:
+    """Recompute the daily survey figures of the last rollups.REFRESH_DAYS days (all of
+    them with full=True)."""
+    if full:
+        return rollups.rebuild_all()
+    today = timezone.localdate()
+    return rollups.refresh(
+        first_day=today - datetime.timedelta(days=rollups.REFRESH_DAYS), last_day=today
+    )

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from core.periods import day_start
 from organisation.models import Client, Contact, Technician
+from surveys import rollups
 from surveys.models import (
     Answer,
     Campaign,
@@ -69,7 +70,7 @@ def make_technician(name=None, user=None, language="de", hire_date=datetime.date
 
 def invite(camp: Campaign, recipient, status=InvitationStatus.SENT, sent_at=None) -> Invitation:
     field = "contact" if isinstance(recipient, Contact) else "technician"
-    return Invitation.objects.create(
+    invitation = Invitation.objects.create(
         campaign=camp,
         email=recipient.email,
         language=recipient.language,
@@ -79,6 +80,15 @@ def invite(camp: Campaign, recipient, status=InvitationStatus.SENT, sent_at=None
         else (timezone.now() if status != "queued" else None),
         **{field: recipient},
     )
+    refresh_figures(invitation)
+    return invitation
+
+
+def refresh_figures(invitation: Invitation) -> None:
+    """The daily survey figures of the invitation's client, as the services keep them
+    (these builders write rows directly)."""
+    client_id = invitation.contact.client_id if invitation.contact_id else None
+    rollups.refresh([invitation.campaign.survey.kind], [client_id])
 
 
 def answer(
@@ -105,6 +115,7 @@ def answer(
     Invitation.objects.filter(pk=invitation.pk).update(
         status=InvitationStatus.ANSWERED, answered_at=when
     )
+    refresh_figures(invitation)
     return response
 
 

@@ -146,3 +146,21 @@ def test_a_started_campaign_keeps_its_start_and_a_scheduled_one_stays_in_open_qu
     assert "nicht in einem bereits beendeten Quartal beginnen" in page.content.decode()
     scheduled.refresh_from_db()
     assert scheduled.send_at == later
+
+
+def test_a_response_deleted_in_the_back_office_leaves_the_daily_figures(
+    client, staff_user, client_company, django_capture_on_commit_callbacks
+):
+    from core.periods import Period
+    from surveys import metrics
+    from tests.surveys.helpers import client_answer
+
+    today = timezone.localdate()
+    response = client_answer(campaign("client_onboarding"), client_company, 4, 9, 5, today)
+    period = Period.through(today, today)
+    assert metrics.client_onboarding_summary(period)["responses"] == 1
+    client.force_login(staff_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(f"/admin/surveys/response/{response.pk}/delete/", {"post": "yes"})
+    assert page.status_code == 302
+    assert metrics.client_onboarding_summary(period)["responses"] == 0

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0010_ticket_rating_and_one_click'),
+        ('surveys', '0011_survey_daily_rollup'),
     ]
 
     operations = [
