@@ -18,6 +18,7 @@ LanguageMiddleware
 PrivateCacheMiddleware
 ThrottleBackend
 role_context
+navigation
 RedactSurveyTokens
 BackOfficeSite
 RedactingLogger
