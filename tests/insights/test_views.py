@@ -114,18 +114,6 @@ def test_the_survey_tiles_use_the_surveys_metrics(manager_client, monkeypatch):
     assert previous.end == current.start
 
 
-def test_the_maturity_tile_shows_the_latest_assessment(manager_client, manager):
-    from assessments.models import Phase, Questionnaire
-    from assessments.services import load_content, store_assessment
-
-    questionnaire = Questionnaire.objects.published().current()
-    content = load_content(questionnaire)
-    store_assessment(manager, content, {s.pk: 4 for s in content.statements})
-    response = manager_client.get(reverse("insights:dashboard"))
-    phase = Phase.objects.filter(questionnaire=questionnaire).order_by("-min_score").first()
-    assert tile(response, "maturity")["value"] == phase.display_name
-
-
 def test_a_segment_filter_restricts_the_figures(manager_client):
     _data(4, 20)
     response = manager_client.get(reverse("insights:escalations"), {"segment": "Handel"})
