@@ -119,5 +119,6 @@ _.DATE_FORMAT, _.DATETIME_FORMAT, _.SHORT_DATE_FORMAT, _.SHORT_DATETIME_FORMAT  
 _.TIME_FORMAT, _.MONTH_DAY_FORMAT, _.FIRST_DAY_OF_WEEK  # msp_maturity/formats/en/formats.py
 _.FORMAT_MODULE_PATH  # settings
 _.render_hidden_fields  # crispy-forms' FormHelper
+_.value_from_datadict, _.value_omitted_from_data, _.prepare_value  # Django calls them (name_picker)
 _.recipient_groups, _.technician_choices  # surveys/_recipient_picker.html
 _.closed_by  # ratings.FeedbackCase: set when a case closes, shown on its page

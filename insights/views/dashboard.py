@@ -102,7 +102,7 @@ def maturity_figures(period: Period) -> dict:
 def dashboard(request):
     form, filters = filters_from_request(request)
     period, previous = filters.period, filters.period.previous()
-    query = filter_query(request)
+    query = filter_query(request, filters)
     suffix = f"?{query}" if query else ""
     ids = filters.client_ids
     scope = filters.rollup_scope  # segment rollups unless a client is chosen

@@ -13,7 +13,7 @@ from .common import filter_query, filters_from_request
 
 
 def _context(request, form, filters, **extra):
-    return {"form": form, "filters": filters, "query": filter_query(request), **extra}
+    return {"form": form, "filters": filters, "query": filter_query(request, filters), **extra}
 
 
 @manager_required
