@@ -18,6 +18,7 @@ LanguageMiddleware
 PrivateCacheMiddleware
 ThrottleBackend
 role_context
+navigation
 RedactSurveyTokens
 BackOfficeSite
 RedactingLogger
@@ -121,6 +122,7 @@ _.DATE_FORMAT, _.DATETIME_FORMAT, _.SHORT_DATE_FORMAT, _.SHORT_DATETIME_FORMAT  
 _.TIME_FORMAT, _.MONTH_DAY_FORMAT, _.FIRST_DAY_OF_WEEK  # msp_maturity/formats/en/formats.py
 _.FORMAT_MODULE_PATH  # settings
 _.render_hidden_fields  # crispy-forms' FormHelper
+_.value_from_datadict, _.value_omitted_from_data, _.prepare_value  # Django calls them (name_picker)
 _.recipient_groups, _.technician_choices  # surveys/_recipient_picker.html
 _.nps_n, _.nps_promoters, _.nps_detractors, _.csat_n, _.csat_satisfied  # SurveyDailyRollup:
 _.ces_sum, _.ces_n, _.pulse_sum, _.pulse_n, _.pulse_responses  # written and summed by name

@@ -10,9 +10,12 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.db import transaction
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
 from core import delivery
+from core.periods import Period
 
 from . import scoring
 from .invitations import ROUND_INVITATIONS
@@ -188,6 +191,23 @@ def round_result(team_round: TeamRound, content: Content | None = None) -> Round
         for row in area.statements:
             row.values = sorted(per_statement[row.statement.pk])
     return RoundResult(result, len(submissions), invited)
+
+
+def latest_closed_round(period: Period, today: datetime.date | None = None) -> TeamRound | None:
+    """The company's current team round: of the rounds someone answered, the one that
+    closed last on a day of ``period``; None when none did. A round closes on the local
+    day it was closed by hand, else at the end of its closing date (so not before the
+    day after it). One query."""
+    today = today or timezone.localdate()
+    answered = Assessment.objects.filter(team_round=OuterRef("pk"))
+    return (
+        TeamRound.objects.annotate(closed_on=Coalesce(TruncDate("closed_at"), F("closes_on")))
+        .filter(Exists(answered), closed_on__gte=period.start, closed_on__lt=period.end)
+        .filter(Q(closed_at__isnull=False) | Q(closes_on__lt=today))
+        .select_related("questionnaire")
+        .order_by("-closed_on", "-closed_at", "-created_at")
+        .first()
+    )
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from assessments.services import load_content, store_assessment
 MANAGER_LEVELS = [1.7, 1.95, 2.25, 2.5, 2.8, 3.05, 3.3, 3.55]
 # Areas develop differently: processes lead, revenue lags.
 AREA_OFFSETS = {"processes": 0.45, "technology": 0.2, "customers": -0.1, "revenue": -0.55}
-FINISHED_ROUND = "Teamrunde Frühjahr"
+FINISHED_ROUND = "Teamrunde Standortbestimmung"
 OPEN_ROUND = "Teamrunde Herbst"
 
 
@@ -99,14 +99,15 @@ def seed(org, rng, today: datetime.date, stdout) -> None:
             created += 1
 
     team = org.technician_users[:5]
-    opened = today - datetime.timedelta(days=200)
+    # Closed three weeks ago: the dashboard's default period (30 days) shows its phase.
+    opened = today - datetime.timedelta(days=35)
     created += _team_round(
         FINISHED_ROUND,
         content,
         org,
         rng,
         opened=opened,
-        closes_on=opened + datetime.timedelta(days=14),
+        closes_on=opened + datetime.timedelta(days=12),
         answers=zip([*team[:4], org.manager], [2.4, 3.1, 2.7, 3.4, 3.0], strict=False),
         hour=11,
     )

@@ -12,6 +12,8 @@ urlpatterns = [
     path("satisfaction/", views.satisfaction, name="satisfaction"),
     path("turnover/", views.turnover, name="turnover"),
     path("clients/<int:pk>/", views.client_detail, name="client_detail"),
+    # The client picker's search (core.name_picker): JSON, managers only.
+    path("clients/search", views.client_search, name="client_search"),
     path("tickets/", views.ticket_list, name="ticket_list"),
     path("alerts/", views.alert_list, name="alerts"),
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),

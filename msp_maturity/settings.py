@@ -146,6 +146,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.roles.role_context",
                 "organisation.context_processors.brand",
+                "insights.navigation.navigation",
             ],
         },
     },

@@ -1,10 +1,13 @@
-"""The brand page's form: the brand's fields, a new logo and removing the logo."""
+"""The brand page's form (the brand's fields, a new logo and removing the logo) and the
+client picker of every client filter."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.name_picker import NamePickerField
+
 from .branding import LOGO_MAX_BYTES, check_logo
-from .models import Brand
+from .models import Brand, Client
 
 
 class BrandForm(forms.ModelForm):
@@ -51,3 +54,26 @@ class BrandForm(forms.ModelForm):
         if commit:
             brand.save()
         return brand
+
+
+# The clients' search endpoint (insights.views.client_search): managers only, like every
+# page with a client filter.
+CLIENT_SEARCH_URL = "insights:client_search"
+
+
+def client_picker() -> NamePickerField:
+    """The client filter of report and list pages: a client found by typing its name
+    (core.name_picker), "All clients" when left empty."""
+    return NamePickerField(
+        label=_("Client"),
+        queryset=Client.objects.only("pk", "name"),
+        search_url=CLIENT_SEARCH_URL,
+        placeholder=_("All clients"),
+        required=False,
+        error_messages={
+            "unknown": _("No client is called “%(name)s”."),
+            "ambiguous": _(
+                "Several clients’ names start with “%(name)s”: choose one or type more of it."
+            ),
+        },
+    )

@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.form_fields import BoundedDateField
 from core.periods import PRESETS, Period, preset_period
-from organisation.models import Client, Technician
+from organisation.forms import client_picker
+from organisation.models import Technician
 
 from .metrics import NEGATIVE_MAX, POSITIVE_MIN
 
@@ -45,12 +46,7 @@ class RatingFilterForm(_FilterBar):
         ("none", _("not rated")),
     ]
 
-    client = forms.ModelChoiceField(
-        label=_("Client"),
-        queryset=Client.objects.none(),
-        required=False,
-        empty_label=_("All clients"),
-    )
+    client = client_picker()
     technician = forms.ModelChoiceField(
         label=_("Technician"),
         queryset=Technician.objects.none(),
@@ -69,7 +65,6 @@ class RatingFilterForm(_FilterBar):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = Client.objects.only("pk", "name").order_by("name")
         self.fields["technician"].queryset = Technician.objects.only("pk", "name").order_by("name")
 
     def apply(self, ratings):
@@ -107,12 +102,7 @@ class CaseFilterForm(_FilterBar):
     ]
 
     status = forms.ChoiceField(label=_("Status"), choices=STATUSES, required=False)
-    client = forms.ModelChoiceField(
-        label=_("Client"),
-        queryset=Client.objects.none(),
-        required=False,
-        empty_label=_("All clients"),
-    )
+    client = client_picker()
     start = BoundedDateField(
         label=_("Opened from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -121,10 +111,6 @@ class CaseFilterForm(_FilterBar):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = Client.objects.only("pk", "name").order_by("name")
 
     def chosen_status(self) -> str:
         valid = self.is_bound and self.is_valid()

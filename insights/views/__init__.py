@@ -9,6 +9,7 @@ from .chat_channels import (
     chat_channel_test,
     chat_channels,
 )
+from .client_search import client_search
 from .clients import client_detail, ticket_list
 from .dashboard import dashboard
 from .details import escalations, proactive, satisfaction, sla, sla_reconciliation, turnover
@@ -23,6 +24,7 @@ __all__ = [
     "chat_channel_test",
     "chat_channels",
     "client_detail",
+    "client_search",
     "dashboard",
     "escalations",
     "export",

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.roles import manager_required
-from assessments.models import Assessment
-from assessments.scoring import display_score
+from assessments.services import latest_closed_round, round_result
 from core.charts import sparkline
-from core.periods import Period, trend_window
+from core.periods import Period, day_start, local_day, trend_window
 from core.units import MINUS, as_percent
 from core.units import number as count
 from insights import charts, turnover
@@ -24,10 +23,12 @@ from surveys import metrics as survey_metrics
 from .common import filter_query, filters_from_request
 
 
-def _tile(key, label, value, url, change=("", ""), hint="", trend=()):
+def _tile(key, label, value, url, change=("", ""), hint="", trend=(), action=""):
     """A tile's context; ``trend``: the figure over the trend window, oldest first,
-    drawn as a small line (None where a bucket has no data)."""
+    drawn as a small line (None where a bucket has no data); ``action``: the words of a
+    visible link to ``url`` instead of the whole tile's."""
     return {
+        "action": action,
         "key": key,
         "label": label,
         "value": value,
@@ -67,30 +68,41 @@ def _number_tile(key, label, figures, url, hint, digits=2, trend=()):
     )
 
 
-def maturity_figures() -> dict:
-    """The organisation's current maturity phase from its latest stored assessment and
-    the score change against the one before; "—" when none is stored. One query."""
-    latest = list(Assessment.objects.select_related("phase").order_by("-created_at")[:2])
-    if not latest:
-        return {"value": fmt.DASH, "hint": _("No self-assessment stored yet"), "change": ("", "")}
-    current = latest[0]
-    hint = _("Score %(score)s, %(date)s") % {
-        "score": fmt.number(float(display_score(current.overall_score)), 2),
-        "date": date_format(timezone.localdate(current.created_at), "SHORT_DATE_FORMAT"),
+def maturity_figures(period: Period) -> dict:
+    """The company's maturity phase: the phase of the team's mean answers in the last team
+    round that closed in ``period``, with how many answered. A personal self-assessment
+    says what one person thinks and never moves it. "—" and a link to start a round when
+    no round closed in the period. A fixed number of queries."""
+    team_round = latest_closed_round(period)
+    if team_round is None:
+        return {
+            "value": fmt.DASH,
+            "hint": _("No team round closed in this period"),
+            "url": reverse("assessments:round_create"),
+            "action": _("Start a team round"),
+        }
+    outcome = round_result(team_round)
+    closed = team_round.closed_at or day_start(team_round.closes_on)
+    hint = _("%(round)s, closed %(date)s") % {
+        "round": team_round.name,
+        "date": date_format(local_day(closed), "SHORT_DATE_FORMAT"),
     }
-    change = ("", "")
-    if len(latest) > 1:
-        change = fmt.trend(
-            float(current.overall_score), float(latest[1].overall_score), True, digits=2
-        )
-    return {"value": current.phase.display_name, "hint": hint, "change": change}
+    answered = ngettext("%(n)s response", "%(n)s responses", outcome.answered) % {
+        "n": count(outcome.answered)
+    }
+    return {
+        "value": outcome.result.phase.display_name,
+        "hint": f"{hint} · {answered}",
+        "url": reverse("assessments:round_detail", args=[team_round.pk]),
+        "action": "",
+    }
 
 
 @manager_required
 def dashboard(request):
     form, filters = filters_from_request(request)
     period, previous = filters.period, filters.period.previous()
-    query = filter_query(request)
+    query = filter_query(request, filters)
     suffix = f"?{query}" if query else ""
     ids = filters.client_ids
     scope = filters.rollup_scope  # segment rollups unless a client is chosen
@@ -111,7 +123,7 @@ def dashboard(request):
     employments = turnover.employments()
     turnover_now = turnover.turnover_rate(employments, period)
     turnover_before = turnover.turnover_rate(employments, previous)
-    maturity = maturity_figures()
+    maturity = maturity_figures(period)
     # Trends over at least half a year, whatever the tile period: the charts below and
     # the small lines in the tiles.
     weekly_window = trend_window(period, "week", 182)
@@ -214,9 +226,9 @@ def dashboard(request):
             "maturity",
             _("Maturity phase"),
             maturity["value"],
-            reverse("assessments:history"),
-            maturity["change"],
-            maturity["hint"],
+            maturity["url"],
+            hint=maturity["hint"],
+            action=maturity["action"],
         ),
     ]
     alerts = list(

@@ -16,7 +16,7 @@ RECONCILIATION_PAGE = 50
 
 
 def _context(request, form, filters, **extra):
-    return {"form": form, "filters": filters, "query": filter_query(request), **extra}
+    return {"form": form, "filters": filters, "query": filter_query(request, filters), **extra}
 
 
 @manager_required

@@ -82,7 +82,7 @@ def test_a_signed_in_result_is_stored_and_appears_in_the_history(page, live_serv
     expect(page.get_by_test_id("overall-score")).to_have_text("3,55")
     assert Assessment.objects.filter(user=user).count() == 1
     page.click("[data-testid=nav-assessment]")
-    page.click("[data-testid=nav-assessment-history]")
+    page.click("[data-testid=nav-assessments-history]")
     expect(page.get_by_test_id("latest-score")).to_have_text("3,55")
     expect(page.locator("#history-lines[data-chart-ready='1']")).to_have_count(1)
     assert page.js_errors == []

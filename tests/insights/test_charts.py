@@ -257,23 +257,6 @@ def test_the_dashboard_groups_thousands_of_tickets(manager_client, frozen, kpi_s
     assert "1.234" in escalation["hint"]
 
 
-def test_the_maturity_date_follows_the_pages_language(client, manager, frozen):
-    from assessments.models import Questionnaire
-    from assessments.services import load_content, store_assessment
-
-    content = load_content(Questionnaire.objects.published().current())
-    store_assessment(manager, content, {s.pk: 4 for s in content.statements})
-    client.force_login(manager)
-    client.cookies["django_language"] = "en"
-    english = client.get(reverse("insights:dashboard"))
-    hint = next(t for t in english.context["tiles"] if t["key"] == "maturity")["hint"]
-    assert hint == "Score 4.00, 20 Mar 2026"
-    client.cookies["django_language"] = "de"
-    german = client.get(reverse("insights:dashboard"))
-    hint = next(t for t in german.context["tiles"] if t["key"] == "maturity")["hint"]
-    assert hint.endswith("4,00, 20.03.2026")
-
-
 def test_the_benchmark_and_inflection_labels_never_overlap():
     quarters = [_quarter(f"2025 Q{n}", 5.0 + n, 0.1) for n in (1, 2, 3)]
     result = charts.turnover_scatter(quarters, 9.0, 6.3, "c")

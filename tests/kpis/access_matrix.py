@@ -59,6 +59,7 @@ ACCESS = {
     "insights:satisfaction": managers_only(),
     "insights:turnover": managers_only(),
     "insights:client_detail": managers_only(kwargs=_client_pk),
+    "insights:client_search": managers_only(),
     "insights:ticket_list": managers_only(),
     "insights:alerts": managers_only(),
     "insights:alert_acknowledge": Rule(LOGIN, 403, 302, 302, kwargs=_alert, method="post"),
