@@ -226,7 +226,18 @@ BAD_TICKET_CELLS = {
     "requester_email": ["no-address", "x" * 250 + "@a.de"],
     "requester_name": ["x" * 201],
     "technician_email": ["nobody@example.com", "no-address"],
+    **{f"psa_{stage}_met": ["maybe", "2"] for stage in ("sla", "response", "plan", "resolution")},
+    **{
+        f"psa_{stage}_minutes": ["-5", "soon", "1.5", "9" * 12]
+        for stage in ("response", "plan", "resolution", "waiting")
+    },
 }
+
+
+def test_every_ticket_column_has_known_bad_values():
+    """The fuzz test below picks any column; a new one without bad values would fail it
+    only when the draw happens to land on it."""
+    assert set(BAD_TICKET_CELLS) == set(TICKET_HEADER)
 
 
 @FUZZ
