@@ -2,6 +2,7 @@
 client's page, the ticket list, the alerts and their chat channels, and the CSV exports."""
 
 from .alerts import alert_acknowledge, alert_list
+from .attention import attention_page, client_list, start
 from .chat_channels import (
     chat_channel_delete,
     chat_channel_edit,
@@ -17,18 +18,21 @@ from .exports import export
 __all__ = [
     "alert_acknowledge",
     "alert_list",
+    "attention_page",
     "chat_channel_delete",
     "chat_channel_edit",
     "chat_channel_new",
     "chat_channel_test",
     "chat_channels",
     "client_detail",
+    "client_list",
     "dashboard",
     "escalations",
     "export",
     "proactive",
     "satisfaction",
     "sla",
+    "start",
     "ticket_list",
     "turnover",
 ]
