@@ -44,6 +44,10 @@ def test_the_demo_fills_every_tile_and_runs_once(db, django_assert_max_num_queri
     assert 0.03 < summary["share"] < 0.15
     assert summary["onboarding_share"] > summary["ongoing_share"]
     assert 0.8 < metrics.sla_attainment(metrics.totals(year))["overall"] < 0.98
+    # The attention page shows clients served well (green) and poorly (red).
+    last_30_days = Period.through(today - datetime.timedelta(days=29), today)
+    by_client = [row["overall"] for row in metrics.sla_by_client(last_30_days).values()]
+    assert min(by_client) < 0.9 <= 0.95 <= max(by_client)
     with django_assert_max_num_queries(2):
         demo.seed(org, random.Random(1), today, out)
     assert Ticket.objects.count() == count
