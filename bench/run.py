@@ -168,7 +168,23 @@ def page_targets() -> list[dict]:
     smallest, _segment, smallest_tickets = by_size[-1]
     dashboard = reverse("insights:dashboard")
     tickets = reverse("insights:ticket_list")
+    attention = reverse("insights:attention")
+    clients = reverse("insights:client_list")
     return [
+        # A manager's first screen: every client's row is computed (and the visit stored)
+        # whatever the filter; a filter only changes which rows are drawn.
+        {"key": "attention", "label": "Attention page, all clients", "path": attention},
+        {
+            "key": "attention_segment",
+            "label": f"Attention page, segment filter ({segment})",
+            "path": f"{attention}?{urlencode({'segment': segment})}",
+            "same_queries_as": "attention",
+        },
+        {
+            "key": "client_list",
+            "label": "Client list, sorted by SLA attainment",
+            "path": f"{clients}?{urlencode({'sort': '-sla'})}",
+        },
         {"key": "dashboard", "label": "Dashboard, default filters", "path": dashboard},
         {
             "key": "dashboard_year",
