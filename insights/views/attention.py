@@ -8,6 +8,7 @@ import datetime
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,8 @@ from organisation.models import ONBOARDING_DAYS
 from surveys.reports import pulse_report
 
 PAGE_SIZE = 50
+# The attention page shows the worst clients first: one screen of them, then pages.
+ATTENTION_PAGE_SIZE = 25
 DEFAULT_SORT = "name"
 # The client list's columns: (sort key, heading), in the table's order.
 COLUMNS = [
@@ -67,11 +70,16 @@ def _links(today: datetime.date) -> dict:
         "sla_days": attention.SLA_DAYS,
         "csat_days": attention.CSAT_DAYS,
         "onboarding_days": ONBOARDING_DAYS,
+        "urls": {
+            "tickets": reverse("insights:ticket_list"),
+            "ratings": reverse("ratings:list"),
+            "cases": reverse("ratings:case_list"),
+        },
     }
 
 
-def _page(request, rows):
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+def _page(request, rows, size=PAGE_SIZE):
+    return Paginator(rows, size).get_page(request.GET.get("page"))
 
 
 @manager_required
@@ -85,7 +93,7 @@ def attention_page(request):
         "insights/attention.html",
         {
             "form": form,
-            "page": _page(request, shown),
+            "page": _page(request, shown, ATTENTION_PAGE_SIZE),
             "query": query,
             "shown": len(shown),
             "counts": {c: sum(row.state == c for row in rows) for c in attention.COLOURS},
