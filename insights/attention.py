@@ -113,7 +113,7 @@ def _grouped_counts(rows) -> dict[int, int]:
 
 
 def client_rows(today: datetime.date, settings: KpiSettings | None = None) -> list[ClientRow]:
-    """Every active client's row, worst first. Nine queries."""
+    """Every active client's row, worst first. Ten queries."""
     settings = settings or KpiSettings.load()
     states = thresholds.client_states(month_to_date(today), settings=settings)
     clients = {c.pk: c for c in Client.objects.active().only("pk", "segment", "contract_start")}

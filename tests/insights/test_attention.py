@@ -157,6 +157,22 @@ def test_the_lines_come_from_the_kpi_settings(db, kpi_settings):
     assert rows_by_name()["Acme"].colours["sla"] == RED
 
 
+def test_the_lines_are_edited_with_the_kpi_settings_in_the_back_office(client, staff_user):
+    from django.forms.models import model_to_dict
+
+    from kpis.models import KpiSettings
+
+    client.force_login(staff_user)
+    url = reverse("admin:kpis_kpisettings_change", args=[1])
+    client.get(reverse("admin:kpis_kpisettings_changelist"))  # stores the row
+    data = {k: v for k, v in model_to_dict(KpiSettings.load()).items() if k != "id"}
+    response = client.post(url, {**data, "nps_red": "-10", "nps_amber": "-20"})
+    assert response.status_code == 200  # refused: amber below red
+    assert KpiSettings.load().nps_red == 0
+    client.post(url, {**data, "nps_red": "-10", "nps_amber": "20"})
+    assert (KpiSettings.load().nps_red, KpiSettings.load().nps_amber) == (-10, 20)
+
+
 def test_an_amber_line_below_the_red_one_is_refused(kpi_settings):
     from django.core.exceptions import ValidationError
 
