@@ -228,9 +228,11 @@ def record_visit(user, rows: list[ClientRow], now: datetime.datetime | None = No
     A page view within SAME_VISIT of the last one belongs to that visit. Two queries."""
     now = now or timezone.now()
     states = {str(row.client_id): row.state for row in rows}
-    visit = AttentionVisit.objects.filter(user=user).first()
-    if visit is None:
-        AttentionVisit.objects.create(user=user, visited_at=now, states=states)
+    # get_or_create: two tabs opened at once on the first visit store one row.
+    visit, first = AttentionVisit.objects.get_or_create(
+        user=user, defaults={"visited_at": now, "states": states}
+    )
+    if first:
         return None, {}
     if now - visit.visited_at >= SAME_VISIT:
         visit.previous_at, visit.previous_states = visit.visited_at, visit.states
