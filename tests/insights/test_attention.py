@@ -421,3 +421,17 @@ def test_the_query_count_does_not_grow_with_clients(
     add_clients(2, 30)
     with django_assert_num_queries(few):
         assert manager_client.get(reverse(name)).status_code == 200
+
+
+def test_the_technicians_to_check_in_with_are_the_pulse_pages(manager_client):
+    from tests.surveys.helpers import make_technician
+    from tests.surveys.test_results import _pulse_week
+
+    steady, sliding = make_technician("Steady Stefan"), make_technician("Sliding Sara")
+    _pulse_week(2, {steady: 4, sliding: 5})
+    _pulse_week(1, {steady: 4, sliding: 2})
+    html = manager_client.get(reverse("insights:attention")).content.decode()
+    check_in = html.split('data-testid="check-in"')[1].split("</ul>")[0]
+    assert "Sliding Sara" in check_in and 'data-reason="drop"' in check_in
+    assert 'data-reason="low"' in check_in
+    assert "Steady Stefan" not in check_in
