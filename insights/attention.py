@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Count
 from django.utils import timezone
@@ -34,7 +35,7 @@ from django.utils import timezone
 from core.periods import Period, month_to_date
 from kpis import metrics, thresholds
 from kpis.models import AlertState, KpiSettings, ThresholdAlert
-from organisation.models import Client
+from organisation.models import Client, in_onboarding
 from ratings import figures as rating_figures
 from ratings.models import FeedbackCase
 from surveys import metrics as survey_metrics
@@ -88,11 +89,13 @@ class ClientRow:
     open_cases: int
     colours: dict[str, str] = field(default_factory=dict)  # by column: escalation, sla, ...
 
-    @property
+    # Cached: the page asks each row's state and severity several times (sorting,
+    # counting, filtering, the visit's snapshot), for every client.
+    @cached_property
     def state(self) -> str:
         return worst(self.colours.values())
 
-    @property
+    @cached_property
     def severity(self) -> tuple:
         """Sort key, worst client first."""
         values = list(self.colours.values())
@@ -116,7 +119,12 @@ def client_rows(today: datetime.date, settings: KpiSettings | None = None) -> li
     """Every active client's row, worst first. Ten queries."""
     settings = settings or KpiSettings.load()
     states = thresholds.client_states(month_to_date(today), settings=settings)
-    clients = {c.pk: c for c in Client.objects.active().only("pk", "segment", "contract_start")}
+    clients = {
+        pk: (segment, start)
+        for pk, segment, start in Client.objects.active().values_list(
+            "pk", "segment", "contract_start"
+        )
+    }
     sla = metrics.sla_by_client(Period.through(today - datetime.timedelta(SLA_DAYS - 1), today))
     csat_period = Period.through(today - datetime.timedelta(CSAT_DAYS - 1), today)
     csat = {
@@ -134,18 +142,20 @@ def client_rows(today: datetime.date, settings: KpiSettings | None = None) -> li
     }
     rows = []
     for state in states:
-        client = clients.get(state.client_id)
-        if client is None:  # made inactive between the two queries
+        pk = state.client_id
+        if pk not in clients:  # made inactive between the two queries
             continue
-        sla_row = sla.get(client.pk, {})
-        csat_row = csat.get(client.pk, {})
-        survey = surveys.get(client.pk, {})
+        segment, contract_start = clients[pk]
+        sla_row = sla.get(pk, {})
+        csat_row = csat.get(pk, {})
+        survey = surveys.get(pk, {})
         row = ClientRow(
-            client_id=client.pk,
+            client_id=pk,
             name=state.name,
-            segment=client.segment,
-            onboarding_day=client.onboarding_day(today) + 1
-            if client.is_in_onboarding(today)
+            segment=segment,
+            # 1-based for people: the contract start is day 1 of 90
+            onboarding_day=(today - contract_start).days + 1
+            if in_onboarding(contract_start, today)
             else None,
             escalation=state,
             sla=sla_row.get("overall"),
@@ -155,8 +165,8 @@ def client_rows(today: datetime.date, settings: KpiSettings | None = None) -> li
             nps=survey.get("nps"),
             onboarding_csat=survey.get("csat"),
             responses=survey.get("responses", 0),
-            open_alerts=alerts.get(client.pk, 0),
-            open_cases=cases.get(client.pk, 0),
+            open_alerts=alerts.get(pk, 0),
+            open_cases=cases.get(pk, 0),
         )
         row.colours = {
             "escalation": ESCALATION_COLOURS.get(state.state, NOT_JUDGED),
