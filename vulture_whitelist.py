@@ -82,6 +82,7 @@ _.next_tip  # assessments/_result_areas.html
 _.area_changes  # assessments/history.html
 _.periods_used, _.turnover_below, _.turnover_above  # insights/turnover.html
 _.threshold_overridden  # insights/escalations.html
+_.sla_measured  # insights/_client_table.html
 _.description  # kpis/import.html (the column list)
 _.example  # kpis/mappings.html (a ready-made mapping's example file)
 _.state_label  # surveys/my_surveys.html (an invitation's state, closed or not)

@@ -240,7 +240,23 @@ def page_targets() -> list[dict]:
             if preset != "30d" or key == "client_page_small":
                 target["same_queries_as"] = "dashboard" if key == "dashboard" else "client_page"
             targets.append(target)
+    attention = reverse("insights:attention")
+    clients = reverse("insights:client_list")
     return [
+        # A manager's first screen: every client's row is computed (and the visit stored)
+        # whatever the filter; a filter only changes which rows are drawn.
+        {"key": "attention", "label": "Attention page, all clients", "path": attention},
+        {
+            "key": "attention_segment",
+            "label": f"Attention page, segment filter ({segment})",
+            "path": f"{attention}?{urlencode({'segment': segment})}",
+            "same_queries_as": "attention",
+        },
+        {
+            "key": "client_list",
+            "label": "Client list, sorted by SLA attainment",
+            "path": f"{clients}?{urlencode({'sort': '-sla'})}",
+        },
         *targets,
         {
             "key": "dashboard_client",

@@ -9,9 +9,11 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.form_fields import FIRST_DAY_LABEL, LAST_DAY_LABEL, check_day_order, day_field
 from core.periods import DEFAULT_PRESET, PRESETS, Period, preset_period
+from insights.attention import AMBER, GREEN, RED
 from kpis.models import Priority, Source
 from organisation.forms import client_picker
 
@@ -136,3 +138,35 @@ class TicketFilterForm(forms.Form):
         if data.get("end"):
             tickets = tickets.filter(opened_on__lte=data["end"])
         return tickets
+
+
+class ClientTableForm(forms.Form):
+    """The attention page's and the client list's filters (GET): a part of the client's
+    name, the segment and the state (worst colour)."""
+
+    q = forms.CharField(label=_("Search client"), required=False, max_length=100)
+    segment = forms.ChoiceField(label=_("Segment"), required=False)
+    state = forms.ChoiceField(
+        label=pgettext_lazy("client state", "State"),
+        required=False,
+        choices=[
+            ("", _("All states")),
+            (RED, pgettext_lazy("state colour", "red")),
+            (AMBER, pgettext_lazy("state colour", "amber")),
+            (GREEN, pgettext_lazy("state colour", "green")),
+        ],
+    )
+
+    def __init__(self, *args, segments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].choices = [("", _("All segments"))] + [(s, s) for s in segments]
+        self.helper = filter_helper(_("Apply"), ("q", ""), ("segment", ""), ("state", ""))
+
+    def filters(self) -> dict:
+        """The valid filters given (an invalid one is left out and shown at its field)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {
+            key: value for key, value in self.cleaned_data.items() if key in self.fields and value
+        }

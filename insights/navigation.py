@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -35,8 +35,6 @@ class Link:
     url_name: str
     roles: frozenset[str]
     testid: str
-    # Drawn only once the URL name exists: pages that another branch adds.
-    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,22 +44,20 @@ class Menu:
     links: tuple[Link, ...]
 
 
-def _link(label, url_name, *roles, optional=False) -> Link:
+def _link(label, url_name, *roles) -> Link:
     """A link; its test id is the URL name's ("insights:sla" is "nav-insights-sla")."""
     testid = "nav-" + url_name.replace(":", "-").replace("_", "-")
-    return Link(label, url_name, frozenset(roles), testid, optional)
+    return Link(label, url_name, frozenset(roles), testid)
 
 
-# MERGE: when the attention page and the client list land, "Overview" points at
-# "insights:attention" and the dashboard becomes the first link of the KPIs menu; the
-# client list below appears by itself once "insights:client_list" exists.
 ENTRIES: tuple[Link | Menu, ...] = (
-    _link(_("Overview"), "insights:dashboard", MANAGER),
-    _link(_("Clients"), "insights:client_list", MANAGER, optional=True),
+    _link(_("Overview"), "insights:attention", MANAGER),
+    _link(_("Clients"), "insights:client_list", MANAGER),
     Menu(
         _("KPIs"),
         "nav-kpis",
         (
+            _link(_("Dashboard"), "insights:dashboard", MANAGER),
             _link(_("Escalations"), "insights:escalations", MANAGER),
             _link(_("SLA attainment"), "insights:sla", MANAGER),
             _link(_("Proactive IT"), "insights:proactive", MANAGER),
@@ -143,23 +139,12 @@ def roles_of(user) -> frozenset[str]:
     return frozenset(roles)
 
 
-def _url(link: Link) -> str | None:
-    try:
-        return reverse(link.url_name)
-    except NoReverseMatch:
-        if link.optional:
-            return None
-        raise
-
-
 def _visible_links(links, roles) -> list[dict]:
     shown = []
     for link in links:
         if not link.roles & roles:
             continue
-        url = _url(link)
-        if url is not None:
-            shown.append({"label": link.label, "url": url, "testid": link.testid})
+        shown.append({"label": link.label, "url": reverse(link.url_name), "testid": link.testid})
     return shown
 
 

@@ -5,6 +5,9 @@ from . import views
 app_name = "insights"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("start/", views.start, name="start"),
+    path("attention/", views.attention_page, name="attention"),
+    path("clients/", views.client_list, name="client_list"),
     path("escalations/", views.escalations, name="escalations"),
     path("proactive/", views.proactive, name="proactive"),
     path("sla/", views.sla, name="sla"),

@@ -226,6 +226,26 @@ def by_client(period: Period, client_ids: Sequence[int] | None = None) -> dict[i
     return result
 
 
+SLA_FIELDS = (
+    "first_response_measured",
+    "first_response_met",
+    "resolution_measured",
+    "resolution_met",
+)
+
+
+def sla_by_client(period: Period) -> dict[int, dict]:
+    """{client id: sla_attainment() without the per-priority figures} for clients with
+    tickets in the period; one query."""
+    rows = (
+        _rollups(period, None)
+        .values("client_id")
+        .order_by()
+        .annotate(**{f"sum_{name}": Sum(name) for name in SLA_FIELDS})
+    )
+    return {row["client_id"]: sla_attainment(_clean(row)) for row in rows}
+
+
 def series(
     period: Period,
     client_ids: Sequence[int] | None = None,

@@ -224,7 +224,8 @@ CELERY_TASK_ROUTES = (
 
 # --- Auth -----------------------------------------------------------------------------
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+# Managers land on the attention page, everyone else on the home page (insights.views.start).
+LOGIN_REDIRECT_URL = "insights:start"
 LOGOUT_REDIRECT_URL = "home"
 # The throttle refuses attempts before any password is checked (msp_maturity/login_throttle.py).
 AUTHENTICATION_BACKENDS = [

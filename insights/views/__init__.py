@@ -2,6 +2,7 @@
 client's page, the ticket list, the alerts and their chat channels, and the CSV exports."""
 
 from .alerts import alert_acknowledge, alert_list
+from .attention import attention_page, client_list, start
 from .chat_channels import (
     chat_channel_delete,
     chat_channel_edit,
@@ -18,6 +19,7 @@ from .exports import export
 __all__ = [
     "alert_acknowledge",
     "alert_list",
+    "attention_page",
     "chat_channel_delete",
     "chat_channel_edit",
     "chat_channel_new",
@@ -25,6 +27,7 @@ __all__ = [
     "chat_channels",
     "client_detail",
     "client_search",
+    "client_list",
     "dashboard",
     "escalations",
     "export",
@@ -32,6 +35,7 @@ __all__ = [
     "satisfaction",
     "sla",
     "sla_reconciliation",
+    "start",
     "ticket_list",
     "turnover",
 ]

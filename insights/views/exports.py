@@ -11,12 +11,13 @@ from django.utils.translation import pgettext
 from accounts.roles import manager_required
 from core.csv_export import RefusedFilter, refused_filter_response, require_valid_filter
 from core.units import as_percent
+from insights import attention, reports
 from insights import formatting as fmt
-from insights import reports
 from insights.csv_export import csv_response
 from kpis import metrics
 from kpis.models import ThresholdAlert
 
+from .attention import chosen_sort, client_table
 from .clients import filtered_tickets
 from .common import filters_from_request
 
@@ -295,6 +296,49 @@ def _alerts(request):
     return header, rows
 
 
+def _clients(request):
+    form, shown, _query = client_table(request, attention.client_rows(timezone.localdate()))
+    require_valid_filter(form)
+    header = [
+        _("Client"),
+        _("Segment"),
+        _("State"),
+        _("Escalation share (%)"),
+        _("Threshold (%)"),
+        _("Escalation state"),
+        _("Ticket CSAT (%)"),
+        _("Ratings"),
+        _("Onboarding NPS"),
+        _("Onboarding CSAT (%)"),
+        _("Survey responses"),
+        _("SLA attainment (%)"),
+        _("Onboarding day"),
+        _("Open alerts"),
+        _("Open feedback cases"),
+    ]
+    rows = (
+        [
+            r.name,
+            r.segment,
+            r.state,
+            fmt.percent_value(r.escalation.share),
+            fmt.percent_value(r.escalation.threshold),
+            r.escalation.state,
+            fmt.percent_value(r.csat),
+            r.rated,
+            None if r.nps is None else round(r.nps, 2),
+            fmt.percent_value(r.onboarding_csat),
+            r.responses,
+            fmt.percent_value(r.sla),
+            r.onboarding_day,
+            r.open_alerts,
+            r.open_cases,
+        ]
+        for r in attention.sorted_rows(shown, chosen_sort(request))
+    )
+    return header, rows
+
+
 def _filtered(build):
     """A table of the dashboard filter: ``build(filters)``; refused when the filter is not
     valid, since a CSV cannot show the page's correction."""
@@ -317,6 +361,7 @@ TABLES = {
     "turnover": _turnover,
     "tickets": _tickets,
     "alerts": _alerts,
+    "clients": _clients,
 }
 
 

@@ -2,11 +2,22 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import SingletonModel
+
+
+def _percent_field(label, default: str) -> models.DecimalField:
+    return models.DecimalField(
+        label,
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(default),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
 
 
 class KpiSettings(SingletonModel):
@@ -48,9 +59,40 @@ class KpiSettings(SingletonModel):
         help_text=_("Managers are alerted when the team's job satisfaction falls below it."),
     )
 
+    # The attention page and the client list (insights.attention) colour each client's
+    # figures: red below the first line, amber below the second, else green.
+    sla_red_percent = _percent_field(_("SLA attainment: red below (%)"), "90.00")
+    sla_amber_percent = _percent_field(_("SLA attainment: amber below (%)"), "95.00")
+    csat_red_percent = _percent_field(_("ticket CSAT: red below (%)"), "80.00")
+    csat_amber_percent = _percent_field(_("ticket CSAT: amber below (%)"), "90.00")
+    nps_red = models.SmallIntegerField(
+        _("onboarding NPS: red below"),
+        default=0,
+        validators=[MinValueValidator(-100), MaxValueValidator(100)],
+    )
+    nps_amber = models.SmallIntegerField(
+        _("onboarding NPS: amber below"),
+        default=30,
+        validators=[MinValueValidator(-100), MaxValueValidator(100)],
+    )
+
     class Meta:
         verbose_name = _("KPI settings")
         verbose_name_plural = _("KPI settings")
 
     def __str__(self):
         return str(_("KPI settings"))
+
+    def clean(self):
+        # An amber line below the red one would never show amber.
+        errors = {}
+        for red, amber in (
+            ("sla_red_percent", "sla_amber_percent"),
+            ("csat_red_percent", "csat_amber_percent"),
+            ("nps_red", "nps_amber"),
+        ):
+            low, high = getattr(self, red), getattr(self, amber)
+            if low is not None and high is not None and high < low:
+                errors[amber] = _("The amber line must not be below the red one.")
+        if errors:
+            raise ValidationError(errors)

@@ -129,7 +129,8 @@ def test_sign_in_asks_for_the_code_after_the_password(client, manager_2fa):
         assert not signed_in(client)
         assert "Zwei-Faktor" in client.get(reverse("login_code")).content.decode()
         response = client.post(reverse("login_code"), {"code": LATER}, REMOTE_ADDR="10.0.0.1")
-        assert response["Location"] == reverse("home")
+        # The sign-in's own landing: managers go on to the attention page.
+        assert response["Location"] == reverse("insights:start")
         assert signed_in(client)
 
 
@@ -149,7 +150,8 @@ def test_the_back_office_login_asks_for_the_code_too(client, staff_user):
 def test_a_recovery_code_signs_in_once(client, manager_2fa):
     code = manager_2fa.two_factor.new_recovery_codes()[0]
     sign_in(client, "manager", PASSWORD)
-    assert client.post(reverse("login_code"), {"code": code})["Location"] == reverse("home")
+    landing = reverse("insights:start")
+    assert client.post(reverse("login_code"), {"code": code})["Location"] == landing
     client.logout()
     sign_in(client, "manager", PASSWORD)
     assert client.post(reverse("login_code"), {"code": code}).status_code == 200

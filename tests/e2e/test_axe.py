@@ -40,7 +40,12 @@ PHONE_SAMPLE = {
         "assessments:visitor_result",
     ],
     "technician": ["home", "surveys:my_surveys", "assessments:round_answer"],
-    "manager": ["insights:dashboard", "insights:client_detail", "surveys:campaign_detail"],
+    "manager": [
+        "insights:attention",
+        "insights:dashboard",
+        "insights:client_detail",
+        "surveys:campaign_detail",
+    ],
 }
 
 # A table that scrolls sideways must be reachable and named for keyboard and screen reader

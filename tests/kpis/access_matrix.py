@@ -52,6 +52,10 @@ def _mapping(cast):
 
 ACCESS = {
     "insights:dashboard": managers_only(),
+    "insights:attention": managers_only(),
+    "insights:client_list": managers_only(),
+    # Where signing in leads: managers on to the attention page, everyone else home.
+    "insights:start": Rule(LOGIN, 302, 302, 302),
     "insights:escalations": managers_only(),
     "insights:proactive": managers_only(),
     "insights:sla": managers_only(),

@@ -68,6 +68,18 @@ def test_changed_settings_queue_the_threshold_check_once_saved(
         "warning_percent": settings.warning_percent,
         "minimum_tickets": settings.minimum_tickets,
         "satisfaction_benchmark": settings.satisfaction_benchmark,
+        # the attention page's colour lines, unchanged
+        **{
+            name: getattr(settings, name)
+            for name in (
+                "sla_red_percent",
+                "sla_amber_percent",
+                "csat_red_percent",
+                "csat_amber_percent",
+                "nps_red",
+                "nps_amber",
+            )
+        },
     }
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(

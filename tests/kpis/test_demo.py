@@ -51,6 +51,10 @@ def test_the_demo_fills_every_tile_and_runs_once(db, django_assert_max_num_queri
     differing = psa_sla.disagreeing(judged, rollups.sla_targets())
     reasons = {psa_sla.reason(t, rollups.sla_targets()) for t in differing}
     assert reasons == {"business_hours", "waiting", "plan"}
+    # The attention page shows clients served well (green) and poorly (red).
+    last_30_days = Period.through(today - datetime.timedelta(days=29), today)
+    by_client = [row["overall"] for row in metrics.sla_by_client(last_30_days).values()]
+    assert min(by_client) < 0.9 <= 0.95 <= max(by_client)
     with django_assert_max_num_queries(2):
         demo.seed(org, random.Random(1), today, out)
     assert Ticket.objects.count() == count
