@@ -83,12 +83,6 @@ def test_a_page_below_a_link_marks_that_link(manager, technician_user):
     assert rounds["current"] == "true"  # below the list, not the list itself
 
 
-def test_a_page_still_to_come_is_left_out_until_it_exists(monkeypatch, manager):
-    coming = navigation.Link("Later", "insights:not_yet", frozenset({"manager"}), "x", True)
-    monkeypatch.setattr(navigation, "ENTRIES", (coming, *navigation.ENTRIES))
-    assert "x" not in [entry["testid"] for entry in navigation.build(manager, "/")]
-
-
 def test_a_menu_with_one_link_for_this_user_is_that_link(db):
     from django.contrib.auth.models import AnonymousUser
 
