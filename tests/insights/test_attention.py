@@ -306,10 +306,13 @@ def test_every_cell_drills_down(manager_client):
 def test_colour_is_never_the_only_signal(manager_client):
     acme = make_client("Acme")
     rollup(acme, TODAY, tickets=30, escalated=9, measured=30, met=20)
-    html = manager_client.get(reverse("insights:attention"), HTTP_ACCEPT_LANGUAGE="en").content
-    html = html.decode()
+    manager_client.cookies["django_language"] = "en"
+    html = manager_client.get(reverse("insights:attention")).content.decode()
     assert '<span aria-hidden="true">✕</span> red</span>' in html  # the state, in words
     assert '<span class="visually-hidden">red</span>' in html  # each coloured cell
+    manager_client.cookies["django_language"] = "de"
+    html = manager_client.get(reverse("insights:attention")).content.decode()
+    assert '<span aria-hidden="true">✕</span> rot</span>' in html
 
 
 def test_search_segment_and_state_filter_the_rows(manager_client):
