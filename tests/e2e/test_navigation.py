@@ -15,9 +15,12 @@ from tests.e2e.site_walk import DESKTOP, PHONE, new_context
 # the tests.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
-# (menu, link, address): every KPI page and where its link lives.
+# (menu, link, address): the attention page, the client list, every KPI page, and where
+# each link lives.
 KPI_LINKS = [
-    (None, "nav-insights-dashboard", "/kpis/"),
+    (None, "nav-insights-attention", "/kpis/attention/"),
+    (None, "nav-insights-client-list", "/kpis/clients/"),
+    ("nav-kpis", "nav-insights-dashboard", "/kpis/"),
     ("nav-kpis", "nav-insights-escalations", "/kpis/escalations/"),
     ("nav-kpis", "nav-insights-sla", "/kpis/sla/"),
     ("nav-kpis", "nav-insights-proactive", "/kpis/proactive/"),
