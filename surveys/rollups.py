@@ -9,7 +9,8 @@ runs in the caller's transaction:
 
 - ``surveys.services.save_response`` and ``withdraw_response``: the day of the response
   and the day its invitation was sent (answered now, or no longer);
-- ``surveys.sending.InvitationEmail.delivered``: the day invitations were sent;
+- ``surveys.sending.InvitationEmail.delivered``: the day invitations were sent, counted
+  up by ``add_invited`` rather than recomputed;
 - the hourly task (``surveys.tasks.refresh_rollups``) for the last ``REFRESH_DAYS`` days,
   which mends what changed elsewhere (the back office, a shell);
 - ``rebuild_all`` for everything (``manage.py refresh_survey_rollups``, the demo and the
@@ -193,6 +194,23 @@ def refresh(
 def rebuild_all() -> int:
     """Recompute every row from the answers and invitations."""
     return refresh()
+
+
+def add_invited(kind: str, sent: dict[int | None, int], day: datetime.date) -> None:
+    """``sent`` ({client id or None: how many}) more invitations of ``kind`` sent on the
+    local ``day``: those rows' ``invited`` goes up by as many, the rest of them unchanged
+    (a refresh would count the same). The e-mail fan-out calls this for every chunk it
+    sends; a recount there read the day's answers and invitations each time."""
+    if kind not in {str(k) for k in ROLLED_UP_KINDS} or not sent:
+        return
+    with transaction.atomic(savepoint=False):
+        _lock(set(sent))  # no refresh of these clients in between
+        for client, count in sorted(sent.items(), key=lambda item: item[0] or 0):
+            row = SurveyDailyRollup.objects.filter(kind=kind, client_id=client, day=day)
+            if not row.update(invited=F("invited") + count):
+                SurveyDailyRollup.objects.create(
+                    kind=kind, client_id=client, day=day, invited=count
+                )
 
 
 def refresh_answered(

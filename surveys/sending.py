@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -207,14 +207,17 @@ class InvitationEmail(ClientMail):
 
     def delivered(self, campaign_id, row_ids, now):
         """Invitations sent now count as invited today: their clients' daily figures."""
-        sent = set(
-            Invitation.objects.filter(pk__in=row_ids).values_list(
-                "campaign__survey__kind", "contact__client_id"
-            )
+        sent = (
+            Invitation.objects.filter(pk__in=row_ids)
+            .values_list("campaign__survey__kind", "contact__client_id")
+            .order_by()
+            .annotate(n=Count("pk"))
         )
-        day = local_day(now)
-        for kind in {kind for kind, _client in sent}:
-            rollups.refresh([kind], {client for k, client in sent if k == kind}, day, day)
+        by_kind: dict[str, dict[int | None, int]] = {}
+        for kind, client, count in sent:
+            by_kind.setdefault(kind, {})[client] = count
+        for kind, counts in by_kind.items():
+            rollups.add_invited(kind, counts, local_day(now))
 
 
 class ReminderEmail(InvitationEmail):
