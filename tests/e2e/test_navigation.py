@@ -44,6 +44,8 @@ def _open_menu(page, phone: bool) -> None:
     expect(page.locator("#main-nav")).to_be_hidden()
     page.locator(TOGGLER).click()
     expect(page.locator("#main-nav")).to_be_visible()
+    # Opened, not still sliding open: a menu clicked meanwhile may not open.
+    expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
     expect(page.locator(TOGGLER)).to_have_attribute("aria-expanded", "true")
 
 

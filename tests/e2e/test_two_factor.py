@@ -30,6 +30,8 @@ def _open_user_menu(page):
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
+        # Opened, not still sliding open: a menu clicked meanwhile may not open.
+        expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
     page.get_by_test_id("signed-in-as").click()
 
 
