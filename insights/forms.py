@@ -167,6 +167,4 @@ class ClientTableForm(forms.Form):
         if not self.is_bound:
             return {}
         self.is_valid()
-        return {
-            key: value for key, value in self.cleaned_data.items() if key in self.fields and value
-        }
+        return {key: value for key, value in self.cleaned_data.items() if value}

@@ -18,6 +18,8 @@ from surveys.sending import (
     survey_url,
 )
 
+from .models import TicketRating
+
 # The face values offered: three faces are bad, neutral and good on the 1..5 scale every
 # rating is stored on (see surveys.reference_data), so one rule counts both.
 FACE_VALUES = {3: (1, 3, 5), 5: (1, 2, 3, 4, 5)}
@@ -42,8 +44,18 @@ def face_links(token: str, faces: int) -> list[dict]:
 
 def rated_ticket(invitation: Invitation) -> dict | None:
     """The ticket a rating invitation is about: its number, title and the technician
-    credited, as the e-mail and the answer page name them."""
-    rating = getattr(invitation, "ticket_rating", None)
+    credited, as the e-mail and the answer page name them. The e-mail's chunk has the
+    rating, ticket and technician loaded (``TicketRatingEmail.related``)."""
+    return _named(getattr(invitation, "ticket_rating", None))
+
+
+def _page_subject(invitation: Invitation) -> dict | None:
+    """``rated_ticket`` for the answer page, which loaded only the campaign: one query."""
+    ratings = TicketRating.objects.select_related("ticket", "technician")
+    return _named(ratings.filter(invitation=invitation).first())
+
+
+def _named(rating: TicketRating | None) -> dict | None:
     if rating is None:
         return None
     return {
@@ -96,4 +108,4 @@ class TicketRatingEmail(InvitationEmail):
 
 RATINGS = delivery.register(TicketRatingEmail()).name
 INVITATION_KINDS[SurveyKind.TICKET_RATING] = RATINGS
-INVITATION_SUBJECTS[SurveyKind.TICKET_RATING] = rated_ticket
+INVITATION_SUBJECTS[SurveyKind.TICKET_RATING] = _page_subject

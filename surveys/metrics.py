@@ -78,13 +78,6 @@ def _of_clients(rows: QuerySet, client_field: str, client_ids: list[int] | None)
     return rows.filter(**{f"{client_field}__in": client_ids})
 
 
-def mean(total: int, count: int) -> float | None:
-    """total / count; None when count is 0."""
-    if not count:
-        return None
-    return total / count
-
-
 # --- Daily figures (surveys.rollups) -------------------------------------------------
 
 
@@ -132,7 +125,7 @@ def _client_figures(row: dict | None) -> dict:
             row.get("nps_promoters", 0), row.get("nps_detractors", 0), row.get("nps_n", 0)
         ),
         "csat": share(row.get("csat_satisfied", 0), row.get("csat_n", 0)),
-        "ces": mean(row.get("ces_sum", 0), row.get("ces_n", 0)),
+        "ces": share(row.get("ces_sum", 0), row.get("ces_n", 0)),
         "responses": row.get("responses", 0),
         "invited": invited,
         "response_rate": share(row.get("answered", 0), invited),
@@ -194,7 +187,7 @@ def pulse_average(period: Period) -> float | None:
     """Mean (1..5) of weekly pulse answers submitted in the period; None if none. One
     query, on the daily rows."""
     row = _daily(SurveyKind.PULSE, period).aggregate(**_sums("pulse_sum", "pulse_n"))
-    return mean(row["pulse_sum"], row["pulse_n"])
+    return share(row["pulse_sum"], row["pulse_n"])
 
 
 def averages_by(
@@ -237,7 +230,7 @@ def pulse_average_by_period(period: Period, by: str = "month") -> list[dict]:
         result.append(
             {
                 "period_start": begin,
-                "average": mean(row.get("pulse_sum", 0), row.get("pulse_n", 0)),
+                "average": share(row.get("pulse_sum", 0), row.get("pulse_n", 0)),
                 "responses": row.get("pulse_responses", 0),
             }
         )

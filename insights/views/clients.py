@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.roles import manager_required
 from core.periods import Period, trend_window
-from insights import charts, reports
+from insights import attention, charts, reports
 from insights import formatting as fmt
 from insights.forms import TicketFilterForm
 from kpis import metrics, thresholds
@@ -23,7 +23,6 @@ from .common import filter_query, filters_from_request, get_client
 
 PAGE_SIZE = 50
 RECENT = 10
-CSAT_DAYS = 90
 
 
 @manager_required
@@ -75,8 +74,8 @@ def client_detail(request, pk: int):
             "proactive": metrics.proactive_shares(current),
             "survey": survey,
             # Ticket CSAT over a fixed 90 days: ratings are few per client.
-            "ticket_csat": rating_figures.client_csat(client.pk, today, CSAT_DAYS),
-            "csat_days": CSAT_DAYS,
+            "ticket_csat": rating_figures.client_csat(client.pk, today, attention.CSAT_DAYS),
+            "csat_days": attention.CSAT_DAYS,
             "open_cases": open_cases,
             "survey_months": [m for m in survey_months if m["responses"] or m["invited"]],
             "onboarding": reports.onboarding_status(client, today),

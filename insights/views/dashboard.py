@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from accounts.roles import manager_required
 from assessments.services import latest_closed_round, round_result
 from core.charts import sparkline
-from core.periods import Period, day_start, local_day, trend_window
+from core.periods import Period, trend_window
 from core.units import MINUS, as_percent
 from core.units import number as count
 from insights import charts, turnover
@@ -82,10 +82,9 @@ def maturity_figures(period: Period) -> dict:
             "action": _("Start a team round"),
         }
     outcome = round_result(team_round)
-    closed = team_round.closed_at or day_start(team_round.closes_on)
     hint = _("%(round)s, closed %(date)s") % {
         "round": team_round.name,
-        "date": date_format(local_day(closed), "SHORT_DATE_FORMAT"),
+        "date": date_format(team_round.closed_on, "SHORT_DATE_FORMAT"),
     }
     answered = ngettext("%(n)s response", "%(n)s responses", outcome.answered) % {
         "n": count(outcome.answered)
