@@ -224,7 +224,7 @@ def minutes(row, column, lookups: dict) -> int | None:
     value = cell(row, column.name)
     if not value:
         return None
-    if not value.isdigit() or int(value) > MAX_MINUTES:
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_MINUTES:
         raise RowError(
             column.name,
             _("must be a whole number of minutes, not %(value)r") % {"value": value[:40]},

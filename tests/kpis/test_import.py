@@ -374,3 +374,13 @@ def test_psa_minutes_must_be_whole_minutes(acme):
     )
     problem = _first_problem(text)
     assert "psa_response_minutes" in problem and "-5" in problem
+
+
+def test_psa_minutes_in_other_digits_are_a_row_problem_not_a_crash(acme):
+    """ "²" is a digit to Python's str.isdigit but not a number int() reads."""
+    text = (
+        "external_id,client,priority,opened_at,source,psa_response_minutes\n"
+        "T-1,C-1,high,2026-02-01T09:00:00+01:00,client,²\n"
+    )
+    problem = _first_problem(text)
+    assert "psa_response_minutes" in problem and "²" in problem
