@@ -14,16 +14,12 @@ from django.db.models.functions import TruncMonth
 from core.periods import Period, local_day, moments_within
 from kpis.models import Priority, Ticket
 
-from .metrics import POSITIVE_MIN, ticket_csat
+from .metrics import CSAT_COUNTS, ticket_csat
 from .models import TicketRating
 from .queries import with_answers
 
 LATEST_COMMENTS = 10
-_COUNTS = {
-    "invited": Count("pk"),
-    "rated": Count("pk", filter=Q(face__isnull=False)),
-    "positive": Count("pk", filter=Q(face__gte=POSITIVE_MIN)),
-}
+_COUNTS = {"invited": Count("pk"), **CSAT_COUNTS}
 # The groupings of the figures page and their CSV: the key and the label of each row.
 GROUPS = {
     "client": ("client_id", "client__name"),

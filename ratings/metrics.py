@@ -18,13 +18,17 @@ def ticket_csat(positive: int, rated: int) -> float | None:
     return positive / rated if rated else None
 
 
+# The two counts ticket CSAT is made of, for ratings annotated with ``face``
+# (ratings.queries.with_answers): answered at all, and answered positively.
+CSAT_COUNTS = {
+    "rated": Count("pk", filter=Q(face__isnull=False)),
+    "positive": Count("pk", filter=Q(face__gte=POSITIVE_MIN)),
+}
+
+
 def csat_counts(ratings: QuerySet) -> dict[str, int]:
-    """{"rated", "positive"} of ratings annotated with ``face`` (ratings.queries.with_answers),
-    counted in the database."""
-    return ratings.aggregate(
-        rated=Count("pk", filter=Q(face__isnull=False)),
-        positive=Count("pk", filter=Q(face__gte=POSITIVE_MIN)),
-    )
+    """{"rated", "positive"} of ratings annotated with ``face``, counted in the database."""
+    return ratings.aggregate(**CSAT_COUNTS)
 
 
 def face_kind(face: int | None) -> str:

@@ -157,6 +157,13 @@ class FeedbackCase(models.Model):
             return None
         return self.closed_at - self.opened_at
 
+    @property
+    def hours_to_close(self) -> float | None:
+        """time_to_close in hours (the case pages and their CSV); None while open."""
+        if self.closed_at is None:
+            return None
+        return self.time_to_close.total_seconds() / 3600
+
 
 class FeedbackCaseEmail(Delivery):
     """The e-mail about a new case to one of the client's responsible staff (or a

@@ -94,7 +94,7 @@ def case_detail(request, pk: int):
             "case": case,
             "form": form,
             "facts": services.facts(case),
-            "hours_to_close": case.time_to_close.total_seconds() / 3600 if case.closed_at else None,
+            "hours_to_close": case.hours_to_close,
         },
     )
 
@@ -128,7 +128,7 @@ def case_export(request):
             c.get_status_display(),
             c.opened_at,
             c.closed_at,
-            c.time_to_close.total_seconds() / 3600 if c.closed_at else None,
+            c.hours_to_close,
             c.client.name,
             c.rating.contact.name,
             c.rating.ticket.external_id,

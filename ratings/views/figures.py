@@ -5,6 +5,7 @@ and the latest comments; the CSV of the grouped rows."""
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.roles import manager_required
 from core.csv_export import csv_response, refused_filter_response
@@ -16,6 +17,12 @@ from .. import figures as services
 from ..forms import FiguresFilterForm
 
 TREND_DAYS = 365
+# Per grouping of services.GROUPS: (the table's heading, its first column, the CSV's).
+GROUP_LABELS = {
+    "client": (gettext_lazy("Per client"), gettext_lazy("Client")),
+    "technician": (gettext_lazy("Per technician"), gettext_lazy("Technician")),
+    "priority": (gettext_lazy("Per priority"), gettext_lazy("Priority")),
+}
 
 
 def _period(request):
@@ -37,19 +44,8 @@ def figures(request):
             "totals": services.totals(ratings),
             "surveyed": services.surveyed_share(period),
             "groups": [
-                ("client", _("Per client"), _("Client"), services.grouped(ratings, "client")),
-                (
-                    "technician",
-                    _("Per technician"),
-                    _("Technician"),
-                    services.grouped(ratings, "technician"),
-                ),
-                (
-                    "priority",
-                    _("Per priority"),
-                    _("Priority"),
-                    services.grouped(ratings, "priority"),
-                ),
+                (by, heading, column, services.grouped(ratings, by))
+                for by, (heading, column) in GROUP_LABELS.items()
             ],
             "trend": charts.csat_trend(trend, "ticket-csat-trend"),
             "comments": services.latest_comments(ratings),
@@ -72,11 +68,9 @@ def figures_export(request):
         _("Ticket CSAT (%)"),
         _("Response rate (%)"),
     ]
-    names = {"client": _("Client"), "technician": _("Technician"), "priority": _("Priority")}
-
     rows = [
         [
-            names[by],
+            GROUP_LABELS[by][1],
             row["label"] or "—",
             row["invited"],
             row["rated"],
