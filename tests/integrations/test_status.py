@@ -168,3 +168,20 @@ def test_the_alert_time_is_set_on_the_settings_page_and_a_blank_keeps_it(signed_
     response = signed_in.post(edit, _settings(integration, alert_after_minutes="5"))
     assert response.status_code == 200
     assert "alert_after_minutes" in response.context["form"].errors
+
+
+def test_a_connections_pages_lead_back_to_the_list_of_connections(signed_in, cw_server):
+    import re
+
+    integration = connect(cw_server)
+    pages = [
+        url(integration),
+        integration.get_absolute_url(),
+        reverse("integrations:credentials", kwargs={"pk": integration.pk}),
+        reverse("integrations:delete", kwargs={"pk": integration.pk}),
+    ]
+    for page in pages:
+        crumbs = re.search(r'<ol class="breadcrumb[^"]*">(.*?)</ol>', signed_in.get(page).text)
+        assert crumbs, page
+        first = re.search(r'<a href="([^"]+)">([^<]+)</a>', crumbs.group(1))
+        assert first.groups() == (reverse("integrations:list"), "PSA connections"), page
