@@ -1,6 +1,7 @@
 """Helpers shared by tests: users, ports and signing in through the browser."""
 
 import contextlib
+import os
 import smtplib
 import socket
 from unittest import mock
@@ -8,6 +9,21 @@ from unittest import mock
 from django.contrib.auth.models import Group, User
 
 PASSWORD = "correct horse battery staple"
+
+
+def fuzz(max_examples: int):
+    """Hypothesis settings for the property tests: ``max_examples`` inputs, no deadline.
+    The suite at other dates (make test-dates) tries a fifth of them: those runs check
+    the calendar, and the main run explores the inputs."""
+    from hypothesis import HealthCheck, settings
+
+    if os.environ.get("TEST_AT_OTHER_DATES"):
+        max_examples = max(5, max_examples // 5)
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
 
 
 def make_user(username: str, *groups: str, **extra) -> User:

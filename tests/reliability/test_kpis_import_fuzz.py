@@ -13,19 +13,15 @@ import string
 import pytest
 from django.urls import reverse
 from django.utils import translation
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from kpis import columns, importing, tables, ticket_fields, upsert
 from kpis.models import Ticket, TicketDailyRollup, WebhookIntegration
 from organisation.models import Client, Technician
-from tests.helpers import with_form_token
+from tests.helpers import fuzz, with_form_token
 
-FUZZ = settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+FUZZ = fuzz(60)
 ROW_MESSAGE = re.compile(r"^Row \d+(, column “[^”]+”)?: .+", re.DOTALL)
 TICKET_HEADER = [c.name for c in columns.TICKET_COLUMNS]
 CLIENT_HEADER = [c.name for c in columns.CLIENT_COLUMNS]

@@ -8,7 +8,7 @@ import string
 
 import pytest
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from assessments.models import Answer as AssessmentAnswer
@@ -16,15 +16,11 @@ from assessments.models import Assessment
 from surveys.models import Answer, Campaign, Invitation, InvitationToken, Response, Survey
 from surveys.services import create_campaign
 from tests.assessments.factories import content
-from tests.helpers import with_form_token
+from tests.helpers import fuzz, with_form_token
 from tests.surveys.helpers import make_client, make_contact, make_technician
 from tests.surveys.links import link_token
 
-FUZZ = settings(
-    max_examples=50,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+FUZZ = fuzz(50)
 
 # Values a person (or a bot) might send: numbers of any size and form, unicode digits
 # ("²", "٣"), control characters, long text.
@@ -329,11 +325,7 @@ def test_the_team_round_form_survives_arbitrary_input(manager_client, technician
 def test_result_filters_survive_arbitrary_query_strings(manager_client, url):
     keys = ["start", "end", "client", "weeks", "quarter", "status", "page", "format"]
 
-    @settings(
-        max_examples=25,
-        deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
+    @fuzz(25)
     @given(query=post_strategy(keys))
     def check(query):
         assert_page_or_clear_error(manager_client.get(url, query))
