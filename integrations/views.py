@@ -298,7 +298,8 @@ def event(request, token: str):
     404 for an unknown address, 405 for other methods than POST, 400 for a body that is
     not JSON, 413 for one over settings.INTEGRATIONS_EVENT_MAX_BYTES, 401/403 for a
     missing/wrong signature; 200 when stored (or already stored)."""
-    integration = Integration.objects.filter(event_token_hash=hash_token(token)).first()
+    token_hash = hash_token(token)
+    integration = events.connection_for(token_hash)
     if integration is None:
         return _answer(404, "unknown address")
     if request.method != "POST":
@@ -317,5 +318,5 @@ def event(request, token: str):
     body = request.body
     if len(body) > limit:
         return _answer(413, "body too large")
-    outcome = events.receive(integration, body, request.headers)
+    outcome = events.receive(token_hash, integration, body, request.headers)
     return _answer(outcome.status, outcome.message)
