@@ -12,9 +12,8 @@ from integrations.models import Event
 
 @pytest.fixture
 def applied(monkeypatch):
-    """The events applied, in order (the real work is integrations.sync's, tested there);
-    ``applied.during`` runs while an event is applied, once per event id given."""
-    order = []
+    """The events applied, in order (the real work is integrations.sync's, tested in
+    test_apply_together); ``applied.during[key]`` runs once while that event is applied."""
 
     class Applied(list):
         during: dict = {}
@@ -28,7 +27,12 @@ def applied(monkeypatch):
             hook()
         return "dirty"
 
+    def apply_together(integration, events):
+        for event in events:
+            apply(event)
+
     monkeypatch.setattr(tasks, "apply_event", apply)
+    monkeypatch.setattr(tasks, "apply_together", apply_together)
     return order
 
 
@@ -134,6 +138,7 @@ def test_the_task_makes_way_after_its_time_and_queues_itself_again(
     connectwise, applied, queued, monkeypatch
 ):
     monkeypatch.setattr(tasks, "APPLY_RUN_SECONDS", 0)
+    monkeypatch.setattr(tasks, "APPLY_BATCH", 1)
     for key in ("a", "b"):
         _event(connectwise, key)
     assert tasks.apply_events(connectwise.pk) == 1
@@ -142,7 +147,8 @@ def test_the_task_makes_way_after_its_time_and_queues_itself_again(
     assert cache.add(tasks._apply_lock_key(connectwise.pk), "1")  # released
 
 
-def test_a_failing_event_waits_for_the_sweep_and_the_others_are_applied(connectwise, monkeypatch):
+def test_when_applying_together_fails_each_event_is_applied_on_its_own(connectwise, monkeypatch):
+    """A failing event keeps its error and waits for the sweep, as with its own task."""
     for key in ("a", "b"):
         _event(connectwise, key)
 
@@ -151,12 +157,26 @@ def test_a_failing_event_waits_for_the_sweep_and_the_others_are_applied(connectw
             raise RuntimeError("PSA answered nonsense")
         return "dirty"
 
+    def apply_together(integration, events):
+        for event in events:
+            apply(event)
+
     monkeypatch.setattr(tasks, "apply_event", apply)
+    monkeypatch.setattr(tasks, "apply_together", apply_together)
     assert tasks.apply_events(connectwise.pk) == 2
     failed = Event.objects.get(dedupe_key="a")
     assert (failed.processed_at, failed.attempts) == (None, 1)
     assert "nonsense" in failed.error
     assert _unapplied() == ["a"]
+    assert Event.objects.get(dedupe_key="b").attempts == 1
+
+
+def test_events_applied_together_are_marked_applied_once(connectwise, applied):
+    for key in ("a", "b"):
+        _event(connectwise, key)
+    tasks.apply_events(connectwise.pk)
+    assert list(Event.objects.values_list("attempts", "error")) == [(1, ""), (1, "")]
+    assert _unapplied() == []
 
 
 def test_events_of_other_connections_are_left_to_their_own_task(connectwise, autotask, applied):
