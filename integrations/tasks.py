@@ -68,12 +68,15 @@ def process_event(event_id: int) -> str:
 
 # Applying a connection's new events: one task for many events. An event's request
 # sets the connection's "queued" flag in the cache and publishes the task only when the
-# flag was not set; the task clears the flag before each look for new events, so an
-# event whose request found the flag set is seen by a look that comes after it. One
-# task at a time per connection (a lock in the cache) keeps the events in the order
-# they arrived; a task that finds the lock taken leaves its events to the holder, which
-# clears the flag and looks once more after releasing the lock.
+# flag was not set; a task clears the flag before it first looks for events, so an event
+# whose request found the flag set is seen by that look. One task at a time per
+# connection (a lock in the cache) keeps the events in the order they arrived; a task
+# that finds the lock taken leaves the flag and its events to the holder, which clears
+# the flag and looks once more after releasing the lock.
 QUEUED_SECONDS = 30  # a flag whose task was lost stops holding back publishes after this
+# The task looks this long after the event that queued it: the events of the next second
+# publish nothing and are applied together (well within the minute events may take).
+GATHER_SECONDS = 1
 APPLY_LOCK_SECONDS = 10 * 60  # a worker killed mid-run frees the connection after this
 APPLY_RUN_SECONDS = 30  # then the task makes way for other work and queues itself again
 APPLY_BATCH = 200
@@ -98,7 +101,7 @@ def queue_apply(integration_id: int) -> None:
     if not first:
         return
     try:
-        apply_events.delay(integration_id)
+        apply_events.apply_async((integration_id,), countdown=GATHER_SECONDS)
     except Exception:
         cache.delete(key)  # nothing is queued: the next event publishes again
         raise
@@ -140,8 +143,10 @@ def _apply_new(integration_id: int, until: float) -> tuple[int, bool]:
     """Apply the new events until there are none or ``until`` (monotonic) has passed;
     returns how many were applied and whether some are left."""
     applied = 0
+    # Events whose request found the flag set are stored by now; one stored after this
+    # sets it again and queues a task of its own (which finds the lock taken or looks).
+    cache.delete(_queued_key(integration_id))
     while True:
-        cache.delete(_queued_key(integration_id))
         ids = list(_new_events(integration_id).values_list("pk", flat=True)[:APPLY_BATCH])
         if not ids:
             return applied, False
@@ -152,9 +157,9 @@ def _apply_new(integration_id: int, until: float) -> tuple[int, bool]:
 
 @shared_task(name="integrations.tasks.apply_events")
 def apply_events(integration_id: int) -> int:
-    """Apply the connection's new events in the order they arrived, each once in a
-    transaction of its own (see _process); returns how many (0 when another task was
-    applying them: that one looks again after releasing the lock)."""
+    """Apply the connection's new events in the order they arrived, in batches of
+    APPLY_BATCH (see _apply_batch); returns how many (0 when another task was applying
+    them: that one looks again after releasing the lock)."""
     lock = _apply_lock_key(integration_id)
     until = time.monotonic() + APPLY_RUN_SECONDS
     applied = 0

@@ -106,4 +106,7 @@ def queued(monkeypatch):
 
     calls = []
     monkeypatch.setattr(tasks.apply_events, "delay", lambda *args: calls.append(args))
+    monkeypatch.setattr(
+        tasks.apply_events, "apply_async", lambda args, **options: calls.append(tuple(args))
+    )
     return calls

@@ -64,15 +64,26 @@ def test_a_burst_publishes_one_task_until_that_task_looks_for_events(connectwise
     assert queued == [(connectwise.pk,)] * 2
 
 
+def test_the_task_looks_a_moment_after_the_event_that_queued_it(connectwise, monkeypatch):
+    """So that the events of that moment are applied together and publish nothing."""
+    options = []
+    monkeypatch.setattr(
+        tasks.apply_events, "apply_async", lambda args, **kwargs: options.append(kwargs)
+    )
+    tasks.queue_apply(connectwise.pk)
+    assert options == [{"countdown": tasks.GATHER_SECONDS}]
+    assert 0 < tasks.GATHER_SECONDS <= 5  # far within the minute an event may take
+
+
 def test_a_failed_publish_lets_the_next_event_publish(connectwise, monkeypatch):
     calls = []
 
-    def down(*args):
+    def down(args, **options):
         calls.append(args)
         if len(calls) == 1:
             raise ConnectionError("broker down")
 
-    monkeypatch.setattr(tasks.apply_events, "delay", down)
+    monkeypatch.setattr(tasks.apply_events, "apply_async", down)
     with pytest.raises(ConnectionError):
         tasks.queue_apply(connectwise.pk)
     tasks.queue_apply(connectwise.pk)
