@@ -228,10 +228,10 @@ def _load(token_hash: str) -> Integration | None:
     return integration
 
 
-def connection_for(token_hash: str) -> Integration | None:
+def connection_for(token_hash: str, *, stored: bool = False) -> Integration | None:
     """The connection whose event address has this token hash: the process's copy of
-    the last minutes, else read (None: no such address)."""
-    held = _copies.get(token_hash)
+    the last minutes unless ``stored``, else read (None: no such address)."""
+    held = None if stored else _copies.get(token_hash)
     if held is not None and held[1] > time.monotonic():
         return held[0]
     return _load(token_hash)
@@ -329,7 +329,7 @@ def receive(token_hash: str, integration: Integration, body: bytes, headers) -> 
             outcome, described = None, None
         if outcome is not None and outcome.status == 200:
             break
-        stored = _load(token_hash)
+        stored = connection_for(token_hash, stored=True)
         if stored is None:
             return Outcome(404, "unknown address")
         if outcome is not None and _unchanged(integration, stored):

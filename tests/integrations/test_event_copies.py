@@ -170,6 +170,14 @@ def test_a_deleted_connection_answers_404_though_the_process_held_a_copy(
     assert not Event.objects.exists()
 
 
+def test_a_deleted_connections_address_answers_404_to_any_request(client, connectwise, psa_key):
+    url = _url(connectwise)
+    assert _cw_post(client, connectwise, CW_KEY, "m1").status_code == 200
+    connectwise.delete()
+    assert client.get(url).status_code == 404
+    assert client.post(url, b"{}", content_type="text/plain").status_code == 404
+
+
 def test_a_new_event_address_ends_the_old_one_at_once(client, connectwise, psa_key):
     old_url = _url(connectwise)
     assert _cw_post(client, connectwise, CW_KEY, "m1").status_code == 200
