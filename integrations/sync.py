@@ -130,11 +130,13 @@ def _fetch_and_write(integration, keys: list[str]) -> list[str]:
         with transaction.atomic():
             if records:
                 puller._apply_ticket(records)
+    except PSAError:  # Autotask's picklists, read before the first ticket is written
+        left += [str(record["id"]) for record in records]
     except PageRejected:
         for record in records:
             try:
                 with transaction.atomic():
                     puller._apply_ticket([record])
-            except PageRejected:
+            except (PSAError, PageRejected):
                 left.append(str(record["id"]))
     return left

@@ -129,3 +129,17 @@ def test_a_ticket_that_cannot_be_stored_yet_leaves_the_others_written(cw, cw_ser
     sync.apply_together(cw, events)
     assert tickets_of(cw).get(external_id="48211").title == "Written"
     assert list(DirtyRecord.objects.values_list("external_id", flat=True)) == ["48212"]
+
+
+def test_tickets_the_psa_sent_but_cannot_be_labelled_now_wait_as_dirty(cw, cw_server, monkeypatch):
+    """(Autotask reads its picklists before the first ticket is written.)"""
+    run(cw)
+
+    def apply_ticket(self, records):
+        raise sync.PSAError("picklists unavailable")
+
+    monkeypatch.setattr(pull.Puller, "_apply_ticket", apply_ticket)
+    events = _events(cw, ("ticket", "48211", "updated"), ("ticket", "48212", "updated"))
+    sync.apply_together(cw, events)
+    marks = sorted(DirtyRecord.objects.values_list("external_id", flat=True))
+    assert marks == ["48211", "48212"]
