@@ -8,6 +8,7 @@ reason and the body's size."""
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import logging
@@ -241,6 +242,7 @@ def _unchanged(copy: Integration, stored: Integration) -> bool:
     return all(getattr(copy, name) == getattr(stored, name) for name in GUARDED)
 
 
+@functools.cache
 def _insert_sql() -> str:
     quote = db_connection.ops.quote_name
     event, integration = Event._meta, Integration._meta
