@@ -8,13 +8,17 @@ reason and the body's size."""
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import connection as db_connection
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -29,7 +33,7 @@ from .models import (
     Event,
     Integration,
 )
-from .tasks import process_event
+from .tasks import queue_apply
 
 logger = logging.getLogger("integrations.events")
 
@@ -195,38 +199,114 @@ VENDORS = {
 LAST_EVENT_STEP = datetime.timedelta(minutes=1)
 
 
-def store(integration: Integration, described: Described, body: bytes) -> tuple[Event, bool]:
-    """The event stored once per dedupe key, and whether it is new; a new one is queued
-    for processing when it is committed. Called outside a transaction (the view), the
-    INSERT is its own transaction: one round trip to the database, not BEGIN, INSERT
-    and COMMIT, which is most of an event's time; inside a caller's transaction a
-    savepoint keeps a re-delivery from breaking it."""
-    now = timezone.now()
-    event = Event(
-        integration=integration,
-        dedupe_key=described.dedupe_key,
-        entity=described.entity,
-        external_id=described.external_id,
-        action=described.action,
-        body=body.decode("utf-8", errors="replace"),
+# --- The connection behind an event address ---------------------------------------------
+#
+# Each process keeps a copy of the connections it received events for, by the hash of
+# their address token, so that an event costs one database round trip: the INSERT,
+# which stores it only if the connection's row still has the token, the PSA, the
+# address, the secrets and the Halo authentication the event was verified with
+# (GUARDED). When it stores nothing, or the event is refused with the copy, the row is
+# read again: a deleted connection or a new address token answers 404, changed secrets
+# or settings verify the event again with what is stored now.
+
+COPY_SECONDS = 300
+COPIES_MAX = 100
+GUARDED = ("event_token_hash", "kind", "base_url", "secrets_encrypted", "halo_webhook_auth")
+
+_copies: dict[str, tuple[Integration, float]] = {}
+_copies_lock = threading.Lock()
+
+
+def _load(token_hash: str) -> Integration | None:
+    """The connection with this token hash as stored now (its copy replaced)."""
+    integration = Integration.objects.filter(event_token_hash=token_hash).order_by().first()
+    with _copies_lock:
+        _copies.pop(token_hash, None)
+        if integration is not None:
+            while len(_copies) >= COPIES_MAX:
+                del _copies[next(iter(_copies))]
+            _copies[token_hash] = (integration, time.monotonic() + COPY_SECONDS)
+    return integration
+
+
+def connection_for(token_hash: str, *, stored: bool = False) -> Integration | None:
+    """The connection whose event address has this token hash: the process's copy of
+    the last minutes unless ``stored``, else read (None: no such address)."""
+    held = None if stored else _copies.get(token_hash)
+    if held is not None and held[1] > time.monotonic():
+        return held[0]
+    return _load(token_hash)
+
+
+def _unchanged(copy: Integration, stored: Integration) -> bool:
+    return all(getattr(copy, name) == getattr(stored, name) for name in GUARDED)
+
+
+@functools.cache
+def _insert_sql() -> str:
+    quote = db_connection.ops.quote_name
+    event, integration = Event._meta, Integration._meta
+    columns = ["integration", "received_at", "dedupe_key", "entity", "external_id", "action"]
+    columns += ["body", "attempts", "error"]
+    guard = " AND ".join(
+        f"{quote(column)} = %s"
+        for column in (integration.pk.column, *(integration.get_field(n).column for n in GUARDED))
     )
-    try:
-        if transaction.get_autocommit():
-            event.save(force_insert=True)
-        else:
-            with transaction.atomic():
-                event.save(force_insert=True)
-    except IntegrityError:
-        event = Event.objects.get(integration=integration, dedupe_key=described.dedupe_key)
-        return event, False
+    # Names from the models, values as parameters.
+    return (
+        f"INSERT INTO {quote(event.db_table)} "  # noqa: S608
+        f"({', '.join(quote(event.get_field(name).column) for name in columns)}) "
+        f"SELECT {quote(integration.pk.column)}, %s, %s, %s, %s, %s, %s, 0, '' "
+        f"FROM {quote(integration.db_table)} WHERE {guard} "
+        f"ON CONFLICT ({quote(event.get_field('integration').column)}, "
+        f"{quote(event.get_field('dedupe_key').column)}) DO NOTHING "
+        f"RETURNING {quote(event.pk.column)}"
+    )
+
+
+class Stale(Exception):
+    """The connection's row no longer matches the copy the event was verified with."""
+
+
+def store(integration: Integration, described: Described, body: bytes) -> tuple[int, bool]:
+    """The event's id, stored once per dedupe key, and whether it is new; when a new one
+    is committed, the applying of the connection's new events is queued unless it is
+    queued already (integrations.tasks.queue_apply). Raises Stale (nothing stored) when
+    ``integration`` is no longer what is stored.
+
+    One statement: outside a transaction (the view) it is its own, one round trip to
+    the database (not BEGIN, INSERT and COMMIT, which would be most of an event's
+    time); a re-delivery stores nothing and breaks no caller's transaction."""
+    now = timezone.now()
+    params = [
+        db_connection.ops.adapt_datetimefield_value(now),
+        described.dedupe_key,
+        described.entity,
+        described.external_id,
+        described.action,
+        body.decode("utf-8", errors="replace"),
+        integration.pk,
+        *(getattr(integration, name) for name in GUARDED),
+    ]
+    with db_connection.cursor() as cursor:
+        cursor.execute(_insert_sql(), params)
+        row = cursor.fetchone()
+    if row is None:
+        stored = Integration.objects.filter(pk=integration.pk).order_by().first()
+        if stored is None or not _unchanged(integration, stored):
+            raise Stale
+        event = Event.objects.only("pk").get(
+            integration=integration, dedupe_key=described.dedupe_key
+        )
+        return event.pk, False
     if integration.last_event_at is None or now - integration.last_event_at >= LAST_EVENT_STEP:
         Integration.objects.filter(pk=integration.pk).update(last_event_at=now)
-    transaction.on_commit(partial(process_event.delay, event.pk), robust=True)
-    return event, True
+        integration.last_event_at = now
+    transaction.on_commit(partial(queue_apply, integration.pk), robust=True)
+    return row[0], True
 
 
-def receive(integration: Integration, body: bytes, headers) -> Outcome:
-    """Verify, describe and store one delivery."""
+def _receive(integration: Integration, body: bytes, headers) -> tuple[Outcome, Described | None]:
     verify, describe = VENDORS[integration.kind]
     try:
         payload = _payload(body)
@@ -235,22 +315,46 @@ def receive(integration: Integration, body: bytes, headers) -> Outcome:
         verify(integration, body, headers, payload)
         described = describe(payload, body)
     except Refused as exc:
+        return Outcome(exc.status, exc.reason), None
+    event_id, new = store(integration, described, body)
+    return Outcome(200, "stored" if new else "already received", event_id), described
+
+
+def receive(token_hash: str, integration: Integration, body: bytes, headers) -> Outcome:
+    """Verify, describe and store one delivery to the address with ``token_hash``,
+    whose connection is ``integration`` (connection_for); again with the stored
+    connection when the copy was stale, or refused the delivery and differs from it."""
+    for _attempt in range(3):
+        try:
+            outcome, described = _receive(integration, body, headers)
+        except Stale:
+            outcome, described = None, None
+        if outcome is not None and outcome.status == 200:
+            break
+        stored = connection_for(token_hash, stored=True)
+        if stored is None:
+            return Outcome(404, "unknown address")
+        if outcome is not None and _unchanged(integration, stored):
+            break  # refused with what is stored
+        integration = stored
+    else:  # changed while it was received, three times
+        outcome = outcome or Outcome(503, "the connection changed: send again")
+    if described is None:
         logger.warning(
             "integrations.event_refused integration=%s kind=%s status=%s reason=%s bytes=%s",
             integration.pk,
             integration.kind,
-            exc.status,
-            exc.reason,
+            outcome.status,
+            outcome.message,
             len(body),
         )
-        return Outcome(exc.status, exc.reason)
-    event, new = store(integration, described, body)
+        return outcome
     logger.info(
         "integrations.event_%s integration=%s event=%s entity=%s action=%s",
-        "stored" if new else "duplicate",
+        "stored" if outcome.message == "stored" else "duplicate",
         integration.pk,
-        event.pk,
-        event.entity,
-        event.action,
+        outcome.event_id,
+        described.entity,
+        described.action,
     )
-    return Outcome(200, "stored" if new else "already received", event.pk)
+    return outcome

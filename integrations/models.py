@@ -324,7 +324,7 @@ class EventQuerySet(models.QuerySet):
 
 class Event(models.Model):
     """A live event as received (the raw body, verified), stored before the answer so
-    a crash loses nothing; applied once by integrations.tasks.process_event."""
+    a crash loses nothing; applied once by integrations.tasks.apply_events."""
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="events")
     received_at = models.DateTimeField(auto_now_add=True)

@@ -71,3 +71,72 @@ def apply_event(event: Event) -> str:
             return "deleted" if done == "deleted" else "applied"
     mark_dirty(event.integration_id, event.entity, [event.external_id])
     return "dirty"
+
+
+@transaction.atomic
+def apply_together(integration, events: list[Event]) -> None:
+    """Apply several stored events of ``integration`` (in the order they arrived) at
+    once, leaving the product as applying each in turn would: a ticket's deletion is
+    applied, and it is fetched once if an event after its last deletion said it was
+    added or changed (every fetch reads the PSA's current ticket, so the one after the
+    last event is the one that counts); the fetched tickets are written with one
+    upsert; companies, contacts and members are marked dirty. A ticket that cannot be
+    fetched or stored yet is marked dirty, as with one event. Safe to run twice."""
+    deleted: dict[str, None] = {}
+    fetch: dict[str, None] = {}
+    dirty: dict[str, dict[str, None]] = {}
+    for event in events:
+        key = event.external_id
+        if event.entity not in KNOWN_ENTITIES or not key:
+            continue
+        if event.entity != Entity.TICKET:
+            dirty.setdefault(event.entity, {})[key] = None
+        elif event.action == "deleted":
+            deleted[key] = None
+            fetch.pop(key, None)
+        else:
+            fetch[key] = None
+    source_id = integration.data_source_id
+    if deleted:
+        delete_tickets(list(deleted), data_source_id=source_id)
+        DirtyRecord.objects.filter(
+            integration_id=integration.pk, entity=Entity.TICKET, external_id__in=list(deleted)
+        ).delete()
+    if fetch:
+        for key in _fetch_and_write(integration, list(fetch)):
+            dirty.setdefault(Entity.TICKET, {})[key] = None
+    for entity, keys in dirty.items():
+        mark_dirty(integration.pk, entity, list(keys))
+
+
+def _fetch_and_write(integration, keys: list[str]) -> list[str]:
+    """Fetch these tickets by id and write them (one upsert; one by one when the PSA
+    sent one that cannot be stored yet); returns the ids left for the pull."""
+    puller = Puller(integration, event_client(integration))
+    records, left, gone = [], [], []
+    for key in keys:
+        try:
+            record = puller.client.ticket(key)
+        except PSAError:
+            left.append(key)
+            continue
+        if record is None:
+            gone.append(key)
+        else:
+            records.append(record)
+    if gone:
+        delete_tickets(gone, data_source_id=integration.data_source_id)
+    try:
+        with transaction.atomic():
+            if records:
+                puller._apply_ticket(records)
+    except PSAError:  # Autotask's picklists, read before the first ticket is written
+        left += [str(record["id"]) for record in records]
+    except PageRejected:
+        for record in records:
+            try:
+                with transaction.atomic():
+                    puller._apply_ticket([record])
+            except (PSAError, PageRejected):
+                left.append(str(record["id"]))
+    return left

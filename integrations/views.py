@@ -298,9 +298,22 @@ def event(request, token: str):
     404 for an unknown address, 405 for other methods than POST, 400 for a body that is
     not JSON, 413 for one over settings.INTEGRATIONS_EVENT_MAX_BYTES, 401/403 for a
     missing/wrong signature; 200 when stored (or already stored)."""
-    integration = Integration.objects.filter(event_token_hash=hash_token(token)).first()
+    token_hash = hash_token(token)
+    integration = events.connection_for(token_hash)
+    refusal = None if integration is None else _refusal(request)
+    if refusal is not None:
+        # The connection may be the process's copy: an address deleted meanwhile is 404.
+        integration = events.connection_for(token_hash, stored=True)
     if integration is None:
         return _answer(404, "unknown address")
+    if refusal is not None:
+        return refusal
+    outcome = events.receive(token_hash, integration, request.body, request.headers)
+    return _answer(outcome.status, outcome.message)
+
+
+def _refusal(request) -> JsonResponse | None:
+    """The answer to a request that is no event to verify (405, 400, 413), else None."""
     if request.method != "POST":
         response = _answer(405, "POST only")
         response["Allow"] = "POST"
@@ -312,10 +325,6 @@ def event(request, token: str):
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return _answer(400, "bad Content-Length")
-    if declared > limit:
+    if declared > limit or len(request.body) > limit:
         return _answer(413, "body too large")
-    body = request.body
-    if len(body) > limit:
-        return _answer(413, "body too large")
-    outcome = events.receive(integration, body, request.headers)
-    return _answer(outcome.status, outcome.message)
+    return None

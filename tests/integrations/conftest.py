@@ -84,3 +84,29 @@ def cw_server():
     """The fake ConnectWise server with its fixtures (a module may use its own)."""
     with FakeConnectWise() as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def _no_process_copies():
+    """Each test starts without the process's copies of signing keys and connections (a
+    test's connection id may be another test's)."""
+    from integrations import callback_keys, events
+
+    callback_keys._local.clear()
+    events._copies.clear()
+    yield
+    callback_keys._local.clear()
+    events._copies.clear()
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """The tasks published to apply a connection's new events (none runs)."""
+    from integrations import tasks
+
+    calls = []
+    monkeypatch.setattr(tasks.apply_events, "delay", lambda *args: calls.append(args))
+    monkeypatch.setattr(
+        tasks.apply_events, "apply_async", lambda args, **options: calls.append(tuple(args))
+    )
+    return calls

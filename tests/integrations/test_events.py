@@ -43,13 +43,6 @@ def key_fetches(monkeypatch):
     return fetched
 
 
-@pytest.fixture
-def queued(monkeypatch):
-    calls = []
-    monkeypatch.setattr(tasks.process_event, "delay", lambda *args: calls.append(args))
-    return calls
-
-
 def _cw(client, integration, name=CW_UPDATED, signature=None, data=None):
     return _post(
         client,
@@ -221,7 +214,7 @@ def test_a_redelivered_event_is_stored_and_queued_once(
     assert (first.status_code, again.status_code) == (200, 200)
     assert json.loads(again.content) == {"status": "already received"}
     assert Event.objects.count() == 1
-    assert queued == [(Event.objects.get().pk,)]
+    assert queued == [(connectwise.pk,)]
 
 
 def test_an_event_is_queued_only_when_its_transaction_commits(
@@ -292,17 +285,23 @@ def test_processing_an_event_twice_applies_it_once(connectwise, monkeypatch):
     assert sync.apply_event  # the real function is what the task calls in production
 
 
-def test_the_sweep_queues_events_a_lost_broker_dropped(connectwise, queued, time_machine):
-    import datetime
-
+def test_the_sweep_queues_events_a_lost_broker_dropped(
+    connectwise, halo, queued, monkeypatch, time_machine
+):
+    """New events are applied per connection in their order, failed ones one by one."""
+    retried = []
+    monkeypatch.setattr(tasks.process_event, "delay", lambda *args: retried.append(args))
     time_machine.move_to(datetime.datetime(2026, 11, 2, 12, 0, tzinfo=datetime.UTC), tick=False)
-    event = Event.objects.create(
-        integration=connectwise, dedupe_key="k", entity="ticket", external_id="1", action="updated"
-    )
+    fields = {"entity": "ticket", "external_id": "1", "action": "updated"}
+    for key in ("a", "b"):
+        Event.objects.create(integration=connectwise, dedupe_key=key, **fields)
+    failed = Event.objects.create(integration=halo, dedupe_key="c", attempts=1, **fields)
+    Event.objects.create(integration=halo, dedupe_key="d", attempts=tasks.MAX_ATTEMPTS, **fields)
     assert tasks.sweep_events() == 0
     time_machine.move_to(datetime.datetime(2026, 11, 2, 12, 6, tzinfo=datetime.UTC), tick=False)
-    assert tasks.sweep_events() == 1
-    assert queued == [(event.pk,)]
+    assert tasks.sweep_events() == 2
+    assert queued == [(connectwise.pk,)]
+    assert retried == [(failed.pk,)]
 
 
 def test_log_lines_never_carry_an_event_address_token():
@@ -353,8 +352,7 @@ def test_a_burst_of_events_writes_the_connections_last_event_at_most_once_a_minu
 
 @pytest.mark.django_db(transaction=True)
 def test_an_event_is_one_insert_in_its_own_transaction(client, queued):
-    from django.db import connection, transaction
-    from django.db.models.signals import pre_save
+    from django.db import connection
 
     from .conftest import HALO_CREDENTIALS, _make
 
@@ -365,35 +363,24 @@ def test_an_event_is_one_insert_in_its_own_transaction(client, queued):
         HALO_CREDENTIALS,
         halo_webhook_password=HALO_AUTH["basic"]["password"],
     )
-    autocommit = []
-
-    def record(sender, **kwargs):
-        autocommit.append(transaction.get_autocommit())
-
     data = body("halopsa", "webhook_ticket_updated.json")
     auth = HALO_AUTH["basic"]["Authorization"]
-    pre_save.connect(record, sender=Event)
-    try:
-        assert _post(client, halo, data, Authorization=auth).status_code == 200
-        again = json.dumps({**json.loads(data), "id": "another-delivery"}).encode()
-        queries = []
+    assert _post(client, halo, data, Authorization=auth).status_code == 200
+    again = json.dumps({**json.loads(data), "id": "another-delivery"}).encode()
+    queries = []
 
-        def log(execute, sql, params, many, context):
-            queries.append(sql)
-            return execute(sql, params, many, context)
+    def log(execute, sql, params, many, context):
+        queries.append((sql.split()[0], connection.get_autocommit()))
+        return execute(sql, params, many, context)
 
-        # (A wrapper survives the reconnection at the request's start; the query log
-        # does not.)
-        with connection.execute_wrapper(log):
-            assert _post(client, halo, again, Authorization=auth).status_code == 200
-        # A re-delivery: refused by the unique constraint, answered as already received.
-        assert _post(client, halo, again, Authorization=auth).json() == {
-            "status": "already received"
-        }
-    finally:
-        pre_save.disconnect(record, sender=Event)
-    assert autocommit == [True, True, True]
-    # The connection, the INSERT (last_event_at was written a moment ago).
-    assert [sql.split()[0] for sql in queries] == ["SELECT", "INSERT"]
+    # (A wrapper survives the reconnection at the request's start; the query log does
+    # not.)
+    with connection.execute_wrapper(log):
+        assert _post(client, halo, again, Authorization=auth).status_code == 200
+    # The connection is the process's copy, checked by the INSERT itself; last_event_at
+    # was written a moment ago; in autocommit the INSERT is its own transaction.
+    assert queries == [("INSERT", True)]
+    # A re-delivery: nothing inserted, answered as already received.
+    assert _post(client, halo, again, Authorization=auth).json() == {"status": "already received"}
     assert Event.objects.count() == 2
-    assert len(queued) == 2
+    assert queued == [(halo.pk,)]  # the first event's task has not looked yet
