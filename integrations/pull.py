@@ -369,12 +369,9 @@ def pull(integration: Integration, client=None) -> Summary:
     except PageRejected as exc:
         return _failed(integration, exc.message(), now, puller.summary)
     except PSAError as exc:
-        message = str(exc.message)
-        if exc.detail:
-            message += f" ({exc.detail})"
         if isinstance(exc, RateLimited):
             puller.summary.retry_after = exc.retry_after or RATE_LIMIT_PAUSE
-        return _failed(integration, message, now, puller.summary)
+        return _failed(integration, exc.text(), now, puller.summary)
     Integration.objects.filter(pk=integration.pk).update(
         last_sync_at=now, last_sync_ok=True, last_pull_ok_at=now, failing_since=None, last_error=""
     )

@@ -78,6 +78,13 @@ def integration_new(request, kind: str):
     )
 
 
+def _read_again(integration, since) -> None:
+    """Read the tickets changed since ``since`` (all for None) again, by a pull queued
+    once this request's changes are committed."""
+    pull.backfill_from(integration, since)
+    transaction.on_commit(lambda: tasks.pull.delay(integration.pk), robust=True)
+
+
 @manager_required
 def integration_edit(request, pk: int):
     integration = _integration(pk)
@@ -86,8 +93,7 @@ def integration_edit(request, pk: int):
         form.save()
         if form.mapping_changed() and integration.last_sync_at:
             # The stored tickets were read with the old mappings: read them all again.
-            pull.backfill_from(integration, None)
-            transaction.on_commit(lambda: tasks.pull.delay(integration.pk), robust=True)
+            _read_again(integration, None)
             messages.success(
                 request,
                 _(
@@ -197,9 +203,9 @@ def integration_check(request, pk: int):
         client.check()
         hook_setup.read_hook_states(integration, client)
     except (clients.PSAError, crypto.SecretsUnreadable) as exc:
-        reason = exc.message if isinstance(exc, clients.PSAError) else crypto.UNREADABLE
-        detail = getattr(exc, "detail", "")
-        integration.last_error = f"{reason} {detail}".strip()[:2000]
+        psa = isinstance(exc, clients.PSAError)
+        reason = exc.message if psa else crypto.UNREADABLE
+        integration.last_error = (exc.text() if psa else str(reason))[:2000]
         integration.last_error_at = timezone.now()
         integration.save(update_fields=["last_error", "last_error_at"])
         logger.warning(
@@ -227,8 +233,9 @@ def integration_pull(request, pk: int):
         return _back(request, integration)
     since = form.cleaned_data.get("since")
     if since:
-        pull.backfill_from(integration, since)
-    transaction.on_commit(lambda: tasks.pull.delay(integration.pk), robust=True)
+        _read_again(integration, since)
+    else:
+        transaction.on_commit(lambda: tasks.pull.delay(integration.pk), robust=True)
     if since:
         messages.success(
             request,
@@ -280,9 +287,10 @@ def integration_connect(request, pk: int):
 
 
 def _psa_text(exc: Exception) -> str:
-    message = str(getattr(exc, "message", "") or exc)
-    detail = getattr(exc, "detail", "")
-    return f"{message} ({detail})" if detail and detail not in message else message
+    """The PSA's error as its text says it; any other failure by its message."""
+    if isinstance(exc, clients.PSAError):
+        return exc.text()
+    return str(getattr(exc, "message", "") or exc)
 
 
 def _answer(status: int, message: str) -> JsonResponse:

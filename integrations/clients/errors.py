@@ -22,6 +22,14 @@ class PSAError(Exception):
         # Seconds after which a new attempt may succeed (RateLimited); 0 when unknown.
         self.retry_after = retry_after
 
+    def text(self) -> str:
+        """Our message with the PSA's own words in brackets: what the pages, the sync
+        status and the alerts show."""
+        message = str(self.message)
+        if self.detail and self.detail not in message:
+            return f"{message} ({self.detail})"
+        return message
+
 
 class BadCredentials(PSAError):
     message = _(
