@@ -10,10 +10,18 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, DateField, Q
+from django.db.models.functions import Trunc
 from django.utils import timezone
 
-from core.periods import Period, local_day, moments_within, quarter_label, step_start
+from core.periods import (
+    Period,
+    local_day,
+    moments_within,
+    project_zone,
+    quarter_label,
+    step_start,
+)
 from organisation.models import Client, Technician
 
 from . import metrics
@@ -104,13 +112,30 @@ class PulseReport:
     check_in: list[dict] = field(default_factory=list)
 
 
-def pulse_report(weeks: int = 12, today: datetime.date | None = None) -> PulseReport:
-    """Heatmap (technician x week), team average per week and the check-in list over the
-    last ``weeks`` weeks up to ``today``. Four queries."""
-    today = today or timezone.localdate()
+def _pulse_period(weeks: int, today: datetime.date) -> Period:
+    """The last ``weeks`` calendar weeks up to the week of ``today``."""
     this_week = Period.of(today, "week")
-    shown = Period(this_week.start - datetime.timedelta(days=7 * (weeks - 1)), this_week.end)
-    week_starts = shown.steps("week")
+    return Period(this_week.start - datetime.timedelta(days=7 * (weeks - 1)), this_week.end)
+
+
+@dataclass
+class PulseWeeks:
+    """Each technician's pulses by the week of the pulse's start: the answer's value
+    (answered pulses only), the invitation's status and when the pulse was sent."""
+
+    values: dict[tuple[int, datetime.date], int]  # (technician id, week): value
+    invited: dict[int, dict[datetime.date, str]]  # technician id: {week: status}
+    sent_on: dict[int, dict[datetime.date, datetime.datetime]]  # technician id: {week: moment}
+
+
+def _week_of(field: str):
+    # The local Monday as a date: the database converts it, not Python row by row.
+    return Trunc(field, "week", output_field=DateField(), tzinfo=project_zone())
+
+
+def pulse_weeks(shown: Period) -> PulseWeeks:
+    """The pulses sent in ``shown`` (open or closed campaigns, to technicians) and their
+    answers. Two queries."""
     invitations = (
         Invitation.objects.filter(
             campaign__survey__kind=SurveyKind.PULSE,
@@ -118,35 +143,40 @@ def pulse_report(weeks: int = 12, today: datetime.date | None = None) -> PulseRe
             technician__isnull=False,
             **moments_within("campaign__send_at", shown),
         )
-        .annotate(week=metrics.truncated("campaign__send_at", "week"))
-        .values("technician_id", "week", "status", "campaign__send_at")
+        .annotate(week=_week_of("campaign__send_at"))
+        .values_list("technician_id", "week", "status", "campaign__send_at")
     )
     values = {
-        (row["response__invitation__technician_id"], local_day(row["week"])): row["value"]
-        for row in metrics.pulse_answers()
+        (technician_id, week): value
+        for technician_id, week, value in metrics.pulse_answers()
         .filter(**moments_within("response__campaign__send_at", shown))
-        .annotate(week=metrics.truncated("response__campaign__send_at", "week"))
-        .values("response__invitation__technician_id", "week", "value")
+        .annotate(week=_week_of("response__campaign__send_at"))
+        .values_list("response__invitation__technician_id", "week", "value")
     }
     invited: dict[int, dict[datetime.date, str]] = defaultdict(dict)
     sent_on: dict[int, dict[datetime.date, datetime.datetime]] = defaultdict(dict)
-    for row in invitations:
-        week = local_day(row["week"])
-        invited[row["technician_id"]][week] = row["status"]
-        sent_on[row["technician_id"]][week] = row["campaign__send_at"]
-    technicians = Technician.objects.filter(pk__in=invited).order_by("name")
-    rows, check_in = [], []
-    # A pulse counts as unanswered for the check-in only after two days.
+    for technician_id, week, status, send_at in invitations:
+        invited[technician_id][week] = status
+        sent_on[technician_id][week] = send_at
+    return PulseWeeks(values, invited, sent_on)
+
+
+def _check_in(
+    pulses: PulseWeeks, week_starts: list[datetime.date], today: datetime.date, technicians
+) -> list[dict]:
+    """The check-in list: the ``technicians`` (in their order) whom check_in_reasons
+    names from their pulses, except those who have left. A pulse counts as unanswered
+    only two days after it was sent."""
+    check_in = []
     settled = timezone.now() - datetime.timedelta(days=2)
     for technician in technicians:
-        cells = [values.get((technician.pk, week)) for week in week_starts]
-        rows.append({"technician": technician, "values": cells})
+        invited, sent_on = pulses.invited[technician.pk], pulses.sent_on[technician.pk]
         series = []
         for week in week_starts:
-            if week not in invited[technician.pk]:
+            if week not in invited:
                 continue
-            value = values.get((technician.pk, week))
-            if value is None and sent_on[technician.pk][week] > settled:
+            value = pulses.values.get((technician.pk, week))
+            if value is None and sent_on[week] > settled:
                 continue
             series.append(value)
         reasons = check_in_reasons(series)
@@ -161,6 +191,28 @@ def pulse_report(weeks: int = 12, today: datetime.date | None = None) -> PulseRe
                     "previous": answered[-2] if len(answered) >= 2 else None,
                 }
             )
+    return check_in
+
+
+def _pulse_technicians(pulses: PulseWeeks):
+    return Technician.objects.filter(pk__in=pulses.invited).order_by("name")
+
+
+def pulse_report(weeks: int = 12, today: datetime.date | None = None) -> PulseReport:
+    """Heatmap (technician x week), team average per week and the check-in list over the
+    last ``weeks`` weeks up to ``today``. Four queries."""
+    today = today or timezone.localdate()
+    shown = _pulse_period(weeks, today)
+    week_starts = shown.steps("week")
+    pulses = pulse_weeks(shown)
+    technicians = list(_pulse_technicians(pulses))
+    rows = [
+        {
+            "technician": technician,
+            "values": [pulses.values.get((technician.pk, week)) for week in week_starts],
+        }
+        for technician in technicians
+    ]
     # Weeks of the pulse's start (not of the answers): a late answer counts for its week.
     team = [
         {"week": row["period_start"], "average": row["average"], "responses": row["responses"]}
@@ -168,7 +220,16 @@ def pulse_report(weeks: int = 12, today: datetime.date | None = None) -> PulseRe
             metrics.pulse_answers(), "response__campaign__send_at", shown, "week", Count("id")
         )
     ]
-    return PulseReport(week_starts, rows, team, check_in)
+    return PulseReport(week_starts, rows, team, _check_in(pulses, week_starts, today, technicians))
+
+
+def pulse_check_in(weeks: int = 12, today: datetime.date | None = None) -> list[dict]:
+    """pulse_report's check-in list alone, without the heatmap and the team averages (the
+    attention page). Three queries."""
+    today = today or timezone.localdate()
+    shown = _pulse_period(weeks, today)
+    pulses = pulse_weeks(shown)
+    return _check_in(pulses, shown.steps("week"), today, _pulse_technicians(pulses))
 
 
 def technician_pulse_history(technician: Technician, weeks: int = 26) -> list[dict]:
