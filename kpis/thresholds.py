@@ -50,20 +50,25 @@ def client_states(
     client_ids=None,
     settings: KpiSettings | None = None,
     sums: dict[int, dict] | None = None,
+    clients: list[tuple] | None = None,
 ) -> list[ClientState]:
     """Every (active) client's escalation state in ``period``, by name; three queries,
-    two when ``sums`` has every client's ESCALATION_FIELDS summed over ``period``
-    already (metrics.sums_by_client: {client id: {"tickets", "escalated"}})."""
+    fewer with what the caller read already: ``sums``, every client's ESCALATION_FIELDS
+    summed over ``period`` (metrics.sums_by_client: {client id: {"tickets",
+    "escalated"}}), and ``clients``, the active clients' (pk, name,
+    escalation_threshold) by name."""
     settings = settings or KpiSettings.load()
     default = float(settings.default_threshold) / 100
     warning_fraction = float(settings.warning_percent) / 100
-    clients = Client.objects.active()
-    if client_ids is not None:
-        clients = clients.filter(pk__in=list(client_ids))
+    if clients is None:
+        active = Client.objects.active()
+        if client_ids is not None:
+            active = active.filter(pk__in=list(client_ids))
+        clients = active.values_list("pk", "name", "escalation_threshold")
     if sums is None:
         sums = metrics.sums_by_client({"month": (period, ESCALATION_FIELDS)}, client_ids)["month"]
     result = []
-    for pk, name, override in clients.values_list("pk", "name", "escalation_threshold"):
+    for pk, name, override in clients:
         row = sums.get(pk, {})
         tickets, escalated = row.get("tickets", 0), row.get("escalated", 0)
         threshold = float(override) / 100 if override is not None else default
