@@ -151,10 +151,15 @@ def pulse_weeks(shown: Period) -> PulseWeeks:
         .order_by()
         .values_list("pk", "send_at")
     }
-    values = {(technician_id, sent[pk][0]): value for technician_id, pk, value in answers}
+    # A campaign deleted since its rows were read took its rows along: they are skipped.
+    values = {
+        (technician_id, sent[pk][0]): value for technician_id, pk, value in answers if pk in sent
+    }
     invited: dict[int, dict[datetime.date, str]] = defaultdict(dict)
     sent_on: dict[int, dict[datetime.date, datetime.datetime]] = defaultdict(dict)
     for technician_id, pk, status in invitations:
+        if pk not in sent:
+            continue
         week, send_at = sent[pk]
         invited[technician_id][week] = status
         sent_on[technician_id][week] = send_at
