@@ -116,16 +116,24 @@ def _grouped_counts(rows) -> dict[int, int]:
 
 
 def client_rows(today: datetime.date, settings: KpiSettings | None = None) -> list[ClientRow]:
-    """Every active client's row, worst first. Ten queries."""
+    """Every active client's row, worst first. Seven queries."""
     settings = settings or KpiSettings.load()
-    states = thresholds.client_states(month_to_date(today), settings=settings)
-    clients = {
-        pk: (segment, start)
-        for pk, segment, start in Client.objects.active().values_list(
-            "pk", "segment", "contract_start"
+    month = month_to_date(today)
+    sla_period = Period.through(today - datetime.timedelta(SLA_DAYS - 1), today)
+    # The month's escalations and the SLA window's counts in one pass over the rollups.
+    sums = metrics.sums_by_client(
+        {"month": (month, thresholds.ESCALATION_FIELDS), "sla": (sla_period, metrics.SLA_FIELDS)}
+    )
+    active = list(
+        Client.objects.active().values_list(
+            "pk", "name", "escalation_threshold", "segment", "contract_start"
         )
-    }
-    sla = metrics.sla_by_client(Period.through(today - datetime.timedelta(SLA_DAYS - 1), today))
+    )
+    states = thresholds.client_states(
+        month, settings=settings, sums=sums["month"], clients=[c[:3] for c in active]
+    )
+    clients = {pk: (segment, start) for pk, *_, segment, start in active}
+    sla = metrics.sla_by_client(sla_period, sums["sla"])
     csat_period = Period.through(today - datetime.timedelta(CSAT_DAYS - 1), today)
     csat = {
         r["key"]: r for r in rating_figures.grouped(rating_figures.invited(csat_period), "client")
@@ -143,8 +151,6 @@ def client_rows(today: datetime.date, settings: KpiSettings | None = None) -> li
     rows = []
     for state in states:
         pk = state.client_id
-        if pk not in clients:  # made inactive between the two queries
-            continue
         segment, contract_start = clients[pk]
         sla_row = sla.get(pk, {})
         csat_row = csat.get(pk, {})

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from core.periods import Period, local_day, moments_within, quarter_label, step_start
+from core.periods import (
+    Period,
+    local_day,
+    moments_within,
+    quarter_label,
+    step_start,
+)
 from organisation.models import Client, Technician
 
 from . import metrics
@@ -104,51 +110,90 @@ class PulseReport:
     check_in: list[dict] = field(default_factory=list)
 
 
-def pulse_report(weeks: int = 12, today: datetime.date | None = None) -> PulseReport:
-    """Heatmap (technician x week), team average per week and the check-in list over the
-    last ``weeks`` weeks up to ``today``. Four queries."""
-    today = today or timezone.localdate()
+def _pulse_period(weeks: int, today: datetime.date) -> Period:
+    """The last ``weeks`` calendar weeks up to the week of ``today``."""
     this_week = Period.of(today, "week")
-    shown = Period(this_week.start - datetime.timedelta(days=7 * (weeks - 1)), this_week.end)
-    week_starts = shown.steps("week")
-    invitations = (
-        Invitation.objects.filter(
-            campaign__survey__kind=SurveyKind.PULSE,
-            campaign__status__in=[Campaign.Status.OPEN, Campaign.Status.CLOSED],
-            technician__isnull=False,
-            **moments_within("campaign__send_at", shown),
-        )
-        .annotate(week=metrics.truncated("campaign__send_at", "week"))
-        .values("technician_id", "week", "status", "campaign__send_at")
-    )
-    values = {
-        (row["response__invitation__technician_id"], local_day(row["week"])): row["value"]
-        for row in metrics.pulse_answers()
+    return Period(this_week.start - datetime.timedelta(days=7 * (weeks - 1)), this_week.end)
+
+
+@dataclass
+class PulseWeeks:
+    """Each technician's pulses by the week of the pulse's start: the answer's value
+    (answered pulses only), the invitation's status and when the pulse was sent."""
+
+    values: dict[tuple[int, datetime.date], int]  # (technician id, week): value
+    invited: dict[int, dict[datetime.date, str]]  # technician id: {week: status}
+    sent_on: dict[int, dict[datetime.date, datetime.datetime]]  # technician id: {week: moment}
+
+
+def pulse_weeks(shown: Period) -> PulseWeeks:
+    """The pulses sent in ``shown`` (open or closed campaigns, to technicians) and their
+    answers. Three queries at most: the rows carry their campaign, and each campaign's
+    week and moment are read once (not converted row by row: a quarter has thousands of
+    rows and a dozen pulses)."""
+    invitations = Invitation.objects.filter(
+        campaign__survey__kind=SurveyKind.PULSE,
+        campaign__status__in=[Campaign.Status.OPEN, Campaign.Status.CLOSED],
+        technician__isnull=False,
+        **moments_within("campaign__send_at", shown),
+    ).values_list("technician_id", "campaign_id", "status")
+    answers = (
+        metrics.pulse_answers()
         .filter(**moments_within("response__campaign__send_at", shown))
-        .annotate(week=metrics.truncated("response__campaign__send_at", "week"))
-        .values("response__invitation__technician_id", "week", "value")
+        .values_list("response__invitation__technician_id", "response__campaign_id", "value")
+    )
+    invitations, answers = list(invitations), list(answers)
+    sent = {
+        pk: (step_start(local_day(send_at), "week"), send_at)
+        for pk, send_at in Campaign.objects.filter(
+            pk__in={row[1] for row in invitations} | {row[1] for row in answers}
+        )
+        .order_by()
+        .values_list("pk", "send_at")
+    }
+    # A campaign deleted since its rows were read took its rows along: they are skipped.
+    values = {
+        (technician_id, sent[pk][0]): value for technician_id, pk, value in answers if pk in sent
     }
     invited: dict[int, dict[datetime.date, str]] = defaultdict(dict)
     sent_on: dict[int, dict[datetime.date, datetime.datetime]] = defaultdict(dict)
-    for row in invitations:
-        week = local_day(row["week"])
-        invited[row["technician_id"]][week] = row["status"]
-        sent_on[row["technician_id"]][week] = row["campaign__send_at"]
-    technicians = Technician.objects.filter(pk__in=invited).order_by("name")
-    rows, check_in = [], []
-    # A pulse counts as unanswered for the check-in only after two days.
-    settled = timezone.now() - datetime.timedelta(days=2)
+    for technician_id, pk, status in invitations:
+        if pk not in sent:
+            continue
+        week, send_at = sent[pk]
+        invited[technician_id][week] = status
+        sent_on[technician_id][week] = send_at
+    return PulseWeeks(values, invited, sent_on)
+
+
+def _settled() -> datetime.datetime:
+    """A pulse counts as unanswered for the check-in only two days after it was sent."""
+    return timezone.now() - datetime.timedelta(days=2)
+
+
+def _series(pulses: PulseWeeks, week_starts, settled, pk: int) -> list[int | None]:
+    """One technician's pulses in order for check_in_reasons: the answer, or None for a
+    pulse not answered (only once settled)."""
+    invited, sent_on = pulses.invited[pk], pulses.sent_on[pk]
+    series = []
+    for week in week_starts:
+        if week not in invited:
+            continue
+        value = pulses.values.get((pk, week))
+        if value is None and sent_on[week] > settled:
+            continue
+        series.append(value)
+    return series
+
+
+def _check_in(
+    pulses: PulseWeeks, week_starts: list[datetime.date], today, technicians, settled
+) -> list[dict]:
+    """The check-in list: the ``technicians`` (in their order) whom check_in_reasons
+    names from their pulses, except those who have left."""
+    check_in = []
     for technician in technicians:
-        cells = [values.get((technician.pk, week)) for week in week_starts]
-        rows.append({"technician": technician, "values": cells})
-        series = []
-        for week in week_starts:
-            if week not in invited[technician.pk]:
-                continue
-            value = values.get((technician.pk, week))
-            if value is None and sent_on[technician.pk][week] > settled:
-                continue
-            series.append(value)
+        series = _series(pulses, week_starts, settled, technician.pk)
         reasons = check_in_reasons(series)
         # Someone who has left needs no check-in; their weeks stay in the heatmap.
         if reasons and technician.is_employed_on(today):
@@ -161,6 +206,24 @@ def pulse_report(weeks: int = 12, today: datetime.date | None = None) -> PulseRe
                     "previous": answered[-2] if len(answered) >= 2 else None,
                 }
             )
+    return check_in
+
+
+def pulse_report(weeks: int = 12, today: datetime.date | None = None) -> PulseReport:
+    """Heatmap (technician x week), team average per week and the check-in list over the
+    last ``weeks`` weeks up to ``today``. Five queries at most."""
+    today = today or timezone.localdate()
+    shown = _pulse_period(weeks, today)
+    week_starts = shown.steps("week")
+    pulses = pulse_weeks(shown)
+    technicians = list(Technician.objects.filter(pk__in=pulses.invited).order_by("name"))
+    rows = [
+        {
+            "technician": technician,
+            "values": [pulses.values.get((technician.pk, week)) for week in week_starts],
+        }
+        for technician in technicians
+    ]
     # Weeks of the pulse's start (not of the answers): a late answer counts for its week.
     team = [
         {"week": row["period_start"], "average": row["average"], "responses": row["responses"]}
@@ -168,7 +231,22 @@ def pulse_report(weeks: int = 12, today: datetime.date | None = None) -> PulseRe
             metrics.pulse_answers(), "response__campaign__send_at", shown, "week", Count("id")
         )
     ]
+    check_in = _check_in(pulses, week_starts, today, technicians, _settled())
     return PulseReport(week_starts, rows, team, check_in)
+
+
+def pulse_check_in(weeks: int = 12, today: datetime.date | None = None) -> list[dict]:
+    """pulse_report's check-in list alone, without the heatmap and the team averages (the
+    attention page). Four queries at most (fewer when there is nothing to read)."""
+    today = today or timezone.localdate()
+    shown = _pulse_period(weeks, today)
+    pulses, week_starts, settled = pulse_weeks(shown), shown.steps("week"), _settled()
+    # Only the technicians with a reason are read (a few of a quarter's hundreds).
+    named = [
+        pk for pk in pulses.invited if check_in_reasons(_series(pulses, week_starts, settled, pk))
+    ]
+    technicians = Technician.objects.filter(pk__in=named).order_by("name")
+    return _check_in(pulses, week_starts, today, technicians, settled)
 
 
 def technician_pulse_history(technician: Technician, weeks: int = 26) -> list[dict]:

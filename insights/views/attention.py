@@ -17,7 +17,7 @@ from core.periods import month_to_date
 from insights import attention
 from insights.forms import ClientTableForm
 from organisation.models import ONBOARDING_DAYS
-from surveys.reports import pulse_report
+from surveys.reports import pulse_check_in
 
 PAGE_SIZE = 50
 # The attention page shows the worst clients first: one screen of them, then pages.
@@ -98,7 +98,7 @@ def attention_page(request):
             "shown": len(shown),
             "counts": {c: sum(row.state == c for row in rows) for c in attention.COLOURS},
             "news": news,
-            "check_in": pulse_report(today=today).check_in,
+            "check_in": pulse_check_in(today=today),
             **_links(today),
         },
     )

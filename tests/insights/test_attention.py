@@ -9,12 +9,15 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from insights import attention
 from insights.attention import AMBER, GREEN, NOT_JUDGED, RED, colour, worst
 from insights.models import AttentionVisit
 from insights.views.attention import COLUMNS
+from kpis import thresholds
 from kpis.models import ThresholdAlert, TicketDailyRollup
 from tests.helpers import make_user
 from tests.kpis.conftest import make_client
@@ -438,3 +441,116 @@ def test_the_technicians_to_check_in_with_are_the_pulse_pages(manager_client):
     assert "Sliding Sara" in check_in and 'data-reason="drop"' in check_in
     assert 'data-reason="low"' in check_in
     assert "Steady Stefan" not in check_in
+
+
+# --- Drawing the rows -------------------------------------------------------------------
+
+
+def _drawn_rows():
+    worst = attention.ClientRow(
+        client_id=7,
+        name="Müller & <Söhne>",
+        segment="Finanzen",
+        onboarding_day=12,
+        escalation=thresholds.ClientState(
+            7, "Müller & <Söhne>", 1234, 150, 150 / 1234, 0.1, "breach", False
+        ),
+        sla=0.8875,
+        sla_measured=1,
+        csat=0.9,
+        rated=1,
+        nps=-12.5,
+        onboarding_csat=2 / 3,
+        responses=1,
+        open_alerts=2,
+        open_cases=1001,
+    )
+    worst.colours = {"escalation": RED, "sla": RED, "csat": AMBER, "nps": RED}
+    quiet = attention.ClientRow(
+        client_id=12345,
+        name="Ruhig GmbH",
+        segment="",
+        onboarding_day=None,
+        escalation=thresholds.ClientState(
+            12345, "Ruhig GmbH", 3, 0, 0.0, 0.125, "not_judged", True
+        ),
+        sla=None,
+        sla_measured=0,
+        csat=None,
+        rated=0,
+        nps=None,
+        onboarding_csat=None,
+        responses=0,
+        open_alerts=0,
+        open_cases=0,
+    )
+    quiet.colours = dict.fromkeys(("escalation", "sla", "csat", "nps"), NOT_JUDGED)
+    return [worst, quiet]
+
+
+# What the table's template drew for these rows before the rows were drawn in Python
+# (report_format.client_row): escaped names, localized figures, singular and plural.
+DRAWN = {
+    "de": (
+        '<tr data-testid="client-row" data-client="7" data-state="red">\n'
+        '<th scope="row" class="fw-normal"><a href="/kpis/clients/7/" data-cell="client">Müller &amp; &lt;Söhne&gt;</a><div class="small text-body-secondary">Finanzen</div></th>\n'
+        '<td><span class="badge text-bg-danger" data-colour="red"><span aria-hidden="true">✕</span> rot</span></td>\n'
+        '<td class="text-end text-nowrap"><span class="badge text-bg-danger" data-colour="red"><span aria-hidden="true">✕</span><span class="visually-hidden">rot</span></span> <a href="/t/?client=7&amp;escalated=yes&amp;start=2026-03-01" data-cell="escalation">12,2 %</a><div class="small text-body-secondary">150 von 1.234 · Schwelle 10,0 %</div></td>\n'
+        '<td class="text-end text-nowrap"><span class="badge text-bg-warning" data-colour="amber"><span aria-hidden="true">!</span><span class="visually-hidden">gelb</span></span> <a href="/r/?client=7&amp;start=2025-12-21" data-cell="csat">90 %</a><div class="small text-body-secondary">1 Bewertung</div></td>\n'
+        '<td class="text-end text-nowrap"><span class="badge text-bg-danger" data-colour="red"><span aria-hidden="true">✕</span><span class="visually-hidden">rot</span></span> <a href="/kpis/clients/7/#client-survey" data-cell="nps">−13</a><div class="small text-body-secondary">CSAT 67 % · 1 Antwort</div></td>\n'
+        '<td class="text-end text-nowrap"><span class="badge text-bg-danger" data-colour="red"><span aria-hidden="true">✕</span><span class="visually-hidden">rot</span></span> <a href="/t/?client=7&amp;start=2026-02-19" data-cell="sla">88,8 %</a><div class="small text-body-secondary">1 Messung</div></td>\n'
+        '<td class="text-end text-nowrap"><a href="/kpis/clients/7/" data-cell="onboarding">Tag 12 von 90</a></td>\n'
+        '<td class="text-end"><a href="/kpis/clients/7/#client-alerts" data-cell="alerts">2</a></td>\n'
+        '<td class="text-end"><a href="/c/?client=7" data-cell="cases">1.001</a></td>\n'
+        '</tr><tr data-testid="client-row" data-client="12345" data-state="">\n'
+        '<th scope="row" class="fw-normal"><a href="/kpis/clients/12345/" data-cell="client">Ruhig GmbH</a></th>\n'
+        '<td><span class="badge text-bg-light border" data-colour="">keine Daten</span></td>\n'
+        '<td class="text-end text-nowrap"> <a href="/t/?client=12345&amp;escalated=yes&amp;start=2026-03-01" data-cell="escalation">0,0 %</a><div class="small text-body-secondary">0 von 3 · Schwelle 12,5 %</div></td>\n'
+        '<td class="text-end text-nowrap"> <a href="/r/?client=12345&amp;start=2025-12-21" data-cell="csat">—</a><div class="small text-body-secondary">0 Bewertungen</div></td>\n'
+        '<td class="text-end text-nowrap"> <a href="/kpis/clients/12345/#client-survey" data-cell="nps">—</a><div class="small text-body-secondary">CSAT — · 0 Antworten</div></td>\n'
+        '<td class="text-end text-nowrap"> <a href="/t/?client=12345&amp;start=2026-02-19" data-cell="sla">—</a><div class="small text-body-secondary">0 Messungen</div></td>\n'
+        '<td class="text-end text-nowrap">—</td>\n'
+        '<td class="text-end"><a href="/kpis/clients/12345/#client-alerts" data-cell="alerts">0</a></td>\n'
+        '<td class="text-end"><a href="/c/?client=12345" data-cell="cases">0</a></td>\n'
+        "</tr>"
+    ),
+    "en": (
+        '<tr data-testid="client-row" data-client="7" data-state="red">\n'
+        '<th scope="row" class="fw-normal"><a href="/kpis/clients/7/" data-cell="client">Müller &amp; &lt;Söhne&gt;</a><div class="small text-body-secondary">Finanzen</div></th>\n'
+        '<td><span class="badge text-bg-danger" data-colour="red"><span aria-hidden="true">✕</span> red</span></td>\n'
+        '<td class="text-end text-nowrap"><span class="badge text-bg-danger" data-colour="red"><span aria-hidden="true">✕</span><span class="visually-hidden">red</span></span> <a href="/t/?client=7&amp;escalated=yes&amp;start=2026-03-01" data-cell="escalation">12.2 %</a><div class="small text-body-secondary">150 of 1,234 · threshold 10.0 %</div></td>\n'
+        '<td class="text-end text-nowrap"><span class="badge text-bg-warning" data-colour="amber"><span aria-hidden="true">!</span><span class="visually-hidden">amber</span></span> <a href="/r/?client=7&amp;start=2025-12-21" data-cell="csat">90 %</a><div class="small text-body-secondary">1 rating</div></td>\n'
+        '<td class="text-end text-nowrap"><span class="badge text-bg-danger" data-colour="red"><span aria-hidden="true">✕</span><span class="visually-hidden">red</span></span> <a href="/kpis/clients/7/#client-survey" data-cell="nps">−13</a><div class="small text-body-secondary">CSAT 67 % · 1 response</div></td>\n'
+        '<td class="text-end text-nowrap"><span class="badge text-bg-danger" data-colour="red"><span aria-hidden="true">✕</span><span class="visually-hidden">red</span></span> <a href="/t/?client=7&amp;start=2026-02-19" data-cell="sla">88.8 %</a><div class="small text-body-secondary">1 measurement</div></td>\n'
+        '<td class="text-end text-nowrap"><a href="/kpis/clients/7/" data-cell="onboarding">day 12 of 90</a></td>\n'
+        '<td class="text-end"><a href="/kpis/clients/7/#client-alerts" data-cell="alerts">2</a></td>\n'
+        '<td class="text-end"><a href="/c/?client=7" data-cell="cases">1,001</a></td>\n'
+        '</tr><tr data-testid="client-row" data-client="12345" data-state="">\n'
+        '<th scope="row" class="fw-normal"><a href="/kpis/clients/12345/" data-cell="client">Ruhig GmbH</a></th>\n'
+        '<td><span class="badge text-bg-light border" data-colour="">no data</span></td>\n'
+        '<td class="text-end text-nowrap"> <a href="/t/?client=12345&amp;escalated=yes&amp;start=2026-03-01" data-cell="escalation">0.0 %</a><div class="small text-body-secondary">0 of 3 · threshold 12.5 %</div></td>\n'
+        '<td class="text-end text-nowrap"> <a href="/r/?client=12345&amp;start=2025-12-21" data-cell="csat">—</a><div class="small text-body-secondary">0 ratings</div></td>\n'
+        '<td class="text-end text-nowrap"> <a href="/kpis/clients/12345/#client-survey" data-cell="nps">—</a><div class="small text-body-secondary">CSAT — · 0 responses</div></td>\n'
+        '<td class="text-end text-nowrap"> <a href="/t/?client=12345&amp;start=2026-02-19" data-cell="sla">—</a><div class="small text-body-secondary">0 measurements</div></td>\n'
+        '<td class="text-end text-nowrap">—</td>\n'
+        '<td class="text-end"><a href="/kpis/clients/12345/#client-alerts" data-cell="alerts">0</a></td>\n'
+        '<td class="text-end"><a href="/c/?client=12345" data-cell="cases">0</a></td>\n'
+        "</tr>"
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_rows_are_drawn_as_the_template_drew_them(language):
+    context = {
+        "rows": _drawn_rows(),
+        "caption": "C",
+        "month_start": "2026-03-01",
+        "sla_start": "2026-02-19",
+        "csat_start": "2025-12-21",
+        "onboarding_days": 90,
+        "urls": {"tickets": "/t/", "ratings": "/r/", "cases": "/c/"},
+    }
+    with translation.override(language):
+        html = render_to_string("insights/_client_table.html", context)
+    assert html.split("<tbody>")[1].split("</tbody>")[0] == DRAWN[language]

@@ -193,3 +193,54 @@ def test_sla_attainment_without_tickets_is_none(db):
 def test_the_previous_period_has_the_same_length():
     period = Period(datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
     assert period.previous() == Period(datetime.date(2026, 1, 30), datetime.date(2026, 3, 1))
+
+
+# --- Several periods in one pass over the per-client rollups ------------------------------
+
+
+def test_sums_by_client_sums_each_period_as_if_alone(db):
+    from tests.insights.test_attention import rollup
+
+    early, late, window_only = make_client("Early"), make_client("Late"), make_client("Feb")
+    days = {
+        (window_only, datetime.date(2026, 2, 21)): (1, 0, 2, 1),  # SLA window only
+        (early, datetime.date(2026, 2, 27)): (4, 1, 10, 9),  # SLA window only
+        (early, datetime.date(2026, 3, 2)): (6, 2, 5, 4),  # both
+        (late, datetime.date(2026, 3, 20)): (10, 0, 20, 20),  # both
+        (late, datetime.date(2026, 3, 21)): (99, 99, 99, 99),  # after both
+    }
+    for (client, day), counts in days.items():
+        rollup(client, day, *counts)
+    month = Period(datetime.date(2026, 3, 1), datetime.date(2026, 3, 21))
+    window = Period(datetime.date(2026, 2, 20), datetime.date(2026, 3, 21))
+    sums = metrics.sums_by_client(
+        {"month": (month, ("tickets", "escalated")), "sla": (window, metrics.SLA_FIELDS)}
+    )
+    assert sums["month"] == {
+        early.pk: {"tickets": 6, "escalated": 2},
+        late.pk: {"tickets": 10, "escalated": 0},
+    }
+    # Feb has rows only in the SLA window: left out of the month, as if summed alone.
+    assert sums["sla"][window_only.pk]["first_response_measured"] == 2
+    # early: 10 + 5 measured of each kind, 9 + 4 met
+    assert sums["sla"][early.pk] == {
+        "first_response_measured": 15,
+        "first_response_met": 13,
+        "resolution_measured": 15,
+        "resolution_met": 13,
+    }
+    # A client without rows in a period is left out, as when that period is summed alone.
+    only_february = Period(datetime.date(2026, 2, 20), datetime.date(2026, 3, 1))
+    alone = metrics.sums_by_client({"feb": (only_february, ("tickets",))})["feb"]
+    assert alone == {early.pk: {"tickets": 4}, window_only.pk: {"tickets": 1}}
+    # (13 + 13) / (15 + 15); late: 40 / 40
+    by_client = metrics.sla_by_client(window)
+    assert by_client[early.pk]["overall"] == pytest.approx(26 / 30)
+    assert by_client[early.pk]["measured"] == 30
+    assert by_client[late.pk] == {
+        "first_response": 1.0,
+        "resolution": 1.0,
+        "overall": 1.0,
+        "measured": 40,
+    }
+    assert metrics.sla_by_client(window, sums["sla"]) == by_client

@@ -5,8 +5,10 @@ import datetime
 import io
 
 import pytest
+import time_machine
 from django.utils import timezone
 
+from surveys import reports
 from surveys.csv_export import neutralise
 from surveys.models import Campaign, SurveyKind
 from surveys.reports import check_in_reasons
@@ -182,6 +184,36 @@ def test_the_pulse_page_names_whom_to_check_in_with(manager_client, django_asser
     ]  # (4+5+4)/3, (4+5)/2, (4+3)/2
     heatmap = rows_of(manager_client.get("/surveys/results/pulse/heatmap.csv"))
     assert heatmap[0][0] == "Techniker" and len(heatmap) == 4
+
+
+@time_machine.travel(datetime.datetime(2026, 3, 18, 11, tzinfo=datetime.UTC), tick=False)
+def test_the_check_in_list_alone_is_the_pulse_reports(db):
+    steady, sliding, low, silent, fresh, leaver = (
+        make_technician(name)
+        for name in (
+            "Steady Stefan",
+            "Sliding Sara",
+            "Low Lena",
+            "Silent Sven",
+            "Fresh Fritz",
+            "Left Leo",
+        )
+    )
+    _pulse_week(3, {steady: 4, sliding: 5, silent: 4, fresh: 4, leaver: 4})
+    _pulse_week(2, {steady: 4, sliding: 5, silent: None, fresh: 4, leaver: 4})
+    _pulse_week(1, {steady: 4, sliding: 3, low: 2, silent: None, fresh: None, leaver: 1})
+    # Sent a day ago and not answered yet: not counted as silent before two days.
+    invite(campaign(SurveyKind.PULSE, send_at=timezone.now() - datetime.timedelta(days=1)), fresh)
+    leaver.leave_date = timezone.localdate() - datetime.timedelta(days=1)
+    leaver.save()
+    expected = [
+        # by name; Fresh Fritz: 4, 4, None (and a pulse not settled) is no reason
+        {"technician": low, "reasons": ["low"], "latest": 2, "previous": None},
+        {"technician": silent, "reasons": ["silent"], "latest": 4, "previous": None},
+        {"technician": sliding, "reasons": ["drop"], "latest": 3, "previous": 5},
+    ]
+    assert reports.pulse_check_in() == expected
+    assert reports.pulse_report().check_in == expected
 
 
 # --- Aggregate-only surveys -----------------------------------------------------------------
