@@ -215,7 +215,9 @@ def save_response(
 
     Lean on purpose (it is the hot path of a survey wave): one locking read of the
     invitation with its campaign's state and its response id, one upsert of the response,
-    one upsert of all answers, and the invitation's status only on the first answer.
+    one upsert of all answers, the invitation's status only on the first answer, and the
+    answer's own figures added to its day's row (``surveys.rollups.answers_changed``; a
+    change of a named survey's answers reads the earlier ones first).
     """
     now = timezone.now()
     if questions is None:
@@ -238,6 +240,7 @@ def save_response(
                 "campaign__survey__kind",
                 "sent_at",
                 "response__id",
+                "response__client_id",
                 "response__submitted_at",
             )
             .get()
@@ -251,6 +254,10 @@ def save_response(
         if not fresh.is_open_for_answers(now):
             raise CampaignClosed
         created = state["response__id"] is None
+        kind = state["campaign__survey__kind"]
+        rolled_up = rollups.rolled_up(kind)
+        # A named survey's answers changed: the earlier ones, to take their figures off.
+        before = _metrics_of(state["response__id"]) if rolled_up and not created else {}
         # INSERT ... ON CONFLICT (invitation) DO UPDATE SET updated_at: a response stored
         # by anything else in the meantime is updated, not duplicated.
         (response,) = Response.objects.bulk_create(
@@ -292,21 +299,28 @@ def save_response(
                 status=InvitationStatus.ANSWERED,
                 answered_at=state["answered_at"] or now,
             )
-        # The figures of the response's day, and of the sent day when it becomes answered.
-        rollups.refresh_answered(
-            state["campaign__survey__kind"],
-            [response.client_id, state["contact__client_id"]],
-            [
-                state["response__submitted_at"] or now,
-                state["sent_at"] if state["status"] != InvitationStatus.ANSWERED else None,
-            ],
-        )
         answers_saved.send(
             sender=Invitation,
             invitation_id=invitation.pk,
             survey_kind=campaign.survey.kind,
             values=values,
         )
+        if rolled_up:
+            # Last: the day's row stays locked from here to the commit.
+            after = dict(before)
+            for question_id in drop:
+                after.pop(question_id, None)
+            after.update((a.question_id, (a.question.metric, a.value)) for a in keep)
+            rollups.answers_changed(
+                kind,
+                client=response.client_id if created else state["response__client_id"],
+                submitted_at=now if created else state["response__submitted_at"],
+                before=before.values(),
+                after=after.values(),
+                invited_client=state["contact__client_id"],
+                sent_at=state["sent_at"],
+                answered=int(state["status"] != InvitationStatus.ANSWERED),
+            )
     logger.info(
         "survey.answered campaign=%s invitation=%s changed=%s",
         campaign.pk,
@@ -314,6 +328,15 @@ def save_response(
         not created,
     )
     return response
+
+
+def _metrics_of(response_id: int) -> dict[int, tuple[str, int | None]]:
+    """{question id: (its metric, the value or None)} of a response's stored answers."""
+    answers = Answer.objects.filter(response_id=response_id)
+    return {
+        q: (metric, value)
+        for q, metric, value in answers.values_list("question_id", "question__metric", "value")
+    }
 
 
 def withdraw_response(invitation: Invitation) -> None:
@@ -324,23 +347,34 @@ def withdraw_response(invitation: Invitation) -> None:
             Invitation.objects.select_for_update(of=("self",))
             .filter(pk=invitation.pk)
             .values(
+                "status",
                 "sent_at",
                 "contact__client_id",
                 "campaign__survey__kind",
+                "response__id",
                 "response__client_id",
                 "response__submitted_at",
             )
             .get()
         )
+        kind = state["campaign__survey__kind"]
+        rolled_up = rollups.rolled_up(kind)
+        stored = rolled_up and state["response__id"] is not None
+        before = _metrics_of(state["response__id"]) if stored else {}
         Response.objects.filter(invitation=invitation).delete()
         Invitation.objects.filter(pk=invitation.pk).update(
             status=InvitationStatus.SENT, answered_at=None
         )
-        rollups.refresh_answered(
-            state["campaign__survey__kind"],
-            [state["response__client_id"], state["contact__client_id"]],
-            [state["response__submitted_at"], state["sent_at"]],
-        )
+        if rolled_up:
+            rollups.answers_changed(
+                kind,
+                client=state["response__client_id"],
+                submitted_at=state["response__submitted_at"],
+                before=before.values(),
+                invited_client=state["contact__client_id"],
+                sent_at=state["sent_at"],
+                answered=-int(state["status"] == InvitationStatus.ANSWERED),
+            )
 
 
 def current_values(invitation: Invitation) -> dict[str, int | str]:
