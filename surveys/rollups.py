@@ -240,12 +240,7 @@ def add(changes: dict[Key, dict[str, int]]) -> None:
     something takes an ``UPDATE`` (never below 0, should the row have been short: the
     hourly refresh mends it) and goes when it counts nothing any more. Rows are written
     in one order (kind, client, day), so two answers never wait for each other's rows."""
-    growing, shrinking = {}, {}
-    for key in sorted(changes, key=_sort_key):
-        figures = {name: n for name, n in changes[key].items() if n}
-        if rolled_up(key[0]) and figures:
-            target = shrinking if min(figures.values()) < 0 else growing
-            target[key] = figures
+    growing, shrinking = _classified(changes)
     if not growing and not shrinking:
         return
     with transaction.atomic(savepoint=False):
@@ -254,7 +249,8 @@ def add(changes: dict[Key, dict[str, int]]) -> None:
             {key: f for key, f in growing.items() if key[1] is not None},
         ):
             if rows:
-                _upsert(rows)
+                with connection.cursor() as cursor:
+                    cursor.execute(*upsert_statement(rows))
         emptied = []
         for (kind, client, day), figures in shrinking.items():
             row = Q(kind=kind, client_id=client, day=day)
@@ -270,9 +266,32 @@ def add(changes: dict[Key, dict[str, int]]) -> None:
             ).delete()
 
 
-def _upsert(rows: dict[Key, dict[str, int]]) -> None:
-    """One INSERT … ON CONFLICT DO UPDATE SET figure = figure + the row's, for rows
-    that all have a client or all have none (each kind has its own partial index)."""
+def _classified(changes: dict[Key, dict[str, int]]) -> tuple[dict, dict]:
+    """(rows that only grow, rows that lose something) of ``changes``, in the one order,
+    without the kinds that are not rolled up and without zeros."""
+    growing, shrinking = {}, {}
+    for key in sorted(changes, key=_sort_key):
+        figures = {name: n for name, n in changes[key].items() if n}
+        if rolled_up(key[0]) and figures:
+            target = shrinking if min(figures.values()) < 0 else growing
+            target[key] = figures
+    return growing, shrinking
+
+
+def one_statement(changes: dict[Key, dict[str, int]]) -> tuple[str, list] | None:
+    """(SQL, parameters) of the one upsert that adds ``changes``, when they only grow
+    rows that all have a client or all have none (a first answer's); else None (use
+    ``add``). For a caller that writes it together with other rows in one statement."""
+    growing, shrinking = _classified(changes)
+    if shrinking or not growing or len({key[1] is None for key in growing}) > 1:
+        return None
+    return upsert_statement(growing)
+
+
+def upsert_statement(rows: dict[Key, dict[str, int]]) -> tuple[str, list]:
+    """(SQL, parameters) of one INSERT … ON CONFLICT DO UPDATE SET figure = figure +
+    the row's, for rows that all have a client or all have none (each kind has its own
+    partial index)."""
     quote = connection.ops.quote_name
     table = quote(SurveyDailyRollup._meta.db_table)
     client = quote(SurveyDailyRollup._meta.get_field("client").column)
@@ -291,12 +310,11 @@ def _upsert(rows: dict[Key, dict[str, int]]) -> None:
     increments = ", ".join(
         f"{quote(n)} = {table}.{quote(n)} + EXCLUDED.{quote(n)}" for n in changed
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(rows))} "  # noqa: S608 - names only
-            f"ON CONFLICT {target} DO UPDATE SET {increments}",
-            params,
-        )
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(rows))} "  # noqa: S608 - names only
+        f"ON CONFLICT {target} DO UPDATE SET {increments}",
+        params,
+    )
 
 
 def add_invited(kind: str, sent: dict[int | None, int], day: datetime.date) -> None:
@@ -307,7 +325,12 @@ def add_invited(kind: str, sent: dict[int | None, int], day: datetime.date) -> N
     add({(kind, client, day): {"invited": count} for client, count in sent.items()})
 
 
-def answers_changed(
+def answers_changed(kind: str, **kwargs) -> None:
+    """Add ``answer_changes(kind, **kwargs)`` to the rows."""
+    add(answer_changes(kind, **kwargs))
+
+
+def answer_changes(
     kind: str,
     *,
     client: int | None = None,
@@ -317,12 +340,13 @@ def answers_changed(
     invited_client: int | None = None,
     sent_at: datetime.datetime | None = None,
     answered: int = 0,
-) -> None:
-    """A response's answers went from ``before`` to ``after`` (each as (question metric,
-    value or None; empty: no response): the difference goes to the row of the response's
-    ``client`` and the local day it was first ``submitted_at`` (None: there is no
-    response). ``answered`` (+1: the invitation is answered now, -1: no longer) goes to
-    the row of ``invited_client`` on the day it was ``sent_at`` (None: never sent)."""
+) -> dict[Key, dict[str, int]]:
+    """The changes of the rows (as ``add`` takes them) when a response's answers went
+    from ``before`` to ``after`` (each as (question metric, value or None); empty: no
+    response): the difference goes to the row of the response's ``client`` and the local
+    day it was first ``submitted_at`` (None: there is no response). ``answered`` (+1: the
+    invitation is answered now, -1: no longer) goes to the row of ``invited_client`` on
+    the day it was ``sent_at`` (None: never sent)."""
     changes: dict[Key, dict[str, int]] = {}
     if submitted_at is not None:
         old, new = answer_figures(before), answer_figures(after)
@@ -331,7 +355,7 @@ def answers_changed(
     if answered and sent_at is not None:
         key = (kind, invited_client, local_day(sent_at))
         changes.setdefault(key, {})["answered"] = answered
-    add(changes)
+    return changes
 
 
 def ensure_built(*, using: str = "default", **kwargs) -> None:

@@ -50,6 +50,10 @@ def _queries_of_save(invitation, values) -> list[str]:
     return [q["sql"] for q in ctx.captured_queries]
 
 
+def _writes(queries: list[str]) -> list[str]:
+    return [sql for sql in queries if sql.startswith(("INSERT", "UPDATE", "DELETE", "WITH"))]
+
+
 def test_the_number_of_queries_does_not_grow_with_the_number_of_questions(db):
     technician = make_technician()
     # Two anonymous surveys: no daily figures to refresh for either.
@@ -62,14 +66,16 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_questions(db):
     one = _queries_of_save(onboarding, {first.key: 4})
     many = _queries_of_save(in_depth, values)
     assert len(one) == len(many)
-    inserts = [sql for sql in many if sql.startswith('INSERT INTO "surveys_answer"')]
+    inserts = [sql for sql in many if 'INSERT INTO "surveys_answer"' in sql]
     assert len(inserts) == 1  # all answers in one statement
     assert Answer.objects.filter(response__invitation=in_depth).count() == len(values)
-    # A change upserts the same rows (no second answer per question) and leaves the
-    # invitation's status alone: one query less.
+    # A first answer writes the response, its answers and the invitation's status (on
+    # PostgreSQL in one statement); a change upserts the same rows (no second answer per
+    # question) and leaves the invitation's status alone.
+    assert len(_writes(many)) == (1 if connection.vendor == "postgresql" else 3)
     values = {**values, next(q.key for q in in_depth_questions if q.is_scale): 2}
     again = _queries_of_save(in_depth, values)
-    assert len(again) == len(many) - 1
+    assert len(_writes(again)) == 2
     assert Answer.objects.filter(response__invitation=in_depth).count() == len(values)
     assert Response.objects.filter(invitation=in_depth).count() == 1
 
