@@ -216,8 +216,9 @@ def save_response(
     Lean on purpose (it is the hot path of a survey wave): one locking read of the
     invitation with its campaign's state and its response id, one upsert of the response,
     one upsert of all answers, the invitation's status only on the first answer, and the
-    answer's own figures added to its day's row (``surveys.rollups.answers_changed``; a
-    change of a named survey's answers reads the earlier ones first).
+    answer's own figures added to its day's row (``surveys.rollups.answer_changes``; a
+    change of a named survey's answers reads the earlier ones first). A first answer on
+    PostgreSQL writes all four in one statement (``_write_first_answer``).
     """
     now = timezone.now()
     if questions is None:
