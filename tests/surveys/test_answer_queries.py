@@ -124,6 +124,7 @@ def test_the_token_lookup_joins_only_the_campaign_and_its_survey(client, client_
     lookup = next(q["sql"] for q in ctx.captured_queries if "surveys_invitationtoken" in q["sql"])
     assert lookup.count(" JOIN ") == 3  # token, campaign, survey
     assert "kpis_" not in lookup
+    assert "ORDER BY" not in lookup  # one invitation per hash: nothing to order
 
 
 def test_the_answer_path_reads_the_questions_once_and_asks_no_other_app(client, client_campaign):
