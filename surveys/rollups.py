@@ -6,10 +6,11 @@ Two ways, both in the caller's transaction:
 - ``add`` counts a change into the rows it touches, one ``INSERT … ON CONFLICT DO
   UPDATE`` with increments (one row per survey, client and day: the unique constraints
   on the model): ``surveys.services.save_response`` and ``withdraw_response`` through
-  ``answers_changed`` (the response's own figures on the day of its first submit, the
-  invitation's ``answered`` on its sent day), ``surveys.sending.InvitationEmail.delivered``
-  through ``add_invited``. Nothing is read again: a day's row costs the same with ten
-  answers as with ten thousand.
+  ``answer_changes`` (the response's own figures on the day of its first submit, the
+  invitation's ``answered`` on its sent day; a first answer on PostgreSQL writes the
+  statement of ``one_statement`` together with the response), and
+  ``surveys.sending.InvitationEmail.delivered`` through ``add_invited``. Nothing is
+  read again: a day's row costs the same with ten answers as with ten thousand.
 - ``refresh(kinds, clients, first_day, last_day)`` recomputes the rows of those survey
   kinds, clients (``None`` in ``clients``: the rows without a client, the pulse's) and
   local days from the answers and invitations: one grouped query (UNION ALL), one delete,
