@@ -16,6 +16,7 @@ from surveys.sending import (
     InvitationEmail,
     compose_for,
     survey_url,
+    with_face,
 )
 
 from .models import TicketRating
@@ -36,8 +37,9 @@ def face_links(token: str, faces: int) -> list[dict]:
     }
     if faces == 3:
         labels[5] = _("Good")
+    link = survey_url(token)
     return [
-        {"value": v, "emoji": FACES[v], "label": labels[v], "url": survey_url(token, v)}
+        {"value": v, "emoji": FACES[v], "label": labels[v], "url": with_face(link, v)}
         for v in FACE_VALUES.get(faces, FACE_VALUES[3])
     ]
 

@@ -813,6 +813,21 @@ class SurveyDailyRollup(models.Model):
             models.Index(fields=["kind", "day"], name="survey_rollup_kind_day"),
             models.Index(fields=["client", "kind", "day"], name="survey_rollup_client_day"),
         ]
+        # One row per survey, client and day: the conflict targets of the increments in
+        # surveys.rollups.add. Two partial indexes because NULLs (the pulse's rows) never
+        # conflict in a plain one, and SQLite knows no UNIQUE NULLS NOT DISTINCT.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "client", "day"],
+                condition=models.Q(client__isnull=False),
+                name="survey_rollup_one_per_client_day",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "day"],
+                condition=models.Q(client__isnull=True),
+                name="survey_rollup_one_per_day",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.kind} · {self.client_id or '-'} · {self.day}"

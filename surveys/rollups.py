@@ -1,34 +1,46 @@
 """Keep the daily figures of the named surveys (``SurveyDailyRollup``) equal to what the
 answers and invitations say, so pages add up days instead of reading answers.
 
-``refresh(kinds, clients, first_day, last_day)`` recomputes the rows of those survey
-kinds, clients (``None`` in ``clients``: the rows without a client, the pulse's) and local
-days from the answers and invitations: one grouped query (UNION ALL), one delete, one
-insert, under a lock that keeps two refreshes of the same client from both inserting. It
-runs in the caller's transaction:
+Two ways, both in the caller's transaction:
 
-- ``surveys.services.save_response`` and ``withdraw_response``: the day of the response
-  and the day its invitation was sent (answered now, or no longer);
-- ``surveys.sending.InvitationEmail.delivered``: the day invitations were sent, counted
-  up by ``add_invited`` rather than recomputed;
-- the hourly task (``surveys.tasks.refresh_rollups``) for the last ``REFRESH_DAYS`` days,
-  which mends what changed elsewhere (the back office, a shell);
-- ``rebuild_all`` for everything (``manage.py refresh_survey_rollups``, the demo and the
-  large benchmark set, and after a migrate that finds the table empty: ``ensure_built``).
+- ``add`` counts a change into the rows it touches, one ``INSERT … ON CONFLICT DO
+  UPDATE`` with increments (one row per survey, client and day: the unique constraints
+  on the model): ``surveys.services.save_response`` and ``withdraw_response`` through
+  ``answer_changes`` (the response's own figures on the day of its first submit, the
+  invitation's ``answered`` on its sent day; a first answer on PostgreSQL writes the
+  statement of ``one_statement`` together with the response), and
+  ``surveys.sending.InvitationEmail.delivered`` through ``add_invited``. Nothing is
+  read again: a day's row costs the same with ten answers as with ten thousand.
+- ``refresh(kinds, clients, first_day, last_day)`` recomputes the rows of those survey
+  kinds, clients (``None`` in ``clients``: the rows without a client, the pulse's) and
+  local days from the answers and invitations: one grouped query (UNION ALL), one delete,
+  one insert. The hourly task (``surveys.tasks.refresh_rollups``) runs it for the last
+  ``REFRESH_DAYS`` days and so mends what changed elsewhere (the back office, a shell);
+  ``rebuild_all`` for everything (``manage.py refresh_survey_rollups``, the demo and the
+  large benchmark set, the back office's deletions, and after a migrate that finds the
+  table empty: ``ensure_built``).
+
+A refresh locks the table against writers (``SHARE ROW EXCLUSIVE`` on PostgreSQL; SQLite
+has one writer at a time anyway) before it reads: an increment made meanwhile would be
+deleted with the rows it recomputes, or collide with the rows it inserts. An increment
+takes no lock of its own beyond its rows': one that waits for a refresh adds to the
+rows the refresh wrote, which did not count it (its transaction had not committed).
 
 Closing a campaign changes no figure here (an answer's day and an invitation's sent day
-stay), so it needs no refresh. Only ``ROLLED_UP_KINDS`` are rolled up: the anonymous
-surveys' answers never reach these rows, their figures come from the published quarters.
+stay). Only ``ROLLED_UP_KINDS`` are rolled up: the anonymous surveys' answers never reach
+these rows, their figures come from the published quarters.
 """
 
 from __future__ import annotations
 
 import datetime
+import operator
 from collections.abc import Iterable
+from functools import reduce
 
 from django.db import connection, connections, transaction
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Greatest, TruncDate
 
 from core.periods import day_start, local_day, project_zone
 
@@ -46,9 +58,6 @@ from .models import (
 # The hourly refresh recomputes this many recent days (every campaign of the schedules
 # closes within 21 days, so its answers fall into them).
 REFRESH_DAYS = 35
-# pg_advisory_xact_lock namespace of these rows ("SR"); key 0 of NAMESPACE guards a
-# refresh of all clients, key (NAMESPACE + 1, client id or 0) one client.
-NAMESPACE = 0x5352
 BATCH_SIZE = 2000
 
 ANSWER_FIGURES = {
@@ -106,23 +115,15 @@ def _grouped(rows: QuerySet, kind: str, client: str, moment: str, figures: dict)
     )
 
 
-def _lock(clients: set[int | None] | None) -> None:
-    """Serialise refreshes that could both insert the same rows (PostgreSQL; SQLite has
-    one writer at a time anyway): a refresh of every client excludes all others, one of
-    some clients excludes only refreshes of the same clients."""
+def _lock() -> None:
+    """Keep every writer of these rows out until the caller's transaction ends
+    (PostgreSQL; SQLite has one writer at a time anyway). Readers go on; a writer that
+    already wrote is waited for, so what it wrote is read."""
     if connection.vendor != "postgresql":
         return
-    if clients is None:
-        calls, params = ["pg_advisory_xact_lock(%s::integer, 0)"], [NAMESPACE]
-    else:
-        keys = sorted(client or 0 for client in clients)
-        calls = ["pg_advisory_xact_lock_shared(%s::integer, 0)"]
-        calls += ["pg_advisory_xact_lock(%s::integer, %s::integer)"] * len(keys)
-        params = [NAMESPACE]
-        for key in keys:
-            params += [NAMESPACE + 1, key]
+    table = connection.ops.quote_name(SurveyDailyRollup._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(calls)}", params)
+        cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
 
 
 def refresh(
@@ -152,11 +153,10 @@ def refresh(
         rows = rows.filter(day__gte=first_day)
     if last_day is not None:
         rows = rows.filter(day__lte=last_day)
-    # No savepoint inside the caller's transaction: the answer POST is a hot path.
-    with transaction.atomic(savepoint=False):
-        # Locked before reading: a refresh waiting here then reads what the other one's
-        # transaction committed, and deletes the rows it wrote.
-        _lock(clients)
+    with transaction.atomic(savepoint=False):  # the lock lasts until the caller commits
+        # Locked before reading: a refresh or an increment waited for here has committed,
+        # so the reads below count what it counted, and the delete removes its rows.
+        _lock()
         # Both sides in one query (UNION ALL): each side's rows carry zeros for the
         # other side's figures, and a day's two rows add up.
         answer_rows = _grouped(
@@ -196,34 +196,167 @@ def rebuild_all() -> int:
     return refresh()
 
 
+Key = tuple[str, int | None, datetime.date]  # (survey kind, client id or None, local day)
+
+
+def rolled_up(kind: str) -> bool:
+    """Whether the survey ``kind`` has daily figures (never an anonymous one)."""
+    return kind in ROLLED_UP_KINDS
+
+
+def answer_figures(answers: Iterable[tuple[str, int | None]]) -> dict[str, int]:
+    """The figures one response adds to its day's row, from its answers as (question
+    metric, value or None): the same counts and sums as ``ANSWER_FIGURES``."""
+    figures = dict.fromkeys(ANSWER_FIGURES, 0)
+    for metric, value in answers:
+        figures["responses"] = 1
+        if value is None:
+            continue
+        if metric == Metric.NPS:
+            figures["nps_n"] += 1
+            figures["nps_promoters"] += value >= PROMOTER_MIN
+            figures["nps_detractors"] += value <= DETRACTOR_MAX
+        elif metric == Metric.CSAT:
+            figures["csat_n"] += 1
+            figures["csat_satisfied"] += value >= CSAT_SATISFIED_MIN
+        elif metric == Metric.CES:
+            figures["ces_sum"] += value
+            figures["ces_n"] += 1
+        elif metric == Metric.PULSE:
+            figures["pulse_sum"] += value
+            figures["pulse_n"] += 1
+            figures["pulse_responses"] = 1
+    return figures
+
+
+def _sort_key(key: Key):
+    kind, client, day = key
+    return kind, client is not None, client or 0, day
+
+
+def add(changes: dict[Key, dict[str, int]]) -> None:
+    """Add ``changes`` ({(kind, client id or None, local day): {figure: difference}}) to
+    those rows; only ``ROLLED_UP_KINDS`` count. Rows that only grow take one ``INSERT …
+    ON CONFLICT DO UPDATE`` with increments (a missing row is created); a row that loses
+    something takes an ``UPDATE`` (never below 0, should the row have been short: the
+    hourly refresh mends it) and goes when it counts nothing any more. Rows are written
+    in one order (kind, client, day), so two answers never wait for each other's rows."""
+    growing, shrinking = _classified(changes)
+    if not growing and not shrinking:
+        return
+    with transaction.atomic(savepoint=False):
+        for rows in (
+            {key: f for key, f in growing.items() if key[1] is None},
+            {key: f for key, f in growing.items() if key[1] is not None},
+        ):
+            if rows:
+                with connection.cursor() as cursor:
+                    cursor.execute(*upsert_statement(rows))
+        emptied = []
+        for (kind, client, day), figures in shrinking.items():
+            row = Q(kind=kind, client_id=client, day=day)
+            SurveyDailyRollup.objects.filter(row).update(
+                **{name: Greatest(F(name) + n, 0) for name, n in figures.items()}
+            )
+            # Only a row that lost a response or an invitation can count nothing now.
+            if figures.get("responses", 0) < 0 or figures.get("invited", 0) < 0:
+                emptied.append(row)
+        if emptied:
+            SurveyDailyRollup.objects.filter(
+                reduce(operator.or_, emptied), **dict.fromkeys(FIGURES, 0)
+            ).delete()
+
+
+def _classified(changes: dict[Key, dict[str, int]]) -> tuple[dict, dict]:
+    """(rows that only grow, rows that lose something) of ``changes``, in the one order,
+    without the kinds that are not rolled up and without zeros."""
+    growing, shrinking = {}, {}
+    for key in sorted(changes, key=_sort_key):
+        figures = {name: n for name, n in changes[key].items() if n}
+        if rolled_up(key[0]) and figures:
+            target = shrinking if min(figures.values()) < 0 else growing
+            target[key] = figures
+    return growing, shrinking
+
+
+def one_statement(changes: dict[Key, dict[str, int]]) -> tuple[str, list] | None:
+    """(SQL, parameters) of the one upsert that adds ``changes``, when they only grow
+    rows that all have a client or all have none (a first answer's); else None (use
+    ``add``). For a caller that writes it together with other rows in one statement."""
+    growing, shrinking = _classified(changes)
+    if shrinking or not growing or len({key[1] is None for key in growing}) > 1:
+        return None
+    return upsert_statement(growing)
+
+
+def upsert_statement(rows: dict[Key, dict[str, int]]) -> tuple[str, list]:
+    """(SQL, parameters) of one INSERT … ON CONFLICT DO UPDATE SET figure = figure +
+    the row's, for rows that all have a client or all have none (each kind has its own
+    partial index)."""
+    quote = connection.ops.quote_name
+    table = quote(SurveyDailyRollup._meta.db_table)
+    client = quote(SurveyDailyRollup._meta.get_field("client").column)
+    columns = ", ".join([quote("kind"), client, quote("day"), *map(quote, FIGURES)])
+    changed = sorted({name for figures in rows.values() for name in figures}, key=FIGURES.index)
+    one = f"({', '.join(['%s'] * (3 + len(FIGURES)))})"
+    params = []
+    for (kind, client_id, day), figures in rows.items():
+        params += [kind, client_id, connection.ops.adapt_datefield_value(day)]
+        params += [figures.get(name, 0) for name in FIGURES]
+    kind, day = quote("kind"), quote("day")
+    if next(iter(rows))[1] is None:
+        target = f"({kind}, {day}) WHERE {client} IS NULL"
+    else:
+        target = f"({kind}, {client}, {day}) WHERE {client} IS NOT NULL"
+    increments = ", ".join(
+        f"{quote(n)} = {table}.{quote(n)} + EXCLUDED.{quote(n)}" for n in changed
+    )
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(rows))} "  # noqa: S608 - names only
+        f"ON CONFLICT {target} DO UPDATE SET {increments}",
+        params,
+    )
+
+
 def add_invited(kind: str, sent: dict[int | None, int], day: datetime.date) -> None:
     """``sent`` ({client id or None: how many}) more invitations of ``kind`` sent on the
     local ``day``: those rows' ``invited`` goes up by as many, the rest of them unchanged
     (a refresh would count the same). The e-mail fan-out calls this for every chunk it
     sends; a recount there read the day's answers and invitations each time."""
-    if kind not in {str(k) for k in ROLLED_UP_KINDS} or not sent:
-        return
-    with transaction.atomic(savepoint=False):
-        _lock(set(sent))  # no refresh of these clients in between
-        for client, count in sorted(sent.items(), key=lambda item: item[0] or 0):
-            row = SurveyDailyRollup.objects.filter(kind=kind, client_id=client, day=day)
-            if not row.update(invited=F("invited") + count):
-                SurveyDailyRollup.objects.create(
-                    kind=kind, client_id=client, day=day, invited=count
-                )
+    add({(kind, client, day): {"invited": count} for client, count in sent.items()})
 
 
-def refresh_answered(
+def answers_changed(kind: str, **kwargs) -> None:
+    """Add ``answer_changes(kind, **kwargs)`` to the rows."""
+    add(answer_changes(kind, **kwargs))
+
+
+def answer_changes(
     kind: str,
-    clients: Iterable[int | None],
-    moments: Iterable[datetime.datetime | None],
-) -> None:
-    """After an invitation's answers were saved or withdrawn: the rows of its clients
-    (the response's, the contact's) over the local days of ``moments`` (when the
-    response was submitted; when the invitation was sent, if its state changed)."""
-    days = [local_day(moment) for moment in moments if moment is not None]
-    if kind in ROLLED_UP_KINDS and days:
-        refresh([kind], clients, min(days), max(days))
+    *,
+    client: int | None = None,
+    submitted_at: datetime.datetime | None = None,
+    before: Iterable[tuple[str, int | None]] = (),
+    after: Iterable[tuple[str, int | None]] = (),
+    invited_client: int | None = None,
+    sent_at: datetime.datetime | None = None,
+    answered: int = 0,
+) -> dict[Key, dict[str, int]]:
+    """The changes of the rows (as ``add`` takes them) when a response's answers went
+    from ``before`` to ``after`` (each as (question metric, value or None); empty: no
+    response): the difference goes to the row of the response's ``client`` and the local
+    day it was first ``submitted_at`` (None: there is no response). ``answered`` (+1: the
+    invitation is answered now, -1: no longer) goes to the row of ``invited_client`` on
+    the day it was ``sent_at`` (None: never sent)."""
+    changes: dict[Key, dict[str, int]] = {}
+    if submitted_at is not None:
+        old, new = answer_figures(before), answer_figures(after)
+        key = (kind, client, local_day(submitted_at))
+        changes[key] = {name: new[name] - old[name] for name in new}
+    if answered and sent_at is not None:
+        key = (kind, invited_client, local_day(sent_at))
+        changes.setdefault(key, {})["answered"] = answered
+    return changes
 
 
 def ensure_built(*, using: str = "default", **kwargs) -> None:

@@ -39,7 +39,12 @@ from .tokens import issue_tokens
 
 def survey_url(token: str, face: int | None = None) -> str:
     path = reverse("surveys:respond", kwargs={"token": token})
-    url = f"{settings.SITE_URL}{path}"
+    return with_face(f"{settings.SITE_URL}{path}", face)
+
+
+def with_face(url: str, face: int | None) -> str:
+    """The survey link ``url`` with the ``face`` chosen (one reverse() per e-mail, not
+    one per face: the fan-out writes thousands)."""
     return f"{url}?face={face}" if face else url
 
 
@@ -66,8 +71,9 @@ def build_message(
     faces = []
     if survey.is_pulse and question:
         labels = {1: question.label_min(), 5: question.label_max()}
+        link = survey_url(token)
         faces = [
-            {"value": v, "emoji": e, "url": survey_url(token, v), "label": labels.get(v, "")}
+            {"value": v, "emoji": e, "url": with_face(link, v), "label": labels.get(v, "")}
             for v, e in FACES.items()
         ]
     title = survey.title()

@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -215,7 +215,10 @@ def save_response(
 
     Lean on purpose (it is the hot path of a survey wave): one locking read of the
     invitation with its campaign's state and its response id, one upsert of the response,
-    one upsert of all answers, and the invitation's status only on the first answer.
+    one upsert of all answers, the invitation's status only on the first answer, and the
+    answer's own figures added to its day's row (``surveys.rollups.answer_changes``; a
+    change of a named survey's answers reads the earlier ones first). A first answer on
+    PostgreSQL writes all four in one statement (``_write_first_answer``).
     """
     now = timezone.now()
     if questions is None:
@@ -238,6 +241,7 @@ def save_response(
                 "campaign__survey__kind",
                 "sent_at",
                 "response__id",
+                "response__client_id",
                 "response__submitted_at",
             )
             .get()
@@ -251,62 +255,59 @@ def save_response(
         if not fresh.is_open_for_answers(now):
             raise CampaignClosed
         created = state["response__id"] is None
-        # INSERT ... ON CONFLICT (invitation) DO UPDATE SET updated_at: a response stored
-        # by anything else in the meantime is updated, not duplicated.
-        (response,) = Response.objects.bulk_create(
-            [
-                Response(
-                    invitation_id=invitation.pk,
-                    survey_id=campaign.survey_id,
-                    campaign_id=campaign.pk,
-                    client_id=state["contact__client_id"] or state["campaign__client_id"],
-                    submitted_at=now,
-                    updated_at=now,
-                )
-            ],
-            update_conflicts=True,
-            unique_fields=["invitation"],
-            update_fields=["updated_at"],
+        kind = state["campaign__survey__kind"]
+        rolled_up = rollups.rolled_up(kind)
+        # A named survey's answers changed: the earlier ones, to take their figures off.
+        before = _metrics_of(state["response__id"]) if rolled_up and not created else {}
+        response = Response(
+            invitation_id=invitation.pk,
+            survey_id=campaign.survey_id,
+            campaign_id=campaign.pk,
+            client_id=state["contact__client_id"] or state["campaign__client_id"],
+            submitted_at=now,
+            updated_at=now,
         )
-        keep, drop = [], []
+        keep, drop = [], []  # (question, value, text) to store; question ids to clear
         for question in questions:
             value = values.get(question.key)
             if value is None or value == "":
                 drop.append(question.pk)
             elif question.is_scale:
-                keep.append(Answer(response=response, question=question, value=int(value), text=""))
+                keep.append((question, int(value), ""))
             else:
-                keep.append(Answer(response=response, question=question, text=str(value)))
-        if keep:
-            Answer.objects.bulk_create(
-                keep,
-                update_conflicts=True,
-                unique_fields=["response", "question"],
-                update_fields=["value", "text"],
-            )
-        if drop and not created:
-            # A cleared optional answer is removed, not kept from the earlier submit.
-            Answer.objects.filter(response=response, question_id__in=drop).delete()
+                keep.append((question, None, str(value)))
+        answered_at = None
         if state["status"] != InvitationStatus.ANSWERED or state["answered_at"] is None:
-            Invitation.objects.filter(pk=invitation.pk).update(
-                status=InvitationStatus.ANSWERED,
-                answered_at=state["answered_at"] or now,
+            answered_at = state["answered_at"] or now
+        changes = {}
+        if rolled_up:
+            after = {key: known for key, known in before.items() if key not in drop}
+            after.update((question.pk, (question.metric, value)) for question, value, _ in keep)
+            changes = rollups.answer_changes(
+                kind,
+                client=response.client_id if created else state["response__client_id"],
+                submitted_at=now if created else state["response__submitted_at"],
+                before=before.values(),
+                after=after.values(),
+                invited_client=state["contact__client_id"],
+                sent_at=state["sent_at"],
+                answered=int(state["status"] != InvitationStatus.ANSWERED),
             )
-        # The figures of the response's day, and of the sent day when it becomes answered.
-        rollups.refresh_answered(
-            state["campaign__survey__kind"],
-            [response.client_id, state["contact__client_id"]],
-            [
-                state["response__submitted_at"] or now,
-                state["sent_at"] if state["status"] != InvitationStatus.ANSWERED else None,
-            ],
-        )
+        figures = rollups.one_statement(changes)
+        if created and connection.vendor == "postgresql" and (figures or not changes):
+            # The hot path of a survey wave: all of it in one round trip.
+            response.pk = _write_first_answer(response, keep, answered_at, figures)
+            changes = {}
+        else:
+            _write_answers(response, keep, drop, created, answered_at)
         answers_saved.send(
             sender=Invitation,
             invitation_id=invitation.pk,
             survey_kind=campaign.survey.kind,
             values=values,
         )
+        # Last: the day's row stays locked from here to the commit.
+        rollups.add(changes)
     logger.info(
         "survey.answered campaign=%s invitation=%s changed=%s",
         campaign.pk,
@@ -314,6 +315,92 @@ def save_response(
         not created,
     )
     return response
+
+
+def _write_answers(response: Response, keep: list, drop: list[int], created, answered_at):
+    """Store the response, its answers and the invitation's state, one statement each."""
+    # INSERT ... ON CONFLICT (invitation) DO UPDATE SET updated_at: a response stored by
+    # anything else in the meantime is updated, not duplicated.
+    Response.objects.bulk_create(
+        [response],
+        update_conflicts=True,
+        unique_fields=["invitation"],
+        update_fields=["updated_at"],
+    )
+    if keep:
+        Answer.objects.bulk_create(
+            [Answer(response=response, question=q, value=v, text=t) for q, v, t in keep],
+            update_conflicts=True,
+            unique_fields=["response", "question"],
+            update_fields=["value", "text"],
+        )
+    if drop and not created:
+        # A cleared optional answer is removed, not kept from the earlier submit.
+        Answer.objects.filter(response=response, question_id__in=drop).delete()
+    if answered_at is not None:
+        Invitation.objects.filter(pk=response.invitation_id).update(
+            status=InvitationStatus.ANSWERED, answered_at=answered_at
+        )
+
+
+def _write_first_answer(response: Response, keep: list, answered_at, figures) -> int:
+    """PostgreSQL: what ``_write_answers`` writes for a first answer, and the ``figures``
+    statement (surveys.rollups.one_statement) if any, as one statement of data-modifying
+    WITH queries; returns the response's id. Each round trip is a wait on a busy server."""
+    quote = connection.ops.quote_name
+
+    def table(model) -> str:
+        return quote(model._meta.db_table)
+
+    def column(model, name) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    def array(model, name) -> str:
+        return f"%s::{model._meta.get_field(name).db_type(connection)}[]"
+
+    fields = ["invitation", "survey", "campaign", "client", "submitted_at", "updated_at"]
+    invitation, updated = column(Response, "invitation"), column(Response, "updated_at")
+    sql = [
+        f"WITH new_response AS (INSERT INTO {table(Response)} "  # noqa: S608 - names only
+        f"({', '.join(column(Response, f) for f in fields)}) VALUES ({', '.join(['%s'] * 6)}) "
+        f"ON CONFLICT ({invitation}) DO UPDATE SET {updated} = EXCLUDED.{updated} "
+        f"RETURNING {column(Response, 'id')} AS id)",
+    ]
+    params = [getattr(response, Response._meta.get_field(f).attname) for f in fields]
+    answer = {name: column(Answer, name) for name in ("response", "question", "value", "text")}
+    sql.append(
+        f", answers AS (INSERT INTO {table(Answer)} ({', '.join(answer.values())}) "  # noqa: S608 - names only
+        f"SELECT new_response.id, a.question, a.value, a.text FROM new_response, "
+        f"unnest({array(Answer, 'question')}, {array(Answer, 'value')}, "
+        f"{array(Answer, 'text')}) AS a(question, value, text) "
+        f"ON CONFLICT ({answer['response']}, {answer['question']}) DO UPDATE SET "
+        f"{answer['value']} = EXCLUDED.{answer['value']}, "
+        f"{answer['text']} = EXCLUDED.{answer['text']})"
+    )
+    params += [[q.pk for q, _, _ in keep], [v for _, v, _ in keep], [t for _, _, t in keep]]
+    if answered_at is not None:
+        sql.append(
+            f", answered AS (UPDATE {table(Invitation)} SET {column(Invitation, 'status')} = "  # noqa: S608 - names only
+            f"%s, {column(Invitation, 'answered_at')} = %s "
+            f"WHERE {column(Invitation, 'id')} = %s)"
+        )
+        params += [InvitationStatus.ANSWERED.value, answered_at, response.invitation_id]
+    if figures is not None:
+        sql.append(f", figures AS ({figures[0]})")
+        params += figures[1]
+    sql.append(" SELECT id FROM new_response")
+    with connection.cursor() as cursor:
+        cursor.execute("".join(sql), params)
+        return cursor.fetchone()[0]
+
+
+def _metrics_of(response_id: int) -> dict[int, tuple[str, int | None]]:
+    """{question id: (its metric, the value or None)} of a response's stored answers."""
+    answers = Answer.objects.filter(response_id=response_id)
+    return {
+        q: (metric, value)
+        for q, metric, value in answers.values_list("question_id", "question__metric", "value")
+    }
 
 
 def withdraw_response(invitation: Invitation) -> None:
@@ -324,23 +411,34 @@ def withdraw_response(invitation: Invitation) -> None:
             Invitation.objects.select_for_update(of=("self",))
             .filter(pk=invitation.pk)
             .values(
+                "status",
                 "sent_at",
                 "contact__client_id",
                 "campaign__survey__kind",
+                "response__id",
                 "response__client_id",
                 "response__submitted_at",
             )
             .get()
         )
+        kind = state["campaign__survey__kind"]
+        rolled_up = rollups.rolled_up(kind)
+        stored = rolled_up and state["response__id"] is not None
+        before = _metrics_of(state["response__id"]) if stored else {}
         Response.objects.filter(invitation=invitation).delete()
         Invitation.objects.filter(pk=invitation.pk).update(
             status=InvitationStatus.SENT, answered_at=None
         )
-        rollups.refresh_answered(
-            state["campaign__survey__kind"],
-            [state["response__client_id"], state["contact__client_id"]],
-            [state["response__submitted_at"], state["sent_at"]],
-        )
+        if rolled_up:
+            rollups.answers_changed(
+                kind,
+                client=state["response__client_id"],
+                submitted_at=state["response__submitted_at"],
+                before=before.values(),
+                invited_client=state["contact__client_id"],
+                sent_at=state["sent_at"],
+                answered=-int(state["status"] == InvitationStatus.ANSWERED),
+            )
 
 
 def current_values(invitation: Invitation) -> dict[str, int | str]:
