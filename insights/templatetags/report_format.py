@@ -129,10 +129,6 @@ def _filled(template_: str, **values) -> str:
     return mark_safe(template_.format(**{k: _escaped(v) for k, v in values.items()}))  # noqa: S308
 
 
-def _counted(singular: str, plural: str, n: int) -> str:
-    return _phrase(ngettext(singular, plural, n), n=n)
-
-
 @register.simple_tag(takes_context=True)
 def client_row(context, row):
     """{% client_row row %}: one client's row (insights.attention.ClientRow) with the
@@ -180,15 +176,20 @@ def client_row(context, row):
         ratings=urls["ratings"],
         csat_start=context["csat_start"],
         csat=share(row.csat, 0),
-        rated=_counted("%(n)s rating", "%(n)s ratings", row.rated),
+        rated=_phrase(ngettext("%(n)s rating", "%(n)s ratings", row.rated), n=row.rated),
         nps_mark=colour_mark(colours["nps"]),
         nps=figure(row.nps, 0),
         onboarding_csat=share(row.onboarding_csat, 0),
-        responses=_counted("%(n)s response", "%(n)s responses", row.responses),
+        responses=_phrase(
+            ngettext("%(n)s response", "%(n)s responses", row.responses), n=row.responses
+        ),
         sla_mark=colour_mark(colours["sla"]),
         sla_start=context["sla_start"],
         sla=share(row.sla),
-        measured=_counted("%(n)s measurement", "%(n)s measurements", row.sla_measured),
+        measured=_phrase(
+            ngettext("%(n)s measurement", "%(n)s measurements", row.sla_measured),
+            n=row.sla_measured,
+        ),
         onboarding=onboarding,
         alerts=count(row.open_alerts),
         cases=urls["cases"],
