@@ -47,8 +47,6 @@ def client_states(
 ) -> list[ClientState]:
     """Every (active) client's escalation state in ``period``, by name; three queries."""
     settings = settings or KpiSettings.load()
-    default = float(settings.default_threshold) / 100
-    warning_fraction = float(settings.warning_percent) / 100
     clients = Client.objects.active()
     rows = TicketDailyRollup.objects.filter(day__gte=period.start, day__lt=period.end)
     if client_ids is not None:
@@ -63,23 +61,42 @@ def client_states(
     result = []
     for pk, name, override in clients.values_list("pk", "name", "escalation_threshold"):
         row = sums.get(pk, {})
-        tickets, escalated = row.get("t") or 0, row.get("e") or 0
-        threshold = float(override) / 100 if override is not None else default
-        result.append(
-            ClientState(
-                client_id=pk,
-                name=name,
-                tickets=tickets,
-                escalated=escalated,
-                share=metrics.escalation_share(escalated, tickets),
-                threshold=threshold,
-                state=metrics.threshold_state(
-                    tickets, escalated, threshold, warning_fraction, settings.minimum_tickets
-                ),
-                threshold_overridden=override is not None,
-            )
-        )
+        result.append(_state(pk, name, override, row.get("t") or 0, row.get("e") or 0, settings))
     return result
+
+
+def client_state(
+    client: Client, tickets: int, escalated: int, settings: KpiSettings | None = None
+) -> ClientState | None:
+    """``client_states(period, [client.pk])``'s one state for a client already loaded,
+    from its tickets and escalations in the period already summed (``metrics.totals``
+    over the same rollup rows): one query, the settings, instead of three. None for an
+    inactive client, which ``client_states`` leaves out."""
+    if not client.is_active:
+        return None
+    settings = settings or KpiSettings.load()
+    return _state(client.pk, client.name, client.escalation_threshold, tickets, escalated, settings)
+
+
+def _state(pk, name, override, tickets: int, escalated: int, settings) -> ClientState:
+    default = float(settings.default_threshold) / 100
+    threshold = float(override) / 100 if override is not None else default
+    return ClientState(
+        client_id=pk,
+        name=name,
+        tickets=tickets,
+        escalated=escalated,
+        share=metrics.escalation_share(escalated, tickets),
+        threshold=threshold,
+        state=metrics.threshold_state(
+            tickets,
+            escalated,
+            threshold,
+            float(settings.warning_percent) / 100,
+            settings.minimum_tickets,
+        ),
+        threshold_overridden=override is not None,
+    )
 
 
 def record_alerts(today: datetime.date | None = None) -> list[int]:
