@@ -95,6 +95,48 @@ def _widget_class(field: forms.BoundField) -> str:
     return " ".join([classes, *(css for css in wanted if css not in present)])
 
 
+def _attrs(attrs: dict) -> SafeString:
+    """As Django's django/forms/widgets/attrs.html: False left out, True a bare name."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
+            for name, value in attrs.items()
+            if value is not False
+        ),
+    )
+
+
+def _widget(field: forms.BoundField, css: str) -> SafeString:
+    """``field.as_widget`` with the classes ``css``; a plain select is written here (its
+    template includes one template per option), every other widget by Django."""
+    widget = field.field.widget
+    if type(widget) is not forms.Select or widget.template_name != forms.Select.template_name:
+        return field.as_widget(attrs={"class": css})
+    # As BoundField.as_widget prepares them.
+    attrs = field.build_widget_attrs({"class": css}, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+    groups = []
+    for group_name, options, _index in context["optgroups"]:
+        drawn = format_html_join(
+            "",
+            '\n  <option value="{}"{}>{}</option>',
+            ((option["value"], _attrs(option["attrs"]), option["label"]) for option in options),
+        )
+        if group_name:
+            drawn = format_html('\n  <optgroup label="{}">{}\n  </optgroup>', group_name, drawn)
+        groups.append((drawn,))
+    return format_html(
+        '<select name="{}"{}>{}\n</select>',
+        context["name"],
+        _attrs(context["attrs"]),
+        format_html_join("", "{}", groups),
+    )
+
+
 def _field(field: forms.BoundField) -> SafeString:
     if field.is_hidden:
         return field.as_widget()
@@ -131,7 +173,7 @@ def _field(field: forms.BoundField) -> SafeString:
         '<div id="div_{}" class="mb-3">{}{}{}{}</div>',
         field.auto_id,
         label,
-        field.as_widget(attrs={"class": _widget_class(field)}),
+        _widget(field, _widget_class(field)),
         errors,
         help_text,
     )

@@ -84,18 +84,27 @@ class _Other(forms.Form):
     """A required field with help text, and an error of the whole form."""
 
     name = forms.CharField(label="Name", help_text="At most <b>20</b> letters", max_length=20)
-    kind = forms.ChoiceField(label="Kind", choices=[("a", "A"), ("b", "B")])
+    kind = forms.ChoiceField(label="Kind", choices=[("a", "A"), ("b", "B & <C>")])
+    group = forms.ChoiceField(
+        label="Group",
+        required=False,
+        choices=[("", "All"), ("Nord", [(1, "Kiel"), (2, "Rostock")]), ("Süd", [(3, "Ulm")])],
+        widget=forms.Select(attrs={"data-x": "y", "autofocus": True, "hidden": False}),
+    )
+    answered = forms.NullBooleanField(label="Answered", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filter_bar = FilterBar("Go", (("name", ""), ("kind", "wide")))
+        self.filter_bar = FilterBar(
+            "Go", (("name", ""), ("kind", "wide"), ("group", ""), ("answered", ""))
+        )
 
     def clean(self):
         raise forms.ValidationError("Not both at once.")
 
 
 def test_required_fields_help_text_and_form_errors_match_crispy_forms():
-    form = _Other({"name": "x" * 30, "kind": "b"})
+    form = _Other({"name": "x" * 30, "kind": "b", "group": "2"})
     form.is_valid()
     expected, drawn = _both(form)
     assert drawn == expected
