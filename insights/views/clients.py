@@ -55,7 +55,7 @@ def client_detail(request, pk: int):
         .select_related("rating__ticket", "rating__contact")
         .order_by("opened_at", "pk")
     )
-    withheld = withheld_reasons(contacts)
+    withheld = withheld_reasons(contacts, client=client)
     for contact in contacts:
         contact.withheld = withheld.get(contact.pk, "")
     return render(
