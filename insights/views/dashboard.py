@@ -105,8 +105,7 @@ def dashboard(request):
     ids = filters.client_ids
     scope = filters.rollup_scope  # segment rollups unless a client is chosen
 
-    current = metrics.totals(period, **scope)
-    before = metrics.totals(previous, **scope)
+    current, before = metrics.totals_and_before(period, **scope)
     escalation_now = metrics.escalation_summary(current)["share"]
     escalation_before = metrics.escalation_summary(before)["share"]
     proactive_now = metrics.proactive_shares(current)
