@@ -142,26 +142,11 @@ def sla_figure(totals: dict) -> dict:
 # --- From the rollups ------------------------------------------------------------------
 
 # Aliases must differ from the field names they sum.
-# Per alias: the rollup column summed and the rows it counts (None: all of them).
-SUMMED = {f"sum_{name}": (name, None) for name in COUNT_FIELDS}
-SUMMED["sum_onboarding_tickets"] = ("tickets", Q(onboarding=True))
-SUMMED["sum_onboarding_escalated"] = ("escalated", Q(onboarding=True))
+SUMS = {f"sum_{name}": Sum(name) for name in COUNT_FIELDS}
+SUMS["sum_onboarding_tickets"] = Sum("tickets", filter=Q(onboarding=True))
+SUMS["sum_onboarding_escalated"] = Sum("escalated", filter=Q(onboarding=True))
 # The segment rows carry the early-support counts as columns.
-SEGMENT_SUMMED = {f"sum_{name}": (name, None) for name in SEGMENT_COUNT_FIELDS}
-
-
-def _sums(summed: dict, days: Q | None = None) -> dict:
-    """The aggregates of ``summed``; with ``days``, each counts only those days' rows."""
-    aggregates = {}
-    for alias, (column, rows) in summed.items():
-        if days is not None:
-            rows = days if rows is None else days & rows
-        aggregates[alias] = Sum(column, filter=rows)
-    return aggregates
-
-
-SUMS = _sums(SUMMED)
-SEGMENT_SUMS = _sums(SEGMENT_SUMMED)
+SEGMENT_SUMS = {f"sum_{name}": Sum(name) for name in SEGMENT_COUNT_FIELDS}
 ZERO = dict.fromkeys(SEGMENT_COUNT_FIELDS, 0)
 
 
@@ -195,29 +180,7 @@ def totals(
     ``segment`` if given, else for all clients; one query. Adds "onboarding_tickets",
     "onboarding_escalated" (early support) and their ongoing counterparts."""
     rows, sums = _summed_rollups(period, client_ids, segment)
-    return _with_ongoing(_clean(rows.aggregate(**sums)))
-
-
-def totals_and_before(
-    period: Period, client_ids: Sequence[int] | None = None, segment: str | None = None
-) -> tuple[dict, dict]:
-    """``totals()`` of the period and of the one of the same length before it
-    (``Period.previous``), in one query: each sum filtered to its period's days."""
-    previous = period.previous()
-    rows, _ = _summed_rollups(Period(previous.start, period.end), client_ids, segment)
-    summed = SUMMED if client_ids is not None else SEGMENT_SUMMED
-    both = {}
-    for label, part in (("now", period), ("before", previous)):
-        days = _sums(summed, Q(day__gte=part.start, day__lt=part.end))
-        both.update({f"{label}_{alias}": total for alias, total in days.items()})
-    row = rows.aggregate(**both)
-    return tuple(
-        _with_ongoing(_clean({alias: row[f"{label}_{alias}"] for alias in summed}))
-        for label in ("now", "before")
-    )
-
-
-def _with_ongoing(row: dict) -> dict:
+    row = _clean(rows.aggregate(**sums))
     row["ongoing_tickets"] = row["tickets"] - row["onboarding_tickets"]
     row["ongoing_escalated"] = row["escalated"] - row["onboarding_escalated"]
     return row

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.db.models import Avg, Count, F, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek
 
 from core.periods import Period, local_day, moments_within, project_zone
@@ -98,26 +98,12 @@ def _sums(*names: str) -> dict:
     return {name: Sum(name, default=0) for name in names}
 
 
-def _sums_now_and_before(
-    kind: str, period: Period, names: tuple[str, ...], client_ids: Iterable[int] | None = None
-) -> tuple[dict, dict]:
-    """The sums of ``names`` over the daily rows of the period and of the one of the same
-    length before it (``Period.previous``), in one query: each sum filtered to its days."""
-    previous = period.previous()
-    aggregates = {}
-    for label, part in (("now", period), ("before", previous)):
-        days = Q(day__gte=part.start, day__lt=part.end)
-        aggregates.update({f"{label}_{n}": Sum(n, default=0, filter=days) for n in names})
-    row = _daily(kind, Period(previous.start, period.end), client_ids).aggregate(**aggregates)
-    return tuple({n: row[f"{label}_{n}"] for n in names} for label in ("now", "before"))
-
-
 # --- Client onboarding ---------------------------------------------------------------
 
 # Answer figures sit on the day a response was first submitted; "invited" counts the
 # invitations first sent in the period and "answered" those of them answered (whenever),
 # so the response rate never exceeds 1.
-_CLIENT_FIGURES = (
+_CLIENT_SUMS = _sums(
     "invited",
     "answered",
     "responses",
@@ -129,7 +115,6 @@ _CLIENT_FIGURES = (
     "ces_sum",
     "ces_n",
 )
-_CLIENT_SUMS = _sums(*_CLIENT_FIGURES)
 
 
 def _client_figures(row: dict | None) -> dict:
@@ -157,17 +142,6 @@ def client_onboarding_summary(period: Period, client_ids: Iterable[int] | None =
     """
     rows = _daily(SurveyKind.CLIENT_ONBOARDING, period, client_ids)
     return _client_figures(rows.aggregate(**_CLIENT_SUMS))
-
-
-def client_onboarding_summary_and_before(
-    period: Period, client_ids: Iterable[int] | None = None
-) -> tuple[dict, dict]:
-    """``client_onboarding_summary`` of the period and of the one before it, one query
-    (the dashboard's tiles and their change)."""
-    now, before = _sums_now_and_before(
-        SurveyKind.CLIENT_ONBOARDING, period, _CLIENT_FIGURES, client_ids
-    )
-    return _client_figures(now), _client_figures(before)
 
 
 def client_onboarding_by_client(
@@ -214,12 +188,6 @@ def pulse_average(period: Period) -> float | None:
     query, on the daily rows."""
     row = _daily(SurveyKind.PULSE, period).aggregate(**_sums("pulse_sum", "pulse_n"))
     return share(row["pulse_sum"], row["pulse_n"])
-
-
-def pulse_average_and_before(period: Period) -> tuple[float | None, float | None]:
-    """``pulse_average`` of the period and of the one before it, one query."""
-    now, before = _sums_now_and_before(SurveyKind.PULSE, period, ("pulse_sum", "pulse_n"))
-    return share(now["pulse_sum"], now["pulse_n"]), share(before["pulse_sum"], before["pulse_n"])
 
 
 def averages_by(

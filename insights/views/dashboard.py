@@ -105,7 +105,8 @@ def dashboard(request):
     ids = filters.client_ids
     scope = filters.rollup_scope  # segment rollups unless a client is chosen
 
-    current, before = metrics.totals_and_before(period, **scope)
+    current = metrics.totals(period, **scope)
+    before = metrics.totals(previous, **scope)
     escalation_now = metrics.escalation_summary(current)["share"]
     escalation_before = metrics.escalation_summary(before)["share"]
     proactive_now = metrics.proactive_shares(current)
@@ -113,8 +114,10 @@ def dashboard(request):
     sla_figure = metrics.sla_figure(current)
     sla_now = sla_figure["overall"]
     sla_before = metrics.sla_figure(before)["overall"]
-    survey_now, survey_before = survey_metrics.client_onboarding_summary_and_before(period, ids)
-    pulse_now, pulse_before = survey_metrics.pulse_average_and_before(period)
+    survey_now = survey_metrics.client_onboarding_summary(period, ids)
+    survey_before = survey_metrics.client_onboarding_summary(previous, ids)
+    pulse_now = survey_metrics.pulse_average(period)
+    pulse_before = survey_metrics.pulse_average(previous)
     employments = turnover.employments()
     turnover_now = turnover.turnover_rate(employments, period)
     turnover_before = turnover.turnover_rate(employments, previous)

@@ -193,25 +193,3 @@ def test_sla_attainment_without_tickets_is_none(db):
 def test_the_previous_period_has_the_same_length():
     period = Period(datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
     assert period.previous() == Period(datetime.date(2026, 1, 30), datetime.date(2026, 3, 1))
-
-
-def test_the_period_and_the_one_before_are_summed_in_one_query(db, django_assert_num_queries):
-    # 9 Feb to 9 Mar and the 29 days before it (11 Jan to 8 Feb): 3 tickets (1 escalated)
-    # then 2 (both escalated); a ticket on 10 Mar lies after the period.
-    client = make_client(start=datetime.date(2025, 1, 1))
-    period = Period.through(datetime.date(2026, 2, 9), datetime.date(2026, 3, 9))
-    ticket(client, datetime.date(2026, 2, 9), escalated=True)
-    tickets(client, datetime.date(2026, 3, 9), 2)
-    tickets(client, datetime.date(2026, 1, 11), 2, escalated=2)
-    ticket(client, datetime.date(2026, 3, 10), escalated=True)
-    ticket(client, datetime.date(2026, 1, 10))
-    rollups.rebuild_all()
-    for scope in ({}, {"client_ids": [client.pk]}, {"segment": client.segment}):
-        with django_assert_num_queries(1):
-            now, before = metrics.totals_and_before(period, **scope)
-        assert (now["tickets"], now["escalated"]) == (3, 1), scope
-        assert (before["tickets"], before["escalated"]) == (2, 2), scope
-        assert (now, before) == (
-            metrics.totals(period, **scope),
-            metrics.totals(period.previous(), **scope),
-        )

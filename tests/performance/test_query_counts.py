@@ -88,17 +88,14 @@ def _pages(clients: list[Client]) -> dict[str, str]:
 # The counts themselves, only ever lowered (each with its reason): the client page reads
 # its escalation state from the counts it has just summed (kpis.thresholds.client_state,
 # 20 -> 18) and judges its contacts' consent by the client it has loaded
-# (organisation.consent.withheld_reasons(client=...), 18 -> 17); the dashboard sums the
-# period and the one before in one query (kpis.metrics.totals_and_before, one fewer;
-# surveys.metrics.client_onboarding_summary_and_before and pulse_average_and_before,
-# two fewer).
-# A closed team round adds three to the dashboard (tests/insights/test_maturity_tile.py;
-# seven before assessments.services.round_phase).
+# (organisation.consent.withheld_reasons(client=...), 18 -> 17). A closed team round
+# adds three to the dashboard (tests/insights/test_maturity_tile.py; seven before
+# assessments.services.round_phase).
 EXPECTED = {
-    "dashboard": 15,
-    "dashboard, 12 months": 15,
-    "dashboard, client": 16,
-    "dashboard, segment": 16,
+    "dashboard": 18,
+    "dashboard, 12 months": 18,
+    "dashboard, client": 19,
+    "dashboard, segment": 19,
     "client page": 17,
     "ticket list": 6,
     "ticket list, page 2": 5,

@@ -198,16 +198,6 @@ def test_the_daily_figures_equal_a_direct_count_through_answers_changes_and_clos
             metrics.client_onboarding_summary(period, clients[:2]),
             _direct_client(period, set(clients[:2])),
         )
-        # The dashboard's pairs, in one query each: the same figures as two calls.
-        for ids in (None, clients[:2]):
-            assert metrics.client_onboarding_summary_and_before(period, ids) == (
-                metrics.client_onboarding_summary(period, ids),
-                metrics.client_onboarding_summary(period.previous(), ids),
-            )
-        assert metrics.pulse_average_and_before(period) == (
-            metrics.pulse_average(period),
-            metrics.pulse_average(period.previous()),
-        )
         by_client = metrics.client_onboarding_by_client(period)
         for pk in clients:
             direct = _direct_client(period, {pk})
