@@ -160,27 +160,34 @@ class RoundResult:
     invited: int
 
 
+def _team_answers(team_round: TeamRound) -> tuple[dict[int, list[int]], dict[int, dict[int, int]]]:
+    """The round's answers (one query): values per statement, and per submission its
+    answer per statement."""
+    per_statement: dict[int, list[int]] = {}
+    per_member: dict[int, dict[int, int]] = {}
+    answers = Answer.objects.filter(assessment__team_round=team_round).values_list(
+        "assessment_id", "statement_id", "value"
+    )
+    for assessment_id, statement_id, value in answers:
+        per_statement.setdefault(statement_id, []).append(value)
+        per_member.setdefault(assessment_id, {})[statement_id] = value
+    return per_statement, per_member
+
+
+def _means(per_statement: dict[int, list[int]]) -> dict[int, Fraction]:
+    return {sid: Fraction(sum(values), len(values)) for sid, values in per_statement.items()}
+
+
 def round_result(team_round: TeamRound, content: Content | None = None) -> RoundResult:
     """The team's result: mean answer per statement over all submissions, scored like a
     single assessment; per area also the lowest and highest member average (the spread).
     ``result`` is None until someone has answered."""
     content = content or load_content(team_round.questionnaire)
     invited = team_round.members.count()
-    answers = list(
-        Answer.objects.filter(assessment__team_round=team_round).values_list(
-            "assessment_id", "statement_id", "value"
-        )
-    )
-    submissions = {assessment_id for assessment_id, _, _ in answers}
-    if not submissions:
+    per_statement, per_member = _team_answers(team_round)
+    if not per_member:
         return RoundResult(None, 0, invited)
-    per_statement: dict[int, list[int]] = {}
-    per_member: dict[int, dict[int, int]] = {}
-    for assessment_id, statement_id, value in answers:
-        per_statement.setdefault(statement_id, []).append(value)
-        per_member.setdefault(assessment_id, {})[statement_id] = value
-    means = {sid: Fraction(sum(values), len(values)) for sid, values in per_statement.items()}
-    result = score_answers(content, means)
+    result = score_answers(content, _means(per_statement))
     for area in result.areas:
         member_averages = [
             scoring.area_average([member[s.pk] for s in area.area.statement_list])
@@ -190,7 +197,26 @@ def round_result(team_round: TeamRound, content: Content | None = None) -> Round
         area.spread_max = scoring.display_score(max(member_averages))
         for row in area.statements:
             row.values = sorted(per_statement[row.statement.pk])
-    return RoundResult(result, len(submissions), invited)
+    return RoundResult(result, len(per_member), invited)
+
+
+def round_phase(team_round: TeamRound) -> tuple[Phase | None, int]:
+    """The phase of the team's result and how many answered, as ``round_result`` scores
+    them, for the dashboard's tile: without the tips, the scale, the members and the
+    spread that the round's page shows besides. Three queries (``round_result``: seven).
+    (None, 0) until someone has answered."""
+    per_statement, per_member = _team_answers(team_round)
+    if not per_member:
+        return None, 0
+    areas: dict[int, tuple[Area, list[Statement]]] = {}
+    statements = Statement.objects.filter(area__questionnaire_id=team_round.questionnaire_id)
+    for statement in statements.select_related("area"):  # by area, then statement order
+        areas.setdefault(statement.area_id, (statement.area, []))[1].append(statement)
+    for area, area_statements in areas.values():
+        area.statement_list = area_statements
+    phases = list(Phase.objects.filter(questionnaire_id=team_round.questionnaire_id))
+    result = scoring.score([area for area, _ in areas.values()], phases, {}, _means(per_statement))
+    return result.phase, len(per_member)
 
 
 def latest_closed_round(period: Period, today: datetime.date | None = None) -> TeamRound | None:

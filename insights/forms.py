@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.filter_bar import FilterBar
 from core.form_fields import FIRST_DAY_LABEL, LAST_DAY_LABEL, check_day_order, day_field
 from core.periods import DEFAULT_PRESET, PRESETS, Period, preset_period
 from insights.attention import AMBER, GREEN, RED
@@ -21,21 +21,9 @@ MAX_CUSTOM_DAYS = 3 * 366
 
 
 def filter_helper(submit: str, *columns: tuple[str, str]) -> FormHelper:
-    """A GET filter: (field, width class) pairs, then the button, all in one wrapping flex
-    row (static/css/app.css ``.filter-bar``). Fields grow to share the line but never
-    shrink below their label's and choices' width ("Letzte 30 Tage" must not be cut off):
-    what does not fit wraps to the next line, the button included, inside the card."""
-    helper = FormHelper()
-    helper.form_method = "get"
-    helper.form_class = "d-print-none"
-    helper.layout = Layout(
-        Div(
-            *(Div(name, css_class=f"filter-field {css}") for name, css in columns),
-            Div(Submit("", submit), css_class="filter-submit mb-3"),
-            css_class="filter-bar",
-        )
-    )
-    return helper
+    """A GET filter for crispy-forms: (field, width class) pairs, then the button, all in
+    one wrapping flex row (core.filter_bar, which draws the same bar without crispy)."""
+    return FilterBar(submit, columns).helper()
 
 
 class FilterForm(forms.Form):
@@ -55,8 +43,9 @@ class FilterForm(forms.Form):
         else:
             self.fields["segment"].choices = [("", _("All segments"))] + [(s, s) for s in segments]
             scope = [("segment", ""), ("client", "")]
-        self.helper = filter_helper(
-            _("Apply"), ("period", ""), ("start", "filter-date"), ("end", "filter-date"), *scope
+        # Drawn by core.filter_bar ({% filter_bar form %}), not crispy-forms.
+        self.filter_bar = FilterBar(
+            _("Apply"), (("period", ""), ("start", "filter-date"), ("end", "filter-date"), *scope)
         )
 
     def clean(self):
@@ -101,15 +90,18 @@ class TicketFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = filter_helper(
+        # Drawn by core.filter_bar ({% filter_bar form %}), not crispy-forms.
+        self.filter_bar = FilterBar(
             _("Filter"),
-            ("q", ""),
-            ("client", ""),
-            ("priority", ""),
-            ("source", ""),
-            ("escalated", ""),
-            ("start", "filter-date"),
-            ("end", "filter-date"),
+            (
+                ("q", ""),
+                ("client", ""),
+                ("priority", ""),
+                ("source", ""),
+                ("escalated", ""),
+                ("start", "filter-date"),
+                ("end", "filter-date"),
+            ),
         )
 
     def clean(self):

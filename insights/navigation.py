@@ -10,8 +10,11 @@ every app's pages; it imports none of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -139,12 +142,24 @@ def roles_of(user) -> frozenset[str]:
     return frozenset(roles)
 
 
+@cache
+def _reversed(url_name: str, prefix: str, urlconf) -> str:
+    return reverse(url_name, urlconf=urlconf)
+
+
+def _url(url_name: str) -> str:
+    """The link's address, reversed once per process (the product's URLs carry no
+    language; the script prefix and URL configuration a request may set are part of
+    the key)."""
+    return _reversed(url_name, get_script_prefix(), get_urlconf())
+
+
 def _visible_links(links, roles) -> list[dict]:
     shown = []
     for link in links:
         if not link.roles & roles:
             continue
-        shown.append({"label": link.label, "url": reverse(link.url_name), "testid": link.testid})
+        shown.append({"label": link.label, "url": _url(link.url_name), "testid": link.testid})
     return shown
 
 
@@ -181,6 +196,57 @@ def build(user, path: str) -> list[dict]:
             entries.append({"label": entry.label, "testid": entry.testid, "links": links})
     _mark_current(entries, path)
     return entries
+
+
+def _current(link: dict) -> SafeString:
+    return format_html(' aria-current="{}"', link["current"]) if link.get("current") else ""
+
+
+def render(entries: list[dict]) -> SafeString:
+    """The ``<li>`` of the navigation bar for ``build``'s entries, written in Python
+    (a template loop over thirty links cost about 1 ms of every page): a menu as a
+    Bootstrap dropdown, the current link marked ``active`` with ``aria-current``."""
+    items = []
+    for entry in entries:
+        if entry.get("links"):
+            links = format_html_join(
+                "\n",
+                '<li><a class="dropdown-item{}" href="{}" data-testid="{}"{}>{}</a></li>',
+                (
+                    (
+                        " active" if link.get("current") else "",
+                        link["url"],
+                        link["testid"],
+                        _current(link),
+                        link["label"],
+                    )
+                    for link in entry["links"]
+                ),
+            )
+            items.append(
+                format_html(
+                    '<li class="nav-item dropdown">\n<a class="nav-link dropdown-toggle{}" '
+                    'href="#" role="button" data-bs-toggle="dropdown" aria-expanded="false" '
+                    'data-testid="{}">{}</a>\n<ul class="dropdown-menu">\n{}\n</ul>\n</li>',
+                    " active" if entry.get("active") else "",
+                    entry["testid"],
+                    entry["label"],
+                    links,
+                )
+            )
+        else:
+            items.append(
+                format_html(
+                    '<li class="nav-item"><a class="nav-link{}" href="{}" data-testid="{}"{}>'
+                    "{}</a></li>",
+                    " active" if entry.get("current") else "",
+                    entry["url"],
+                    entry["testid"],
+                    _current(entry),
+                    entry["label"],
+                )
+            )
+    return format_html_join("\n", "{}", ((item,) for item in items))
 
 
 def navigation(request) -> dict:

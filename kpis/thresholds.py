@@ -58,8 +58,6 @@ def client_states(
     "escalated"}}), and ``clients``, the active clients' (pk, name,
     escalation_threshold) by name."""
     settings = settings or KpiSettings.load()
-    default = float(settings.default_threshold) / 100
-    warning_fraction = float(settings.warning_percent) / 100
     if clients is None:
         active = Client.objects.active()
         if client_ids is not None:
@@ -70,23 +68,44 @@ def client_states(
     result = []
     for pk, name, override in clients:
         row = sums.get(pk, {})
-        tickets, escalated = row.get("tickets", 0), row.get("escalated", 0)
-        threshold = float(override) / 100 if override is not None else default
         result.append(
-            ClientState(
-                client_id=pk,
-                name=name,
-                tickets=tickets,
-                escalated=escalated,
-                share=metrics.escalation_share(escalated, tickets),
-                threshold=threshold,
-                state=metrics.threshold_state(
-                    tickets, escalated, threshold, warning_fraction, settings.minimum_tickets
-                ),
-                threshold_overridden=override is not None,
-            )
+            _state(pk, name, override, row.get("tickets") or 0, row.get("escalated") or 0, settings)
         )
     return result
+
+
+def client_state(
+    client: Client, tickets: int, escalated: int, settings: KpiSettings | None = None
+) -> ClientState | None:
+    """``client_states(period, [client.pk])``'s one state for a client already loaded,
+    from its tickets and escalations in the period already summed (``metrics.totals``
+    over the same rollup rows): one query, the settings, instead of three. None for an
+    inactive client, which ``client_states`` leaves out."""
+    if not client.is_active:
+        return None
+    settings = settings or KpiSettings.load()
+    return _state(client.pk, client.name, client.escalation_threshold, tickets, escalated, settings)
+
+
+def _state(pk, name, override, tickets: int, escalated: int, settings) -> ClientState:
+    default = float(settings.default_threshold) / 100
+    threshold = float(override) / 100 if override is not None else default
+    return ClientState(
+        client_id=pk,
+        name=name,
+        tickets=tickets,
+        escalated=escalated,
+        share=metrics.escalation_share(escalated, tickets),
+        threshold=threshold,
+        state=metrics.threshold_state(
+            tickets,
+            escalated,
+            threshold,
+            float(settings.warning_percent) / 100,
+            settings.minimum_tickets,
+        ),
+        threshold_overridden=override is not None,
+    )
 
 
 def record_alerts(today: datetime.date | None = None) -> list[int]:

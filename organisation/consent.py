@@ -53,21 +53,30 @@ SUPPRESSED = {
 }
 
 
-def withheld_reasons(contacts, addresses: dict[int, str] | None = None) -> dict[int, str]:
+def withheld_reasons(
+    contacts, addresses: dict[int, str] | None = None, client: Client | None = None
+) -> dict[int, str]:
     """{contact id: why no client e-mail may go to it} for the contacts among ``contacts``
     that must not be mailed; the others are left out. ``addresses``: {contact id: the
     address the e-mail would go to} where it is not the contact's own. Two queries,
     however many contacts: the opted-out clients among theirs, and the suppression list.
-    The contacts' own flags are read as loaded."""
+    The contacts' own flags are read as loaded. ``client``: the one client of all the
+    contacts, just loaded by the caller (a client's page): its flag is read as loaded,
+    one query fewer. Sending never passes it: it reads the flag at the moment it decides."""
     contacts = [contact for contact in contacts if contact is not None]
     if not contacts:
         return {}
     addresses = addresses or {}
-    clients_out = set(
-        Client.objects.filter(
-            pk__in={contact.client_id for contact in contacts}, surveys_opted_out=True
-        ).values_list("pk", flat=True)
-    )
+    if client is not None:
+        if any(contact.client_id != client.pk for contact in contacts):
+            raise ValueError("every contact must belong to the client given")
+        clients_out = {client.pk} if client.surveys_opted_out else set()
+    else:
+        clients_out = set(
+            Client.objects.filter(
+                pk__in={contact.client_id for contact in contacts}, surveys_opted_out=True
+            ).values_list("pk", flat=True)
+        )
     suppressed = SuppressedAddress.objects.of_addresses(
         addresses.get(contact.pk, contact.email) for contact in contacts
     )

@@ -35,7 +35,8 @@ def client_detail(request, pk: int):
     current = metrics.totals(period, ids)
     summary = metrics.escalation_summary(current)
     sla_figure = metrics.sla_figure(current)
-    state = thresholds.client_states(period, ids)
+    # The state from the counts just summed: the client and the rows are the same.
+    state = thresholds.client_state(client, current["tickets"], current["escalated"])
     # The client's trend over at least the last twelve months.
     monthly = metrics.series(trend_window(period, "month", 365), ids, "month")
     survey = survey_metrics.client_onboarding_summary(period, ids)
@@ -54,7 +55,7 @@ def client_detail(request, pk: int):
         .select_related("rating__ticket", "rating__contact")
         .order_by("opened_at", "pk")
     )
-    withheld = withheld_reasons(contacts)
+    withheld = withheld_reasons(contacts, client=client)
     for contact in contacts:
         contact.withheld = withheld.get(contact.pk, "")
     return render(
@@ -66,7 +67,7 @@ def client_detail(request, pk: int):
             "filters": filters,
             "query": filter_query(request),
             "summary": summary,
-            "state": state[0] if state else None,
+            "state": state,
             "sla": metrics.sla_attainment(current),
             # The figure shown: the PSA's where every ticket has its verdict.
             "sla_figure": sla_figure,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.roles import manager_required
-from assessments.services import latest_closed_round, round_result
+from assessments.services import latest_closed_round, round_phase
 from core.charts import sparkline
 from core.periods import Period, trend_window
 from core.units import MINUS, as_percent
@@ -72,7 +72,8 @@ def maturity_figures(period: Period) -> dict:
     """The company's maturity phase: the phase of the team's mean answers in the last team
     round that closed in ``period``, with how many answered. A personal self-assessment
     says what one person thinks and never moves it. "—" and a link to start a round when
-    no round closed in the period. A fixed number of queries."""
+    no round closed in the period. Four queries (the round, its answers, statements and
+    phases)."""
     team_round = latest_closed_round(period)
     if team_round is None:
         return {
@@ -81,17 +82,15 @@ def maturity_figures(period: Period) -> dict:
             "url": reverse("assessments:round_create"),
             "action": _("Start a team round"),
         }
-    outcome = round_result(team_round)
+    phase, answered = round_phase(team_round)
     hint = _("%(round)s, closed %(date)s") % {
         "round": team_round.name,
         "date": date_format(team_round.closed_on, "SHORT_DATE_FORMAT"),
     }
-    answered = ngettext("%(n)s response", "%(n)s responses", outcome.answered) % {
-        "n": count(outcome.answered)
-    }
+    responses = ngettext("%(n)s response", "%(n)s responses", answered) % {"n": count(answered)}
     return {
-        "value": outcome.result.phase.display_name,
-        "hint": f"{hint} · {answered}",
+        "value": phase.display_name,
+        "hint": f"{hint} · {responses}",
         "url": reverse("assessments:round_detail", args=[team_round.pk]),
         "action": "",
     }

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Assessment, TeamRound
-from assessments.services import open_round, round_result
+from assessments.services import open_round, round_phase, round_result
 from tests.assessments.factories import WORKED_EXAMPLE, post_data, store, uniform
 from tests.helpers import make_user, with_form_token
 
@@ -163,6 +163,42 @@ def test_the_round_result_uses_the_mean_answer_and_shows_the_spread(
     first_statement = processes.statements[0]
     assert first_statement.values == [2, 5, 5]
     assert first_statement.shown == Decimal("4.00")
+
+
+def test_the_dashboard_phase_is_the_round_results_in_three_queries(
+    manager, technician_user, other_technician_user, django_assert_num_queries
+):
+    # The worked example of the test above: overall (2 + 3.55 + 5) / 3 = 3.5166...,
+    # Proactive [3, 4); three of four members answered.
+    third = make_user("tech-c", "technician")
+    team_round = open_round(
+        name="R",
+        opened_by=manager,
+        members=[technician_user, other_technician_user, third, make_user("t-d", "technician")],
+    )
+    assert round_phase(team_round) == (None, 0)
+    store(technician_user, uniform(2), team_round=team_round)
+    store(other_technician_user, WORKED_EXAMPLE, team_round=team_round)
+    store(third, uniform(5), team_round=team_round)
+    with django_assert_num_queries(3):
+        phase, answered = round_phase(team_round)
+    assert (phase.key, answered) == ("proactive", 3)
+    outcome = round_result(team_round)
+    assert (phase, answered) == (outcome.result.phase, outcome.answered)
+
+
+def test_the_dashboard_phase_follows_the_mean_across_a_phase_boundary(manager):
+    # Means 3 and 4 of two members: overall 3.5 (Proactive); a third at 5 makes it 4.0,
+    # the lower edge of the next phase.
+    members = [make_user(f"m{n}", "technician") for n in range(3)]
+    team_round = open_round(name="B", opened_by=manager, members=members)
+    store(members[0], uniform(3), team_round=team_round)
+    store(members[1], uniform(4), team_round=team_round)
+    assert round_phase(team_round)[0].key == "proactive"
+    store(members[2], uniform(5), team_round=team_round)
+    phase, answered = round_phase(team_round)
+    assert (phase.key, answered) == (round_result(team_round).result.phase.key, 3)
+    assert phase.key != "proactive"
 
 
 def test_the_round_list_shows_managers_all_and_members_their_invitations(

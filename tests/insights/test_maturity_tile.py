@@ -99,3 +99,17 @@ def test_the_tile_keeps_its_queries_however_many_answered(
         store(member, uniform(4), team_round=team_round)
     with django_assert_num_queries(len(one)):
         manager_client.get(reverse("insights:dashboard"))
+
+
+def test_the_tile_reads_the_round_in_four_queries(manager, django_assert_num_queries):
+    from insights.views.dashboard import maturity_figures
+
+    period = Period.through(datetime.date(2026, 2, 19), datetime.date(2026, 3, 20))
+    with django_assert_num_queries(1):
+        assert maturity_figures(period)["value"] == "—"
+    _answered_round(manager, [2, 5], closed_at=datetime.datetime(2026, 3, 10, tzinfo=datetime.UTC))
+    # The round; its answers, statements and phases (the round.s page reads four more).
+    with django_assert_num_queries(4):
+        figures = maturity_figures(period)
+    assert figures["hint"] == "Spring, closed 10 Mar 2026 · 2 responses"
+    assert figures["value"] == "Proactive (Proaktiv)"

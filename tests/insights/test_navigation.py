@@ -94,3 +94,52 @@ def test_a_menu_with_one_link_for_this_user_is_that_link(db):
             "testid": "nav-assessment",
         }
     ]
+
+
+# The entries as templates/partials/_nav.html drew them with the template engine.
+TEMPLATE_NAV = """{% for entry in navigation %}{% if entry.links %}
+<li class="nav-item dropdown">
+  <a class="nav-link dropdown-toggle{% if entry.active %} active{% endif %}" href="#" role="button" data-bs-toggle="dropdown" aria-expanded="false" data-testid="{{ entry.testid }}">{{ entry.label }}</a>
+  <ul class="dropdown-menu">
+    {% for link in entry.links %}<li><a class="dropdown-item{% if link.current %} active{% endif %}" href="{{ link.url }}" data-testid="{{ link.testid }}"{% if link.current %} aria-current="{{ link.current }}"{% endif %}>{{ link.label }}</a></li>
+    {% endfor %}
+  </ul>
+</li>{% else %}
+<li class="nav-item"><a class="nav-link{% if entry.current %} active{% endif %}" href="{{ entry.url }}" data-testid="{{ entry.testid }}"{% if entry.current %} aria-current="{{ entry.current }}"{% endif %}>{{ entry.label }}</a></li>{% endif %}
+{% endfor %}"""
+
+
+@pytest.mark.parametrize("role", ["anonymous", "technician", "manager", "staff"])
+@pytest.mark.parametrize(
+    "path", ["/", "/kpis/sla/", "/kpis/clients/7/", "/assessments/", "/nowhere/"]
+)
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_bar_is_written_as_the_template_wrote_it(cast, role, path, language):
+    from django.contrib.auth.models import AnonymousUser
+    from django.template import engines
+    from django.test.html import parse_html
+    from django.utils import translation
+
+    user = AnonymousUser() if role == "anonymous" else cast[role]
+    with translation.override(language):
+        entries = navigation.build(user, path)
+        expected = engines["django"].from_string(TEMPLATE_NAV).render({"navigation": entries})
+        drawn = navigation.render(entries)
+    assert parse_html(drawn) == parse_html(expected)
+
+
+def test_links_are_reversed_once_per_script_prefix(manager):
+    from django.urls import clear_script_prefix, set_script_prefix
+
+    navigation._reversed.cache_clear()
+    navigation.build(manager, "/")
+    first = navigation._reversed.cache_info()
+    navigation.build(manager, "/kpis/")
+    assert navigation._reversed.cache_info().misses == first.misses
+    try:
+        set_script_prefix("/msp/")
+        urls = [link["url"] for e in navigation.build(manager, "/") for link in e.get("links", [e])]
+    finally:
+        clear_script_prefix()
+        set_script_prefix("/")
+    assert urls and all(url.startswith("/msp/") for url in urls)

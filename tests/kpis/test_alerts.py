@@ -143,6 +143,35 @@ def test_a_per_client_threshold_overrides_the_default(acme, mailoutbox):
     assert ThresholdAlert.objects.get().state == AlertState.WARNING
 
 
+def test_one_clients_state_from_its_summed_counts_is_client_states(
+    acme, kpi_settings, django_assert_max_num_queries
+):
+    from kpis import metrics
+
+    # Acme 9 of 50 escalated (18 %: breach over the default 10 %); Beta with its own
+    # threshold of 20 % (18 %: warning); Gamma below the minimum count; Delta inactive.
+    beta = make_client("Beta", start=datetime.date(2025, 1, 1), escalation_threshold=20)
+    gamma = make_client("Gamma", start=datetime.date(2025, 1, 1))
+    delta = make_client("Delta", start=datetime.date(2025, 1, 1), is_active=False)
+    for client in (acme, beta, delta):
+        tickets(client, datetime.date(2026, 3, 2), 50, escalated=9)
+    tickets(gamma, datetime.date(2026, 3, 2), 5, escalated=5)
+    rollups.rebuild_all()
+    period = month_to_date(TODAY)
+    states = {}
+    for client in (acme, beta, gamma, delta):
+        counts = metrics.totals(period, [client.pk])
+        with django_assert_max_num_queries(1):  # the settings (none for Delta)
+            states[client.name] = thresholds.client_state(
+                client, counts["tickets"], counts["escalated"]
+            )
+        assert [states[client.name]] == (thresholds.client_states(period, [client.pk]) or [None])
+    assert states["Acme"].state == AlertState.BREACH and states["Acme"].share == 0.18
+    assert (states["Beta"].state, states["Beta"].threshold) == (AlertState.WARNING, 0.2)
+    assert states["Gamma"].state == AlertState.NOT_JUDGED
+    assert states["Delta"] is None
+
+
 def test_without_responsible_staff_the_managers_are_emailed(db, kpi_settings, mailoutbox):
     boss = make_user("boss", "manager")
     lone = make_client("Lone", start=datetime.date(2025, 1, 1))

@@ -22,7 +22,7 @@ from organisation.models import SuppressedAddress
 from surveys.models import Invitation, Reminder, Survey, SurveyKind
 from surveys.sending import INVITATIONS, REMINDERS
 from surveys.services import create_campaign, queue_due_reminders
-from tests.surveys.helpers import make_contact, make_technician
+from tests.surveys.helpers import make_client, make_contact, make_technician
 
 
 def _campaign(recipients, **extra):
@@ -86,6 +86,23 @@ def test_the_suppression_list_is_checked_whatever_the_case_of_the_address(
     with django_capture_on_commit_callbacks(execute=True):
         _campaign([clara, shouty])
     assert mail.outbox == []
+
+
+def test_a_client_just_loaded_is_judged_by_its_flag_as_loaded(
+    client_company, clara, django_assert_num_queries
+):
+    other = make_contact(client_company)
+    suppress(other.email, SuppressedAddress.Reason.STAFF)
+    contacts = [clara, other]
+    with django_assert_num_queries(1):  # the suppression list only
+        reasons = withheld_reasons(contacts, client=client_company)
+    assert reasons == withheld_reasons(contacts) == {other.pk: SUPPRESSED["staff"]}
+    set_opted_out(client_company, True)
+    expected = {clara.pk: CLIENT_OPTED_OUT, other.pk: CLIENT_OPTED_OUT}
+    assert withheld_reasons(contacts, client=client_company) == expected
+    assert withheld_reasons(contacts) == expected
+    with pytest.raises(ValueError, match="belong to the client"):
+        withheld_reasons([clara, make_contact(make_client())], client=client_company)
 
 
 def test_suppressing_twice_keeps_the_first_entry(db):
