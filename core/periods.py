@@ -44,6 +44,11 @@ class Period:
         return cls(first, last + datetime.timedelta(days=1))
 
     @classmethod
+    def last_days(cls, days: int, today: datetime.date) -> Period:
+        """The last ``days`` days up to and including ``today``."""
+        return cls.through(today - datetime.timedelta(days=days - 1), today)
+
+    @classmethod
     def of(cls, day: datetime.date, by: str) -> Period:
         """The calendar week, month, quarter or year that ``day`` lies in."""
         start = step_start(day, by)
@@ -135,8 +140,7 @@ def preset_period(preset: str, today: datetime.date) -> Period:
     """The period a filter preset stands for; all end with today (inclusive)."""
     if preset == "quarter":
         return Period.through(step_start(today, "quarter"), today)
-    days = {"90d": 90, "year": 365}.get(preset, 30)
-    return Period.through(today - datetime.timedelta(days=days - 1), today)
+    return Period.last_days({"90d": 90, "year": 365}.get(preset, 30), today)
 
 
 def trend_window(period: Period, by: str, minimum_days: int) -> Period:

@@ -119,7 +119,7 @@ def client_rows(today: datetime.date, settings: KpiSettings | None = None) -> li
     """Every active client's row, worst first. Seven queries."""
     settings = settings or KpiSettings.load()
     month = month_to_date(today)
-    sla_period = Period.through(today - datetime.timedelta(SLA_DAYS - 1), today)
+    sla_period = Period.last_days(SLA_DAYS, today)
     # The month's escalations and the SLA window's counts in one pass over the rollups.
     sums = metrics.sums_by_client(
         {"month": (month, thresholds.ESCALATION_FIELDS), "sla": (sla_period, metrics.SLA_FIELDS)}
@@ -134,13 +134,11 @@ def client_rows(today: datetime.date, settings: KpiSettings | None = None) -> li
     )
     clients = {pk: (segment, start) for pk, *_, segment, start in active}
     sla = metrics.sla_by_client(sla_period, sums["sla"])
-    csat_period = Period.through(today - datetime.timedelta(CSAT_DAYS - 1), today)
+    csat_period = Period.last_days(CSAT_DAYS, today)
     csat = {
         r["key"]: r for r in rating_figures.grouped(rating_figures.invited(csat_period), "client")
     }
-    surveys = survey_metrics.client_onboarding_by_client(
-        Period.through(today - datetime.timedelta(SURVEY_DAYS - 1), today)
-    )
+    surveys = survey_metrics.client_onboarding_by_client(Period.last_days(SURVEY_DAYS, today))
     alerts = _grouped_counts(ThresholdAlert.objects.open())
     cases = _grouped_counts(FeedbackCase.objects.filter(status=FeedbackCase.Status.OPEN))
     lines = {

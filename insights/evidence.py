@@ -76,7 +76,7 @@ def _entry(label: str, value: str | None, missing: str) -> dict:
 
 
 def evidence_for_statements(on_date: datetime.date) -> dict[str, dict]:
-    period = Period.through(on_date - datetime.timedelta(days=WINDOW_DAYS - 1), on_date)
+    period = Period.last_days(WINDOW_DAYS, on_date)
     totals = metrics.totals(period)
     no_tickets_measured = _("No tickets measured")
 

@@ -101,5 +101,5 @@ def latest_comments(ratings: QuerySet, limit: int = LATEST_COMMENTS) -> list[Tic
 
 def client_csat(client_id: int, today: datetime.date, days: int = 90) -> dict:
     """A client's ticket CSAT over the last ``days`` days up to ``today`` (totals)."""
-    period = Period.through(today - datetime.timedelta(days=days - 1), today)
+    period = Period.last_days(days, today)
     return totals(invited(period, TicketRating.objects.filter(client_id=client_id)))

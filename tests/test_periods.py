@@ -76,3 +76,12 @@ def test_a_share_in_percent_rounds_as_part_times_100_over_whole(whole):
         for digits in (0, 1, 2):
             assert f"{after:.{digits}f}" == f"{before:.{digits}f}"
     assert as_percent(None) is None
+
+
+def test_the_last_days_end_with_today_and_count_it():
+    today = datetime.date(2028, 3, 1)
+    assert Period.last_days(1, today) == Period(today, datetime.date(2028, 3, 2))
+    # 29 February counts: the last 30 days up to 1 March 2028 are February's 29 and today
+    last_30 = Period.last_days(30, today)
+    assert last_30.start == datetime.date(2028, 2, 1)
+    assert last_30.days == 30

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_manager, manager_required
-from core.periods import month_to_date
+from core.periods import Period, month_to_date
 from insights import attention
 from insights.forms import ClientTableForm
 from organisation.models import ONBOARDING_DAYS
@@ -65,8 +65,8 @@ def _links(today: datetime.date) -> dict:
     """The first days of the drill-down filters: the periods the figures cover."""
     return {
         "month_start": month_to_date(today).start.isoformat(),
-        "sla_start": (today - datetime.timedelta(attention.SLA_DAYS - 1)).isoformat(),
-        "csat_start": (today - datetime.timedelta(attention.CSAT_DAYS - 1)).isoformat(),
+        "sla_start": Period.last_days(attention.SLA_DAYS, today).start.isoformat(),
+        "csat_start": Period.last_days(attention.CSAT_DAYS, today).start.isoformat(),
         "sla_days": attention.SLA_DAYS,
         "csat_days": attention.CSAT_DAYS,
         "onboarding_days": ONBOARDING_DAYS,
