@@ -333,8 +333,8 @@ class Puller:
                 )
                 if not marks:
                     return
-                for mark in marks:
-                    self.apply_one(mark.entity, mark.external_id)
+                # Other entities were read by their pull, which ran before.
+                self.apply_tickets([m.external_id for m in marks if m.entity == Entity.TICKET])
                 DirtyRecord.objects.filter(pk__in=[m.pk for m in marks]).delete()
                 self.summary.dirty += len(marks)
 
@@ -345,12 +345,23 @@ class Puller:
         (Autotask's resources, Halo's agents)."""
         if entity != Entity.TICKET:
             return "pulled"
-        record = self.client.ticket(external_id)
-        if record is None:
-            self.summary.deleted += delete_tickets([external_id], data_source_id=self.source_id)
-            return "deleted"
-        self._apply_ticket([record])
-        return "applied"
+        return "deleted" if self.apply_tickets([external_id]) else "applied"
+
+    def apply_tickets(self, external_ids: list[str]) -> int:
+        """Fetch these tickets by id and write them with one upsert; those the PSA no
+        longer has are deleted with one statement. Returns how many it no longer has."""
+        fetched, vanished = [], []
+        for external_id in external_ids:
+            record = self.client.ticket(external_id)
+            if record is None:
+                vanished.append(external_id)
+            else:
+                fetched.append(record)
+        if vanished:
+            self.summary.deleted += delete_tickets(vanished, data_source_id=self.source_id)
+        if fetched:
+            self._apply_ticket(fetched)
+        return len(vanished)
 
 
 def pull(integration: Integration, client=None) -> Summary:

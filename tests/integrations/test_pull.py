@@ -394,3 +394,27 @@ def test_a_rate_limited_pull_goes_on_when_the_psa_allows(cw, cw_server, monkeypa
     cw.refresh_from_db()
     assert cw.last_sync_ok is False and cw.last_error
     assert Client.objects.filter(data_source=cw.data_source).count() == 3  # kept
+
+
+def test_dirty_tickets_are_written_together_whatever_their_number(cw, cw_server):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run(cw)
+    ids = [str(r["id"]) for r in cw_server.records["tickets"]]
+
+    def queries_for(marked):
+        sync.mark_dirty(cw.pk, "ticket", marked)
+        with CaptureQueriesContext(connection) as queries:
+            pulling.Puller(cw, client_of(cw)).apply_dirty()
+        assert not DirtyRecord.objects.exists()
+        return len(queries)
+
+    assert len(ids) == 3
+    assert queries_for(ids[:1]) == queries_for(ids)
+    for record in cw_server.records["tickets"]:
+        record["summary"] = f"Changed {record['id']}"
+    queries_for(ids)
+    assert sorted(tickets_of(cw).values_list("title", flat=True)) == sorted(
+        f"Changed {i}" for i in ids
+    )
