@@ -96,6 +96,7 @@ class Summary:
     dirty: int = 0
     # Seconds after which the PSA's rate limit lets the pull go on (0: not limited).
     retry_after: float = 0
+    failed: bool = False  # the pull stopped at an error (recorded on the connection)
 
     def add(self, counts: dict, entity: str, n: int) -> None:
         counts[entity] = counts.get(entity, 0) + n
@@ -407,6 +408,7 @@ def _failed(integration, message: str, now, summary: Summary) -> Summary:
         failing_since=Coalesce("failing_since", Value(now)),
     )
     logger.warning("integrations.pull_failed integration=%s", integration.pk)
+    summary.failed = True
     return summary
 
 

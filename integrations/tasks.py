@@ -232,8 +232,7 @@ def pull(integration_id: int) -> str:
             # once it allows, not only at the next quarter hour.
             pull.apply_async((integration_id,), countdown=round(summary.retry_after))
             return "rate-limited"
-        integration.refresh_from_db(fields=["last_sync_ok"])
-        return "done" if integration.last_sync_ok else "failed"
+        return "failed" if summary.failed else "done"
     finally:
         cache.delete(key)
 

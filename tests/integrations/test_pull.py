@@ -276,13 +276,15 @@ def test_the_task_pulls_once_while_another_pull_holds_the_lock(cw, cw_server, mo
     cache.delete(tasks.pull_lock_key(cw.pk))
 
 
-def test_a_psa_error_is_recorded_with_its_message(cw, cw_server):
+def test_a_psa_error_is_recorded_with_its_message(cw, cw_server, monkeypatch):
     cw_server.fail(500, times=4, path_contains="company/companies")
-    run(cw)
+    monkeypatch.setattr(pulling, "for_integration", lambda integration: client_of(integration))
+    assert tasks.pull(cw.pk) == "failed"
     cw.refresh_from_db()
     assert cw.last_sync_ok is False
     assert cw.last_error
     assert not tickets_of(cw).exists()
+    assert tasks.pull(cw.pk) == "done"  # the PSA answers again
 
 
 def test_backfill_from_a_date_reads_the_tickets_changed_since_then(cw, cw_server):
