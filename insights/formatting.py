@@ -76,7 +76,7 @@ def sla_source(figure: dict) -> str:
     with how many tickets lack a PSA verdict; "" where no ticket in scope has one."""
     if figure["from_psa"]:
         return _("As the PSA reports it")
-    if figure["lacking"] >= figure["tickets"]:
+    if not figure["any_psa"]:
         return ""
     return ngettext(
         "Our computation: %(n)s of %(m)s tickets lacks a PSA verdict",

@@ -125,8 +125,8 @@ def sla_figure(totals: dict) -> dict:
     verdict, else ours (sla_attainment's "overall"). Also the PSA's shares per stage
     (None where no ticket has one), and how many of the tickets lack a verdict.
 
-    Returns {"overall", "from_psa": bool, "tickets", "lacking", "psa_overall",
-    "psa_response", "psa_resolution"}."""
+    Returns {"overall", "from_psa": bool, "any_psa": bool (some ticket has a verdict),
+    "tickets", "lacking", "psa_overall", "psa_response", "psa_resolution"}."""
     tickets = totals.get("tickets") or 0
     known = totals.get("psa_known") or 0
     psa_overall = share(totals.get("psa_met"), known)
@@ -134,6 +134,7 @@ def sla_figure(totals: dict) -> dict:
     return {
         "overall": psa_overall if from_psa else sla_attainment(totals)["overall"],
         "from_psa": from_psa,
+        "any_psa": known > 0,
         "tickets": tickets,
         "lacking": tickets - known,
         "psa_overall": psa_overall,

@@ -88,7 +88,8 @@ def test_a_ticket_without_a_verdict_keeps_our_figure_and_says_how_many_lack_one(
     figure = sla.context["report"]["figure"]
     # Ours: 7 of 8 measurements within target (the new ticket's response took 30 min).
     assert figure["from_psa"] is False and figure["overall"] == pytest.approx(7 / 8)
-    assert (figure["lacking"], figure["tickets"]) == (1, 4)
+    assert (figure["lacking"], figure["tickets"], figure["any_psa"]) == (1, 4, True)
+    assert 'data-testid="sla-psa"' in sla.content.decode()  # the PSA's shares of three
     assert "Our computation: 1 of 4 tickets lacks a PSA verdict" in sla.content.decode()
     dashboard = english.get(reverse("insights:dashboard"), OCTOBER).content.decode()
     assert "1 of 4 tickets lacks a PSA verdict" in dashboard
@@ -104,6 +105,7 @@ def test_without_any_verdict_the_pages_say_nothing_of_the_psa(english, client_co
 
 def test_the_figure_follows_the_rollup_counts():
     assert metrics.sla_figure({"tickets": 0})["from_psa"] is False
+    assert metrics.sla_figure({"tickets": 3, "psa_known": 0})["any_psa"] is False
     figure = metrics.sla_figure(
         {"tickets": 4, "psa_known": 4, "psa_met": 3, "psa_response_known": 2}
     )
