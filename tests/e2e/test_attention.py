@@ -81,6 +81,16 @@ def test_a_manager_lands_on_the_attention_page_and_drills_down_from_the_worst_cl
         expect(rows).to_have_count(3)
         first = rows.first
         expect(first).to_have_attribute("data-client", str(worst.pk))
+        if viewport is PHONE:
+            # The table scrolls sideways; the client's name stays in view beside its figures.
+            table = page.get_by_test_id("client-table")
+            first.scroll_into_view_if_needed()
+            table.locator("xpath=..").evaluate("region => { region.scrollLeft = 300; }")
+            assert table.locator("xpath=..").evaluate("region => region.scrollLeft") > 0
+            name = first.locator("[data-cell=client]")
+            expect(name).to_be_in_viewport()
+            box = name.bounding_box()
+            assert box["x"] < 40, box
         expect(first).to_have_attribute("data-state", "red")
         expect(rows.nth(1)).to_have_attribute("data-state", "green")
         # The escalation cell: the client's escalated tickets of the month.
