@@ -2,6 +2,7 @@
 for one question as for many, with the answers stored in one upsert."""
 
 import datetime
+import uuid
 
 import pytest
 from django.db import connection
@@ -10,8 +11,9 @@ from django.utils import timezone
 
 from surveys.models import Answer, Campaign, Invitation, Question, Response, Survey
 from surveys.services import CampaignClosed, questions_of, save_response
+from surveys.tokens import InvalidToken, invitation_for_token
 from tests.surveys.helpers import campaign, invite, make_technician
-from tests.surveys.links import token_path_for
+from tests.surveys.links import link_token, token_path_for
 from tests.surveys.test_respond import CLIENT_ANSWER
 
 # A first answer: token lookup, questions (a cold cache), invitation lock, response
@@ -151,3 +153,37 @@ def test_a_changed_question_is_read_again(db):
     assert questions_of(fresh)[0].text_de == "Wie war deine Woche wirklich?"
     Question.objects.filter(pk=question.pk).delete()  # a bulk delete, as the back office's
     assert question.pk not in [q.pk for q in questions_of(Survey.objects.get(pk=survey.pk))]
+
+
+def _fields(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def test_the_hand_written_token_lookup_loads_what_the_orm_loads(client_campaign):
+    """Every field of the invitation, its campaign and its survey, converted as the ORM
+    converts them (on SQLite date-times, UUIDs and booleans come back as text and numbers)."""
+    stored = Invitation.objects.select_related("campaign__survey").get(email="clara@acme.example")
+    found = invitation_for_token(link_token(stored))
+    assert _fields(found) == _fields(stored)
+    assert _fields(found.campaign) == _fields(stored.campaign)
+    assert _fields(found.campaign.survey) == _fields(stored.campaign.survey)
+    assert isinstance(found.campaign.survey.questions_revision, uuid.UUID)
+    assert isinstance(found.campaign.closes_at, datetime.datetime)
+    assert not found._state.adding and found.campaign.survey.for_clients is True
+    with pytest.raises(InvalidToken):
+        invitation_for_token(link_token(stored)[:-1] + "x")
+
+
+def test_the_locking_read_runs_no_orm_built_query(client_campaign):
+    """The state under the lock is one hand-written statement; on PostgreSQL it locks only
+    the invitation's row."""
+    invitation = Invitation.objects.select_related("campaign__survey").get(
+        email="clara@acme.example"
+    )
+    questions = questions_of(invitation.campaign.survey)
+    with CaptureQueriesContext(connection) as ctx:
+        save_response(invitation, {q.key: (3 if q.is_scale else "") for q in questions}, questions)
+    locking = [q["sql"] for q in ctx.captured_queries if 'FROM "surveys_invitation" i' in q["sql"]]
+    assert len(locking) == 1
+    if connection.vendor == "postgresql":
+        assert locking[0].endswith("FOR UPDATE OF i")
