@@ -58,6 +58,7 @@ def column(model: type[Model], name: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(name).column)
 
 
-def instance(model: type[Model], values: Sequence) -> Model:
-    """A model instance from all its concrete fields' converted values, as loaded by a query."""
-    return model.from_db(connection.alias, None, values)
+def instance(model: type[Model], values: Sequence, attnames: Sequence[str] = ()) -> Model:
+    """A model instance from its concrete fields' converted values, as a query loads it:
+    all of them, or those of ``attnames`` (the others load when first used)."""
+    return model.from_db(connection.alias, attnames, values)

@@ -18,6 +18,7 @@ from django.db import connection
 
 from core.raw_rows import Columns, column, instance, table
 from core.tokens import hash_token, new_token
+from organisation.models import Contact
 
 from .models import Campaign, Invitation, InvitationToken, Survey
 
@@ -69,25 +70,34 @@ def unsign(token: str) -> str:
 @functools.cache
 def _lookup() -> tuple[str, Columns]:
     """The token lookup's statement and its columns: the invitation, its campaign and its
-    survey, all their fields (the answer page, the one click and the template use them)."""
+    survey, all their fields (the answer page, the one click and the template use them),
+    then the contact's id and client (what storing a first answer predicts with,
+    surveys.services.save_response)."""
     invitation = Columns.of("i", Invitation)
     campaign = Columns.of("c", Campaign)
     survey = Columns.of("s", Survey)
+    contact = Columns.of("ct", Contact, CONTACT_FIELDS)
 
-    # Only the campaign and its survey: every further join costs planning time on each
-    # answer POST (a six-table join took 2 ms to plan, longer than to run). Unordered: a
-    # hash names one invitation at most.
+    # Only the campaign, its survey and the contact's key: every further join costs
+    # planning time on each answer POST (a six-table join took 2 ms to plan, longer than
+    # to run). Unordered: a hash names one invitation at most.
     sql = (
-        f"SELECT {(invitation + campaign + survey).sql} "  # noqa: S608 - names only
+        f"SELECT {(invitation + campaign + survey + contact).sql} "  # noqa: S608 - names only
         f"FROM {table(InvitationToken)} t "
         f"JOIN {table(Invitation)} i ON i.{column(Invitation, 'id')} = "
         f"t.{column(InvitationToken, 'invitation')} "
         f"JOIN {table(Campaign)} c ON c.{column(Campaign, 'id')} = "
         f"i.{column(Invitation, 'campaign')} "
         f"JOIN {table(Survey)} s ON s.{column(Survey, 'id')} = c.{column(Campaign, 'survey')} "
+        f"LEFT JOIN {table(Contact)} ct ON ct.{column(Contact, 'id')} = "
+        f"i.{column(Invitation, 'contact')} "
         f"WHERE t.{column(InvitationToken, 'token_hash')} = %s"
     )
-    return sql, invitation + campaign + survey
+    return sql, invitation + campaign + survey + contact
+
+
+# Of the contact, only its key and its client are read; its other fields load when used.
+CONTACT_FIELDS = ("id", "client")
 
 
 def invitation_for_token(token: str) -> Invitation:
@@ -102,9 +112,13 @@ def invitation_for_token(token: str) -> Invitation:
     if row is None:
         raise InvalidToken
     values = columns.convert(row)
-    first, second = len(Invitation._meta.concrete_fields), -len(Survey._meta.concrete_fields)
+    first = len(Invitation._meta.concrete_fields)
+    second = first + len(Campaign._meta.concrete_fields)
+    third = second + len(Survey._meta.concrete_fields)
     invitation = instance(Invitation, values[:first])
     campaign = instance(Campaign, values[first:second])
-    campaign.survey = instance(Survey, values[second:])
+    campaign.survey = instance(Survey, values[second:third])
     invitation.campaign = campaign
+    if invitation.contact_id is not None:
+        invitation.contact = instance(Contact, values[third:], ["id", "client_id"])
     return invitation
