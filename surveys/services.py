@@ -216,11 +216,14 @@ def save_response(
     the closing date.
 
     Lean on purpose (it is the hot path of a survey wave): one locking read of the
-    invitation with its campaign's state and its response id, one upsert of the response,
-    one upsert of all answers, the invitation's status only on the first answer, and the
-    answer's own figures added to its day's row (``surveys.rollups.answer_changes``; a
-    change of a named survey's answers reads the earlier ones first). A first answer on
-    PostgreSQL writes all four in one statement (``_write_first_answer``).
+    invitation with its campaign's state and its response id (``_locked_state``), one
+    upsert of the response, one upsert of all answers, the invitation's status only on
+    the first answer, and the answer's own figures added to its day's row
+    (``surveys.rollups.answer_changes``; a change of a named survey's answers reads the
+    earlier ones first). A first answer on PostgreSQL, with the invitation as the token
+    lookup loads it, is one statement: it locks the invitation, checks that what was
+    loaded still holds (``_state_guard``) and writes all four (``_write_first_answer``);
+    if it no longer holds nothing is written and the locking read follows.
     """
     now = timezone.now()
     if questions is None:
