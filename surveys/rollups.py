@@ -279,26 +279,34 @@ def _classified(changes: dict[Key, dict[str, int]]) -> tuple[dict, dict]:
     return growing, shrinking
 
 
-def one_statement(changes: dict[Key, dict[str, int]]) -> tuple[str, list] | None:
+def one_statement(
+    changes: dict[Key, dict[str, int]], guard: str | None = None
+) -> tuple[str, list] | None:
     """(SQL, parameters) of the one upsert that adds ``changes``, when they only grow
     rows that all have a client or all have none (a first answer's); else None (use
-    ``add``). For a caller that writes it together with other rows in one statement."""
+    ``add``). For a caller that writes it together with other rows in one statement;
+    ``guard``: see ``upsert_statement``."""
     growing, shrinking = _classified(changes)
     if shrinking or not growing or len({key[1] is None for key in growing}) > 1:
         return None
-    return upsert_statement(growing)
+    return upsert_statement(growing, guard)
 
 
-def upsert_statement(rows: dict[Key, dict[str, int]]) -> tuple[str, list]:
+def upsert_statement(rows: dict[Key, dict[str, int]], guard: str | None = None) -> tuple[str, list]:
     """(SQL, parameters) of one INSERT … ON CONFLICT DO UPDATE SET figure = figure +
     the row's, for rows that all have a client or all have none (each kind has its own
-    partial index)."""
+    partial index). ``guard`` (PostgreSQL): the name of a WITH query of the same
+    statement; the rows are added only if it has a row."""
     quote = connection.ops.quote_name
     table = quote(SurveyDailyRollup._meta.db_table)
     client = quote(SurveyDailyRollup._meta.get_field("client").column)
     columns = ", ".join([quote("kind"), client, quote("day"), *map(quote, FIGURES)])
     changed = sorted({name for figures in rows.values() for name in figures}, key=FIGURES.index)
     one = f"({', '.join(['%s'] * (3 + len(FIGURES)))})"
+    if guard is not None:
+        # Typed: the values are selected, not inserted directly, so nothing infers them.
+        fields = [SurveyDailyRollup._meta.get_field(n) for n in ("kind", "client", "day", *FIGURES)]
+        one = f"({', '.join(f'CAST(%s AS {f.db_type(connection)})' for f in fields)})"
     params = []
     for (kind, client_id, day), figures in rows.items():
         params += [kind, client_id, connection.ops.adapt_datefield_value(day)]
@@ -311,8 +319,11 @@ def upsert_statement(rows: dict[Key, dict[str, int]]) -> tuple[str, list]:
     increments = ", ".join(
         f"{quote(n)} = {table}.{quote(n)} + EXCLUDED.{quote(n)}" for n in changed
     )
+    source = f"VALUES {', '.join([one] * len(rows))}"
+    if guard is not None:
+        source = f"SELECT v.* FROM ({source}) AS v, {guard}"  # noqa: S608 - names only
     return (
-        f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(rows))} "  # noqa: S608 - names only
+        f"INSERT INTO {table} ({columns}) {source} "  # noqa: S608 - names only
         f"ON CONFLICT {target} DO UPDATE SET {increments}",
         params,
     )

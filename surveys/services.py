@@ -6,6 +6,7 @@ Every function here is free of requests so tests and tasks call them directly.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import uuid
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from core import delivery
 from core.periods import quarter_label, quarter_number, step_start
+from core.raw_rows import Columns, column, table
 from organisation.consent import withheld_reasons
 from organisation.models import Client, Contact, Technician
 
@@ -214,92 +216,28 @@ def save_response(
     the closing date.
 
     Lean on purpose (it is the hot path of a survey wave): one locking read of the
-    invitation with its campaign's state and its response id, one upsert of the response,
-    one upsert of all answers, the invitation's status only on the first answer, and the
-    answer's own figures added to its day's row (``surveys.rollups.answer_changes``; a
-    change of a named survey's answers reads the earlier ones first). A first answer on
-    PostgreSQL writes all four in one statement (``_write_first_answer``).
+    invitation with its campaign's state and its response id (``_locked_state``), one
+    upsert of the response, one upsert of all answers, the invitation's status only on
+    the first answer, and the answer's own figures added to its day's row
+    (``surveys.rollups.answer_changes``; a change of a named survey's answers reads the
+    earlier ones first). A first answer on PostgreSQL, with the invitation as the token
+    lookup loads it, is one statement: it locks the invitation, checks that what was
+    loaded still holds (``_state_guard``) and writes all four (``_write_first_answer``);
+    if it no longer holds nothing is written and the locking read follows.
     """
     now = timezone.now()
     if questions is None:
         questions = questions_of(invitation.campaign.survey)
+    campaign = invitation.campaign
     with transaction.atomic():
-        # Lock only the invitation row (PostgreSQL refuses FOR UPDATE on the nullable side
-        # of an outer join); the campaign's state is read fresh under the lock, so a
-        # campaign closed a moment ago takes no more answers.
-        state = (
-            Invitation.objects.select_for_update(of=("self",))
-            .filter(pk=invitation.pk)
-            .values(
-                "status",
-                "answered_at",
-                "contact__client_id",
-                "campaign__status",
-                "campaign__closes_at",
-                "campaign__client_id",
-                "campaign__publication_id",
-                "campaign__survey__kind",
-                "sent_at",
-                "response__id",
-                "response__client_id",
-                "response__submitted_at",
-            )
-            .get()
-        )
-        campaign = invitation.campaign
-        fresh = Campaign(
-            status=state["campaign__status"],
-            closes_at=state["campaign__closes_at"],
-            publication_id=state["campaign__publication_id"],
-        )
-        if not fresh.is_open_for_answers(now):
-            raise CampaignClosed
-        created = state["response__id"] is None
-        kind = state["campaign__survey__kind"]
-        rolled_up = rollups.rolled_up(kind)
-        # A named survey's answers changed: the earlier ones, to take their figures off.
-        before = _metrics_of(state["response__id"]) if rolled_up and not created else {}
-        response = Response(
-            invitation_id=invitation.pk,
-            survey_id=campaign.survey_id,
-            campaign_id=campaign.pk,
-            client_id=state["contact__client_id"] or state["campaign__client_id"],
-            submitted_at=now,
-            updated_at=now,
-        )
-        keep, drop = [], []  # (question, value, text) to store; question ids to clear
-        for question in questions:
-            value = values.get(question.key)
-            if value is None or value == "":
-                drop.append(question.pk)
-            elif question.is_scale:
-                keep.append((question, int(value), ""))
-            else:
-                keep.append((question, None, str(value)))
-        answered_at = None
-        if state["status"] != InvitationStatus.ANSWERED or state["answered_at"] is None:
-            answered_at = state["answered_at"] or now
-        changes = {}
-        if rolled_up:
-            after = {key: known for key, known in before.items() if key not in drop}
-            after.update((question.pk, (question.metric, value)) for question, value, _ in keep)
-            changes = rollups.answer_changes(
-                kind,
-                client=response.client_id if created else state["response__client_id"],
-                submitted_at=now if created else state["response__submitted_at"],
-                before=before.values(),
-                after=after.values(),
-                invited_client=state["contact__client_id"],
-                sent_at=state["sent_at"],
-                answered=int(state["status"] != InvitationStatus.ANSWERED),
-            )
-        figures = rollups.one_statement(changes)
-        if created and connection.vendor == "postgresql" and (figures or not changes):
-            # The hot path of a survey wave: all of it in one round trip.
-            response.pk = _write_first_answer(response, keep, answered_at, figures)
-            changes = {}
-        else:
-            _write_answers(response, keep, drop, created, answered_at)
+        stored = None
+        predicted = _predicted_state(invitation)
+        if predicted is not None:
+            stored = _store(invitation, values, questions, predicted, now, guarded=True)
+        if stored is None:
+            state = _locked_state(invitation.pk)
+            stored = _store(invitation, values, questions, state, now, guarded=False)
+        response, created, changes = stored
         answers_saved.send(
             sender=Invitation,
             invitation_id=invitation.pk,
@@ -315,6 +253,76 @@ def save_response(
         not created,
     )
     return response
+
+
+def _store(invitation: Invitation, values, questions, state: dict, now, guarded: bool):
+    """Write the answers given the invitation's ``state`` ({_STATE key: value}); returns
+    (response, whether it is new, the figures' changes still to add). ``guarded``: the
+    state is predicted (``_predicted_state``): a first answer on PostgreSQL is written in
+    one statement that locks the invitation and writes only if the state still holds;
+    None if it did not (or a single statement cannot write it): nothing was written."""
+    campaign = invitation.campaign
+    fresh = Campaign(
+        status=state["campaign__status"],
+        closes_at=state["campaign__closes_at"],
+        publication_id=state["campaign__publication_id"],
+    )
+    if not fresh.is_open_for_answers(now):
+        if guarded:
+            return None  # the locked read says for sure
+        raise CampaignClosed
+    created = state["response__id"] is None
+    kind = state["campaign__survey__kind"]
+    rolled_up = rollups.rolled_up(kind)
+    # A named survey's answers changed: the earlier ones, to take their figures off.
+    before = _metrics_of(state["response__id"]) if rolled_up and not created else {}
+    response = Response(
+        invitation_id=invitation.pk,
+        survey_id=campaign.survey_id,
+        campaign_id=campaign.pk,
+        client_id=state["contact__client_id"] or state["campaign__client_id"],
+        submitted_at=now,
+        updated_at=now,
+    )
+    keep, drop = [], []  # (question, value, text) to store; question ids to clear
+    for question in questions:
+        value = values.get(question.key)
+        if value is None or value == "":
+            drop.append(question.pk)
+        elif question.is_scale:
+            keep.append((question, int(value), ""))
+        else:
+            keep.append((question, None, str(value)))
+    answered_at = None
+    if state["status"] != InvitationStatus.ANSWERED or state["answered_at"] is None:
+        answered_at = state["answered_at"] or now
+    changes = {}
+    if rolled_up:
+        after = {key: known for key, known in before.items() if key not in drop}
+        after.update((question.pk, (question.metric, value)) for question, value, _ in keep)
+        changes = rollups.answer_changes(
+            kind,
+            client=response.client_id if created else state["response__client_id"],
+            submitted_at=now if created else state["response__submitted_at"],
+            before=before.values(),
+            after=after.values(),
+            invited_client=state["contact__client_id"],
+            sent_at=state["sent_at"],
+            answered=int(state["status"] != InvitationStatus.ANSWERED),
+        )
+    guard = _state_guard(invitation.pk, state) if guarded else None
+    figures = rollups.one_statement(changes, guard and "state")
+    if created and connection.vendor == "postgresql" and (figures or not changes):
+        # The hot path of a survey wave: all of it in one round trip.
+        response.pk = _write_first_answer(response, keep, answered_at, figures, guard)
+        if response.pk is None:
+            return None
+        changes = {}
+    elif guarded:
+        return None
+    else:
+        _write_answers(response, keep, drop, created, answered_at)
+    return response, created, changes
 
 
 def _write_answers(response: Response, keep: list, drop: list[int], created, answered_at):
@@ -343,30 +351,33 @@ def _write_answers(response: Response, keep: list, drop: list[int], created, ans
         )
 
 
-def _write_first_answer(response: Response, keep: list, answered_at, figures) -> int:
+def _write_first_answer(
+    response: Response, keep: list, answered_at, figures, guard: tuple[str, list] | None = None
+) -> int | None:
     """PostgreSQL: what ``_write_answers`` writes for a first answer, and the ``figures``
     statement (surveys.rollups.one_statement) if any, as one statement of data-modifying
-    WITH queries; returns the response's id. Each round trip is a wait on a busy server."""
-    quote = connection.ops.quote_name
-
-    def table(model) -> str:
-        return quote(model._meta.db_table)
-
-    def column(model, name) -> str:
-        return quote(model._meta.get_field(name).column)
+    WITH queries; returns the response's id. Each round trip is a wait on a busy server.
+    ``guard`` (``_state_guard``): the query ``state`` that locks the invitation; nothing
+    is written, and None returned, if it has no row."""
 
     def array(model, name) -> str:
         return f"%s::{model._meta.get_field(name).db_type(connection)}[]"
 
     fields = ["invitation", "survey", "campaign", "client", "submitted_at", "updated_at"]
     invitation, updated = column(Response, "invitation"), column(Response, "updated_at")
-    sql = [
-        f"WITH new_response AS (INSERT INTO {table(Response)} "  # noqa: S608 - names only
-        f"({', '.join(column(Response, f) for f in fields)}) VALUES ({', '.join(['%s'] * 6)}) "
+    sql, params = ["WITH "], []
+    source = f"VALUES ({', '.join(['%s'] * 6)})"
+    if guard is not None:
+        sql.append(f"state AS ({guard[0]}), ")
+        params += guard[1]
+        source = f"SELECT {', '.join(['%s'] * 6)} FROM state"  # noqa: S608 - placeholders
+    sql.append(
+        f"new_response AS (INSERT INTO {table(Response)} "  # noqa: S608 - names only
+        f"({', '.join(column(Response, f) for f in fields)}) {source} "
         f"ON CONFLICT ({invitation}) DO UPDATE SET {updated} = EXCLUDED.{updated} "
         f"RETURNING {column(Response, 'id')} AS id)",
-    ]
-    params = [getattr(response, Response._meta.get_field(f).attname) for f in fields]
+    )
+    params += [getattr(response, Response._meta.get_field(f).attname) for f in fields]
     answer = {name: column(Answer, name) for name in ("response", "question", "value", "text")}
     sql.append(
         f", answers AS (INSERT INTO {table(Answer)} ({', '.join(answer.values())}) "  # noqa: S608 - names only
@@ -382,7 +393,8 @@ def _write_first_answer(response: Response, keep: list, answered_at, figures) ->
         sql.append(
             f", answered AS (UPDATE {table(Invitation)} SET {column(Invitation, 'status')} = "  # noqa: S608 - names only
             f"%s, {column(Invitation, 'answered_at')} = %s "
-            f"WHERE {column(Invitation, 'id')} = %s)"
+            f"WHERE {column(Invitation, 'id')} = %s"
+            f"{' AND EXISTS (SELECT 1 FROM state)' if guard is not None else ''})"
         )
         params += [InvitationStatus.ANSWERED.value, answered_at, response.invitation_id]
     if figures is not None:
@@ -391,7 +403,103 @@ def _write_first_answer(response: Response, keep: list, answered_at, figures) ->
     sql.append(" SELECT id FROM new_response")
     with connection.cursor() as cursor:
         cursor.execute("".join(sql), params)
-        return cursor.fetchone()[0]
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+# The answer's state read under the invitation's lock: {key: (table alias, model, field)}.
+_STATE = {
+    "status": ("i", Invitation, "status"),
+    "answered_at": ("i", Invitation, "answered_at"),
+    "sent_at": ("i", Invitation, "sent_at"),
+    "contact__client_id": ("ct", Contact, "client"),
+    "campaign__status": ("c", Campaign, "status"),
+    "campaign__closes_at": ("c", Campaign, "closes_at"),
+    "campaign__client_id": ("c", Campaign, "client"),
+    "campaign__publication_id": ("c", Campaign, "publication"),
+    "campaign__survey__kind": ("s", Survey, "kind"),
+    "response__id": ("r", Response, "id"),
+    "response__client_id": ("r", Response, "client"),
+    "response__submitted_at": ("r", Response, "submitted_at"),
+}
+
+
+@functools.cache
+def _state_query() -> tuple[str, str, Columns]:
+    """(FROM clause, lock clause, columns) of the state under the invitation's lock."""
+    columns = Columns(
+        [(alias, model._meta.get_field(name)) for alias, model, name in _STATE.values()]
+    )
+    joins = (
+        f"FROM {table(Invitation)} i "
+        f"JOIN {table(Campaign)} c ON c.{column(Campaign, 'id')} = "
+        f"i.{column(Invitation, 'campaign')} "
+        f"JOIN {table(Survey)} s ON s.{column(Survey, 'id')} = c.{column(Campaign, 'survey')} "
+        f"LEFT JOIN {table(Contact)} ct ON ct.{column(Contact, 'id')} = "
+        f"i.{column(Invitation, 'contact')} "
+        f"LEFT JOIN {table(Response)} r ON r.{column(Response, 'invitation')} = "
+        f"i.{column(Invitation, 'id')} "
+        f"WHERE i.{column(Invitation, 'id')} = %s"
+    )
+    # Lock only the invitation row (PostgreSQL refuses FOR UPDATE on the nullable side of
+    # an outer join). SQLite has no row locks: its writer lock serialises the answers.
+    lock = " FOR UPDATE OF i" if connection.features.has_select_for_update_of else ""
+    return joins, lock, columns
+
+
+def _predicted_state(invitation: Invitation) -> dict | None:
+    """The state (as ``_locked_state`` reads it) that a first answer expects from the
+    invitation as the token lookup loaded it (surveys.tokens loads the contact's client
+    with it), on PostgreSQL; None where it cannot say. ``_state_guard`` checks it."""
+    contact_known = invitation.contact_id is None or Invitation.contact.is_cached(invitation)
+    if connection.vendor != "postgresql" or not contact_known:
+        return None
+    if invitation.status == InvitationStatus.ANSWERED:
+        return None  # a change reads the earlier answers under the lock
+    campaign = invitation.campaign
+    return {
+        "status": invitation.status,
+        "answered_at": invitation.answered_at,
+        "sent_at": invitation.sent_at,
+        "contact__client_id": invitation.contact.client_id if invitation.contact_id else None,
+        "campaign__status": campaign.status,
+        "campaign__closes_at": campaign.closes_at,
+        "campaign__client_id": campaign.client_id,
+        "campaign__publication_id": campaign.publication_id,
+        "campaign__survey__kind": campaign.survey.kind,
+        "response__id": None,
+        "response__client_id": None,
+        "response__submitted_at": None,
+    }
+
+
+def _state_guard(invitation_id: int, state: dict) -> tuple[str, list]:
+    """(SQL, parameters) of a query that locks the invitation's row and returns its id
+    only if every value of ``state`` still holds; checked after the lock is granted, so a
+    concurrent first answer (it sets the status) makes it return nothing."""
+    joins, lock, columns = _state_query()
+    holds = " AND ".join(
+        f"{alias}.{quote} IS NOT DISTINCT FROM %s"
+        for alias, quote in (
+            (alias, connection.ops.quote_name(field.column)) for alias, field in columns.fields
+        )
+    )
+    sql = f"SELECT i.{column(Invitation, 'id')} AS id {joins} AND {holds}{lock}"  # noqa: S608
+    return sql, [invitation_id, *(state[key] for key in _STATE)]
+
+
+def _locked_state(invitation_id: int) -> dict:
+    """The invitation's state, its campaign's state and its response's, read fresh with
+    the invitation's row locked (so a campaign closed a moment ago takes no more answers),
+    as {_STATE key: value}. Hand-written: the ORM took longer to build this statement than
+    the database to run it (core.raw_rows)."""
+    joins, lock, columns = _state_query()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns.sql} {joins}{lock}", [invitation_id])  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:
+        raise Invitation.DoesNotExist
+    return dict(zip(_STATE, columns.convert(row), strict=True))
 
 
 def _metrics_of(response_id: int) -> dict[int, tuple[str, int | None]]:
@@ -407,20 +515,7 @@ def withdraw_response(invitation: Invitation) -> None:
     """Remove an invitation's answers as if never given (a one click that turned out to be
     a mail scanner's, surveys.one_click): the invitation is "sent" again."""
     with transaction.atomic():
-        state = (
-            Invitation.objects.select_for_update(of=("self",))
-            .filter(pk=invitation.pk)
-            .values(
-                "status",
-                "sent_at",
-                "contact__client_id",
-                "campaign__survey__kind",
-                "response__id",
-                "response__client_id",
-                "response__submitted_at",
-            )
-            .get()
-        )
+        state = _locked_state(invitation.pk)
         kind = state["campaign__survey__kind"]
         rolled_up = rollups.rolled_up(kind)
         stored = rolled_up and state["response__id"] is not None

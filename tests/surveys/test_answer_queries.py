@@ -2,6 +2,7 @@
 for one question as for many, with the answers stored in one upsert."""
 
 import datetime
+import uuid
 
 import pytest
 from django.db import connection
@@ -10,15 +11,17 @@ from django.utils import timezone
 
 from surveys.models import Answer, Campaign, Invitation, Question, Response, Survey
 from surveys.services import CampaignClosed, questions_of, save_response
+from surveys.tokens import InvalidToken, invitation_for_token
 from tests.surveys.helpers import campaign, invite, make_technician
-from tests.surveys.links import token_path_for
+from tests.surveys.links import link_token, token_path_for
 from tests.surveys.test_respond import CLIENT_ANSWER
 
 # A first answer: token lookup, questions (a cold cache), invitation lock, response
 # upsert, answers upsert, invitation status, and its figures added to its day's row
 # (surveys.rollups.add: one upsert). A change: token lookup, invitation lock, the earlier
 # answers, response upsert, answers upsert, cleared answers deleted, the difference of
-# the figures. The savepoint pair of the test's transaction comes on top.
+# the figures. The savepoint pair of the test's transaction comes on top. On PostgreSQL a
+# first answer is the token lookup and one statement (pinned exactly below).
 MAX_QUERIES_PER_POST = 9
 
 
@@ -74,7 +77,8 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_questions(db):
     # question) and leaves the invitation's status alone.
     assert len(_writes(many)) == (1 if connection.vendor == "postgresql" else 3)
     values = {**values, next(q.key for q in in_depth_questions if q.is_scale): 2}
-    again = _queries_of_save(in_depth, values)
+    # Loaded again, as each POST loads it: the answered invitation is a change.
+    again = _queries_of_save(Invitation.objects.get(pk=in_depth.pk), values)
     assert len(_writes(again)) == 2
     assert Answer.objects.filter(response__invitation=in_depth).count() == len(values)
     assert Response.objects.filter(invitation=in_depth).count() == 1
@@ -115,15 +119,18 @@ def test_a_response_stored_elsewhere_is_updated_not_duplicated(db):
     assert invitation.status == "answered" and invitation.answered_at
 
 
-def test_the_token_lookup_joins_only_the_campaign_and_its_survey(client, client_campaign):
+def test_the_token_lookup_joins_only_the_campaign_its_survey_and_the_contact(
+    client, client_campaign
+):
     """Each further join costs planning time on every POST (a six-table join took longer
-    to plan than to run on the large data set)."""
+    to plan than to run on the large data set). The contact gives its client, which a
+    first answer's one statement checks (surveys.services._state_guard)."""
     path = token_path_for("clara@acme.example")
     with CaptureQueriesContext(connection) as ctx:
         assert client.post(path, CLIENT_ANSWER).status_code == 302
     lookup = next(q["sql"] for q in ctx.captured_queries if "surveys_invitationtoken" in q["sql"])
-    assert lookup.count(" JOIN ") == 3  # token, campaign, survey
-    assert "kpis_" not in lookup
+    assert lookup.count(" JOIN ") == 4  # token, campaign, survey, contact
+    assert lookup.count('"kpis_') == 1  # the contact's table only (named kpis_contact)
     assert "ORDER BY" not in lookup  # one invitation per hash: nothing to order
 
 
@@ -151,3 +158,52 @@ def test_a_changed_question_is_read_again(db):
     assert questions_of(fresh)[0].text_de == "Wie war deine Woche wirklich?"
     Question.objects.filter(pk=question.pk).delete()  # a bulk delete, as the back office's
     assert question.pk not in [q.pk for q in questions_of(Survey.objects.get(pk=survey.pk))]
+
+
+def _fields(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def test_the_hand_written_token_lookup_loads_what_the_orm_loads(client_campaign):
+    """Every field of the invitation, its campaign and its survey, converted as the ORM
+    converts them (on SQLite date-times, UUIDs and booleans come back as text and numbers)."""
+    stored = Invitation.objects.select_related("campaign__survey").get(email="clara@acme.example")
+    found = invitation_for_token(link_token(stored))
+    assert _fields(found) == _fields(stored)
+    assert _fields(found.campaign) == _fields(stored.campaign)
+    assert _fields(found.campaign.survey) == _fields(stored.campaign.survey)
+    assert isinstance(found.campaign.survey.questions_revision, uuid.UUID)
+    assert isinstance(found.campaign.closes_at, datetime.datetime)
+    assert not found._state.adding and found.campaign.survey.for_clients is True
+    with pytest.raises(InvalidToken):
+        invitation_for_token(link_token(stored)[:-1] + "x")
+
+
+def test_the_locking_read_runs_no_orm_built_query(client_campaign):
+    """The state under the lock is one hand-written statement; on PostgreSQL it locks only
+    the invitation's row."""
+    invitation = Invitation.objects.select_related("campaign__survey").get(
+        email="clara@acme.example"
+    )
+    questions = questions_of(invitation.campaign.survey)
+    with CaptureQueriesContext(connection) as ctx:
+        save_response(invitation, {q.key: (3 if q.is_scale else "") for q in questions}, questions)
+    locking = [q["sql"] for q in ctx.captured_queries if 'FROM "surveys_invitation" i' in q["sql"]]
+    assert len(locking) == 1
+    if connection.vendor == "postgresql":
+        assert locking[0].endswith("FOR UPDATE OF i")
+
+
+@pytest.mark.postgresql
+def test_a_first_answer_on_postgresql_is_the_lookup_and_one_statement(client, client_campaign):
+    """The locking read is part of the write: the statement locks the invitation and
+    writes only if what the lookup loaded still holds."""
+    client.post(token_path_for("clara@acme.example"), CLIENT_ANSWER)  # the cache is warm
+    other = next(i for i in client_campaign.invitations.all() if i.email != "clara@acme.example")
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.post(token_path_for(other.email), CLIENT_ANSWER).status_code == 302
+    sql = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVE", "RELEASE"))]
+    assert len(sql) == 2
+    assert "surveys_invitationtoken" in sql[0]
+    assert sql[1].startswith("WITH state AS (SELECT") and "FOR UPDATE OF i" in sql[1]
+    assert Invitation.objects.get(pk=other.pk).status == "answered"

@@ -18,7 +18,9 @@ from core.periods import day_start, local_day
 from surveys import rollups
 from surveys.models import Invitation, InvitationStatus, SurveyDailyRollup, SurveyKind
 from surveys.services import questions_of, save_response, withdraw_response
+from surveys.tokens import invitation_for_token
 from tests.surveys.helpers import campaign, invite, make_client, make_contact, make_technician
+from tests.surveys.links import link_token
 
 SENT = datetime.date(2026, 3, 2)  # a Monday
 ANSWERED = datetime.date(2026, 3, 4)
@@ -48,7 +50,9 @@ def row(kind, client, day) -> dict | None:
 
 
 def _fresh(invitation: Invitation) -> Invitation:
-    return Invitation.objects.select_related("campaign__survey").get(pk=invitation.pk)
+    """Loaded as the answer page loads it (on PostgreSQL a first answer is then one
+    statement that checks what was loaded, surveys.services._state_guard)."""
+    return invitation_for_token(link_token(invitation))
 
 
 def _save(invitation, values, day, hour=10):
@@ -194,8 +198,9 @@ def test_an_anonymous_survey_writes_no_figures(db):
 
 
 def test_a_first_answer_writes_its_figures_in_one_statement_and_reads_no_answers(onboarding):
-    with CaptureQueriesContext(connection) as ctx:
-        _save(onboarding, GOOD, ANSWERED)
+    page = _fresh(onboarding)
+    with CaptureQueriesContext(connection) as ctx, time_machine.travel(_at(ANSWERED)):
+        save_response(page, GOOD)
     sql = [q["sql"] for q in ctx.captured_queries]
     figures = [s for s in sql if "surveydailyrollup" in s]
     assert len(figures) == 1
@@ -205,6 +210,22 @@ def test_a_first_answer_writes_its_figures_in_one_statement_and_reads_no_answers
     if connection.vendor == "postgresql":  # with the response and its answers
         writes = [s for s in sql if not s.startswith(("SELECT", "SAVEPOINT", "RELEASE"))]
         assert writes == figures
+
+
+def test_a_first_answer_loaded_before_another_was_stored_is_a_change(onboarding):
+    """Two pages loaded before either answer was stored: the second answer finds the
+    invitation answered (on PostgreSQL its one statement writes nothing and the locked
+    read follows) and counts as a change, once."""
+    first, second = _fresh(onboarding), _fresh(onboarding)
+    with time_machine.travel(_at(ANSWERED), tick=False):
+        save_response(first, GOOD)
+        save_response(second, POOR)
+    kind, client = SurveyKind.CLIENT_ONBOARDING, onboarding.contact.client_id
+    assert row(kind, client, ANSWERED) == POOR_FIGURES
+    assert row(kind, client, SENT) == {"invited": 1, "answered": 1}
+    assert Invitation.objects.get(pk=onboarding.pk).status == InvitationStatus.ANSWERED
+    kept, rebuilt = _rebuilt()
+    assert kept == rebuilt
 
 
 @pytest.mark.parametrize("client", [True, False], ids=["client", "pulse"])
@@ -303,6 +324,26 @@ def test_concurrent_answers_to_one_day_each_count_once(kind):
             "pulse_responses": 6,
         }
     assert row(kind, client, SENT) == {"invited": 6, "answered": 6}
+    kept, rebuilt = _rebuilt()
+    assert kept == rebuilt
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_first_answers_to_one_invitation_are_counted_once():
+    """Four pages loaded before any answer, posted at the same moment: one statement
+    locks the invitation and writes; the others find it answered once the lock is theirs,
+    write nothing and store their answers as changes."""
+    owner = make_client("Twice")
+    camp = campaign(SurveyKind.CLIENT_ONBOARDING, client=owner, send_at=_at(SENT))
+    invitation = invite(camp, make_contact(owner), sent_at=_at(SENT))
+    pages = [_fresh(invitation) for _ in range(4)]
+    errors = _together([lambda page=page: save_response(page, GOOD) for page in pages])
+    assert errors == []
+    day = local_day(timezone.now())
+    assert row(SurveyKind.CLIENT_ONBOARDING, owner.pk, day) == GOOD_FIGURES
+    assert row(SurveyKind.CLIENT_ONBOARDING, owner.pk, SENT) == {"invited": 1, "answered": 1}
+    assert Invitation.objects.get(pk=invitation.pk).response.answers.count() == len(GOOD)
     kept, rebuilt = _rebuilt()
     assert kept == rebuilt
 
