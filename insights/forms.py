@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -18,12 +17,6 @@ from kpis.models import Priority, Source
 from organisation.forms import client_picker
 
 MAX_CUSTOM_DAYS = 3 * 366
-
-
-def filter_helper(submit: str, *columns: tuple[str, str]) -> FormHelper:
-    """A GET filter for crispy-forms: (field, width class) pairs, then the button, all in
-    one wrapping flex row (core.filter_bar, which draws the same bar without crispy)."""
-    return FilterBar(submit, columns).helper()
 
 
 class FilterForm(forms.Form):
@@ -152,7 +145,8 @@ class ClientTableForm(forms.Form):
     def __init__(self, *args, segments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["segment"].choices = [("", _("All segments"))] + [(s, s) for s in segments]
-        self.helper = filter_helper(_("Apply"), ("q", ""), ("segment", ""), ("state", ""))
+        # crispy's helper for the same bar core.filter_bar draws on the KPI pages
+        self.helper = FilterBar(_("Apply"), (("q", ""), ("segment", ""), ("state", ""))).helper()
 
     def filters(self) -> dict:
         """The valid filters given (an invalid one is left out and shown at its field)."""

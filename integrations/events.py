@@ -22,6 +22,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.raw_rows import column, table
+
 from . import callback_keys, signatures
 from .kinds import Kind
 from .models import (
@@ -244,23 +246,17 @@ def _unchanged(copy: Integration, stored: Integration) -> bool:
 
 @functools.cache
 def _insert_sql() -> str:
-    quote = db_connection.ops.quote_name
-    event, integration = Event._meta, Integration._meta
     columns = ["integration", "received_at", "dedupe_key", "entity", "external_id", "action"]
     columns += ["body", "attempts", "error"]
-    guard = " AND ".join(
-        f"{quote(column)} = %s"
-        for column in (integration.pk.column, *(integration.get_field(n).column for n in GUARDED))
-    )
+    guard = " AND ".join(f"{column(Integration, name)} = %s" for name in ("id", *GUARDED))
     # Names from the models, values as parameters.
     return (
-        f"INSERT INTO {quote(event.db_table)} "  # noqa: S608
-        f"({', '.join(quote(event.get_field(name).column) for name in columns)}) "
-        f"SELECT {quote(integration.pk.column)}, %s, %s, %s, %s, %s, %s, 0, '' "
-        f"FROM {quote(integration.db_table)} WHERE {guard} "
-        f"ON CONFLICT ({quote(event.get_field('integration').column)}, "
-        f"{quote(event.get_field('dedupe_key').column)}) DO NOTHING "
-        f"RETURNING {quote(event.pk.column)}"
+        f"INSERT INTO {table(Event)} "  # noqa: S608
+        f"({', '.join(column(Event, name) for name in columns)}) "
+        f"SELECT {column(Integration, 'id')}, %s, %s, %s, %s, %s, %s, 0, '' "
+        f"FROM {table(Integration)} WHERE {guard} "
+        f"ON CONFLICT ({column(Event, 'integration')}, {column(Event, 'dedupe_key')}) "
+        f"DO NOTHING RETURNING {column(Event, 'id')}"
     )
 
 

@@ -339,15 +339,6 @@ class Puller:
                 DirtyRecord.objects.filter(pk__in=[m.pk for m in marks]).delete()
                 self.summary.dirty += len(marks)
 
-    def apply_one(self, entity: str, external_id: str) -> str:
-        """Fetch one ticket by id and write it; returns "deleted" (the PSA no longer has
-        it), "applied", or "pulled" for other entities: the pull of their kind, which
-        ran before, read them by their change date (companies, contacts) or in full
-        (Autotask's resources, Halo's agents)."""
-        if entity != Entity.TICKET:
-            return "pulled"
-        return "deleted" if self.apply_tickets([external_id]) else "applied"
-
     def apply_tickets(self, external_ids: list[str]) -> int:
         """Fetch these tickets by id and write them with one upsert; those the PSA no
         longer has are deleted with one statement. Returns how many it no longer has."""

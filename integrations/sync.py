@@ -62,13 +62,12 @@ def apply_event(event: Event) -> str:
     if event.entity == Entity.TICKET:
         try:
             with transaction.atomic():
-                done = Puller(event.integration, event_client(event.integration)).apply_one(
-                    Entity.TICKET, event.external_id
-                )
+                puller = Puller(event.integration, event_client(event.integration))
+                vanished = puller.apply_tickets([event.external_id])
         except (PSAError, PageRejected):
             pass  # the pull fetches it again (and reports a bad record)
         else:
-            return "deleted" if done == "deleted" else "applied"
+            return "deleted" if vanished else "applied"
     mark_dirty(event.integration_id, event.entity, [event.external_id])
     return "dirty"
 

@@ -110,9 +110,11 @@ def queue_apply(integration_id: int) -> None:
 def _new_events(integration_id: int):
     """The connection's events not applied and never tried, in the order they arrived
     (failed ones wait for the sweep, as each event's own task left them)."""
-    return Event.objects.filter(
-        integration_id=integration_id, processed_at__isnull=True, attempts=0
-    ).order_by("received_at", "pk")
+    return (
+        Event.objects.unprocessed()
+        .filter(integration_id=integration_id, attempts=0)
+        .order_by("received_at", "pk")
+    )
 
 
 def _apply_batch(ids: list[int]) -> int:
@@ -124,7 +126,8 @@ def _apply_batch(ids: list[int]) -> int:
             events = list(
                 Event.objects.select_for_update(of=("self",))
                 .select_related("integration")
-                .filter(pk__in=ids, processed_at__isnull=True, attempts=0)
+                .unprocessed()
+                .filter(pk__in=ids, attempts=0)
                 .order_by("received_at", "pk")
             )
             if events:

@@ -78,13 +78,6 @@ def integration_new(request, kind: str):
     )
 
 
-def _read_again(integration, since) -> None:
-    """Read the tickets changed since ``since`` (all for None) again, by a pull queued
-    once this request's changes are committed."""
-    pull.backfill_from(integration, since)
-    transaction.on_commit(lambda: tasks.pull.delay(integration.pk), robust=True)
-
-
 @manager_required
 def integration_edit(request, pk: int):
     integration = _integration(pk)
@@ -93,7 +86,8 @@ def integration_edit(request, pk: int):
         form.save()
         if form.mapping_changed() and integration.last_sync_at:
             # The stored tickets were read with the old mappings: read them all again.
-            _read_again(integration, None)
+            pull.backfill_from(integration, None)
+            transaction.on_commit(lambda: tasks.pull.delay(integration.pk), robust=True)
             messages.success(
                 request,
                 _(
@@ -233,9 +227,8 @@ def integration_pull(request, pk: int):
         return _back(request, integration)
     since = form.cleaned_data.get("since")
     if since:
-        _read_again(integration, since)
-    else:
-        transaction.on_commit(lambda: tasks.pull.delay(integration.pk), robust=True)
+        pull.backfill_from(integration, since)
+    transaction.on_commit(lambda: tasks.pull.delay(integration.pk), robust=True)
     if since:
         messages.success(
             request,

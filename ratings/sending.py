@@ -26,7 +26,7 @@ from .models import TicketRating
 FACE_VALUES = {3: (1, 3, 5), 5: (1, 2, 3, 4, 5)}
 
 
-def face_links(token: str, faces: int) -> list[dict]:
+def face_links(link: str, faces: int) -> list[dict]:
     """The faces of the e-mail, worst first: value, emoji, label and link."""
     labels = {
         1: _("Not good"),
@@ -37,7 +37,6 @@ def face_links(token: str, faces: int) -> list[dict]:
     }
     if faces == 3:
         labels[5] = _("Good")
-    link = survey_url(token)
     return [
         {"value": v, "emoji": FACES[v], "label": labels[v], "url": with_face(link, v)}
         for v in FACE_VALUES.get(faces, FACE_VALUES[3])
@@ -71,9 +70,10 @@ def build_rating_message(invitation: Invitation, token: str, faces: int, brand=N
     """The rating e-mail in the active language (core.delivery activates the contact's),
     from the MSP's brand with the client footer (surveys.sending.compose_for)."""
     ticket = rated_ticket(invitation)
+    link = survey_url(token)
     return compose_for(
         invitation,
-        token,
+        link,
         brand=brand,
         footer=footer,
         subject=_("Your ticket %(number)s: how did we do?") % {"number": ticket["number"]},
@@ -81,7 +81,7 @@ def build_rating_message(invitation: Invitation, token: str, faces: int, brand=N
         context={
             "survey_title": invitation.campaign.survey.title(),
             **ticket,
-            "faces": face_links(token, faces),
+            "faces": face_links(link, faces),
         },
     )
 

@@ -36,13 +36,14 @@ from __future__ import annotations
 import datetime
 import operator
 from collections.abc import Iterable
-from functools import reduce
+from functools import partial, reduce
 
 from django.db import connection, connections, transaction
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Greatest, TruncDate
 
 from core.periods import day_start, local_day, project_zone
+from core.raw_rows import column, table
 
 from .metrics import CSAT_SATISFIED_MIN, DETRACTOR_MAX, PROMOTER_MIN
 from .models import (
@@ -121,9 +122,8 @@ def _lock() -> None:
     already wrote is waited for, so what it wrote is read."""
     if connection.vendor != "postgresql":
         return
-    table = connection.ops.quote_name(SurveyDailyRollup._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(f"LOCK TABLE {table(SurveyDailyRollup)} IN SHARE ROW EXCLUSIVE MODE")
 
 
 def refresh(
@@ -297,33 +297,30 @@ def upsert_statement(rows: dict[Key, dict[str, int]], guard: str | None = None) 
     the row's, for rows that all have a client or all have none (each kind has its own
     partial index). ``guard`` (PostgreSQL): the name of a WITH query of the same
     statement; the rows are added only if it has a row."""
-    quote = connection.ops.quote_name
-    table = quote(SurveyDailyRollup._meta.db_table)
-    client = quote(SurveyDailyRollup._meta.get_field("client").column)
-    columns = ", ".join([quote("kind"), client, quote("day"), *map(quote, FIGURES)])
-    changed = sorted({name for figures in rows.values() for name in figures}, key=FIGURES.index)
+    name = partial(column, SurveyDailyRollup)
+    rollup = table(SurveyDailyRollup)
+    kind, client, day = name("kind"), name("client"), name("day")
+    columns = ", ".join([kind, client, day, *map(name, FIGURES)])
+    changed = sorted({figure for row in rows.values() for figure in row}, key=FIGURES.index)
     one = f"({', '.join(['%s'] * (3 + len(FIGURES)))})"
     if guard is not None:
         # Typed: the values are selected, not inserted directly, so nothing infers them.
         fields = [SurveyDailyRollup._meta.get_field(n) for n in ("kind", "client", "day", *FIGURES)]
         one = f"({', '.join(f'CAST(%s AS {f.db_type(connection)})' for f in fields)})"
     params = []
-    for (kind, client_id, day), figures in rows.items():
-        params += [kind, client_id, connection.ops.adapt_datefield_value(day)]
-        params += [figures.get(name, 0) for name in FIGURES]
-    kind, day = quote("kind"), quote("day")
+    for (row_kind, client_id, row_day), figures in rows.items():
+        params += [row_kind, client_id, connection.ops.adapt_datefield_value(row_day)]
+        params += [figures.get(figure, 0) for figure in FIGURES]
     if next(iter(rows))[1] is None:
         target = f"({kind}, {day}) WHERE {client} IS NULL"
     else:
         target = f"({kind}, {client}, {day}) WHERE {client} IS NOT NULL"
-    increments = ", ".join(
-        f"{quote(n)} = {table}.{quote(n)} + EXCLUDED.{quote(n)}" for n in changed
-    )
+    increments = ", ".join(f"{name(n)} = {rollup}.{name(n)} + EXCLUDED.{name(n)}" for n in changed)
     source = f"VALUES {', '.join([one] * len(rows))}"
     if guard is not None:
         source = f"SELECT v.* FROM ({source}) AS v, {guard}"  # noqa: S608 - names only
     return (
-        f"INSERT INTO {table} ({columns}) {source} "  # noqa: S608 - names only
+        f"INSERT INTO {rollup} ({columns}) {source} "  # noqa: S608 - names only
         f"ON CONFLICT {target} DO UPDATE SET {increments}",
         params,
     )

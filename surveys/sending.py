@@ -37,9 +37,9 @@ from .models import (
 from .tokens import issue_tokens
 
 
-def survey_url(token: str, face: int | None = None) -> str:
+def survey_url(token: str) -> str:
     path = reverse("surveys:respond", kwargs={"token": token})
-    return with_face(f"{settings.SITE_URL}{path}", face)
+    return f"{settings.SITE_URL}{path}"
 
 
 def with_face(url: str, face: int | None) -> str:
@@ -69,9 +69,9 @@ def build_message(
     campaign = invitation.campaign
     survey = campaign.survey
     faces = []
+    link = survey_url(token)
     if survey.is_pulse and question:
         labels = {1: question.label_min(), 5: question.label_max()}
-        link = survey_url(token)
         faces = [
             {"value": v, "emoji": e, "url": with_face(link, v), "label": labels.get(v, "")}
             for v, e in FACES.items()
@@ -79,7 +79,7 @@ def build_message(
     title = survey.title()
     return compose_for(
         invitation,
-        token,
+        link,
         brand=brand,
         footer=footer,
         subject=_("Reminder: %(title)s") % {"title": title} if reminder else title,
@@ -99,7 +99,7 @@ def build_message(
 
 def compose_for(
     invitation: Invitation,
-    token: str,
+    url: str,
     *,
     subject: str,
     template: str,
@@ -108,7 +108,8 @@ def compose_for(
     footer: ClientFooter | None = None,
 ):
     """Every survey e-mail to one invitee (the invitation, a reminder, the ticket rating):
-    what they share added to ``context``, composed by core.mail.compose. An e-mail to a
+    what they share added to ``context`` (``url``: the personal link, survey_url),
+    composed by core.mail.compose. An e-mail to a
     client comes from the MSP's brand (``brand``, read once per batch, else now): its
     sender, reply-to, logo, colour and footer; a technician's keeps the product's sender.
     ``footer``: a client e-mail's objection notice, unsubscribe link and headers
@@ -129,7 +130,7 @@ def compose_for(
         context={
             "invitation": invitation,
             "name": invitation.recipient_name,
-            "url": survey_url(token),
+            "url": url,
             "for_clients": campaign.survey.for_clients,
             "closes_at": campaign.closes_at,
             "site_url": settings.SITE_URL,

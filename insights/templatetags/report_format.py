@@ -152,7 +152,7 @@ def client_row(context, row):
             ),
         )
         if row.onboarding_day
-        else "—"
+        else formatting.DASH
     )
     return _filled(
         _CLIENT_ROW,

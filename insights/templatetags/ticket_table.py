@@ -18,9 +18,10 @@ from django.utils.text import Truncator
 from django.utils.timezone import localtime
 from django.utils.translation import gettext
 
+from insights.formatting import DASH
+
 register = template.Library()
 
-DASH = "—"
 TITLE_CHARS = 80
 WIDE_ONLY = mark_safe(' class="d-none d-xxl-table-cell"')  # noqa: S308 (a constant)
 
